@@ -1,0 +1,323 @@
+// The TokenStore on DynamoDB. It only marshals and issues conditional writes; every decision lives in the core.
+// Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
+// so the caller learns why without a second read.
+import { ConditionalCheckFailedException, type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionFailedError } from '../core/errors.js';
+import type {
+  ClaimRequest,
+  CommitRequest,
+  DueCandidate,
+  DuePage,
+  MarkReauthRequest,
+  ReleaseRequest,
+  SalvageRequest,
+  TokenStore,
+} from '../core/ports.js';
+import { Attention, RecordStatus } from '../core/record.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
+
+/** Named condition parts. Placeholders: #n for names, :v for values (see `names` and `conditionValues`). */
+const cond = {
+  exists: 'attribute_exists(#orgId)',
+  versionMatches: '#version = :expectedVersion',
+  isActive: '#status = :active',
+  leaseFree: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
+  heldByMe: '#leaseOwner = :owner',
+} as const;
+const all = (...parts: string[]) => parts.join(' AND ');
+
+const names = {
+  '#orgId': 'orgId',
+  '#version': 'version',
+  '#status': 'status',
+  '#leaseUntil': 'leaseUntil',
+  '#leaseOwner': 'leaseOwner',
+} as const;
+
+export interface CapacityObserver {
+  (operation: string, capacity: ConsumedCapacity | undefined): void;
+}
+
+export interface DynamoDbTokenStoreOptions {
+  tableName: string;
+  /** Injected in tests and the bench; built from the standard SDK environment otherwise. */
+  client?: DynamoDBDocumentClient;
+  /** Receives ReturnConsumedCapacity for every request (the bench's cost figures). */
+  onCapacity?: CapacityObserver;
+}
+
+export function createDocumentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
+  // AWS_ENDPOINT_URL_DYNAMODB is honoured by the SDK itself, so local mode needs no code path of its own.
+  return DynamoDBDocumentClient.from(client ?? new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export class DynamoDbTokenStore implements TokenStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #onCapacity: CapacityObserver | undefined;
+
+  constructor(options: DynamoDbTokenStoreOptions) {
+    this.#table = options.tableName;
+    this.#doc = options.client ?? createDocumentClient();
+    this.#onCapacity = options.onCapacity;
+  }
+
+  get #capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
+    return this.#onCapacity ? { ReturnConsumedCapacity: 'TOTAL' } : {};
+  }
+
+  async queryDue(shard: number, now: number, pageKey: Record<string, unknown> | undefined): Promise<DuePage> {
+    const { dueIndex } = TABLE_SCHEMA;
+    const out = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: dueIndex.name,
+        KeyConditionExpression: '#shard = :shard AND #refreshAt <= :now',
+        ExpressionAttributeNames: { '#shard': dueIndex.partitionKey, '#refreshAt': dueIndex.sortKey },
+        ExpressionAttributeValues: { ':shard': shard, ':now': now },
+        ExclusiveStartKey: pageKey,
+        ...this.#capacity,
+      }),
+    );
+    this.#onCapacity?.('queryDue', out.ConsumedCapacity);
+    const items: DueCandidate[] = (out.Items ?? []).map((item) => ({
+      orgId: String(item.orgId),
+      version: Number(item.version),
+      refreshAt: Number(item.refreshAt),
+      expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
+    }));
+    return { items, nextPageKey: out.LastEvaluatedKey };
+  }
+
+  async get(orgId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { orgId }, ConsistentRead: true, ...this.#capacity }),
+    );
+    this.#onCapacity?.('get', out.ConsumedCapacity);
+    return out.Item;
+  }
+
+  async claim(req: ClaimRequest): Promise<Record<string, unknown>> {
+    const out = await this.#update('claim', req.orgId, {
+      UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #version = :nextVersion',
+      ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ':owner': req.owner,
+        ':leaseUntil': req.leaseUntil,
+        ':nextVersion': req.expectedVersion + 1,
+        ':expectedVersion': req.expectedVersion,
+        ':active': RecordStatus.Active,
+        ':now': req.now,
+      },
+      // The record as it was: tells the core whether it took over an abandoned lease (leaseOwner was set).
+      ReturnValues: 'ALL_OLD',
+    });
+    if (!out) throw new ConditionFailedError(req.orgId, 'claim', undefined);
+    return out;
+  }
+
+  async commit(req: CommitRequest): Promise<void> {
+    const set = [
+      '#accessToken = :accessToken',
+      '#tokenType = :tokenType',
+      '#expiresAt = :expiresAt',
+      '#refreshAt = :refreshAt',
+      '#dueShard = :dueShard',
+      '#lastRefreshedAt = :refreshedAt',
+      '#consecutiveFailures = :zero',
+      '#version = :nextVersion',
+    ];
+    const values: Record<string, unknown> = {
+      ':accessToken': req.accessToken,
+      ':tokenType': req.tokenType,
+      ':expiresAt': req.expiresAt,
+      ':refreshAt': req.refreshAt,
+      ':dueShard': req.dueShard,
+      ':refreshedAt': req.refreshedAt,
+      ':zero': 0,
+    };
+    const extraNames: Record<string, string> = {
+      '#accessToken': 'accessToken',
+      '#tokenType': 'tokenType',
+      '#expiresAt': 'expiresAt',
+      '#refreshAt': 'refreshAt',
+      '#dueShard': 'dueShard',
+      '#lastRefreshedAt': 'lastRefreshedAt',
+      '#consecutiveFailures': 'consecutiveFailures',
+      '#lastError': 'lastError',
+      '#attention': 'attention',
+      '#rotationAtRisk': 'rotationAtRisk',
+    };
+    // A provider that does not rotate sends no refresh token: the stored one stays valid and stays put.
+    if (req.refreshToken !== undefined) {
+      set.push('#refreshToken = :refreshToken');
+      values[':refreshToken'] = req.refreshToken;
+      extraNames['#refreshToken'] = 'refreshToken';
+    }
+    if (req.scope !== undefined) {
+      set.push('#scope = :scope');
+      values[':scope'] = req.scope;
+      extraNames['#scope'] = 'scope';
+    }
+    await this.#fencedUpdate('commit', req, {
+      update: `SET ${set.join(', ')} REMOVE #leaseOwner, #leaseUntil, #lastError, #attention, #rotationAtRisk`,
+      names: extraNames,
+      values,
+    });
+  }
+
+  async salvage(req: SalvageRequest): Promise<void> {
+    await this.#fencedUpdate('commit', req, {
+      update:
+        'SET #refreshToken = :refreshToken, #refreshAt = :refreshAt, #lastError = :error, ' +
+        '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one, #version = :nextVersion ' +
+        'REMOVE #leaseOwner, #leaseUntil, #rotationAtRisk',
+      names: {
+        '#refreshToken': 'refreshToken',
+        '#refreshAt': 'refreshAt',
+        '#lastError': 'lastError',
+        '#consecutiveFailures': 'consecutiveFailures',
+        '#rotationAtRisk': 'rotationAtRisk',
+      },
+      values: { ':refreshToken': req.refreshToken, ':refreshAt': req.refreshAt, ':error': req.error, ':zero': 0, ':one': 1 },
+    });
+  }
+
+  async release(req: ReleaseRequest): Promise<void> {
+    const set = ['#refreshAt = :refreshAt', '#version = :nextVersion'];
+    const remove = ['#leaseOwner', '#leaseUntil'];
+    const extraNames: Record<string, string> = { '#refreshAt': 'refreshAt' };
+    const values: Record<string, unknown> = { ':refreshAt': req.refreshAt };
+    if (req.error) {
+      set.push('#lastError = :error', '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one');
+      Object.assign(extraNames, { '#lastError': 'lastError', '#consecutiveFailures': 'consecutiveFailures' });
+      Object.assign(values, { ':error': req.error, ':zero': 0, ':one': 1 });
+    }
+    extraNames['#attention'] = 'attention';
+    if (req.attention) {
+      set.push('#attention = :attention');
+      values[':attention'] = req.attention;
+    } else {
+      remove.push('#attention');
+    }
+    extraNames['#rotationAtRisk'] = 'rotationAtRisk';
+    if (req.rotationAtRisk) {
+      set.push('#rotationAtRisk = :true');
+      values[':true'] = true;
+    } else {
+      remove.push('#rotationAtRisk');
+    }
+    await this.#fencedUpdate('release', req, {
+      update: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      names: extraNames,
+      values,
+    });
+  }
+
+  async markReauth(req: MarkReauthRequest): Promise<void> {
+    // Leaving the due index (REMOVE dueShard) is what stops the refresher from retrying a dead grant every tick; the
+    // dead refresh token goes too, so nothing can ever send it again.
+    await this.#fencedUpdate('markReauth', req, {
+      update:
+        'SET #status = :reauth, #lastError = :error, #attention = :attention, ' +
+        '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one, #version = :nextVersion ' +
+        'REMOVE #leaseOwner, #leaseUntil, #dueShard, #refreshAt, #refreshToken, #rotationAtRisk',
+      names: {
+        '#lastError': 'lastError',
+        '#attention': 'attention',
+        '#consecutiveFailures': 'consecutiveFailures',
+        '#dueShard': 'dueShard',
+        '#refreshAt': 'refreshAt',
+        '#refreshToken': 'refreshToken',
+        '#rotationAtRisk': 'rotationAtRisk',
+      },
+      values: {
+        ':reauth': RecordStatus.ReauthRequired,
+        ':error': req.error,
+        ':attention': Attention.ReauthRequired,
+        ':zero': 0,
+        ':one': 1,
+      },
+    });
+  }
+
+  async countAttention(reason: string): Promise<number> {
+    let count = 0;
+    let pageKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: TABLE_SCHEMA.attentionIndex.name,
+          KeyConditionExpression: '#attention = :reason',
+          ExpressionAttributeNames: { '#attention': TABLE_SCHEMA.attentionIndex.partitionKey },
+          ExpressionAttributeValues: { ':reason': reason },
+          Select: 'COUNT',
+          ExclusiveStartKey: pageKey,
+          ...this.#capacity,
+        }),
+      );
+      this.#onCapacity?.('countAttention', out.ConsumedCapacity);
+      count += out.Count ?? 0;
+      pageKey = out.LastEvaluatedKey;
+    } while (pageKey);
+    return count;
+  }
+
+  /** A write that only the current lease holder at the claimed version may make: the fence against late writers. */
+  async #fencedUpdate(
+    operation: 'commit' | 'release' | 'markReauth',
+    req: { orgId: string; claimedVersion: number; owner: string },
+    parts: { update: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<void> {
+    await this.#update(operation, req.orgId, {
+      UpdateExpression: parts.update,
+      ConditionExpression: all(cond.heldByMe, cond.versionMatches),
+      ExpressionAttributeNames: {
+        '#leaseOwner': names['#leaseOwner'],
+        '#leaseUntil': names['#leaseUntil'],
+        '#version': names['#version'],
+        ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
+        ...parts.names,
+      },
+      ExpressionAttributeValues: {
+        ...parts.values,
+        ':owner': req.owner,
+        ':expectedVersion': req.claimedVersion,
+        ':nextVersion': req.claimedVersion + 1,
+      },
+    });
+  }
+
+  async #update(
+    operation: ConditionFailedError['operation'],
+    orgId: string,
+    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { orgId },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...this.#capacity,
+          ...input,
+        }),
+      );
+      this.#onCapacity?.(operation, out.ConsumedCapacity);
+      return out.Attributes;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        // lib-dynamodb does not unmarshall the item carried by the exception.
+        const current = err.Item ? unmarshall(err.Item) : undefined;
+        throw new ConditionFailedError(orgId, operation, current);
+      }
+      throw err;
+    }
+  }
+}

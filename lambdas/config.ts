@@ -1,0 +1,190 @@
+// The refresher's configuration: one zod schema for the environment (checked at cold start) and one timing rule
+// (checked here and at synth time by the CDK construct), so the two can never disagree.
+import { z } from 'zod';
+
+/** Slack added to the refresh window so one failed tick can be retried before the token expires. */
+export const TIMING_MARGIN_SECONDS = 60;
+
+export interface TimingSettings {
+  refreshWindowSeconds: number;
+  schedulePeriodSeconds: number;
+  lambdaTimeoutSeconds: number;
+  leaseSeconds: number;
+  httpTimeoutMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * DESIGN.md's timing rules. Returns one message per broken rule, naming the settings involved, so both the handler
+ * and `cdk synth` can refuse a configuration that would let tokens expire or two refreshers share a refresh token.
+ */
+export function timingProblems(t: TimingSettings): string[] {
+  const problems: string[] = [];
+  const needWindow = t.schedulePeriodSeconds + t.lambdaTimeoutSeconds + TIMING_MARGIN_SECONDS;
+  if (t.refreshWindowSeconds < needWindow) {
+    problems.push(
+      `REFRESH_WINDOW_SECONDS (${t.refreshWindowSeconds}) must be at least SCHEDULE_PERIOD_SECONDS (${t.schedulePeriodSeconds}) + LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) + ${TIMING_MARGIN_SECONDS} s margin = ${needWindow}: otherwise a token can expire between two ticks`,
+    );
+  }
+  const httpTimeoutSeconds = t.httpTimeoutMs / 1000;
+  if (httpTimeoutSeconds * 3 > t.leaseSeconds) {
+    problems.push(
+      `HTTP_TIMEOUT_MS (${t.httpTimeoutMs}) must be at most a third of LEASE_SECONDS (${t.leaseSeconds}): a request still in flight when its lease runs out could share a refresh token`,
+    );
+  }
+  // Every attempt may take the full HTTP timeout; a commit needs a few seconds of lease left after the last one.
+  const needLease = httpTimeoutSeconds * t.maxAttempts + 5;
+  if (t.leaseSeconds <= needLease) {
+    problems.push(
+      `LEASE_SECONDS (${t.leaseSeconds}) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + 5 s for the commit (${needLease} s)`,
+    );
+  }
+  if (t.lambdaTimeoutSeconds <= t.leaseSeconds) {
+    problems.push(
+      `LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) must exceed LEASE_SECONDS (${t.leaseSeconds}): the handler stops claiming when less than one lease of time remains, so it would never claim`,
+    );
+  }
+  return problems;
+}
+
+const seconds = (name: string, def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number of seconds` })
+    .int(`${name} must be a whole number of seconds`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(def);
+
+const integer = (name: string, def: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(def);
+
+/** A host name or a `*.suffix` wildcard; ports allowed for loopback use. */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/;
+
+const hostList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h.length > 0),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(HOST_PATTERN, 'ALLOWED_TOKEN_HOSTS entries must be host names like "idp.example.com" or "*.example.com"'),
+    ),
+  );
+
+const booleanFlag = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' })
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  TABLE_NAME: z
+    .string({ error: 'TABLE_NAME is required: the DynamoDB table holding one token record per org' })
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'TABLE_NAME must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+  REFRESH_WINDOW_SECONDS: seconds('REFRESH_WINDOW_SECONDS', 600, 10, 86_400),
+  SCHEDULE_PERIOD_SECONDS: seconds('SCHEDULE_PERIOD_SECONDS', 60, 1, 3_600),
+  LAMBDA_TIMEOUT_SECONDS: seconds('LAMBDA_TIMEOUT_SECONDS', 180, 5, 900),
+  LEASE_SECONDS: seconds('LEASE_SECONDS', 60, 3, 900),
+  HTTP_TIMEOUT_MS: integer('HTTP_TIMEOUT_MS', 10_000, 100, 60_000),
+  MAX_ATTEMPTS: integer('MAX_ATTEMPTS', 3, 1, 10),
+  CONCURRENCY: integer('CONCURRENCY', 16, 1, 256),
+  SHARD_COUNT: integer('SHARD_COUNT', 4, 1, 64),
+  JITTER_SECONDS: seconds('JITTER_SECONDS', 60, 0, 3_600),
+  SECRET_CACHE_SECONDS: seconds('SECRET_CACHE_SECONDS', 300, 0, 3_600),
+  ALLOWED_TOKEN_HOSTS: hostList,
+  /** Local mode only: lets `http://` reach loopback token endpoints. Never set in AWS (synth refuses it). */
+  ALLOW_LOOPBACK_HTTP: booleanFlag(false),
+  /** Local mode only: sends every profile's request to this loopback origin instead of the provider's host. */
+  TOKEN_ENDPOINT_OVERRIDE: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v === '' || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/.test(v),
+      'TOKEN_ENDPOINT_OVERRIDE must be a loopback origin like http://127.0.0.1:4000 (local mode only)',
+    )
+    .transform((v) => (v ? v : undefined)),
+  EVENT_BUS_NAME: z.string().optional(),
+});
+
+export type RawConfig = z.input<typeof configSchema>;
+
+export interface RefresherConfig {
+  tableName: string;
+  refreshWindowMs: number;
+  schedulePeriodMs: number;
+  lambdaTimeoutMs: number;
+  leaseMs: number;
+  httpTimeoutMs: number;
+  maxAttempts: number;
+  concurrency: number;
+  shardCount: number;
+  jitterMs: number;
+  secretCacheSeconds: number;
+  allowedTokenHosts: string[];
+  allowLoopbackHttp: boolean;
+  tokenEndpointOverride: string | undefined;
+  eventBusName: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid refresher configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Parses the environment (or any string map) into a config, or throws one ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): RefresherConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const variable = issue.path.join('.');
+        return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems = timingProblems({
+    refreshWindowSeconds: e.REFRESH_WINDOW_SECONDS,
+    schedulePeriodSeconds: e.SCHEDULE_PERIOD_SECONDS,
+    lambdaTimeoutSeconds: e.LAMBDA_TIMEOUT_SECONDS,
+    leaseSeconds: e.LEASE_SECONDS,
+    httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    maxAttempts: e.MAX_ATTEMPTS,
+  });
+  if (e.TOKEN_ENDPOINT_OVERRIDE && !e.ALLOW_LOOPBACK_HTTP) {
+    problems.push('TOKEN_ENDPOINT_OVERRIDE needs ALLOW_LOOPBACK_HTTP=true: it is for local mode only');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    tableName: e.TABLE_NAME,
+    refreshWindowMs: e.REFRESH_WINDOW_SECONDS * 1000,
+    schedulePeriodMs: e.SCHEDULE_PERIOD_SECONDS * 1000,
+    lambdaTimeoutMs: e.LAMBDA_TIMEOUT_SECONDS * 1000,
+    leaseMs: e.LEASE_SECONDS * 1000,
+    httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    maxAttempts: e.MAX_ATTEMPTS,
+    concurrency: e.CONCURRENCY,
+    shardCount: e.SHARD_COUNT,
+    jitterMs: e.JITTER_SECONDS * 1000,
+    secretCacheSeconds: e.SECRET_CACHE_SECONDS,
+    allowedTokenHosts: e.ALLOWED_TOKEN_HOSTS,
+    allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP,
+    tokenEndpointOverride: e.TOKEN_ENDPOINT_OVERRIDE,
+    eventBusName: e.EVENT_BUS_NAME || undefined,
+  };
+}

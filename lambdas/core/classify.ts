@@ -1,0 +1,172 @@
+// Interprets one token-endpoint exchange: new tokens, or a RefreshError whose class decides what happens next
+// (DESIGN.md's failure table). Pure: no clock but the one passed in, no I/O.
+import { z } from 'zod';
+import type { GrantType } from './record.js';
+import { ErrorCode, FailureClass, RefreshError } from './errors.js';
+import type { HttpOutcome } from './ports.js';
+import { parseRetryAfterMs } from './schedule.js';
+
+/** Longest access-token lifetime we believe: anything longer is a provider bug, not a reason to stop refreshing. */
+export const MAX_EXPIRES_IN_SECONDS = 366 * 86_400;
+
+export interface TokenSet {
+  accessToken: string;
+  /** Present when the provider rotated (or issued) a refresh token. */
+  refreshToken: string | undefined;
+  tokenType: string;
+  expiresInMs: number;
+  scope: string | undefined;
+}
+
+export type Interpretation =
+  | { kind: 'tokens'; tokens: TokenSet }
+  | {
+      kind: 'failure';
+      error: RefreshError;
+      /** The server may have consumed the refresh token (it answered 2xx, or went silent after receiving it). */
+      rotationAtRisk: boolean;
+      /** A refresh token found in an otherwise unusable 2xx response: must be stored, never dropped. */
+      salvageRefreshToken: string | undefined;
+    };
+
+const expiresIn = z.preprocess(
+  // Some providers send "3600" as a string; RFC 6749 says number. Accept both, nothing else.
+  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+  z
+    .number({ error: 'expires_in is missing or not a number' })
+    .int('expires_in must be whole seconds')
+    .positive('expires_in must be positive')
+    .max(MAX_EXPIRES_IN_SECONDS, `expires_in is over ${MAX_EXPIRES_IN_SECONDS} s`),
+);
+
+const tokenResponseSchema = z.object({
+  access_token: z
+    .string({ error: 'access_token is missing or not a string' })
+    .min(1, 'access_token is empty')
+    .max(16_384, 'access_token is too long'),
+  token_type: z
+    .string({ error: 'token_type is missing' })
+    .refine((t) => t.toLowerCase() === 'bearer', 'token_type is not bearer'),
+  expires_in: expiresIn,
+  refresh_token: z
+    .string({ error: 'refresh_token is not a string' })
+    .min(1, 'refresh_token is empty')
+    .max(16_384, 'refresh_token is too long')
+    .optional(),
+  scope: z.string({ error: 'scope is not a string' }).max(4096).optional(),
+});
+
+const oauthErrorSchema = z.object({
+  error: z.string().max(200),
+  error_description: z.string().optional(),
+});
+
+const failure = (
+  error: RefreshError,
+  rotationAtRisk = false,
+  salvageRefreshToken: string | undefined = undefined,
+): Interpretation => ({ kind: 'failure', error, rotationAtRisk, salvageRefreshToken });
+
+function tryJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBody(body: string, contentType: string | undefined): string {
+  if (body.length === 0) return 'an empty body';
+  if (/html/i.test(contentType ?? '') || /^\s*</.test(body)) return 'an HTML page';
+  return `${body.length} bytes of ${contentType ?? 'unknown type'}`;
+}
+
+function interpretSuccess(status: number, contentType: string | undefined, body: string, grantType: GrantType): Interpretation {
+  // A 2xx to a refresh_token grant means the server may have rotated: whatever we do next must assume the old
+  // refresh token could be dead. Client credentials have no refresh token to lose.
+  const atRisk = grantType === 'refresh_token';
+  const json = tryJson(body);
+  if (json === undefined || typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return failure(
+      new RefreshError(ErrorCode.BadResponse, FailureClass.BadData, `token endpoint answered ${status} with ${describeBody(body, contentType)}, not a JSON object`),
+      atRisk,
+    );
+  }
+  const parsed = tokenResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => i.message).join('; ');
+    const rt = (json as Record<string, unknown>).refresh_token;
+    const salvage = atRisk && typeof rt === 'string' && rt.length > 0 && rt.length <= 16_384 ? rt : undefined;
+    return failure(
+      new RefreshError(ErrorCode.BadResponse, FailureClass.BadData, `token response invalid: ${problems}`),
+      atRisk && salvage === undefined,
+      salvage,
+    );
+  }
+  const r = parsed.data;
+  return {
+    kind: 'tokens',
+    tokens: {
+      accessToken: r.access_token,
+      refreshToken: r.refresh_token,
+      tokenType: 'Bearer',
+      expiresInMs: r.expires_in * 1000,
+      scope: r.scope,
+    },
+  };
+}
+
+function oauthError(body: string): { error: string; description: string } | undefined {
+  const parsed = oauthErrorSchema.safeParse(tryJson(body));
+  if (!parsed.success) return undefined;
+  return { error: parsed.data.error, description: (parsed.data.error_description ?? '').slice(0, 200) };
+}
+
+/** Turns one HTTP exchange into tokens or a classified failure. */
+export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now: number): Interpretation {
+  if (outcome.kind === 'no-response') {
+    const what = outcome.reason === 'timeout' ? 'timed out' : `failed (${outcome.detail})`;
+    if (outcome.sent && grantType === 'refresh_token') {
+      return failure(
+        new RefreshError(ErrorCode.AmbiguousOutcome, FailureClass.Ambiguous, `token request ${what} after it was sent: the server may have rotated the refresh token`),
+        true,
+      );
+    }
+    const code = outcome.reason === 'timeout' ? ErrorCode.Timeout : ErrorCode.NetworkError;
+    return failure(new RefreshError(code, FailureClass.Transient, `token request ${what}`));
+  }
+
+  const { status, body, contentType } = outcome;
+  if (status >= 200 && status < 300) return interpretSuccess(status, contentType, body, grantType);
+
+  const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, now);
+  if (status === 429) {
+    return failure(new RefreshError(ErrorCode.RateLimited, FailureClass.Transient, 'token endpoint rate-limited the request (429)', { retryAfterMs }));
+  }
+  if (status >= 500 || status === 408) {
+    return failure(
+      new RefreshError(ErrorCode.ProviderUnavailable, FailureClass.Transient, `token endpoint answered ${status} with ${describeBody(body, contentType)}`, { retryAfterMs }),
+    );
+  }
+
+  const oauth = oauthError(body);
+  const detail = oauth ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}` : describeBody(body, contentType);
+  if (oauth?.error === 'invalid_grant') {
+    return failure(new RefreshError(ErrorCode.InvalidGrant, FailureClass.GrantDead, `token endpoint answered ${status} ${detail}`));
+  }
+  if (oauth?.error === 'invalid_client' || (status === 401 && oauth === undefined)) {
+    return failure(new RefreshError(ErrorCode.InvalidClient, FailureClass.ClientMisconfigured, `token endpoint rejected the client (${status} ${detail})`));
+  }
+  if (oauth?.error === 'unauthorized_client') {
+    return failure(new RefreshError(ErrorCode.UnauthorizedClient, FailureClass.ClientMisconfigured, `client may not use this grant (${status} ${detail})`));
+  }
+  // Other 4xx (invalid_scope, invalid_request, unsupported_grant_type, 403/404, redirects we refuse to follow): the
+  // org's configuration is wrong; retrying soon will not help.
+  return failure(new RefreshError(ErrorCode.ProviderRejected, FailureClass.ClientMisconfigured, `token endpoint rejected the request (${status} ${detail})`));
+}
+
+/** True when the org needs offline_access but the provider's answer says it was not granted. */
+export function lacksOfflineAccess(requiresOfflineAccess: boolean | undefined, grantedScope: string | undefined): boolean {
+  if (!requiresOfflineAccess || grantedScope === undefined) return false;
+  return !grantedScope.split(' ').includes('offline_access');
+}

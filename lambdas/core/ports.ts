@@ -1,0 +1,120 @@
+// The refresh core's view of the outside world. Adapters (DynamoDB, Secrets Manager, HTTP, EventBridge) implement
+// these; tests implement them in memory. No AWS types cross this line.
+import type { ClientCredentials, TokenRequest } from '../providers/build-request.js';
+import type { LastError } from './record.js';
+
+/** What the due index returns: just enough to claim and to count expired tokens. */
+export interface DueCandidate {
+  orgId: string;
+  version: number;
+  refreshAt: number;
+  expiresAt: number | undefined;
+}
+
+export interface DuePage {
+  items: DueCandidate[];
+  nextPageKey: Record<string, unknown> | undefined;
+}
+
+export interface ClaimRequest {
+  orgId: string;
+  expectedVersion: number;
+  owner: string;
+  leaseUntil: number;
+  now: number;
+}
+
+/** New tokens to commit; refreshToken undefined keeps the stored one (providers that do not rotate). */
+export interface CommitRequest {
+  orgId: string;
+  claimedVersion: number;
+  owner: string;
+  accessToken: string;
+  refreshToken: string | undefined;
+  tokenType: string;
+  scope: string | undefined;
+  expiresAt: number;
+  refreshAt: number;
+  dueShard: number;
+  refreshedAt: number;
+}
+
+/**
+ * A rotated refresh token arrived in an otherwise unusable response: store it so it is never lost, keep the old
+ * access token, and come back soon.
+ */
+export interface SalvageRequest {
+  orgId: string;
+  claimedVersion: number;
+  owner: string;
+  refreshToken: string;
+  refreshAt: number;
+  error: LastError;
+}
+
+export interface ReleaseRequest {
+  orgId: string;
+  claimedVersion: number;
+  owner: string;
+  refreshAt: number;
+  /** Set after a failure; undefined for a release without failure (e.g. out of time before sending). */
+  error: LastError | undefined;
+  /** Non-transient trouble an operator must look at (misconfigured client, bad record): listed in the attention index. */
+  attention: string | undefined;
+  /** The refresh token may have been consumed by the provider without our seeing the answer. */
+  rotationAtRisk: boolean;
+}
+
+export interface MarkReauthRequest {
+  orgId: string;
+  claimedVersion: number;
+  owner: string;
+  error: LastError;
+}
+
+export interface TokenStore {
+  /** Due ACTIVE records of one shard with refreshAt ≤ now, earliest first. */
+  queryDue(shard: number, now: number, pageKey: Record<string, unknown> | undefined): Promise<DuePage>;
+  /** Strongly consistent read of one record (raw: the core validates it). */
+  get(orgId: string): Promise<Record<string, unknown> | undefined>;
+  /** Takes the lease; returns the record as it was before the claim. Throws ConditionFailedError with the current item. */
+  claim(req: ClaimRequest): Promise<Record<string, unknown>>;
+  commit(req: CommitRequest): Promise<void>;
+  salvage(req: SalvageRequest): Promise<void>;
+  release(req: ReleaseRequest): Promise<void>;
+  markReauth(req: MarkReauthRequest): Promise<void>;
+  /** Number of orgs in the attention index under one reason (REAUTH_REQUIRED, CLIENT_MISCONFIGURED, …). */
+  countAttention(reason: string): Promise<number>;
+}
+
+export interface CredentialsSource {
+  /** The org's OAuth client. Throws RefreshError (SECRET_NOT_FOUND, SECRET_ACCESS_DENIED, SECRET_MALFORMED, …). */
+  get(secretId: string): Promise<ClientCredentials>;
+}
+
+/** The result of one HTTP exchange with a token endpoint, before any OAuth interpretation. */
+export type HttpOutcome =
+  | { kind: 'response'; status: number; retryAfter: string | undefined; contentType: string | undefined; body: string }
+  /** No answer. `sent` is true when the request had been fully written: the server may have processed it. */
+  | { kind: 'no-response'; reason: 'timeout' | 'network'; sent: boolean; detail: string };
+
+export interface TokenEndpoint {
+  send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome>;
+}
+
+export type OrgEventType = 'ReauthRequired' | 'RotationLost' | 'Recovered';
+
+/** Tells hosted apps about an org's state changes (EventBridge in AWS). Must never throw into the refresh. */
+export interface Notifier {
+  orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

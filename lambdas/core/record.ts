@@ -1,0 +1,137 @@
+// The token record: one DynamoDB item per org. The schema is the single source of what a valid record is; every
+// message names the field and never echoes a value (a value may be a token).
+import { z } from 'zod';
+import { GENESYS_LOGIN_HOSTS, PROFILES, PROVIDER_NAMES } from '../providers/profiles.js';
+
+export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit';
+
+export const RecordStatus = { Active: 'ACTIVE', ReauthRequired: 'REAUTH_REQUIRED', Disabled: 'DISABLED' } as const;
+export type RecordStatusValue = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+/** Why an org is listed in the attention index (its `attention` attribute). */
+export const Attention = { ReauthRequired: 'REAUTH_REQUIRED', Misconfigured: 'MISCONFIGURED' } as const;
+
+export const GRANT_TYPES = ['refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+export const orgIdSchema = z.string({ error: 'must be a string' }).regex(ORG_ID_PATTERN, `must be ${ORG_ID_RULE}`);
+
+/** A secret name or ARN, as Secrets Manager accepts them. */
+export const clientSecretIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, 'must be a Secrets Manager secret name or ARN');
+
+const SUBDOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+const tokenString = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(16_384, 'is too long');
+const epochMs = z.number({ error: 'must be a number (epoch ms)' }).int('must be whole epoch ms').nonnegative();
+
+export const lastErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  at: z.number(),
+});
+export type LastError = z.infer<typeof lastErrorSchema>;
+
+/** Fields an operator chooses when onboarding an org (also validated by the CLI). */
+export const orgSettingsShape = {
+  orgId: orgIdSchema,
+  provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }),
+  grantType: z.enum(GRANT_TYPES, { error: `must be one of ${GRANT_TYPES.join(', ')}` }),
+  region: z.string({ error: 'must be a string' }).optional(),
+  subdomain: z
+    .string({ error: 'must be a string' })
+    .regex(SUBDOMAIN_PATTERN, 'must be a DNS label (a-z, 0-9, -)')
+    .optional(),
+  tokenUrl: z.string({ error: 'must be a string' }).max(2048, 'is too long').optional(),
+  clientAuth: z.enum(['basic', 'post'], { error: 'must be basic or post' }).optional(),
+  orgParam: z
+    .string({ error: 'must be a string' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a form parameter name like organization_id')
+    .optional(),
+  scope: z
+    .string({ error: 'must be a string' })
+    .max(1024, 'is too long')
+    .regex(PRINTABLE, 'must be printable ASCII')
+    .optional(),
+  requiresOfflineAccess: z.boolean({ error: 'must be true or false' }).optional(),
+  clientSecretId: clientSecretIdSchema,
+};
+
+const recordObject = z.object({
+  ...orgSettingsShape,
+  accessToken: tokenString.optional(),
+  refreshToken: tokenString.optional(),
+  tokenType: z.string({ error: 'must be a string' }).max(64, 'is too long').optional(),
+  expiresAt: epochMs.optional(),
+  refreshAt: epochMs.optional(),
+  dueShard: z.number({ error: 'must be a number' }).int().nonnegative().optional(),
+  status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled], {
+    error: 'must be ACTIVE, REAUTH_REQUIRED or DISABLED',
+  }),
+  version: z.number({ error: 'must be a number' }).int('must be a whole number').nonnegative(),
+  leaseOwner: z.string().optional(),
+  leaseUntil: epochMs.optional(),
+  lastRefreshedAt: epochMs.optional(),
+  consecutiveFailures: z.number().int().nonnegative().default(0),
+  lastError: lastErrorSchema.optional(),
+  /** Listed in the attention index while an operator must look (REAUTH_REQUIRED, MISCONFIGURED). */
+  attention: z.string().optional(),
+  /** The last attempt may have consumed the refresh token (ambiguous outcome): an invalid_grant now means RotationLost. */
+  rotationAtRisk: z.boolean().optional(),
+});
+
+type SettingsForCheck = {
+  provider: (typeof PROVIDER_NAMES)[number];
+  grantType: GrantType;
+  region?: string | undefined;
+  subdomain?: string | undefined;
+  tokenUrl?: string | undefined;
+  orgParam?: string | undefined;
+};
+
+/** Cross-field rules: what each provider and grant type needs. Shared by the record and the CLI's onboarding. */
+export function checkProviderFields(s: SettingsForCheck, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (s.provider === 'genesys') {
+    if (s.region === undefined) issue('region', 'is required for provider genesys (e.g. us-east-1)');
+    else if (!Object.hasOwn(GENESYS_LOGIN_HOSTS, s.region))
+      issue('region', `is not a Genesys Cloud region (expected one of ${Object.keys(GENESYS_LOGIN_HOSTS).join(', ')})`);
+  }
+  if (s.provider === 'zendesk' && s.subdomain === undefined) {
+    issue('subdomain', 'is required for provider zendesk (the <subdomain> of <subdomain>.zendesk.com)');
+  }
+  if (s.provider === 'generic' && s.tokenUrl === undefined) {
+    issue('tokenUrl', 'is required for provider generic (the https token endpoint URL)');
+  }
+  if (s.orgParam !== undefined && !PROFILES[s.provider].acceptsOrgParam) {
+    issue('orgParam', `is not used by provider ${s.provider}: its org scope is in the token URL`);
+  }
+}
+
+export const tokenRecordSchema = recordObject.superRefine((r, ctx) => {
+  checkProviderFields(r, ctx);
+  if (r.grantType === 'refresh_token' && r.status === RecordStatus.Active && r.refreshToken === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'is required for an ACTIVE refresh_token org' });
+  }
+});
+
+export type TokenRecord = z.infer<typeof tokenRecordSchema>;
+
+/** Formats zod issues as `field: message; field: message`, never including input values. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'record'} ${issue.message}`)
+    .join('; ');
+}
+
+export type RecordParse = { ok: true; record: TokenRecord } | { ok: false; message: string };
+
+export function parseRecord(raw: unknown): RecordParse {
+  const parsed = tokenRecordSchema.safeParse(raw);
+  return parsed.success
+    ? { ok: true, record: parsed.data }
+    : { ok: false, message: `record invalid: ${describeIssues(parsed.error)}` };
+}

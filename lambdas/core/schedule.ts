@@ -1,0 +1,81 @@
+// When an org is next due, and how long to back off. Pure functions of time and a random number in [0, 1), so the
+// properties (never due at issue time, never past expiry, spread by jitter) can be checked exhaustively.
+
+export interface ScheduleSettings {
+  refreshWindowMs: number;
+  jitterMs: number;
+  schedulePeriodMs: number;
+}
+
+/**
+ * How long before expiry an org becomes due: the configured window, but never more than half the token's lifetime,
+ * so a short-lived token (Genesys allows 300 s) is not due the moment it is issued.
+ */
+export function leadTimeMs(lifetimeMs: number, refreshWindowMs: number): number {
+  return Math.max(0, Math.min(refreshWindowMs, lifetimeMs / 2));
+}
+
+/**
+ * The next refreshAt: expiresAt − lead − jitter, where jitter is at most half the lead. Tenants onboarded together
+ * thus spread out, and refreshAt always lies in (issuedAt, expiresAt − lead/2].
+ */
+export function nextRefreshAt(issuedAt: number, expiresAt: number, s: ScheduleSettings, random: number): number {
+  const lifetime = Math.max(0, expiresAt - issuedAt);
+  const lead = leadTimeMs(lifetime, s.refreshWindowMs);
+  const jitter = Math.floor(random * Math.min(s.jitterMs, lead / 2));
+  return Math.round(expiresAt - lead - jitter);
+}
+
+/** A lifetime shorter than two schedule periods cannot be refreshed comfortably: report it (it is still refreshed). */
+export function isShortLifetime(lifetimeMs: number, schedulePeriodMs: number): boolean {
+  return lifetimeMs < 2 * schedulePeriodMs;
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(cap, base · 2^attempt)). */
+export function fullJitterBackoffMs(attempt: number, baseMs: number, capMs: number, random: number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random * ceiling);
+}
+
+export interface RetryAtInput {
+  now: number;
+  consecutiveFailures: number;
+  expiresAt: number | undefined;
+  retryAfterMs: number | undefined;
+  schedulePeriodMs: number;
+  random: number;
+}
+
+/** Longest pause after transient failures while the provider is merely unwell. */
+export const TRANSIENT_BACKOFF_CAP_MS = 15 * 60_000;
+/** Pause for a misconfigured client or a bad record: an operator has to act, retrying sooner only adds load. */
+export const MISCONFIGURED_BACKOFF_MS = 30 * 60_000;
+
+/**
+ * refreshAt after a transient failure: full-jitter backoff on the number of failures, at least the provider's
+ * Retry-After, and — while the stored token is still valid — never later than halfway to its expiry, so a short
+ * outage does not make us miss the last chance before hosted apps see 401s.
+ */
+export function transientRetryAt(i: RetryAtInput): number {
+  let delay = fullJitterBackoffMs(i.consecutiveFailures, i.schedulePeriodMs, TRANSIENT_BACKOFF_CAP_MS, i.random);
+  if (i.expiresAt !== undefined && i.expiresAt > i.now) {
+    delay = Math.min(delay, Math.max(i.schedulePeriodMs, (i.expiresAt - i.now) / 2));
+  }
+  if (i.retryAfterMs !== undefined) delay = Math.max(delay, i.retryAfterMs);
+  return Math.round(i.now + delay);
+}
+
+/** refreshAt after a misconfiguration: long, jittered so a fleet of orgs sharing a broken client does not stampede. */
+export function misconfiguredRetryAt(now: number, random: number): number {
+  return Math.round(now + MISCONFIGURED_BACKOFF_MS * (0.75 + random * 0.5));
+}
+
+/** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfterMs(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed), 86_400) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, date - now), 86_400_000);
+}

@@ -1,0 +1,46 @@
+// The one definition of what the refresher emits. The handler publishes these names through Powertools (EMF); the
+// CDK alarms and dashboard read the same constants, so a renamed metric cannot leave an alarm watching nothing.
+
+export const METRIC_NAMESPACE = 'TenantTokenRefresher';
+/** Powertools adds a `service` dimension to every metric; alarms must use the same value. */
+export const DEFAULT_SERVICE_NAME = 'tenant-token-refresher';
+
+export const MetricName = {
+  /** An org's new tokens were committed. */
+  RefreshSucceeded: 'RefreshSucceeded',
+  /** Any refresh that ended without new tokens committed (sum of the classes below). */
+  RefreshFailed: 'RefreshFailed',
+  /** Network error, timeout, 5xx, 429: released with backoff, retried on a later tick. */
+  TransientFailures: 'TransientFailures',
+  /** The provider answered `invalid_grant`: the org moved to REAUTH_REQUIRED. */
+  ReauthRequired: 'ReauthRequired',
+  /** `invalid_grant` right after an ambiguous outcome: a rotated refresh token was lost (crash or timeout). */
+  RotationLost: 'RotationLost',
+  /** invalid_client, unauthorized_client, 401, missing or garbled client secret. */
+  ClientMisconfigured: 'ClientMisconfigured',
+  /** A record or a token response that failed validation. */
+  BadData: 'BadData',
+  /** A token response was received but could not be committed: the org may have lost its rotated refresh token. */
+  TokenNotCommitted: 'TokenNotCommitted',
+  /** A timeout or reset after the request was sent, or a claim that took over an abandoned lease. */
+  AmbiguousOutcomes: 'AmbiguousOutcomes',
+  /** The claim lost to another refresher (lease held or version moved): expected under concurrency. */
+  ClaimConflicts: 'ClaimConflicts',
+  /** A response whose scope lacks offline_access for an org that needs it. */
+  ScopeMissingOfflineAccess: 'ScopeMissingOfflineAccess',
+  /** Orgs whose token lifetime is shorter than two schedule periods. */
+  ShortLifetimeOrgs: 'ShortLifetimeOrgs',
+  /** Gauge: ACTIVE orgs due for refresh at the start of the run. */
+  DueOrgs: 'DueOrgs',
+  /** Gauge: ACTIVE orgs whose stored access token has already expired: hosted apps are getting 401s. */
+  ExpiredAccessTokens: 'ExpiredAccessTokens',
+  /** Gauge: orgs in REAUTH_REQUIRED (from the attention index). */
+  OrgsNeedingReauth: 'OrgsNeedingReauth',
+  /** Gauge: orgs backing off because their client or record is misconfigured (from the attention index). */
+  OrgsMisconfigured: 'OrgsMisconfigured',
+  /** Heartbeat: 1 for every run that completed its sweep. Missing data means the refresher is not running. */
+  RunCompleted: 'RunCompleted',
+  RunDurationMs: 'RunDurationMs',
+} as const;
+
+export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

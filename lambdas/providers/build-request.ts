@@ -1,0 +1,127 @@
+// Builds one org's token request from its record and its own client credentials. The URL is checked against the
+// profile's host allow-list before the request exists, so a record can never send a client secret elsewhere.
+import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
+import type { TokenRecord } from '../core/record.js';
+import { type ClientAuthMethod, PROFILES } from './profiles.js';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface RequestPolicy {
+  /** The deployment's ALLOWED_TOKEN_HOSTS, for the generic profile. */
+  allowedTokenHosts: readonly string[];
+  /** Local mode: `http://` is allowed to loopback hosts only. */
+  allowLoopbackHttp: boolean;
+  /** Local mode: send every request to this loopback origin, keeping the profile's path. */
+  tokenEndpointOverride?: string | undefined;
+}
+
+export interface TokenRequest {
+  url: string;
+  /** Carries client credentials: never log, never put in an error. */
+  headers: Record<string, string>;
+  /** Form-encoded; carries the refresh token and maybe the client secret: never log. */
+  body: string;
+  /** The grant type sent, for the response interpretation (client credentials never rotate a refresh token). */
+  grantType: TokenRecord['grantType'];
+}
+
+const LOOPBACK_HOSTNAME = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/;
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTNAME.test(hostname.toLowerCase());
+}
+
+/** `host` matches an allow-list entry: exact (`idp.example.com`, `127.0.0.1:4000`) or `*.suffix` (one or more labels). */
+export function hostAllowed(url: URL, allowList: readonly string[]): boolean {
+  const hostname = url.hostname.toLowerCase();
+  const host = url.host.toLowerCase();
+  return allowList.some((entry) => {
+    const e = entry.toLowerCase();
+    if (e.startsWith('*.')) return hostname.endsWith(e.slice(1)) && hostname.length > e.length - 1;
+    return e.includes(':') && !e.startsWith('[') ? host === e : hostname === e || host === e;
+  });
+}
+
+function refuse(code: typeof ErrorCode.TokenHostNotAllowed | typeof ErrorCode.InsecureTokenUrl | typeof ErrorCode.InvalidTokenUrl, message: string): never {
+  throw new RefreshError(code, FailureClass.BadData, message);
+}
+
+/** Resolves and checks the org's token URL. Throws a bad-data RefreshError before any secret is involved. */
+export function resolveTokenUrl(record: TokenRecord, policy: RequestPolicy): URL {
+  const profile = PROFILES[record.provider];
+  let url: URL;
+  try {
+    url = new URL(profile.tokenUrl(record));
+  } catch {
+    refuse(ErrorCode.InvalidTokenUrl, `token URL for provider ${record.provider} is not a valid URL`);
+  }
+  if (url.username || url.password) refuse(ErrorCode.InvalidTokenUrl, 'token URL must not contain credentials');
+  if (url.hash) refuse(ErrorCode.InvalidTokenUrl, 'token URL must not contain a fragment');
+  if (url.protocol === 'http:') {
+    if (!(policy.allowLoopbackHttp && isLoopbackHost(url.hostname))) {
+      refuse(ErrorCode.InsecureTokenUrl, `token URL must use https (http only to loopback in local mode): ${url.host}`);
+    }
+  } else if (url.protocol !== 'https:') {
+    refuse(ErrorCode.InsecureTokenUrl, `token URL must use https, not ${url.protocol}`);
+  }
+  const allowList = profile.allowedHosts === 'config' ? policy.allowedTokenHosts : profile.allowedHosts;
+  if (!hostAllowed(url, allowList)) {
+    refuse(
+      ErrorCode.TokenHostNotAllowed,
+      `token host ${url.host} is not on the ${record.provider} allow-list${profile.allowedHosts === 'config' ? ' (ALLOWED_TOKEN_HOSTS)' : ''}`,
+    );
+  }
+  if (policy.tokenEndpointOverride) {
+    // Local mode: keep the profile's path (so the request shape is the real one) but talk to the loopback server.
+    const override = new URL(policy.tokenEndpointOverride);
+    if (!isLoopbackHost(override.hostname)) refuse(ErrorCode.InsecureTokenUrl, 'TOKEN_ENDPOINT_OVERRIDE must be loopback');
+    url = new URL(url.pathname + url.search, override);
+  }
+  return url;
+}
+
+/** Adds offline_access to the requested scope when the org's provider needs it to keep issuing refresh tokens. */
+export function requestedScope(record: TokenRecord): string | undefined {
+  if (record.grantType !== 'refresh_token' || !record.requiresOfflineAccess) return record.scope;
+  const scopes = new Set((record.scope ?? '').split(' ').filter(Boolean));
+  scopes.add('offline_access');
+  return [...scopes].join(' ');
+}
+
+function basicAuthorization(c: ClientCredentials): string {
+  // RFC 6749 §2.3.1: form-urlencode each part before Base64, so ':' or non-ASCII in a secret survives.
+  const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(c.clientId)}:${encode(c.clientSecret)}`).toString('base64')}`;
+}
+
+/** The org-scoped token request: the org's URL, its own client, its own refresh token, its org parameter. */
+export function buildTokenRequest(record: TokenRecord, client: ClientCredentials, policy: RequestPolicy): TokenRequest {
+  const url = resolveTokenUrl(record, policy);
+  const profile = PROFILES[record.provider];
+  const clientAuth: ClientAuthMethod = profile.clientAuth ?? record.clientAuth ?? 'basic';
+  const form = new URLSearchParams();
+  form.set('grant_type', record.grantType);
+  if (record.grantType === 'refresh_token') {
+    if (!record.refreshToken) {
+      throw new RefreshError(ErrorCode.RecordInvalid, FailureClass.BadData, 'record invalid: refreshToken is missing');
+    }
+    form.set('refresh_token', record.refreshToken);
+  }
+  const scope = requestedScope(record);
+  if (scope) form.set('scope', scope);
+  if (record.orgParam) form.set(record.orgParam, record.orgId);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (clientAuth === 'basic') {
+    headers.authorization = basicAuthorization(client);
+  } else {
+    form.set('client_id', client.clientId);
+    form.set('client_secret', client.clientSecret);
+  }
+  return { url: url.toString(), headers, body: form.toString(), grantType: record.grantType };
+}

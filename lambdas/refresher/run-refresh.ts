@@ -1,0 +1,204 @@
+// One run of the refresher: sweep the due index (scheduled) or refresh named orgs (direct invocation), with bounded
+// concurrency and a time budget, and sum the outcomes into a summary that becomes the log line and the metrics.
+import pLimit from 'p-limit';
+import { ErrorCode } from '../core/errors.js';
+import { Attention } from '../core/record.js';
+import { type Candidate, type OrgRefresher, type RefreshDeps, type RefreshOutcome, type RunScope } from './refresh-one.js';
+
+export interface RunSummary {
+  mode: 'sweep' | 'direct';
+  owner: string;
+  /** Sweep: due records found in the index. Direct: orgs asked for. */
+  due: number;
+  /** ACTIVE orgs whose stored access token had already expired when the run started. */
+  expired: number;
+  refreshed: number;
+  skipped: Record<string, number>;
+  failed: Record<string, number>;
+  failedByClass: Record<string, number>;
+  failedTotal: number;
+  /** Token responses received but not stored (TokenNotCommitted). */
+  notCommitted: number;
+  /** invalid_grant after losing a race: the invariant says 0. */
+  raceInvalidGrant: number;
+  rotationLost: number;
+  reauthRequired: number;
+  ambiguous: number;
+  warnings: Record<string, number>;
+  /** Gauges from the attention index (undefined in direct mode, which does not read them). */
+  orgsNeedingReauth: number | undefined;
+  orgsMisconfigured: number | undefined;
+  /** The run stopped claiming because less than one lease of Lambda time remained. */
+  stoppedEarly: boolean;
+  durationMs: number;
+  /** Direct mode: each org's outcome, so a caller knows what happened to the orgs it named. */
+  outcomes?: RefreshOutcome[];
+}
+
+export interface RunOptions {
+  concurrency: number;
+  shardCount: number;
+  leaseMs: number;
+}
+
+function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
+  return {
+    mode,
+    owner,
+    due: 0,
+    expired: 0,
+    refreshed: 0,
+    skipped: {},
+    failed: {},
+    failedByClass: {},
+    failedTotal: 0,
+    notCommitted: 0,
+    raceInvalidGrant: 0,
+    rotationLost: 0,
+    reauthRequired: 0,
+    ambiguous: 0,
+    warnings: {},
+    orgsNeedingReauth: undefined,
+    orgsMisconfigured: undefined,
+    stoppedEarly: false,
+    durationMs: 0,
+  };
+}
+
+const bump = (counts: Record<string, number>, key: string) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+function addOutcome(summary: RunSummary, outcome: RefreshOutcome): void {
+  switch (outcome.result) {
+    case 'refreshed':
+      summary.refreshed++;
+      if (outcome.ambiguous) summary.ambiguous++;
+      for (const w of outcome.warnings) bump(summary.warnings, w);
+      return;
+    case 'skipped':
+      bump(summary.skipped, outcome.reason);
+      if (outcome.reason === 'OUT_OF_TIME') summary.stoppedEarly = true;
+      return;
+    case 'failed':
+      summary.failedTotal++;
+      bump(summary.failed, outcome.code);
+      bump(summary.failedByClass, outcome.failureClass);
+      if (outcome.notCommitted) summary.notCommitted++;
+      if (outcome.race) summary.raceInvalidGrant++;
+      if (outcome.rotationLost) summary.rotationLost++;
+      if (outcome.code === ErrorCode.InvalidGrant || outcome.code === ErrorCode.RotationLost) summary.reauthRequired++;
+      if (outcome.ambiguous) summary.ambiguous++;
+      return;
+  }
+}
+
+export class RefreshRun {
+  constructor(
+    private readonly refresher: OrgRefresher,
+    private readonly deps: Pick<RefreshDeps, 'store' | 'clock' | 'log'>,
+    private readonly options: RunOptions,
+  ) {}
+
+  /** Scheduled: every due org of every shard, most overdue first, until done or out of time. */
+  async sweep(scope: RunScope): Promise<RunSummary> {
+    const { store, clock } = this.deps;
+    const started = clock.now();
+    const summary = emptySummary('sweep', scope.owner);
+    // The gauges are independent of the sweep; read them alongside (two small COUNT queries per run).
+    const gauges = this.#readGauges(summary);
+    const candidates = await this.#dueCandidates(started);
+    summary.due = candidates.length;
+    summary.expired = candidates.filter((c) => c.expiresAt !== undefined && c.expiresAt <= started).length;
+    await this.#refreshAll(candidates, scope, summary, false);
+    await gauges;
+    summary.durationMs = clock.now() - started;
+    return summary;
+  }
+
+  /** Direct invocation: refresh exactly these orgs now, due or not (an operator or a hosted app asked). */
+  async refreshOrgs(orgIds: readonly string[], scope: RunScope): Promise<RunSummary> {
+    const { clock } = this.deps;
+    const started = clock.now();
+    const summary = emptySummary('direct', scope.owner);
+    summary.due = orgIds.length;
+    const outcomes: RefreshOutcome[] = [];
+    const limit = pLimit(this.options.concurrency);
+    await Promise.all(
+      [...new Set(orgIds)].map((orgId) =>
+        limit(async () => {
+          const outcome = await this.#directOne(orgId, scope, started, summary);
+          outcomes.push(outcome);
+          addOutcome(summary, outcome);
+        }),
+      ),
+    );
+    summary.outcomes = outcomes;
+    summary.durationMs = clock.now() - started;
+    return summary;
+  }
+
+  async #directOne(orgId: string, scope: RunScope, started: number, summary: RunSummary): Promise<RefreshOutcome> {
+    if (scope.remainingMs() < this.options.leaseMs) return { orgId, result: 'skipped', reason: 'OUT_OF_TIME' };
+    let current: Record<string, unknown> | undefined;
+    try {
+      current = await this.deps.store.get(orgId);
+    } catch {
+      return { orgId, result: 'failed', code: ErrorCode.StoreUnavailable, failureClass: 'store' };
+    }
+    if (current === undefined) return { orgId, result: 'skipped', reason: 'NOT_FOUND' };
+    if (current.status === 'ACTIVE' && typeof current.expiresAt === 'number' && current.expiresAt <= started) {
+      summary.expired++;
+    }
+    const version = typeof current.version === 'number' ? current.version : -1;
+    return this.refresher.refresh({ orgId, version }, scope, true);
+  }
+
+  async #refreshAll(candidates: Candidate[], scope: RunScope, summary: RunSummary, force: boolean): Promise<void> {
+    const limit = pLimit(this.options.concurrency);
+    await Promise.all(
+      candidates.map((candidate) =>
+        limit(async () => {
+          // Stop claiming when less than one lease of Lambda time is left: a claimed org must have time to finish,
+          // or its lease would be abandoned and the next refresher would have to treat it as ambiguous.
+          const outcome: RefreshOutcome =
+            scope.remainingMs() < this.options.leaseMs
+              ? { orgId: candidate.orgId, result: 'skipped', reason: 'OUT_OF_TIME' }
+              : await this.refresher.refresh(candidate, scope, force);
+          addOutcome(summary, outcome);
+        }),
+      ),
+    );
+  }
+
+  async #dueCandidates(now: number): Promise<(Candidate & { refreshAt: number; expiresAt: number | undefined })[]> {
+    const shards = Array.from({ length: this.options.shardCount }, (_, shard) => shard);
+    const perShard = await Promise.all(
+      shards.map(async (shard) => {
+        const items = [];
+        let pageKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.deps.store.queryDue(shard, now, pageKey);
+          items.push(...page.items);
+          pageKey = page.nextPageKey;
+        } while (pageKey);
+        return items;
+      }),
+    );
+    return perShard.flat().sort((a, b) => a.refreshAt - b.refreshAt);
+  }
+
+  async #readGauges(summary: RunSummary): Promise<void> {
+    try {
+      const [reauth, misconfigured] = await Promise.all([
+        this.deps.store.countAttention(Attention.ReauthRequired),
+        this.deps.store.countAttention(Attention.Misconfigured),
+      ]);
+      summary.orgsNeedingReauth = reauth;
+      summary.orgsMisconfigured = misconfigured;
+    } catch (err) {
+      // A gauge is not worth failing a run for; the missing data point is visible on the dashboard.
+      this.deps.log.warn('could not read attention gauges', { error: (err as Error)?.name });
+    }
+  }
+}

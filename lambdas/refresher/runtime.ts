@@ -1,0 +1,76 @@
+// Wires the core to its adapters. Everything is injectable, so tests, local mode, the CLI and the bench run the
+// same code as Lambda with a different client or clock.
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { RefresherConfig } from '../config.js';
+import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
+import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
+import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
+import { type Clock, type CredentialsSource, type Notifier, systemClock, type TokenEndpoint, type TokenStore } from '../core/ports.js';
+import { type Log, OrgRefresher, type RunScope } from './refresh-one.js';
+import { RefreshRun } from './run-refresh.js';
+
+export interface RuntimeOverrides {
+  documentClient?: DynamoDBDocumentClient;
+  secretsClient?: SecretsManagerClient;
+  eventBridgeClient?: EventBridgeClient;
+  store?: TokenStore;
+  credentials?: CredentialsSource;
+  endpoint?: TokenEndpoint;
+  notifier?: Notifier;
+  clock?: Clock;
+  random?: () => number;
+  onCapacity?: CapacityObserver;
+}
+
+export interface RefresherRuntime {
+  config: RefresherConfig;
+  store: TokenStore;
+  refresher: OrgRefresher;
+  run: RefreshRun;
+  clock: Clock;
+}
+
+export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
+  const clock = o.clock ?? systemClock;
+  const store =
+    o.store ??
+    new DynamoDbTokenStore({
+      tableName: config.tableName,
+      ...(o.documentClient ? { client: o.documentClient } : {}),
+      ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+    });
+  const credentials =
+    o.credentials ??
+    new SecretsManagerCredentials({
+      maxAgeSeconds: config.secretCacheSeconds,
+      ...(o.secretsClient ? { client: o.secretsClient } : {}),
+      now: () => clock.now(),
+    });
+  const notifier =
+    o.notifier ??
+    (config.eventBusName
+      ? new EventBridgeNotifier({ eventBusName: config.eventBusName, log, ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}) })
+      : new LogNotifier(log));
+  const refresher = new OrgRefresher({
+    store,
+    credentials,
+    endpoint: o.endpoint ?? new HttpTokenEndpoint(),
+    notifier,
+    clock,
+    random: o.random ?? Math.random,
+    log,
+    settings: config,
+  });
+  const run = new RefreshRun(refresher, { store, clock, log }, config);
+  return { config, store, refresher, run, clock };
+}
+
+/** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */
+export function scopeWithDeadline(clock: Clock, budgetMs: number, owner = `run-${randomUUID()}`): RunScope {
+  const deadline = clock.now() + budgetMs;
+  return { owner, remainingMs: () => deadline - clock.now() };
+}

@@ -1,0 +1,55 @@
+// The token table's shape, defined once: the store queries these names, the CDK construct creates them, and local
+// mode and the tests create the same table on DynamoDB Local.
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const TABLE_SCHEMA = {
+  partitionKey: 'orgId',
+  /** Sparse: only ACTIVE records carry dueShard, so the index holds exactly the orgs that can become due. */
+  dueIndex: {
+    name: 'due',
+    partitionKey: 'dueShard',
+    sortKey: 'refreshAt',
+    /** What the sweep needs: the claim's condition (version) and the expired-token gauge (expiresAt). */
+    projected: ['version', 'expiresAt'],
+  },
+  /** Sparse: only orgs an operator must look at carry `attention`, so on-call gauges never scan the table. */
+  attentionIndex: {
+    name: 'attention',
+    partitionKey: 'attention',
+    sortKey: 'orgId',
+  },
+} as const;
+
+/** CreateTable input matching the CDK construct (on-demand); for DynamoDB Local in tests, local mode and the bench. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const { partitionKey, dueIndex, attentionIndex } = TABLE_SCHEMA;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' },
+      { AttributeName: dueIndex.partitionKey, AttributeType: 'N' },
+      { AttributeName: dueIndex.sortKey, AttributeType: 'N' },
+      { AttributeName: attentionIndex.partitionKey, AttributeType: 'S' },
+    ],
+    KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: dueIndex.name,
+        KeySchema: [
+          { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projected] },
+      },
+      {
+        IndexName: attentionIndex.name,
+        KeySchema: [
+          { AttributeName: attentionIndex.partitionKey, KeyType: 'HASH' },
+          { AttributeName: attentionIndex.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  };
+}

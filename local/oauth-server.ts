@@ -1,0 +1,409 @@
+// A real OAuth server on loopback: oidc-provider with refresh-token rotation and reuse detection (reusing a spent
+// refresh token revokes the whole grant). Tests, local mode and the bench run against it. On top of the provider:
+// clients that require an org parameter, strict rotation (Zendesk: the previous access token dies at refresh),
+// fault injection, latency, and a record of every token issued (the leak checks need them all).
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface OAuthClientSpec {
+  clientId: string;
+  clientSecret: string;
+  /** client_secret_basic (Genesys, most) or client_secret_post (Zendesk). */
+  auth: 'basic' | 'post';
+  /** The server refuses requests without this body parameter set to the org (the grant's account) id. */
+  requireOrgParam?: string;
+  /** Zendesk semantics: a successful refresh deletes the previous access token at once. */
+  strictRotation?: boolean;
+}
+
+/** What the fault hook may do to one token request. */
+export type Fault =
+  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
+  /** Never answer: before the provider sees the request (the refresh token is untouched)… */
+  | { kind: 'hang-before' }
+  /** …or after it processed it (the refresh token is spent, the new one never arrives). */
+  | { kind: 'hang-after' }
+  | { kind: 'reset-before' }
+  | { kind: 'reset-after' }
+  /** Let the provider answer, then cut the JSON in half. */
+  | { kind: 'truncate' }
+  /** Let the provider answer, then change the JSON (delete or replace fields). */
+  | { kind: 'mutate'; mutate: (body: Record<string, unknown>) => Record<string, unknown> }
+  | { kind: 'delay'; ms: number };
+
+export interface TokenRequestInfo {
+  clientId: string | undefined;
+  grantType: string | undefined;
+  path: string;
+  params: URLSearchParams;
+}
+
+export interface OAuthServerOptions {
+  clients: OAuthClientSpec[];
+  port?: number;
+  accessTokenTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
+  /** Added to every token request (the bench's fixed endpoint latency). */
+  latencyMs?: number;
+  faultHook?: (info: TokenRequestInfo) => Fault | undefined;
+  /** Print oidc-provider's own warnings (off by default: they are about production key material). */
+  verbose?: boolean;
+}
+
+export interface OAuthServerStats {
+  tokenRequests: number;
+  successes: number;
+  byGrantError: Record<string, number>;
+  byStatus: Record<string, number>;
+  invalidGrant: number;
+  faultsInjected: number;
+}
+
+type Stored = { payload: Record<string, unknown>; expiresAt: number };
+
+/** oidc-provider's adapter interface over one Map per server (its built-in LRU drops entries past 1 000). */
+function mapAdapterFactory() {
+  const store = new Map<string, Stored>();
+  const grants = new Map<string, Set<string>>();
+  const live = (key: string) => {
+    const entry = store.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      store.delete(key);
+      return undefined;
+    }
+    return entry.payload;
+  };
+  return (model: string) => ({
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number) {
+      const key = `${model}:${id}`;
+      store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
+      const grantId = payload.grantId as string | undefined;
+      if (grantId) {
+        let members = grants.get(grantId);
+        if (!members) grants.set(grantId, (members = new Set()));
+        members.add(key);
+      }
+    },
+    async find(id: string) {
+      return live(`${model}:${id}`);
+    },
+    async findByUid(uid: string) {
+      for (const [key, entry] of store) if (key.startsWith(`${model}:`) && entry.payload.uid === uid) return entry.payload;
+      return undefined;
+    },
+    async findByUserCode(userCode: string) {
+      for (const [key, entry] of store) if (key.startsWith(`${model}:`) && entry.payload.userCode === userCode) return entry.payload;
+      return undefined;
+    },
+    async consume(id: string) {
+      const payload = live(`${model}:${id}`);
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+    },
+    async destroy(id: string) {
+      store.delete(`${model}:${id}`);
+    },
+    async revokeByGrantId(grantId: string) {
+      for (const key of grants.get(grantId) ?? []) store.delete(key);
+      grants.delete(grantId);
+    },
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class LocalOAuthServer {
+  readonly stats: OAuthServerStats = { tokenRequests: 0, successes: 0, byGrantError: {}, byStatus: {}, invalidGrant: 0, faultsInjected: 0 };
+  /** Every access and refresh token this server issued (minted or returned), for leak checks. */
+  readonly issuedTokens = new Set<string>();
+  faultHook: OAuthServerOptions['faultHook'];
+  latencyMs: number;
+
+  private constructor(
+    readonly provider: Provider,
+    private readonly server: http.Server,
+    private readonly sockets: Set<Socket>,
+    readonly origin: string,
+    private readonly clients: Map<string, OAuthClientSpec>,
+    options: OAuthServerOptions,
+  ) {
+    this.faultHook = options.faultHook;
+    this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  /** The token endpoint (`/oauth/token`; `/oauth/tokens` and `/token` are served too). */
+  get tokenUrl(): string {
+    return `${this.origin}/oauth/token`;
+  }
+
+  static async start(options: OAuthServerOptions): Promise<LocalOAuthServer> {
+    if (!options.verbose) quietOidcProviderNotices();
+    const server = http.createServer();
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const clients = new Map(options.clients.map((c) => [c.clientId, c]));
+
+    const provider = new Provider(origin, {
+      adapter: mapAdapterFactory(),
+      clients: options.clients.map((c) => ({
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        grant_types: ['refresh_token', 'client_credentials', 'authorization_code'],
+        redirect_uris: ['http://127.0.0.1/callback'],
+        response_types: ['code'],
+        token_endpoint_auth_method: c.auth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+      })),
+      cookies: { keys: [randomBytes(16).toString('hex')] },
+      jwks: { keys: [privateKey.export({ format: 'jwk' }) as never] },
+      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+      scopes: ['openid', 'offline_access'],
+      rotateRefreshToken: true,
+      routes: { token: '/oauth/token' },
+      ttl: {
+        AccessToken: options.accessTokenTtlSeconds ?? 3600,
+        ClientCredentials: options.accessTokenTtlSeconds ?? 3600,
+        RefreshToken: options.refreshTokenTtlSeconds ?? 14 * 86_400,
+        Grant: options.refreshTokenTtlSeconds ?? 14 * 86_400,
+        IdToken: 3600,
+      },
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    });
+    // Loopback over http: oidc-provider wants to know it is not behind a TLS-terminating proxy by accident.
+    provider.proxy = false;
+
+    const self = new LocalOAuthServer(provider, server, sockets, origin, clients, options);
+    provider.use((ctx, next) => self.middleware(ctx as never, next));
+    provider.on('grant.error', (_ctx, error: { error?: string }) => {
+      const code = error.error ?? 'unknown';
+      self.stats.byGrantError[code] = (self.stats.byGrantError[code] ?? 0) + 1;
+      if (code === 'invalid_grant') self.stats.invalidGrant++;
+    });
+    server.on('request', provider.callback());
+    return self;
+  }
+
+  private async middleware(
+    ctx: {
+      path: string;
+      method: string;
+      req: http.IncomingMessage & { body?: string };
+      status: number;
+      body: unknown;
+      type: string;
+      set(name: string, value: string): void;
+      get(name: string): string;
+    },
+    next: () => Promise<void>,
+  ): Promise<void> {
+    if (ctx.method === 'GET' && ctx.path === '/api/whoami') return this.whoami(ctx);
+    if (ctx.method !== 'POST' || !/\/(oauth\/tokens?|token)$/.test(ctx.path)) return next();
+    // Zendesk's path and a bare /token are the same endpoint here.
+    (ctx as { path: string }).path = '/oauth/token';
+    this.stats.tokenRequests++;
+
+    const raw = await readAll(ctx.req);
+    ctx.req.body = raw; // oidc-provider reads req.body once the stream is consumed
+    const params = new URLSearchParams(raw);
+    const clientId = clientIdOf(ctx.get('authorization'), params);
+    const grantType = params.get('grant_type') ?? undefined;
+    const info: TokenRequestInfo = { clientId, grantType, path: ctx.path, params };
+
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    const fault = this.faultHook?.(info);
+    if (fault) this.stats.faultsInjected++;
+
+    const orgParamError = await this.checkOrgParam(clientId, grantType, params);
+    if (orgParamError) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: orgParamError };
+      this.countStatus(400);
+      return;
+    }
+
+    switch (fault?.kind) {
+      case 'status':
+        ctx.status = fault.status;
+        for (const [k, v] of Object.entries(fault.headers ?? {})) ctx.set(k, v);
+        ctx.type = fault.contentType ?? 'application/json';
+        ctx.body = fault.body ?? JSON.stringify({ error: 'server_error' });
+        this.countStatus(fault.status);
+        return;
+      case 'hang-before':
+        await this.hang(ctx.req);
+        return;
+      case 'reset-before':
+        ctx.req.socket.destroy();
+        return;
+      case 'delay':
+        await sleep(fault.ms);
+        break;
+    }
+
+    const previousAccessToken = await this.currentAccessTokenFor(clientId, grantType, params);
+    await next();
+    this.countStatus(ctx.status);
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.status === 200 && body && typeof body === 'object') {
+      this.stats.successes++;
+      for (const key of ['access_token', 'refresh_token'] as const) {
+        if (typeof body[key] === 'string') this.issuedTokens.add(body[key] as string);
+      }
+      if (clientId && this.clients.get(clientId)?.strictRotation && previousAccessToken) {
+        await this.provider.AccessToken.find(previousAccessToken).then((t) => t?.destroy());
+      }
+      if (typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
+        this.lastAccessTokenByRefresh.set(body.refresh_token, body.access_token);
+      }
+    }
+
+    switch (fault?.kind) {
+      case 'hang-after':
+        await this.hang(ctx.req);
+        return;
+      case 'reset-after':
+        ctx.req.socket.destroy();
+        return;
+      case 'truncate': {
+        const text = JSON.stringify(ctx.body);
+        ctx.type = 'application/json';
+        ctx.body = text.slice(0, Math.floor(text.length / 2));
+        return;
+      }
+      case 'mutate':
+        if (body && typeof body === 'object') ctx.body = fault.mutate({ ...body });
+        return;
+    }
+  }
+
+  /** Which access token a refresh token last came with: strict rotation kills it when the refresh succeeds. */
+  private readonly lastAccessTokenByRefresh = new Map<string, string>();
+
+  private async currentAccessTokenFor(clientId: string | undefined, grantType: string | undefined, params: URLSearchParams) {
+    if (!clientId || !this.clients.get(clientId)?.strictRotation || grantType !== 'refresh_token') return undefined;
+    return this.lastAccessTokenByRefresh.get(params.get('refresh_token') ?? '');
+  }
+
+  private async checkOrgParam(clientId: string | undefined, grantType: string | undefined, params: URLSearchParams) {
+    const name = clientId ? this.clients.get(clientId)?.requireOrgParam : undefined;
+    if (!name) return undefined;
+    const value = params.get(name);
+    if (!value) return `${name} is required by this server`;
+    if (grantType === 'refresh_token') {
+      const token = await this.provider.RefreshToken.find(params.get('refresh_token') ?? '');
+      if (token && token.accountId !== value) return `${name} does not match the grant's organisation`;
+    }
+    return undefined;
+  }
+
+  private async whoami(ctx: { status: number; body: unknown; get(name: string): string }): Promise<void> {
+    const token = /^Bearer (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
+    if (!token || !(await this.accessTokenValid(token))) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_token' };
+      return;
+    }
+    ctx.status = 200;
+    ctx.body = { ok: true };
+  }
+
+  private async hang(req: http.IncomingMessage): Promise<void> {
+    // Hold the request until the client gives up; a closed socket ends the wait.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 120_000);
+      req.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private countStatus(status: number) {
+    this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+  }
+
+  /** Issues an org's initial grant server-side, as an authorization-code flow with offline_access would. */
+  async mintRefreshToken(clientId: string, accountId: string): Promise<string> {
+    const { Grant, RefreshToken, Client } = this.provider;
+    const client = await Client.find(clientId);
+    if (!client) throw new Error(`unknown client ${clientId}`);
+    const grant = new Grant({ accountId, clientId });
+    grant.addOIDCScope('openid offline_access');
+    const grantId = await grant.save();
+    const token = new RefreshToken({
+      accountId,
+      client,
+      grantId,
+      scope: 'openid offline_access',
+      gty: 'authorization_code',
+      iiat: Math.floor(Date.now() / 1000),
+    });
+    const value = await token.save();
+    this.issuedTokens.add(value);
+    return value;
+  }
+
+  /** Revokes the grant behind a refresh token (the customer disconnected the app): the next refresh gets invalid_grant. */
+  async revokeGrant(refreshToken: string): Promise<void> {
+    const token = await this.provider.RefreshToken.find(refreshToken);
+    if (!token?.grantId) throw new Error('unknown refresh token');
+    const grant = await this.provider.Grant.find(token.grantId);
+    await grant?.destroy();
+    await token.destroy();
+  }
+
+  /** True when the server would accept this refresh token right now (not consumed, not revoked, not expired). */
+  async refreshTokenUsable(refreshToken: string): Promise<boolean> {
+    const token = await this.provider.RefreshToken.find(refreshToken);
+    if (!token || token.isExpired || token.consumed) return false;
+    return (await this.provider.Grant.find(token.grantId as string)) !== undefined;
+  }
+
+  async accessTokenValid(accessToken: string): Promise<boolean> {
+    const found = await this.provider.AccessToken.find(accessToken);
+    if (found && !found.isExpired) return true;
+    const cc = await this.provider.ClientCredentials.find(accessToken);
+    return Boolean(cc && !cc.isExpired);
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+let quieted = false;
+/** oidc-provider prints notices about dev key material and our body hand-over; they are noise on loopback. */
+function quietOidcProviderNotices(): void {
+  if (quieted) return;
+  quieted = true;
+  for (const method of ['warn', 'info'] as const) {
+    const original = console[method].bind(console);
+    console[method] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
+      original(...args);
+    };
+  }
+}
+
+function clientIdOf(authorization: string | undefined, params: URLSearchParams): string | undefined {
+  const basic = /^Basic (.+)$/i.exec(authorization ?? '')?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    return decodeURIComponent(decoded.slice(0, decoded.indexOf(':')).replace(/\+/g, ' '));
+  }
+  return params.get('client_id') ?? undefined;
+}
+
+async function readAll(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

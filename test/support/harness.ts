@@ -1,0 +1,145 @@
+// An integration harness: a fresh table on the shared DynamoDB Local, a real oidc-provider with rotation on, a
+// Secrets Manager stand-in, and the real refresher runtime wired to them, with every log line captured.
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { loadConfig, type RefresherConfig } from '../../lambdas/config.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
+import { type Log, dueShardFor } from '../../lambdas/refresher/refresh-one.js';
+import { createRuntime, type RefresherRuntime, type RuntimeOverrides, scopeWithDeadline } from '../../lambdas/refresher/runtime.js';
+import { createTokenTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDbClient } from '../../local/dynamodb-local.js';
+import { LocalOAuthServer, type OAuthClientSpec, type OAuthServerOptions } from '../../local/oauth-server.js';
+import { SecretsStub } from '../../local/secrets-stub.js';
+
+export const CLIENTS = {
+  basic: { clientId: 'basic-client', clientSecret: 'basic-client-secret-0123456789', auth: 'basic' },
+  post: { clientId: 'zendesk-like-client', clientSecret: 'post-client-secret-0123456789', auth: 'post', strictRotation: true },
+  orgParam: { clientId: 'orgparam-client', clientSecret: 'orgparam-client-secret-012345', auth: 'basic', requireOrgParam: 'organization_id' },
+  cc: { clientId: 'cc-client', clientSecret: 'cc-client-secret-0123456789abc', auth: 'basic' },
+} as const satisfies Record<string, OAuthClientSpec>;
+
+export const secretIdFor = (clientId: string) => `tenant-tokens/${clientId}`;
+
+export interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+export class CapturedLog implements Log {
+  readonly lines: LogLine[] = [];
+  debug = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'debug', message, fields });
+  info = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'error', message, fields });
+  text(): string {
+    return this.lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.fields ?? {})}`).join('\n');
+  }
+}
+
+export interface SeedOptions {
+  clientKey?: keyof typeof CLIENTS;
+  grantType?: 'refresh_token' | 'client_credentials';
+  refreshToken?: string;
+  extra?: Record<string, unknown>;
+  refreshAt?: number;
+}
+
+export interface Harness {
+  table: string;
+  ddb: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  oauth: LocalOAuthServer;
+  secrets: SecretsStub;
+  secretsClient: SecretsManagerClient;
+  log: CapturedLog;
+  config: RefresherConfig;
+  env: Record<string, string>;
+  runtime(overrides?: RuntimeOverrides): RefresherRuntime;
+  scope(budgetMs?: number): ReturnType<typeof scopeWithDeadline>;
+  seedOrg(orgId: string, options?: SeedOptions): Promise<Record<string, unknown>>;
+  getRecord(orgId: string): Promise<Record<string, unknown> | undefined>;
+  close(): Promise<void>;
+}
+
+export const TEST_ENV = {
+  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
+  ALLOW_LOOPBACK_HTTP: 'true',
+  HTTP_TIMEOUT_MS: '1000',
+  MAX_ATTEMPTS: '3',
+  LEASE_SECONDS: '10',
+  LAMBDA_TIMEOUT_SECONDS: '30',
+  SCHEDULE_PERIOD_SECONDS: '60',
+  REFRESH_WINDOW_SECONDS: '600',
+  CONCURRENCY: '16',
+  SHARD_COUNT: '4',
+  SECRET_CACHE_SECONDS: '300',
+};
+
+export async function createHarness(
+  endpoint: string,
+  options: { env?: Record<string, string>; oauth?: Partial<OAuthServerOptions> } = {},
+): Promise<Harness> {
+  const table = `tokens-${randomUUID().slice(0, 8)}`;
+  const ddb = localDynamoDbClient(endpoint);
+  await createTokenTable(ddb, table);
+  const doc = createDocumentClient(ddb);
+  const oauth = await LocalOAuthServer.start({ clients: Object.values(CLIENTS), ...options.oauth });
+  const secrets = await SecretsStub.start(
+    Object.fromEntries(Object.values(CLIENTS).map((c) => [secretIdFor(c.clientId), { clientId: c.clientId, clientSecret: c.clientSecret }])),
+  );
+  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const env = { ...TEST_ENV, TABLE_NAME: table, ...options.env };
+  const config = loadConfig(env);
+  const log = new CapturedLog();
+
+  const harness: Harness = {
+    table,
+    ddb,
+    doc,
+    oauth,
+    secrets,
+    secretsClient,
+    log,
+    config,
+    env,
+    runtime: (overrides = {}) => createRuntime(config, log, { documentClient: doc, secretsClient, ...overrides }),
+    scope: (budgetMs = 60_000) => scopeWithDeadline({ now: Date.now, sleep: async () => {} }, budgetMs),
+    async seedOrg(orgId, seed = {}) {
+      const client = CLIENTS[seed.clientKey ?? 'basic'];
+      const grantType = seed.grantType ?? 'refresh_token';
+      const refreshToken =
+        grantType === 'refresh_token' ? (seed.refreshToken ?? (await oauth.mintRefreshToken(client.clientId, orgId))) : undefined;
+      const item: Record<string, unknown> = {
+        orgId,
+        provider: 'generic',
+        grantType,
+        tokenUrl: oauth.tokenUrl,
+        clientAuth: client.auth,
+        clientSecretId: secretIdFor(client.clientId),
+        ...('requireOrgParam' in client ? { orgParam: client.requireOrgParam } : {}),
+        refreshToken,
+        status: 'ACTIVE',
+        version: 0,
+        consecutiveFailures: 0,
+        refreshAt: seed.refreshAt ?? Date.now() - 1000,
+        dueShard: dueShardFor(orgId, config.shardCount),
+        ...seed.extra,
+      };
+      await doc.send(new PutCommand({ TableName: table, Item: item }));
+      return item;
+    },
+    async getRecord(orgId) {
+      const out = await doc.send(new GetCommand({ TableName: table, Key: { orgId }, ConsistentRead: true }));
+      return out.Item;
+    },
+    async close() {
+      await oauth.stop();
+      await secrets.stop();
+      ddb.destroy();
+      secretsClient.destroy();
+    },
+  };
+  return harness;
+}
