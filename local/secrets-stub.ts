@@ -4,7 +4,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type SecretFault = 'AccessDeniedException' | 'ThrottlingException' | 'InternalServiceError' | 'DecryptionFailure';
+export type SecretFault =
+  | 'AccessDeniedException'
+  | 'ThrottlingException'
+  | 'InternalServiceError'
+  | 'DecryptionFailure';
 
 export class SecretsStub {
   readonly secrets = new Map<string, string>();
@@ -16,7 +20,9 @@ export class SecretsStub {
     readonly endpoint: string,
   ) {}
 
-  static async start(initial: Record<string, string | { clientId: string; clientSecret: string }> = {}): Promise<SecretsStub> {
+  static async start(
+    initial: Record<string, string | { clientId: string; clientSecret: string }> = {},
+  ): Promise<SecretsStub> {
     const server = http.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const stub = new SecretsStub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -41,7 +47,11 @@ export class SecretsStub {
       res.end(JSON.stringify(body));
     };
     if (target !== 'secretsmanager.GetSecretValue') {
-      reply(400, { __type: 'UnknownOperationException', message: `this stub only serves GetSecretValue, not ${target}` }, 'UnknownOperationException');
+      reply(
+        400,
+        { __type: 'UnknownOperationException', message: `this stub only serves GetSecretValue, not ${target}` },
+        'UnknownOperationException',
+      );
       return;
     }
     this.calls++;
@@ -60,7 +70,11 @@ export class SecretsStub {
     }
     const value = this.secrets.get(secretId);
     if (value === undefined) {
-      reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }, 'ResourceNotFoundException');
+      reply(
+        400,
+        { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
+        'ResourceNotFoundException',
+      );
       return;
     }
     reply(200, {

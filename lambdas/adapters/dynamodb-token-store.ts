@@ -36,9 +36,7 @@ const names = {
   '#leaseOwner': 'leaseOwner',
 } as const;
 
-export interface CapacityObserver {
-  (operation: string, capacity: ConsumedCapacity | undefined): void;
-}
+export type CapacityObserver = (operation: string, capacity: ConsumedCapacity | undefined) => void;
 
 export interface DynamoDbTokenStoreOptions {
   tableName: string;
@@ -184,7 +182,13 @@ export class DynamoDbTokenStore implements TokenStore {
         '#consecutiveFailures': 'consecutiveFailures',
         '#rotationAtRisk': 'rotationAtRisk',
       },
-      values: { ':refreshToken': req.refreshToken, ':refreshAt': req.refreshAt, ':error': req.error, ':zero': 0, ':one': 1 },
+      values: {
+        ':refreshToken': req.refreshToken,
+        ':refreshAt': req.refreshAt,
+        ':error': req.error,
+        ':zero': 0,
+        ':one': 1,
+      },
     });
   }
 

@@ -27,7 +27,11 @@ export class EventBridgeNotifier implements Notifier {
               EventBusName: this.options.eventBusName,
               Source: EVENT_SOURCE,
               DetailType: EVENT_DETAIL_TYPES[type],
-              Detail: JSON.stringify({ orgId: detail.orgId, reason: detail.reason, at: new Date(detail.at).toISOString() }),
+              Detail: JSON.stringify({
+                orgId: detail.orgId,
+                reason: detail.reason,
+                at: new Date(detail.at).toISOString(),
+              }),
             },
           ],
         }),
@@ -44,6 +48,11 @@ export class EventBridgeNotifier implements Notifier {
 export class LogNotifier implements Notifier {
   constructor(private readonly log: Log) {}
   async orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void> {
-    this.log.info('org event', { type, detailType: EVENT_DETAIL_TYPES[type], orgId: detail.orgId, reason: detail.reason });
+    this.log.info('org event', {
+      type,
+      detailType: EVENT_DETAIL_TYPES[type],
+      orgId: detail.orgId,
+      reason: detail.reason,
+    });
   }
 }

@@ -4,7 +4,7 @@
 // shared by a thousand orgs costs one call, not a thousand.
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import type { CredentialsSource } from '../core/ports.js';
 import type { ClientCredentials } from '../providers/build-request.js';
@@ -32,21 +32,38 @@ export function classifySecretError(secretId: string, err: unknown): RefreshErro
   const name = errorName(err);
   switch (name) {
     case 'ResourceNotFoundException':
-      return new RefreshError(ErrorCode.SecretNotFound, FailureClass.ClientMisconfigured, `client secret ${secretId} does not exist`);
+      return new RefreshError(
+        ErrorCode.SecretNotFound,
+        FailureClass.ClientMisconfigured,
+        `client secret ${secretId} does not exist`,
+      );
     case 'AccessDeniedException':
     case 'DecryptionFailure':
-      return new RefreshError(ErrorCode.SecretAccessDenied, FailureClass.ClientMisconfigured, `client secret ${secretId} cannot be read (${name}): check the refresher's secret prefix and KMS grants`);
+      return new RefreshError(
+        ErrorCode.SecretAccessDenied,
+        FailureClass.ClientMisconfigured,
+        `client secret ${secretId} cannot be read (${name}): check the refresher's secret prefix and KMS grants`,
+      );
     case 'InvalidRequestException':
     case 'InvalidParameterException':
-      return new RefreshError(ErrorCode.SecretNotFound, FailureClass.ClientMisconfigured, `client secret ${secretId} is not readable (${name}): deleted or scheduled for deletion?`);
+      return new RefreshError(
+        ErrorCode.SecretNotFound,
+        FailureClass.ClientMisconfigured,
+        `client secret ${secretId} is not readable (${name}): deleted or scheduled for deletion?`,
+      );
     default:
-      return new RefreshError(ErrorCode.SecretUnavailable, FailureClass.Transient, `client secret ${secretId} could not be fetched (${name})`);
+      return new RefreshError(
+        ErrorCode.SecretUnavailable,
+        FailureClass.Transient,
+        `client secret ${secretId} could not be fetched (${name})`,
+      );
   }
 }
 
 /** Parses `{"clientId","clientSecret"}`; the message never contains the secret's text. */
 export function parseClientSecret(secretId: string, value: unknown): ClientCredentials {
-  const text = typeof value === 'string' ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
+  const text =
+    typeof value === 'string' ? value : value instanceof Uint8Array ? new TextDecoder().decode(value) : undefined;
   let json: unknown;
   try {
     json = text === undefined ? undefined : JSON.parse(text);

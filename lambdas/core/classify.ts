@@ -1,9 +1,9 @@
 // Interprets one token-endpoint exchange: new tokens, or a RefreshError whose class decides what happens next
 // (DESIGN.md's failure table). Pure: no clock but the one passed in, no I/O.
-import { z } from 'zod';
-import type { GrantType } from './record.js';
+import * as z from 'zod';
 import { ErrorCode, FailureClass, RefreshError } from './errors.js';
 import type { HttpOutcome } from './ports.js';
+import type { GrantType } from './record.js';
 import { parseRetryAfterMs } from './schedule.js';
 
 /** Longest access-token lifetime we believe: anything longer is a provider bug, not a reason to stop refreshing. */
@@ -81,14 +81,23 @@ function describeBody(body: string, contentType: string | undefined): string {
   return `${body.length} bytes of ${contentType ?? 'unknown type'}`;
 }
 
-function interpretSuccess(status: number, contentType: string | undefined, body: string, grantType: GrantType): Interpretation {
+function interpretSuccess(
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  grantType: GrantType,
+): Interpretation {
   // A 2xx to a refresh_token grant means the server may have rotated: whatever we do next must assume the old
   // refresh token could be dead. Client credentials have no refresh token to lose.
   const atRisk = grantType === 'refresh_token';
   const json = tryJson(body);
   if (json === undefined || typeof json !== 'object' || json === null || Array.isArray(json)) {
     return failure(
-      new RefreshError(ErrorCode.BadResponse, FailureClass.BadData, `token endpoint answered ${status} with ${describeBody(body, contentType)}, not a JSON object`),
+      new RefreshError(
+        ErrorCode.BadResponse,
+        FailureClass.BadData,
+        `token endpoint answered ${status} with ${describeBody(body, contentType)}, not a JSON object`,
+      ),
       atRisk,
     );
   }
@@ -128,7 +137,11 @@ export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now
     const what = outcome.reason === 'timeout' ? 'timed out' : `failed (${outcome.detail})`;
     if (outcome.sent && grantType === 'refresh_token') {
       return failure(
-        new RefreshError(ErrorCode.AmbiguousOutcome, FailureClass.Ambiguous, `token request ${what} after it was sent: the server may have rotated the refresh token`),
+        new RefreshError(
+          ErrorCode.AmbiguousOutcome,
+          FailureClass.Ambiguous,
+          `token request ${what} after it was sent: the server may have rotated the refresh token`,
+        ),
         true,
       );
     }
@@ -141,32 +154,66 @@ export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now
 
   const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, now);
   if (status === 429) {
-    return failure(new RefreshError(ErrorCode.RateLimited, FailureClass.Transient, 'token endpoint rate-limited the request (429)', { retryAfterMs }));
+    return failure(
+      new RefreshError(ErrorCode.RateLimited, FailureClass.Transient, 'token endpoint rate-limited the request (429)', {
+        retryAfterMs,
+      }),
+    );
   }
   if (status >= 500 || status === 408) {
     return failure(
-      new RefreshError(ErrorCode.ProviderUnavailable, FailureClass.Transient, `token endpoint answered ${status} with ${describeBody(body, contentType)}`, { retryAfterMs }),
+      new RefreshError(
+        ErrorCode.ProviderUnavailable,
+        FailureClass.Transient,
+        `token endpoint answered ${status} with ${describeBody(body, contentType)}`,
+        { retryAfterMs },
+      ),
     );
   }
 
   const oauth = oauthError(body);
-  const detail = oauth ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}` : describeBody(body, contentType);
+  const detail = oauth
+    ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}`
+    : describeBody(body, contentType);
   if (oauth?.error === 'invalid_grant') {
-    return failure(new RefreshError(ErrorCode.InvalidGrant, FailureClass.GrantDead, `token endpoint answered ${status} ${detail}`));
+    return failure(
+      new RefreshError(ErrorCode.InvalidGrant, FailureClass.GrantDead, `token endpoint answered ${status} ${detail}`),
+    );
   }
   if (oauth?.error === 'invalid_client' || (status === 401 && oauth === undefined)) {
-    return failure(new RefreshError(ErrorCode.InvalidClient, FailureClass.ClientMisconfigured, `token endpoint rejected the client (${status} ${detail})`));
+    return failure(
+      new RefreshError(
+        ErrorCode.InvalidClient,
+        FailureClass.ClientMisconfigured,
+        `token endpoint rejected the client (${status} ${detail})`,
+      ),
+    );
   }
   if (oauth?.error === 'unauthorized_client') {
-    return failure(new RefreshError(ErrorCode.UnauthorizedClient, FailureClass.ClientMisconfigured, `client may not use this grant (${status} ${detail})`));
+    return failure(
+      new RefreshError(
+        ErrorCode.UnauthorizedClient,
+        FailureClass.ClientMisconfigured,
+        `client may not use this grant (${status} ${detail})`,
+      ),
+    );
   }
   // Other 4xx (invalid_scope, invalid_request, unsupported_grant_type, 403/404, redirects we refuse to follow): the
   // org's configuration is wrong; retrying soon will not help.
-  return failure(new RefreshError(ErrorCode.ProviderRejected, FailureClass.ClientMisconfigured, `token endpoint rejected the request (${status} ${detail})`));
+  return failure(
+    new RefreshError(
+      ErrorCode.ProviderRejected,
+      FailureClass.ClientMisconfigured,
+      `token endpoint rejected the request (${status} ${detail})`,
+    ),
+  );
 }
 
 /** True when the org needs offline_access but the provider's answer says it was not granted. */
-export function lacksOfflineAccess(requiresOfflineAccess: boolean | undefined, grantedScope: string | undefined): boolean {
+export function lacksOfflineAccess(
+  requiresOfflineAccess: boolean | undefined,
+  grantedScope: string | undefined,
+): boolean {
   if (!requiresOfflineAccess || grantedScope === undefined) return false;
   return !grantedScope.split(' ').includes('offline_access');
 }

@@ -1,6 +1,6 @@
 // The token record: one DynamoDB item per org. The schema is the single source of what a valid record is; every
 // message names the field and never echoes a value (a value may be a token).
-import { z } from 'zod';
+import * as z from 'zod';
 import { GENESYS_LOGIN_HOSTS, PROFILES, PROVIDER_NAMES } from '../providers/profiles.js';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;

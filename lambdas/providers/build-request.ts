@@ -45,7 +45,10 @@ export function hostAllowed(url: URL, allowList: readonly string[]): boolean {
   });
 }
 
-function refuse(code: typeof ErrorCode.TokenHostNotAllowed | typeof ErrorCode.InsecureTokenUrl | typeof ErrorCode.InvalidTokenUrl, message: string): never {
+function refuse(
+  code: typeof ErrorCode.TokenHostNotAllowed | typeof ErrorCode.InsecureTokenUrl | typeof ErrorCode.InvalidTokenUrl,
+  message: string,
+): never {
   throw new RefreshError(code, FailureClass.BadData, message);
 }
 
@@ -77,7 +80,8 @@ export function resolveTokenUrl(record: TokenRecord, policy: RequestPolicy): URL
   if (policy.tokenEndpointOverride) {
     // Local mode: keep the profile's path (so the request shape is the real one) but talk to the loopback server.
     const override = new URL(policy.tokenEndpointOverride);
-    if (!isLoopbackHost(override.hostname)) refuse(ErrorCode.InsecureTokenUrl, 'TOKEN_ENDPOINT_OVERRIDE must be loopback');
+    if (!isLoopbackHost(override.hostname))
+      refuse(ErrorCode.InsecureTokenUrl, 'TOKEN_ENDPOINT_OVERRIDE must be loopback');
     url = new URL(url.pathname + url.search, override);
   }
   return url;

@@ -1,6 +1,6 @@
 // What the refresher accepts: a scheduled event (sweep) or `{"orgIds": [...]}` (refresh these orgs now).
 // Anything else is answered with INVALID_EVENT and a message saying what was expected.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode } from '../core/errors.js';
 import { describeIssues, orgIdSchema } from '../core/record.js';
 
@@ -17,7 +17,9 @@ const directSchema = z
 
 export type RefresherEvent = { kind: 'sweep' } | { kind: 'direct'; orgIds: string[] };
 
-export type EventParse = { ok: true; event: RefresherEvent } | { ok: false; code: typeof ErrorCode.InvalidEvent; message: string };
+export type EventParse =
+  | { ok: true; event: RefresherEvent }
+  | { ok: false; code: typeof ErrorCode.InvalidEvent; message: string };
 
 const EXPECTED =
   'expected an EventBridge scheduled event, {"sweep": true}, or {"orgIds": ["<org id>", ...]} (1-1000 org ids)';
@@ -32,10 +34,15 @@ export function parseEvent(event: unknown): EventParse {
   }
   const record = event as Record<string, unknown>;
   if (isScheduled(record)) return { ok: true, event: { kind: 'sweep' } };
-  if (!('orgIds' in record)) return { ok: false, code: ErrorCode.InvalidEvent, message: `unrecognised event: ${EXPECTED}` };
+  if (!('orgIds' in record))
+    return { ok: false, code: ErrorCode.InvalidEvent, message: `unrecognised event: ${EXPECTED}` };
   const parsed = directSchema.safeParse(record);
   if (!parsed.success) {
-    return { ok: false, code: ErrorCode.InvalidEvent, message: `invalid direct invocation: ${describeIssues(parsed.error)}` };
+    return {
+      ok: false,
+      code: ErrorCode.InvalidEvent,
+      message: `invalid direct invocation: ${describeIssues(parsed.error)}`,
+    };
   }
   return { ok: true, event: { kind: 'direct', orgIds: parsed.data.orgIds } };
 }

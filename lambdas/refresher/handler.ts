@@ -3,8 +3,8 @@
 // context to every log line and flush the metrics as one EMF line per invocation.
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -12,8 +12,8 @@ import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
 import { parseEvent } from './event.js';
-import { emitRunMetrics } from './run-metrics.js';
 import type { Log } from './refresh-one.js';
+import { emitRunMetrics } from './run-metrics.js';
 import type { RunSummary } from './run-refresh.js';
 import { createRuntime, type RefresherRuntime, type RuntimeOverrides } from './runtime.js';
 
@@ -56,15 +56,16 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
 
 /** Adapts Powertools' Logger to the core's Log port (structured fields as one extra object). */
 export function powertoolsLog(logger: Logger): Log {
-  const level =
-    (method: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, fields?: Record<string, unknown>) =>
-      fields ? logger[method](message, fields as LogAttributes) : logger[method](message);
+  const level = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    fields ? logger[method](message, fields as LogAttributes) : logger[method](message);
   return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }
 
 /** Creates logger, metrics and runtime from the environment (what Lambda does at cold start). */
-export function createHandlerParts(env: Record<string, string | undefined> = process.env, overrides: RuntimeOverrides = {}): HandlerParts {
+export function createHandlerParts(
+  env: Record<string, string | undefined> = process.env,
+  overrides: RuntimeOverrides = {},
+): HandlerParts {
   const serviceName = env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME;
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName });

@@ -2,11 +2,24 @@
 // Everything here goes through ports, so the same code runs in Lambda, in local mode, in the CLI and in tests.
 import type { RefresherConfig } from '../config.js';
 import { interpretOutcome, lacksOfflineAccess, type TokenSet } from '../core/classify.js';
-import { ConditionFailedError, ErrorCode, type ErrorCodeValue, FailureClass, type FailureClassValue, RefreshError } from '../core/errors.js';
+import {
+  ConditionFailedError,
+  ErrorCode,
+  type ErrorCodeValue,
+  FailureClass,
+  type FailureClassValue,
+  RefreshError,
+} from '../core/errors.js';
 import type { Clock, CredentialsSource, Notifier, TokenEndpoint, TokenStore } from '../core/ports.js';
 import { Attention, type LastError, parseRecord, RecordStatus, type TokenRecord } from '../core/record.js';
 import { scrub } from '../core/redact.js';
-import { fullJitterBackoffMs, isShortLifetime, misconfiguredRetryAt, nextRefreshAt, transientRetryAt } from '../core/schedule.js';
+import {
+  fullJitterBackoffMs,
+  isShortLifetime,
+  misconfiguredRetryAt,
+  nextRefreshAt,
+  transientRetryAt,
+} from '../core/schedule.js';
 import { buildTokenRequest, type ClientCredentials } from '../providers/build-request.js';
 
 export interface Log {
@@ -99,7 +112,10 @@ export class OrgRefresher {
     } catch (err) {
       // Only store errors outside a claim end up here (throttling past the SDK's retries, network): nothing was
       // sent and nothing is held, so the org is simply due again next tick.
-      this.deps.log.warn('refresh aborted by a store error', { orgId, error: scrub(String((err as Error)?.message ?? err)) });
+      this.deps.log.warn('refresh aborted by a store error', {
+        orgId,
+        error: scrub(String((err as Error)?.message ?? err)),
+      });
       return { orgId, result: 'failed', code: ErrorCode.StoreUnavailable, failureClass: 'store' };
     }
   }
@@ -128,7 +144,8 @@ export class OrgRefresher {
         if (!force && !(typeof current.refreshAt === 'number' && current.refreshAt <= now)) {
           return { orgId, result: 'skipped', reason: 'NOT_DUE' };
         }
-        if (typeof current.version !== 'number') return this.#invalidUnclaimed(orgId, 'version is missing or not a number');
+        if (typeof current.version !== 'number')
+          return this.#invalidUnclaimed(orgId, 'version is missing or not a number');
         expectedVersion = current.version;
       }
     }
@@ -202,7 +219,13 @@ export class OrgRefresher {
     request: ReturnType<typeof buildTokenRequest>,
   ): Promise<
     | { kind: 'tokens'; tokens: TokenSet; sentAt: number; ambiguous: boolean }
-    | { kind: 'failure'; error: RefreshError; rotationAtRisk: boolean; ambiguous: boolean; salvageRefreshToken: string | undefined }
+    | {
+        kind: 'failure';
+        error: RefreshError;
+        rotationAtRisk: boolean;
+        ambiguous: boolean;
+        salvageRefreshToken: string | undefined;
+      }
   > {
     const { endpoint, clock, settings, random } = this.deps;
     let ambiguous = claimed.ambiguous;
@@ -215,7 +238,11 @@ export class OrgRefresher {
       if (claimed.leaseUntil - clock.now() < settings.httpTimeoutMs + COMMIT_RESERVE_MS) {
         return {
           kind: 'failure',
-          error: new RefreshError(ErrorCode.LeaseTooShort, FailureClass.Transient, 'not enough lease left to send safely'),
+          error: new RefreshError(
+            ErrorCode.LeaseTooShort,
+            FailureClass.Transient,
+            'not enough lease left to send safely',
+          ),
           rotationAtRisk,
           ambiguous,
           salvageRefreshToken: undefined,
@@ -229,7 +256,13 @@ export class OrgRefresher {
 
       const { error } = verdict;
       rotationAtRisk ||= verdict.rotationAtRisk;
-      const last = { kind: 'failure' as const, error, rotationAtRisk, ambiguous, salvageRefreshToken: verdict.salvageRefreshToken };
+      const last = {
+        kind: 'failure' as const,
+        error,
+        rotationAtRisk,
+        ambiguous,
+        salvageRefreshToken: verdict.salvageRefreshToken,
+      };
       if (verdict.salvageRefreshToken !== undefined) return last;
       let delay: number | undefined;
       if (error.failureClass === FailureClass.Ambiguous && !ambiguousRetryUsed) {
@@ -239,11 +272,17 @@ export class OrgRefresher {
         ambiguousRetryUsed = true;
         delay = IN_RUN_BACKOFF_BASE_MS;
       } else if (error.failureClass === FailureClass.Transient && attempts < settings.maxAttempts) {
-        delay = Math.max(fullJitterBackoffMs(attempts, IN_RUN_BACKOFF_BASE_MS, IN_RUN_BACKOFF_CAP_MS, random()), error.retryAfterMs ?? 0);
+        delay = Math.max(
+          fullJitterBackoffMs(attempts, IN_RUN_BACKOFF_BASE_MS, IN_RUN_BACKOFF_CAP_MS, random()),
+          error.retryAfterMs ?? 0,
+        );
       }
       if (error.failureClass === FailureClass.Ambiguous) ambiguous = true;
       // A Retry-After longer than the lease allows is honoured by releasing with that delay instead.
-      if (delay === undefined || clock.now() + delay + settings.httpTimeoutMs + COMMIT_RESERVE_MS > claimed.leaseUntil) {
+      if (
+        delay === undefined ||
+        clock.now() + delay + settings.httpTimeoutMs + COMMIT_RESERVE_MS > claimed.leaseUntil
+      ) {
         return { ...last, ambiguous };
       }
       await clock.sleep(delay);
@@ -270,7 +309,11 @@ export class OrgRefresher {
     }
     if (isShortLifetime(tokens.expiresInMs, settings.schedulePeriodMs)) {
       warnings.push('SHORT_LIFETIME');
-      log.warn('token lifetime is shorter than two schedule periods', { orgId, lifetimeMs: tokens.expiresInMs, schedulePeriodMs: settings.schedulePeriodMs });
+      log.warn('token lifetime is shorter than two schedule periods', {
+        orgId,
+        lifetimeMs: tokens.expiresInMs,
+        schedulePeriodMs: settings.schedulePeriodMs,
+      });
     }
     const allSecrets = [...secrets, tokens.accessToken, tokens.refreshToken];
     let lastError: unknown;
@@ -292,7 +335,11 @@ export class OrgRefresher {
           refreshedAt: now,
         });
         if (record.attention !== undefined || record.consecutiveFailures >= RECOVERY_EVENT_AFTER_FAILURES) {
-          await this.deps.notifier.orgEvent('Recovered', { orgId, reason: record.lastError?.code ?? 'RECOVERED', at: now });
+          await this.deps.notifier.orgEvent('Recovered', {
+            orgId,
+            reason: record.lastError?.code ?? 'RECOVERED',
+            at: now,
+          });
         }
         log.debug('refreshed', { orgId, expiresAt });
         return { orgId, result: 'refreshed', warnings, ambiguous };
@@ -328,7 +375,12 @@ export class OrgRefresher {
     claimed: Claimed,
     scope: RunScope,
     error: RefreshError,
-    extra: { rotationAtRisk: boolean; ambiguous?: boolean; salvageRefreshToken?: string | undefined; secrets?: (string | undefined)[] },
+    extra: {
+      rotationAtRisk: boolean;
+      ambiguous?: boolean;
+      salvageRefreshToken?: string | undefined;
+      secrets?: (string | undefined)[];
+    },
   ): Promise<RefreshOutcome> {
     const { store, clock, log } = this.deps;
     const { record, claimedVersion } = claimed;
@@ -348,10 +400,25 @@ export class OrgRefresher {
           error: lastError,
         });
       } catch (err) {
-        log.error('rotated refresh token could not be stored', { orgId, code: ErrorCode.CommitFailed, error: scrub(String((err as Error)?.message), secrets) });
-        return { orgId, result: 'failed', code: ErrorCode.CommitFailed, failureClass: 'store', notCommitted: true, rotationLost: true };
+        log.error('rotated refresh token could not be stored', {
+          orgId,
+          code: ErrorCode.CommitFailed,
+          error: scrub(String((err as Error)?.message), secrets),
+        });
+        return {
+          orgId,
+          result: 'failed',
+          code: ErrorCode.CommitFailed,
+          failureClass: 'store',
+          notCommitted: true,
+          rotationLost: true,
+        };
       }
-      log.warn('unusable token response; rotated refresh token kept', { orgId, code: error.code, message: lastError.message });
+      log.warn('unusable token response; rotated refresh token kept', {
+        orgId,
+        code: error.code,
+        message: lastError.message,
+      });
       return this.#failed(orgId, error, extra.ambiguous);
     }
 
@@ -365,7 +432,11 @@ export class OrgRefresher {
       }
       const rotationLost = extra.rotationAtRisk || extra.ambiguous === true;
       const reauthError = rotationLost
-        ? new RefreshError(ErrorCode.RotationLost, FailureClass.GrantDead, `invalid_grant after an ambiguous outcome: a rotated refresh token was lost (${lastError.message})`)
+        ? new RefreshError(
+            ErrorCode.RotationLost,
+            FailureClass.GrantDead,
+            `invalid_grant after an ambiguous outcome: a rotated refresh token was lost (${lastError.message})`,
+          )
         : error;
       const reauthLastError = toLastError(reauthError, secrets, clock.now());
       try {
@@ -374,13 +445,27 @@ export class OrgRefresher {
         if (!(err instanceof ConditionFailedError)) throw err;
         return { orgId, result: 'failed', code: ErrorCode.LeaseLost, failureClass: 'store' };
       }
-      log.error(rotationLost ? 'rotation lost: org needs re-authorisation' : 'grant is dead: org needs re-authorisation', {
+      log.error(
+        rotationLost ? 'rotation lost: org needs re-authorisation' : 'grant is dead: org needs re-authorisation',
+        {
+          orgId,
+          code: reauthError.code,
+          message: reauthLastError.message,
+        },
+      );
+      await this.deps.notifier.orgEvent(rotationLost ? 'RotationLost' : 'ReauthRequired', {
         orgId,
-        code: reauthError.code,
-        message: reauthLastError.message,
+        reason: reauthError.code,
+        at: clock.now(),
       });
-      await this.deps.notifier.orgEvent(rotationLost ? 'RotationLost' : 'ReauthRequired', { orgId, reason: reauthError.code, at: clock.now() });
-      return { orgId, result: 'failed', code: reauthError.code, failureClass: FailureClass.GrantDead, rotationLost, ambiguous: extra.ambiguous };
+      return {
+        orgId,
+        result: 'failed',
+        code: reauthError.code,
+        failureClass: FailureClass.GrantDead,
+        rotationLost,
+        ambiguous: extra.ambiguous,
+      };
     }
 
     await this.#release(orgId, claimedVersion, scope, error, {
@@ -390,7 +475,13 @@ export class OrgRefresher {
       secrets,
     });
     const level = error.failureClass === FailureClass.Transient ? 'warn' : 'error';
-    log[level]('refresh failed', { orgId, code: error.code, failureClass: error.failureClass, message: lastError.message, provider: record.provider });
+    log[level]('refresh failed', {
+      orgId,
+      code: error.code,
+      failureClass: error.failureClass,
+      message: lastError.message,
+      provider: record.provider,
+    });
     return this.#failed(orgId, error, extra.ambiguous ?? claimed.ambiguous);
   }
 
@@ -399,11 +490,17 @@ export class OrgRefresher {
     claimedVersion: number,
     scope: RunScope,
     error: RefreshError,
-    state: { consecutiveFailures: number; expiresAt: number | undefined; rotationAtRisk: boolean; secrets: (string | undefined)[] },
+    state: {
+      consecutiveFailures: number;
+      expiresAt: number | undefined;
+      rotationAtRisk: boolean;
+      secrets: (string | undefined)[];
+    },
   ): Promise<void> {
     const { store, clock, random, log } = this.deps;
     const now = clock.now();
-    const longPause = error.failureClass === FailureClass.ClientMisconfigured || error.failureClass === FailureClass.BadData;
+    const longPause =
+      error.failureClass === FailureClass.ClientMisconfigured || error.failureClass === FailureClass.BadData;
     // A bad token response is the provider's glitch, not an operator's problem: retry it like a transient failure.
     const needsOperator = longPause && error.code !== ErrorCode.BadResponse;
     const refreshAt = needsOperator
@@ -445,7 +542,11 @@ export class OrgRefresher {
 function asRefreshError(err: unknown): RefreshError {
   if (err instanceof RefreshError) return err;
   // Anything else is a bug or an SDK surprise; treat it as transient so the org is retried, never stuck.
-  return new RefreshError(ErrorCode.NetworkError, FailureClass.Transient, `unexpected error: ${(err as Error)?.name ?? 'unknown'}`);
+  return new RefreshError(
+    ErrorCode.NetworkError,
+    FailureClass.Transient,
+    `unexpected error: ${(err as Error)?.name ?? 'unknown'}`,
+  );
 }
 
 function toLastError(error: RefreshError, secrets: (string | undefined)[], at: number): LastError {

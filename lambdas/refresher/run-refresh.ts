@@ -3,7 +3,7 @@
 import pLimit from 'p-limit';
 import { ErrorCode } from '../core/errors.js';
 import { Attention } from '../core/record.js';
-import { type Candidate, type OrgRefresher, type RefreshDeps, type RefreshOutcome, type RunScope } from './refresh-one.js';
+import type { Candidate, OrgRefresher, RefreshDeps, RefreshOutcome, RunScope } from './refresh-one.js';
 
 export interface RunSummary {
   mode: 'sweep' | 'direct';
@@ -102,7 +102,7 @@ export class RefreshRun {
 
   /** Scheduled: every due org of every shard, most overdue first, until done or out of time. */
   async sweep(scope: RunScope): Promise<RunSummary> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     const started = clock.now();
     const summary = emptySummary('sweep', scope.owner);
     // The gauges are independent of the sweep; read them alongside (two small COUNT queries per run).

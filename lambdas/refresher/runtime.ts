@@ -1,15 +1,22 @@
 // Wires the core to its adapters. Everything is injectable, so tests, local mode, the CLI and the bench run the
 // same code as Lambda with a different client or clock.
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { RefresherConfig } from '../config.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
-import { type Clock, type CredentialsSource, type Notifier, systemClock, type TokenEndpoint, type TokenStore } from '../core/ports.js';
+import type { RefresherConfig } from '../config.js';
+import {
+  type Clock,
+  type CredentialsSource,
+  type Notifier,
+  systemClock,
+  type TokenEndpoint,
+  type TokenStore,
+} from '../core/ports.js';
 import { type Log, OrgRefresher, type RunScope } from './refresh-one.js';
 import { RefreshRun } from './run-refresh.js';
 
@@ -53,7 +60,11 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
   const notifier =
     o.notifier ??
     (config.eventBusName
-      ? new EventBridgeNotifier({ eventBusName: config.eventBusName, log, ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}) })
+      ? new EventBridgeNotifier({
+          eventBusName: config.eventBusName,
+          log,
+          ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}),
+        })
       : new LogNotifier(log));
   const refresher = new OrgRefresher({
     store,

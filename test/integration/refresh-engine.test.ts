@@ -16,7 +16,8 @@ afterEach(() => {
   h.oauth.faultHook = undefined;
 });
 
-const orgIds = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+const orgIds = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
 
 async function dueIndexOrgs(harness: Harness): Promise<string[]> {
   const found: string[] = [];
@@ -45,7 +46,8 @@ describe('Sweep: due selection', () => {
     const summary = await run.sweep(h.scope());
 
     expect(summary).toMatchObject({ due: 5, refreshed: 5, failedTotal: 0 });
-    for (const id of due) expect(await h.getRecord(id), id).toMatchObject({ version: 2, accessToken: expect.any(String) });
+    for (const id of due)
+      expect(await h.getRecord(id), id).toMatchObject({ version: 2, accessToken: expect.any(String) });
     for (const id of notDue) expect((await h.getRecord(id))?.version, id).toBe(0);
   });
 
@@ -120,7 +122,11 @@ describe('Dead grant', () => {
     expect(summary.failed).toEqual({ INVALID_GRANT: 1 });
     expect(summary.reauthRequired).toBe(1);
     const rec = await h.getRecord(id);
-    expect(rec).toMatchObject({ status: 'REAUTH_REQUIRED', attention: 'REAUTH_REQUIRED', lastError: { code: 'INVALID_GRANT' } });
+    expect(rec).toMatchObject({
+      status: 'REAUTH_REQUIRED',
+      attention: 'REAUTH_REQUIRED',
+      lastError: { code: 'INVALID_GRANT' },
+    });
     expect(rec?.dueShard).toBeUndefined();
     expect(rec?.refreshToken).toBeUndefined();
     expect(await dueIndexOrgs(h)).not.toContain(id);
@@ -130,29 +136,36 @@ describe('Dead grant', () => {
 
 describe('Transient provider failures', () => {
   it.each([
-    ['500', { kind: 'status', status: 500, body: '<html>oops</html>', contentType: 'text/html' }, 'PROVIDER_UNAVAILABLE'],
+    [
+      '500',
+      { kind: 'status', status: 500, body: '<html>oops</html>', contentType: 'text/html' },
+      'PROVIDER_UNAVAILABLE',
+    ],
     ['429 + Retry-After', { kind: 'status', status: 429, headers: { 'retry-after': '120' } }, 'RATE_LIMITED'],
-  ] as const)('%s: backs off, keeps the refresh token usable, and refreshes once the provider recovers', async (_, fault, code) => {
-    const id = `transient-${code}`;
-    const seeded = await h.seedOrg(id);
-    h.oauth.faultHook = () => fault;
-    const before = Date.now();
+  ] as const)(
+    '%s: backs off, keeps the refresh token usable, and refreshes once the provider recovers',
+    async (_, fault, code) => {
+      const id = `transient-${code}`;
+      const seeded = await h.seedOrg(id);
+      h.oauth.faultHook = () => fault;
+      const before = Date.now();
 
-    const summary = await h.runtime().run.refreshOrgs([id], h.scope());
+      const summary = await h.runtime().run.refreshOrgs([id], h.scope());
 
-    expect(summary.failed).toEqual({ [code]: 1 });
-    const rec = await h.getRecord(id);
-    expect(rec).toMatchObject({ status: 'ACTIVE', consecutiveFailures: 1, lastError: { code } });
-    expect(rec?.refreshToken).toBe(seeded.refreshToken);
-    expect(rec?.refreshAt as number).toBeGreaterThan(before);
-    if (code === 'RATE_LIMITED') expect(rec?.refreshAt as number).toBeGreaterThanOrEqual(before + 120_000);
-    expect(await h.oauth.refreshTokenUsable(seeded.refreshToken as string)).toBe(true);
+      expect(summary.failed).toEqual({ [code]: 1 });
+      const rec = await h.getRecord(id);
+      expect(rec).toMatchObject({ status: 'ACTIVE', consecutiveFailures: 1, lastError: { code } });
+      expect(rec?.refreshToken).toBe(seeded.refreshToken);
+      expect(rec?.refreshAt as number).toBeGreaterThan(before);
+      if (code === 'RATE_LIMITED') expect(rec?.refreshAt as number).toBeGreaterThanOrEqual(before + 120_000);
+      expect(await h.oauth.refreshTokenUsable(seeded.refreshToken as string)).toBe(true);
 
-    h.oauth.faultHook = undefined;
-    const retry = await h.runtime().run.refreshOrgs([id], h.scope());
-    expect(retry.refreshed).toBe(1);
-    expect(await h.getRecord(id)).toMatchObject({ consecutiveFailures: 0 });
-  });
+      h.oauth.faultHook = undefined;
+      const retry = await h.runtime().run.refreshOrgs([id], h.scope());
+      expect(retry.refreshed).toBe(1);
+      expect(await h.getRecord(id)).toMatchObject({ consecutiveFailures: 0 });
+    },
+  );
 
   it('a timeout before the server processed the request: one quick retry succeeds with the same refresh token', async () => {
     const id = 'timeout-before';
@@ -188,7 +201,11 @@ describe('Transient provider failures', () => {
     const first = await h.runtime().run.refreshOrgs([id], h.scope());
 
     expect(first.failed).toEqual({ AMBIGUOUS_OUTCOME: 1 });
-    expect(await h.getRecord(id)).toMatchObject({ status: 'ACTIVE', rotationAtRisk: true, lastError: { code: 'AMBIGUOUS_OUTCOME' } });
+    expect(await h.getRecord(id)).toMatchObject({
+      status: 'ACTIVE',
+      rotationAtRisk: true,
+      lastError: { code: 'AMBIGUOUS_OUTCOME' },
+    });
 
     h.oauth.faultHook = undefined;
     const second = await h.runtime().run.refreshOrgs([id], h.scope());
@@ -233,13 +250,20 @@ describe('Isolation: one bad org never stops the others', () => {
     await h.seedOrg('iso-bad-record', { extra: { provider: 'genesys', region: 'mars-north-1' } });
     await h.seedOrg('iso-evil-url', { extra: { tokenUrl: 'https://evil.example.com/oauth/token' } });
 
-    const summary = await h.runtime().run.refreshOrgs(
-      [...good, 'iso-missing-secret', 'iso-garbled-secret', 'iso-bad-record', 'iso-evil-url'],
-      h.scope(),
-    );
+    const summary = await h
+      .runtime()
+      .run.refreshOrgs(
+        [...good, 'iso-missing-secret', 'iso-garbled-secret', 'iso-bad-record', 'iso-evil-url'],
+        h.scope(),
+      );
 
     expect(summary.refreshed).toBe(10);
-    expect(summary.failed).toEqual({ SECRET_NOT_FOUND: 1, SECRET_MALFORMED: 1, RECORD_INVALID: 1, TOKEN_HOST_NOT_ALLOWED: 1 });
+    expect(summary.failed).toEqual({
+      SECRET_NOT_FOUND: 1,
+      SECRET_MALFORMED: 1,
+      RECORD_INVALID: 1,
+      TOKEN_HOST_NOT_ALLOWED: 1,
+    });
     for (const id of good) expect((await h.getRecord(id))?.accessToken, id).toBeTypeOf('string');
     expect(await h.getRecord('iso-bad-record')).toMatchObject({
       status: 'ACTIVE',

@@ -1,21 +1,36 @@
 // An integration harness: a fresh table on the shared DynamoDB Local, a real oidc-provider with rotation on, a
 // Secrets Manager stand-in, and the real refresher runtime wired to them, with every log line captured.
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, type RefresherConfig } from '../../lambdas/config.js';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
-import { type Log, dueShardFor } from '../../lambdas/refresher/refresh-one.js';
-import { createRuntime, type RefresherRuntime, type RuntimeOverrides, scopeWithDeadline } from '../../lambdas/refresher/runtime.js';
+import { loadConfig, type RefresherConfig } from '../../lambdas/config.js';
+import { dueShardFor, type Log } from '../../lambdas/refresher/refresh-one.js';
+import {
+  createRuntime,
+  type RefresherRuntime,
+  type RuntimeOverrides,
+  scopeWithDeadline,
+} from '../../lambdas/refresher/runtime.js';
 import { createTokenTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDbClient } from '../../local/dynamodb-local.js';
 import { LocalOAuthServer, type OAuthClientSpec, type OAuthServerOptions } from '../../local/oauth-server.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
 
 export const CLIENTS = {
   basic: { clientId: 'basic-client', clientSecret: 'basic-client-secret-0123456789', auth: 'basic' },
-  post: { clientId: 'zendesk-like-client', clientSecret: 'post-client-secret-0123456789', auth: 'post', strictRotation: true },
-  orgParam: { clientId: 'orgparam-client', clientSecret: 'orgparam-client-secret-012345', auth: 'basic', requireOrgParam: 'organization_id' },
+  post: {
+    clientId: 'zendesk-like-client',
+    clientSecret: 'post-client-secret-0123456789',
+    auth: 'post',
+    strictRotation: true,
+  },
+  orgParam: {
+    clientId: 'orgparam-client',
+    clientSecret: 'orgparam-client-secret-012345',
+    auth: 'basic',
+    requireOrgParam: 'organization_id',
+  },
   cc: { clientId: 'cc-client', clientSecret: 'cc-client-secret-0123456789abc', auth: 'basic' },
 } as const satisfies Record<string, OAuthClientSpec>;
 
@@ -87,9 +102,19 @@ export async function createHarness(
   const doc = createDocumentClient(ddb);
   const oauth = await LocalOAuthServer.start({ clients: Object.values(CLIENTS), ...options.oauth });
   const secrets = await SecretsStub.start(
-    Object.fromEntries(Object.values(CLIENTS).map((c) => [secretIdFor(c.clientId), { clientId: c.clientId, clientSecret: c.clientSecret }])),
+    Object.fromEntries(
+      Object.values(CLIENTS).map((c) => [
+        secretIdFor(c.clientId),
+        { clientId: c.clientId, clientSecret: c.clientSecret },
+      ]),
+    ),
   );
-  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const secretsClient = new SecretsManagerClient({
+    endpoint: secrets.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
   const env = { ...TEST_ENV, TABLE_NAME: table, ...options.env };
   const config = loadConfig(env);
   const log = new CapturedLog();
@@ -110,7 +135,9 @@ export async function createHarness(
       const client = CLIENTS[seed.clientKey ?? 'basic'];
       const grantType = seed.grantType ?? 'refresh_token';
       const refreshToken =
-        grantType === 'refresh_token' ? (seed.refreshToken ?? (await oauth.mintRefreshToken(client.clientId, orgId))) : undefined;
+        grantType === 'refresh_token'
+          ? (seed.refreshToken ?? (await oauth.mintRefreshToken(client.clientId, orgId)))
+          : undefined;
       const item: Record<string, unknown> = {
         orgId,
         provider: 'generic',
