@@ -54,17 +54,7 @@ export class HttpTokenEndpoint implements TokenEndpoint {
         sent = true;
         const chunks: Buffer[] = [];
         let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
-        });
-        res.on('error', (err: NodeJS.ErrnoException) => {
-          settle({ kind: 'no-response', reason: 'network', sent: true, detail: err.code ?? err.name });
-        });
-        res.on('aborted', () => {
-          settle({ kind: 'no-response', reason: 'network', sent: true, detail: 'response aborted' });
-        });
-        res.on('end', () => {
+        const respond = () => {
           const retryAfter = res.headers['retry-after'];
           settle({
             kind: 'response',
@@ -73,7 +63,24 @@ export class HttpTokenEndpoint implements TokenEndpoint {
             contentType: res.headers['content-type'],
             body: Buffer.concat(chunks).toString('utf8'),
           });
+        };
+        res.on('data', (chunk: Buffer) => {
+          const room = MAX_RESPONSE_BYTES - size;
+          chunks.push(room < chunk.length ? chunk.subarray(0, room) : chunk);
+          size += Math.min(room, chunk.length);
+          if (size >= MAX_RESPONSE_BYTES) {
+            // No token response is this large: answer with what we have and stop reading.
+            respond();
+            res.destroy();
+          }
         });
+        res.on('error', (err: NodeJS.ErrnoException) => {
+          settle({ kind: 'no-response', reason: 'network', sent: true, detail: err.code ?? err.name });
+        });
+        res.on('aborted', () => {
+          settle({ kind: 'no-response', reason: 'network', sent: true, detail: 'response aborted' });
+        });
+        res.on('end', respond);
       });
       req.end(body);
     });

@@ -75,7 +75,8 @@ export function parseRetryAfterMs(value: string | undefined, now: number): numbe
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed), 86_400) * 1000;
-  const date = Date.parse(trimmed);
+  // An HTTP-date always names a day and a month; without letters, Date.parse would accept "-5" as a year.
+  const date = /[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.min(Math.max(0, date - now), 86_400_000);
 }

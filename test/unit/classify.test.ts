@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { interpretOutcome, lacksOfflineAccess, MAX_EXPIRES_IN_SECONDS } from '../../lambdas/core/classify.js';
+import type { HttpOutcome } from '../../lambdas/core/ports.js';
+
+const now = 1_800_000_000_000;
+const json = (status: number, body: unknown, extra: Partial<HttpOutcome & { kind: 'response' }> = {}): HttpOutcome => ({
+  kind: 'response',
+  status,
+  retryAfter: undefined,
+  contentType: 'application/json',
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  ...extra,
+});
+const good = {
+  access_token: 'at-123',
+  token_type: 'Bearer',
+  expires_in: 3600,
+  refresh_token: 'rt-456',
+  scope: 'openid offline_access',
+};
+
+describe('Function: interpretOutcome — success', () => {
+  it('reads a standard token response; token_type is case-insensitive; expires_in may be a numeric string', () => {
+    const v = interpretOutcome(json(200, { ...good, token_type: 'bearer', expires_in: '3600' }), 'refresh_token', now);
+    expect(v).toEqual({
+      kind: 'tokens',
+      tokens: {
+        accessToken: 'at-123',
+        refreshToken: 'rt-456',
+        tokenType: 'Bearer',
+        expiresInMs: 3_600_000,
+        scope: 'openid offline_access',
+      },
+    });
+  });
+
+  it('accepts a response without a refresh token (providers that do not rotate; client credentials)', () => {
+    const { refresh_token: _, ...noRt } = good;
+    const v = interpretOutcome(json(200, noRt), 'client_credentials', now);
+    expect(v.kind === 'tokens' && v.tokens.refreshToken).toBeUndefined();
+  });
+});
+
+describe('Function: interpretOutcome — unusable 2xx (bad data)', () => {
+  it.each([
+    ['missing access_token', { ...good, access_token: undefined }, 'access_token is missing'],
+    ['empty access_token', { ...good, access_token: '' }, 'access_token is empty'],
+    ['missing expires_in', { ...good, expires_in: undefined }, 'expires_in is missing'],
+    ['negative expires_in', { ...good, expires_in: -5 }, 'expires_in must be positive'],
+    ['zero expires_in', { ...good, expires_in: 0 }, 'expires_in must be positive'],
+    ['huge expires_in', { ...good, expires_in: MAX_EXPIRES_IN_SECONDS + 1 }, 'expires_in is over'],
+    ['fractional expires_in', { ...good, expires_in: 1.5 }, 'expires_in must be whole seconds'],
+    ['mac token_type', { ...good, token_type: 'mac' }, 'token_type is not bearer'],
+    ['missing token_type', { ...good, token_type: undefined }, 'token_type is missing'],
+  ])('%s → BAD_RESPONSE, and the rotated refresh token in it is salvaged', (_, body, message) => {
+    const v = interpretOutcome(json(200, body), 'refresh_token', now);
+    expect(v).toMatchObject({ kind: 'failure', salvageRefreshToken: 'rt-456', rotationAtRisk: false });
+    expect(v.kind === 'failure' && v.error.code).toBe('BAD_RESPONSE');
+    expect(v.kind === 'failure' && v.error.message).toContain(message);
+    expect(v.kind === 'failure' && v.error.message).not.toContain('rt-456');
+  });
+
+  it.each([
+    ['truncated JSON', '{"access_token":"at-123","refresh_tok'],
+    ['an HTML page', '<html><body>Maintenance</body></html>'],
+    ['a JSON array', '[1,2]'],
+    ['an empty body', ''],
+  ])('%s with 200 → BAD_RESPONSE with the refresh token at risk (the server may have rotated)', (_, body) => {
+    const v = interpretOutcome(json(200, body), 'refresh_token', now);
+    expect(v).toMatchObject({ kind: 'failure', rotationAtRisk: true, salvageRefreshToken: undefined });
+    expect(v.kind === 'failure' && v.error.code).toBe('BAD_RESPONSE');
+    expect(v.kind === 'failure' && v.error.message).not.toContain('at-123');
+  });
+
+  it('a client-credentials 2xx that cannot be read puts no refresh token at risk', () => {
+    const v = interpretOutcome(json(200, 'garbage'), 'client_credentials', now);
+    expect(v).toMatchObject({ kind: 'failure', rotationAtRisk: false });
+  });
+});
+
+describe('Function: interpretOutcome — error statuses', () => {
+  it.each([
+    [400, { error: 'invalid_grant' }, 'INVALID_GRANT', 'grant_dead'],
+    [401, { error: 'invalid_client' }, 'INVALID_CLIENT', 'client_misconfigured'],
+    [400, { error: 'invalid_client' }, 'INVALID_CLIENT', 'client_misconfigured'],
+    [401, '<html>Unauthorized</html>', 'INVALID_CLIENT', 'client_misconfigured'],
+    [400, { error: 'unauthorized_client' }, 'UNAUTHORIZED_CLIENT', 'client_misconfigured'],
+    [400, { error: 'invalid_scope' }, 'PROVIDER_REJECTED', 'client_misconfigured'],
+    [400, { error: 'invalid_request' }, 'PROVIDER_REJECTED', 'client_misconfigured'],
+    [403, '<html>Forbidden</html>', 'PROVIDER_REJECTED', 'client_misconfigured'],
+    [404, 'not found', 'PROVIDER_REJECTED', 'client_misconfigured'],
+    [302, '', 'PROVIDER_REJECTED', 'client_misconfigured'],
+    [500, { error: 'server_error' }, 'PROVIDER_UNAVAILABLE', 'transient'],
+    [502, '<html>Bad gateway</html>', 'PROVIDER_UNAVAILABLE', 'transient'],
+    [503, '', 'PROVIDER_UNAVAILABLE', 'transient'],
+    [408, '', 'PROVIDER_UNAVAILABLE', 'transient'],
+    [429, { error: 'slow_down' }, 'RATE_LIMITED', 'transient'],
+  ] as const)('%i %j → %s (%s)', (status, body, code, failureClass) => {
+    const v = interpretOutcome(json(status, body), 'refresh_token', now);
+    expect(v.kind).toBe('failure');
+    if (v.kind !== 'failure') return;
+    expect(v.error.code).toBe(code);
+    expect(v.error.failureClass).toBe(failureClass);
+    expect(v.rotationAtRisk).toBe(false);
+  });
+
+  it('carries Retry-After from a 429 or 503 as milliseconds', () => {
+    const v = interpretOutcome(json(429, '', { retryAfter: '30' }), 'refresh_token', now);
+    expect(v.kind === 'failure' && v.error.retryAfterMs).toBe(30_000);
+  });
+
+  it('keeps only the first 200 characters of an error_description', () => {
+    const v = interpretOutcome(
+      json(400, { error: 'invalid_grant', error_description: 'x'.repeat(5000) }),
+      'refresh_token',
+      now,
+    );
+    expect(v.kind === 'failure' && v.error.message.length).toBeLessThan(300);
+  });
+});
+
+describe('Function: interpretOutcome — no response', () => {
+  it.each([
+    ['timeout', false, 'TIMEOUT', 'transient', false],
+    ['network', false, 'NETWORK_ERROR', 'transient', false],
+    ['timeout', true, 'AMBIGUOUS_OUTCOME', 'ambiguous', true],
+    ['network', true, 'AMBIGUOUS_OUTCOME', 'ambiguous', true],
+  ] as const)('%s, sent=%s → %s (%s)', (reason, sent, code, failureClass, atRisk) => {
+    const v = interpretOutcome({ kind: 'no-response', reason, sent, detail: 'x' }, 'refresh_token', now);
+    expect(v).toMatchObject({ kind: 'failure', rotationAtRisk: atRisk });
+    expect(v.kind === 'failure' && [v.error.code, v.error.failureClass]).toEqual([code, failureClass]);
+  });
+
+  it('a client-credentials request that went silent after sending is merely transient (no refresh token to lose)', () => {
+    const v = interpretOutcome(
+      { kind: 'no-response', reason: 'timeout', sent: true, detail: 'x' },
+      'client_credentials',
+      now,
+    );
+    expect(v.kind === 'failure' && v.error.failureClass).toBe('transient');
+  });
+});
+
+describe('Property: interpretOutcome never throws and every failure has a code and a class', () => {
+  it('holds for arbitrary statuses and bodies', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.oneof(fc.string(), fc.json()),
+        fc.boolean(),
+        (status, body, cc) => {
+          const v = interpretOutcome(json(status, body), cc ? 'client_credentials' : 'refresh_token', now);
+          if (v.kind === 'failure') {
+            expect(v.error.code).toMatch(/^[A-Z_]+$/);
+            expect(v.error.failureClass).toBeTypeOf('string');
+          } else {
+            expect(status).toBeGreaterThanOrEqual(200);
+            expect(status).toBeLessThan(300);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('Function: lacksOfflineAccess', () => {
+  it.each([
+    [true, 'openid', true],
+    [true, 'openid offline_access', false],
+    [true, undefined, false],
+    [false, 'openid', false],
+    [undefined, 'openid', false],
+  ])('requires=%s granted=%s → %s', (requires, granted, expected) => {
+    expect(lacksOfflineAccess(requires, granted)).toBe(expected);
+  });
+});

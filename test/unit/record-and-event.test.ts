@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseRecord } from '../../lambdas/core/record.js';
+import { MAX_DIRECT_ORGS, parseEvent } from '../../lambdas/refresher/event.js';
+
+const valid = {
+  orgId: 'org-1',
+  provider: 'genesys',
+  region: 'eu-west-1',
+  grantType: 'refresh_token',
+  clientSecretId: 'tenant-tokens/acme',
+  refreshToken: 'rt-secret-value',
+  status: 'ACTIVE',
+  version: 0,
+};
+
+describe('Function: parseRecord', () => {
+  it('accepts a complete record and defaults consecutiveFailures to 0', () => {
+    const r = parseRecord(valid);
+    expect(r.ok && r.record.consecutiveFailures).toBe(0);
+  });
+
+  it.each([
+    [{ orgId: '' }, 'orgId must be 1-128 characters'],
+    [{ orgId: 'a b' }, 'orgId must be'],
+    [{ orgId: 'x'.repeat(129) }, 'orgId must be'],
+    [{ orgId: '../etc' }, 'orgId must be'],
+    [{ provider: 'okta' }, 'provider must be one of genesys, zendesk, generic'],
+    [{ grantType: 'password' }, 'grantType must be one of refresh_token, client_credentials'],
+    [{ region: 'mars-1' }, 'region is not a Genesys Cloud region'],
+    [{ region: undefined }, 'region is required for provider genesys'],
+    [{ provider: 'zendesk', region: undefined }, 'subdomain is required for provider zendesk'],
+    [{ provider: 'generic', region: undefined }, 'tokenUrl is required for provider generic'],
+    [{ orgParam: 'organization_id' }, 'orgParam is not used by provider genesys'],
+    [{ refreshToken: undefined }, 'refreshToken is required for an ACTIVE refresh_token org'],
+    [{ refreshToken: 42 }, 'refreshToken must be a string'],
+    [{ refreshToken: 'x'.repeat(20_000) }, 'refreshToken is too long'],
+    [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED or DISABLED'],
+    [{ version: -1 }, 'version'],
+    [{ version: '3' }, 'version must be a number'],
+    [{ clientSecretId: 'has spaces' }, 'clientSecretId must be a Secrets Manager secret name or ARN'],
+    [{ scope: 'openid\nevil' }, 'scope must be printable ASCII'],
+    [{ expiresAt: 'soon' }, 'expiresAt must be a number'],
+  ])('%j → %s', (change, message) => {
+    const r = parseRecord({ ...valid, ...change });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain(message);
+  });
+
+  it('never echoes a field value in its message (a value may be a token)', () => {
+    const r = parseRecord({ ...valid, refreshToken: 12345, accessToken: ['tok-visible-123'] });
+    expect(!r.ok && r.message).not.toContain('tok-visible-123');
+    expect(!r.ok && r.message).not.toContain('12345');
+  });
+});
+
+describe('Function: parseEvent', () => {
+  it.each([
+    [{ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, { kind: 'sweep' }],
+    [{ sweep: true }, { kind: 'sweep' }],
+    [{ orgIds: ['a', 'b'] }, { kind: 'direct', orgIds: ['a', 'b'] }],
+  ])('%j → %j', (event, expected) => {
+    expect(parseEvent(event)).toEqual({ ok: true, event: expected });
+  });
+
+  it.each([
+    [null, 'event is not a JSON object'],
+    ['sweep', 'event is not a JSON object'],
+    [[1], 'event is not a JSON object'],
+    [{}, 'unrecognised event'],
+    [{ key1: 'value1' }, 'unrecognised event'],
+    [{ orgIds: 'org-1' }, 'orgIds must be an array of org ids'],
+    [{ orgIds: [] }, 'orgIds must name at least one org'],
+    [{ orgIds: ['ok', 'bad id'] }, 'orgIds.1 must be'],
+    [{ orgIds: Array.from({ length: MAX_DIRECT_ORGS + 1 }, (_, i) => `o${i}`) }, 'at most 1000'],
+    [{ orgIds: ['a'], force: true }, 'Unrecognized key'],
+  ])('%j → INVALID_EVENT: %s', (event, message) => {
+    const r = parseEvent(event);
+    expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    expect(!r.ok && r.message).toContain(message);
+  });
+});

@@ -1,0 +1,470 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, FailureClass, RefreshError } from '../../lambdas/core/errors.js';
+import type {
+  Clock,
+  CredentialsSource,
+  HttpOutcome,
+  Notifier,
+  OrgEventType,
+  TokenEndpoint,
+} from '../../lambdas/core/ports.js';
+import type { TokenRequest } from '../../lambdas/providers/build-request.js';
+import {
+  dueShardFor,
+  OrgRefresher,
+  type RefresherSettings,
+  type RunScope,
+} from '../../lambdas/refresher/refresh-one.js';
+import { RefreshRun } from '../../lambdas/refresher/run-refresh.js';
+import { CapturedLog } from '../support/harness.js';
+import { MemoryTokenStore } from '../support/memory-store.js';
+
+const T0 = 1_800_000_000_000;
+const SECRET = 'client-secret-never-logged';
+const OLD_RT = 'old-refresh-token-value';
+const OLD_AT = 'old-access-token-value';
+
+const settings: RefresherSettings = {
+  refreshWindowMs: 600_000,
+  schedulePeriodMs: 60_000,
+  leaseMs: 60_000,
+  httpTimeoutMs: 10_000,
+  maxAttempts: 3,
+  shardCount: 4,
+  jitterMs: 0,
+  allowedTokenHosts: ['idp.example.com'],
+  allowLoopbackHttp: false,
+  tokenEndpointOverride: undefined,
+};
+
+class FakeClock implements Clock {
+  t = T0;
+  now = () => this.t;
+  sleep = async (ms: number) => {
+    this.t += ms;
+  };
+}
+
+class ScriptedEndpoint implements TokenEndpoint {
+  readonly requests: TokenRequest[] = [];
+  constructor(
+    public script: ((req: TokenRequest, n: number) => HttpOutcome | Promise<HttpOutcome>)[] = [],
+    private readonly clock?: FakeClock,
+    private readonly latencyMs = 0,
+  ) {}
+  async send(req: TokenRequest): Promise<HttpOutcome> {
+    this.requests.push(req);
+    if (this.clock) this.clock.t += this.latencyMs;
+    const step = this.script[Math.min(this.requests.length - 1, this.script.length - 1)];
+    if (!step) throw new Error('endpoint called but nothing scripted');
+    return step(req, this.requests.length);
+  }
+}
+
+const ok = (rt = 'new-refresh-token', at = 'new-access-token', extra: Record<string, unknown> = {}): HttpOutcome => ({
+  kind: 'response',
+  status: 200,
+  retryAfter: undefined,
+  contentType: 'application/json',
+  body: JSON.stringify({ access_token: at, refresh_token: rt, token_type: 'Bearer', expires_in: 3600, ...extra }),
+});
+const status = (code: number, body: unknown = {}, retryAfter?: string): HttpOutcome => ({
+  kind: 'response',
+  status: code,
+  retryAfter,
+  contentType: 'application/json',
+  body: JSON.stringify(body),
+});
+
+class RecordingNotifier implements Notifier {
+  readonly events: { type: OrgEventType; orgId: string; reason: string }[] = [];
+  async orgEvent(type: OrgEventType, d: { orgId: string; reason: string }) {
+    this.events.push({ type, orgId: d.orgId, reason: d.reason });
+  }
+}
+
+class FakeCredentials implements CredentialsSource {
+  reads = 0;
+  error: RefreshError | undefined;
+  async get() {
+    this.reads++;
+    if (this.error) throw this.error;
+    return { clientId: 'client', clientSecret: SECRET };
+  }
+}
+
+let clock: FakeClock;
+let store: MemoryTokenStore;
+let endpoint: ScriptedEndpoint;
+let notifier: RecordingNotifier;
+let credentials: FakeCredentials;
+let log: CapturedLog;
+let refresher: OrgRefresher;
+const scope: RunScope = { owner: 'run-A', remainingMs: () => 120_000 };
+
+function seed(orgId = 'org-1', extra: Record<string, unknown> = {}) {
+  store.put({
+    orgId,
+    provider: 'generic',
+    grantType: 'refresh_token',
+    tokenUrl: 'https://idp.example.com/token',
+    clientSecretId: 'tenant-tokens/client',
+    accessToken: OLD_AT,
+    refreshToken: OLD_RT,
+    expiresAt: T0 + 300_000,
+    refreshAt: T0 - 1,
+    dueShard: dueShardFor(orgId, settings.shardCount),
+    status: 'ACTIVE',
+    version: 7,
+    consecutiveFailures: 0,
+    ...extra,
+  });
+}
+
+const record = (orgId = 'org-1') => store.items.get(orgId) as Record<string, unknown>;
+
+beforeEach(() => {
+  clock = new FakeClock();
+  store = new MemoryTokenStore();
+  endpoint = new ScriptedEndpoint([() => ok()], clock);
+  notifier = new RecordingNotifier();
+  credentials = new FakeCredentials();
+  log = new CapturedLog();
+  refresher = new OrgRefresher({ store, credentials, endpoint, notifier, clock, random: () => 0.5, log, settings });
+});
+
+describe('Class: OrgRefresher', () => {
+  describe('Method: refresh — success', () => {
+    it('claims, sends the org request, commits the rotated pair and releases the lease (version +2)', async () => {
+      seed();
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+
+      expect(outcome).toMatchObject({ result: 'refreshed' });
+      expect(record()).toMatchObject({
+        accessToken: 'new-access-token',
+        refreshToken: 'new-refresh-token',
+        version: 9,
+        consecutiveFailures: 0,
+      });
+      expect(record().leaseOwner).toBeUndefined();
+      expect(record().expiresAt).toBe(T0 + 3_600_000);
+      expect(record().refreshAt).toBe(T0 + 3_600_000 - 600_000);
+      expect(new URLSearchParams(endpoint.requests[0]?.body).get('refresh_token')).toBe(OLD_RT);
+    });
+
+    it('keeps the stored refresh token when the provider does not rotate', async () => {
+      seed();
+      endpoint.script = [() => status(200, { access_token: 'a2', token_type: 'Bearer', expires_in: 3600 })];
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(record()).toMatchObject({ accessToken: 'a2', refreshToken: OLD_RT });
+    });
+
+    it('retries a claim once with the current version when the due index was stale', async () => {
+      seed('org-1', { version: 8 });
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome.result).toBe('refreshed');
+      expect(record().version).toBe(10);
+    });
+
+    it('emits Recovered after three or more failures in a row', async () => {
+      seed('org-1', { consecutiveFailures: 3, lastError: { code: 'PROVIDER_UNAVAILABLE', message: 'x', at: 1 } });
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(notifier.events).toEqual([{ type: 'Recovered', orgId: 'org-1', reason: 'PROVIDER_UNAVAILABLE' }]);
+      expect(record().lastError).toBeUndefined();
+    });
+
+    it('reports a granted scope without offline_access for an org that needs it', async () => {
+      seed('org-1', { requiresOfflineAccess: true, scope: 'openid' });
+      endpoint.script = [() => ok('r', 'a', { scope: 'openid' })];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ result: 'refreshed', warnings: ['SCOPE_MISSING_OFFLINE_ACCESS'] });
+    });
+  });
+
+  describe('Method: refresh — claim conflicts (no request is ever sent)', () => {
+    it.each([
+      ['lease held by another run', { leaseOwner: 'run-B', leaseUntil: T0 + 30_000 }, 'LEASED'],
+      ['already refreshed by another run', { version: 9, refreshAt: T0 + 3_000_000 }, 'NOT_DUE'],
+      ['moved to re-auth', { status: 'REAUTH_REQUIRED' }, 'NOT_ACTIVE'],
+    ])('%s → skipped %s', async (_, extra, reason) => {
+      seed('org-1', extra);
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toEqual({ orgId: 'org-1', result: 'skipped', reason });
+      expect(endpoint.requests).toHaveLength(0);
+    });
+
+    it('an org deleted since the index was read → skipped NOT_FOUND', async () => {
+      expect(await refresher.refresh({ orgId: 'gone', version: 1 }, scope)).toMatchObject({
+        result: 'skipped',
+        reason: 'NOT_FOUND',
+      });
+    });
+
+    it('a store error during the claim fails the org alone (STORE_UNAVAILABLE) and sends nothing', async () => {
+      seed();
+      store.beforeOp = (op) => {
+        if (op === 'claim')
+          throw Object.assign(new Error('ProvisionedThroughputExceeded'), { name: 'ThrottlingException' });
+      };
+      expect(await refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({
+        result: 'failed',
+        code: 'STORE_UNAVAILABLE',
+      });
+      expect(endpoint.requests).toHaveLength(0);
+    });
+  });
+
+  describe('Method: refresh — dead grants and lost rotations', () => {
+    it('invalid_grant → REAUTH_REQUIRED, out of the index, refresh token removed, ReauthRequired event', async () => {
+      seed();
+      endpoint.script = [() => status(400, { error: 'invalid_grant' })];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ result: 'failed', code: 'INVALID_GRANT', rotationLost: false });
+      expect(record()).toMatchObject({
+        status: 'REAUTH_REQUIRED',
+        attention: 'REAUTH_REQUIRED',
+        lastError: { code: 'INVALID_GRANT' },
+      });
+      expect(record().dueShard).toBeUndefined();
+      expect(record().refreshToken).toBeUndefined();
+      expect(notifier.events).toEqual([{ type: 'ReauthRequired', orgId: 'org-1', reason: 'INVALID_GRANT' }]);
+    });
+
+    it('taking over an abandoned lease makes the attempt ambiguous: invalid_grant then means ROTATION_LOST', async () => {
+      seed('org-1', { leaseOwner: 'crashed-run', leaseUntil: T0 - 1 });
+      endpoint.script = [() => status(400, { error: 'invalid_grant' })];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'ROTATION_LOST', rotationLost: true, ambiguous: true });
+      expect(record()).toMatchObject({ status: 'REAUTH_REQUIRED', lastError: { code: 'ROTATION_LOST' } });
+      expect(notifier.events[0]?.type).toBe('RotationLost');
+    });
+
+    it('rotationAtRisk on the record (an earlier silent attempt) also turns invalid_grant into ROTATION_LOST', async () => {
+      seed('org-1', { rotationAtRisk: true });
+      endpoint.script = [() => status(400, { error: 'invalid_grant' })];
+      expect(await refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ code: 'ROTATION_LOST' });
+    });
+
+    it('invalid_grant after losing the record to another refresher is a race, not a dead grant', async () => {
+      seed();
+      endpoint.script = [
+        () => {
+          // Another run stole the lease meanwhile (it could only do so after ours expired).
+          Object.assign(store.items.get('org-1') as object, { leaseOwner: 'run-B', version: 9 });
+          return status(400, { error: 'invalid_grant' });
+        },
+      ];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ result: 'failed', race: true });
+      expect(record().status).toBe('ACTIVE');
+    });
+
+    it('a silent answer after sending gets exactly one quick retry with the same refresh token', async () => {
+      seed();
+      endpoint.script = [() => ({ kind: 'no-response', reason: 'timeout', sent: true, detail: 'x' }), () => ok()];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ result: 'refreshed', ambiguous: true });
+      expect(endpoint.requests.map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual([OLD_RT, OLD_RT]);
+    });
+
+    it('two silent answers → released with rotationAtRisk, refresh token kept, no third attempt', async () => {
+      seed();
+      endpoint.script = [() => ({ kind: 'no-response', reason: 'timeout', sent: true, detail: 'x' })];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'AMBIGUOUS_OUTCOME', ambiguous: true });
+      expect(endpoint.requests).toHaveLength(2);
+      expect(record()).toMatchObject({ rotationAtRisk: true, refreshToken: OLD_RT, status: 'ACTIVE' });
+    });
+  });
+
+  describe('Method: refresh — transient failures', () => {
+    it('retries a 503 up to MAX_ATTEMPTS inside the lease, then releases with backoff', async () => {
+      seed();
+      endpoint.script = [() => status(503)];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', failureClass: 'transient' });
+      expect(endpoint.requests).toHaveLength(3);
+      expect(record()).toMatchObject({
+        consecutiveFailures: 1,
+        refreshToken: OLD_RT,
+        version: 9,
+        lastError: { code: 'PROVIDER_UNAVAILABLE' },
+      });
+      expect(record().attention).toBeUndefined();
+      expect(record().refreshAt as number).toBeGreaterThan(clock.t - 1);
+    });
+
+    it('a Retry-After longer than the lease allows is honoured by releasing at once with that delay', async () => {
+      seed();
+      endpoint.script = [() => status(429, {}, '600')];
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(endpoint.requests).toHaveLength(1);
+      expect(record().refreshAt as number).toBeGreaterThanOrEqual(clock.t + 600_000);
+    });
+
+    it('never sends when less than one HTTP timeout of lease is left (slow secret fetch)', async () => {
+      seed();
+      credentials.get = async () => {
+        clock.t += 55_000;
+        return { clientId: 'client', clientSecret: SECRET };
+      };
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(endpoint.requests).toHaveLength(0);
+      expect(outcome).toMatchObject({ code: 'LEASE_TOO_SHORT', failureClass: 'transient' });
+      expect(record()).toMatchObject({ refreshToken: OLD_RT, version: 9 });
+    });
+
+    it('stops retrying when the next attempt could outlive the lease (slow endpoint)', async () => {
+      seed();
+      endpoint = new ScriptedEndpoint([() => status(503)], clock, 25_000);
+      refresher = new OrgRefresher({
+        store,
+        credentials,
+        endpoint,
+        notifier,
+        clock,
+        random: () => 0.999,
+        log,
+        settings,
+      });
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      // 25 s per attempt in a 60 s lease: a third attempt would end after the lease, so only two are sent.
+      expect(endpoint.requests).toHaveLength(2);
+      expect(outcome).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
+    });
+  });
+
+  describe('Method: refresh — configuration and data problems', () => {
+    it('an invalid record is marked RECORD_INVALID + MISCONFIGURED without reading its secret or sending', async () => {
+      seed('org-1', { provider: 'genesys', region: 'nowhere-1' });
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'RECORD_INVALID', failureClass: 'bad_data' });
+      expect(credentials.reads).toBe(0);
+      expect(endpoint.requests).toHaveLength(0);
+      expect(record()).toMatchObject({ attention: 'MISCONFIGURED', version: 9 });
+      expect(record().refreshAt as number).toBeGreaterThan(T0 + 20 * 60_000);
+    });
+
+    it.each([
+      [ErrorCode.SecretNotFound, FailureClass.ClientMisconfigured, 'MISCONFIGURED'],
+      [ErrorCode.SecretMalformed, FailureClass.ClientMisconfigured, 'MISCONFIGURED'],
+      [ErrorCode.SecretUnavailable, FailureClass.Transient, undefined],
+    ])('a secret failure %s → %s, attention %s, nothing sent', async (code, failureClass, attention) => {
+      seed();
+      credentials.error = new RefreshError(code, failureClass, `secret problem ${code}`);
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code, failureClass });
+      expect(record().attention).toBe(attention);
+      expect(endpoint.requests).toHaveLength(0);
+    });
+
+    it('an unusable 200 that carries a rotated refresh token stores that token (nothing lost)', async () => {
+      seed();
+      endpoint.script = [() => status(200, { refresh_token: 'rotated-rt', token_type: 'Bearer', expires_in: 3600 })];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'BAD_RESPONSE' });
+      expect(record()).toMatchObject({
+        refreshToken: 'rotated-rt',
+        accessToken: OLD_AT,
+        lastError: { code: 'BAD_RESPONSE' },
+        version: 9,
+      });
+    });
+  });
+
+  describe('Method: refresh — commit', () => {
+    it('retries a commit that fails transiently, then stores the tokens', async () => {
+      seed();
+      let failures = 0;
+      store.beforeOp = (op) => {
+        if (op === 'commit' && failures++ < 2)
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      };
+      expect(await refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ result: 'refreshed' });
+      expect(record().refreshToken).toBe('new-refresh-token');
+    });
+
+    it('a fenced commit (lease taken over) is reported as not committed, with a RotationLost event, never silently', async () => {
+      seed();
+      endpoint.script = [
+        () => {
+          Object.assign(store.items.get('org-1') as object, { leaseOwner: 'run-B', version: 9 });
+          return ok();
+        },
+      ];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ result: 'failed', code: 'LEASE_LOST', notCommitted: true, rotationLost: true });
+      expect(notifier.events.map((e) => e.type)).toEqual(['RotationLost']);
+      expect(log.lines.some((l) => l.level === 'error' && l.message.includes('not committed'))).toBe(true);
+    });
+  });
+
+  it('Property: no log line ever contains a token or the client secret, whatever happened', async () => {
+    const scenarios: (() => HttpOutcome)[] = [
+      () => ok(),
+      () => status(400, { error: 'invalid_grant', error_description: `bad token ${OLD_RT}` }),
+      () => status(401, { error: 'invalid_client', error_description: `secret ${SECRET} wrong` }),
+      () => status(200, { refresh_token: 'rotated-rt-2', access_token: 'short', token_type: 'mac', expires_in: 1 }),
+      () => status(500, `<html>${OLD_AT}</html>`),
+    ];
+    for (const [i, s] of scenarios.entries()) {
+      seed(`org-${i}`);
+      endpoint.script = [s];
+      await refresher.refresh({ orgId: `org-${i}`, version: 7 }, scope);
+    }
+    const text = log.text() + JSON.stringify([...store.items.values()].map((i) => i.lastError));
+    for (const secret of [SECRET, OLD_RT, OLD_AT, 'new-refresh-token', 'new-access-token', 'rotated-rt-2']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe('Class: RefreshRun', () => {
+  it('sweeps every shard, refreshes the due orgs, counts expired tokens and reads the attention gauges', async () => {
+    for (let i = 0; i < 12; i++) seed(`org-${i}`, { expiresAt: i < 3 ? T0 - 1 : T0 + 300_000 });
+    seed('later', { refreshAt: T0 + 1_000_000 });
+    seed('dead', { status: 'REAUTH_REQUIRED', attention: 'REAUTH_REQUIRED', dueShard: undefined });
+    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
+
+    const summary = await run.sweep(scope);
+
+    expect(summary).toMatchObject({
+      mode: 'sweep',
+      due: 12,
+      expired: 3,
+      refreshed: 12,
+      failedTotal: 0,
+      orgsNeedingReauth: 1,
+      orgsMisconfigured: 0,
+    });
+    expect(record('later').version).toBe(7);
+  });
+
+  it('stops claiming when less than one lease of Lambda time remains', async () => {
+    for (let i = 0; i < 5; i++) seed(`org-${i}`);
+    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 1, shardCount: 4, leaseMs: 60_000 });
+    let remaining = 200_000;
+    const summary = await run.sweep({ owner: 'run-A', remainingMs: () => (remaining -= 50_000) });
+    expect(summary.refreshed).toBeLessThan(5);
+    expect(summary.stoppedEarly).toBe(true);
+    expect(summary.skipped.OUT_OF_TIME).toBe(5 - summary.refreshed);
+  });
+
+  it('direct invocation refreshes named orgs even when not due, and reports unknown ones', async () => {
+    seed('org-1', { refreshAt: T0 + 1_000_000 });
+    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
+    const summary = await run.refreshOrgs(['org-1', 'nope', 'org-1'], scope);
+    expect(summary).toMatchObject({ mode: 'direct', due: 3, refreshed: 1, skipped: { NOT_FOUND: 1 } });
+    expect(summary.outcomes).toHaveLength(2);
+  });
+
+  it('a failing gauge query does not fail the sweep', async () => {
+    seed();
+    store.beforeOp = (op) => {
+      if (op === 'countAttention') throw new Error('boom');
+    };
+    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
+    const summary = await run.sweep(scope);
+    expect(summary).toMatchObject({ refreshed: 1, orgsNeedingReauth: undefined });
+  });
+});
