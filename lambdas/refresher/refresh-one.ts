@@ -316,41 +316,33 @@ export class OrgRefresher {
       });
     }
     const allSecrets = [...secrets, tokens.accessToken, tokens.refreshToken];
-    let lastError: unknown;
-    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
-      const now = clock.now();
-      try {
-        await store.commit({
+    const now = clock.now();
+    const lastError = await this.#writeReceivedTokens(scope, () =>
+      store.commit({
+        orgId,
+        claimedVersion,
+        owner: scope.owner,
+        accessToken: tokens.accessToken,
+        // A provider that does not rotate sends no refresh token; client credentials have none.
+        refreshToken: record.grantType === 'refresh_token' ? tokens.refreshToken : undefined,
+        tokenType: tokens.tokenType,
+        scope: tokens.scope,
+        expiresAt,
+        refreshAt: nextRefreshAt(sentAt, expiresAt, settings, random()),
+        dueShard: dueShardFor(orgId, settings.shardCount),
+        refreshedAt: clock.now(),
+      }),
+    );
+    if (lastError === undefined) {
+      if (record.attention !== undefined || record.consecutiveFailures >= RECOVERY_EVENT_AFTER_FAILURES) {
+        await this.deps.notifier.orgEvent('Recovered', {
           orgId,
-          claimedVersion,
-          owner: scope.owner,
-          accessToken: tokens.accessToken,
-          // A provider that does not rotate sends no refresh token; client credentials have none.
-          refreshToken: record.grantType === 'refresh_token' ? tokens.refreshToken : undefined,
-          tokenType: tokens.tokenType,
-          scope: tokens.scope,
-          expiresAt,
-          refreshAt: nextRefreshAt(sentAt, expiresAt, settings, random()),
-          dueShard: dueShardFor(orgId, settings.shardCount),
-          refreshedAt: now,
+          reason: record.lastError?.code ?? 'RECOVERED',
+          at: now,
         });
-        if (record.attention !== undefined || record.consecutiveFailures >= RECOVERY_EVENT_AFTER_FAILURES) {
-          await this.deps.notifier.orgEvent('Recovered', {
-            orgId,
-            reason: record.lastError?.code ?? 'RECOVERED',
-            at: now,
-          });
-        }
-        log.debug('refreshed', { orgId, expiresAt });
-        return { orgId, result: 'refreshed', warnings, ambiguous };
-      } catch (err) {
-        lastError = err;
-        // Fenced: the lease was taken over and the version moved. Our tokens cannot be stored without overwriting
-        // the new holder's; report loudly — the org's previous refresh token may be spent.
-        if (err instanceof ConditionFailedError) break;
-        if (scope.remainingMs() < COMMIT_RESERVE_MS) break;
-        await clock.sleep(fullJitterBackoffMs(attempt, 100, 2_000, random()) + 50);
       }
+      log.debug('refreshed', { orgId, expiresAt });
+      return { orgId, result: 'refreshed', warnings, ambiguous };
     }
     const fenced = lastError instanceof ConditionFailedError;
     const code = fenced ? ErrorCode.LeaseLost : ErrorCode.CommitFailed;
@@ -359,16 +351,40 @@ export class OrgRefresher {
       code,
       error: scrub(String((lastError as Error)?.message ?? lastError), allSecrets),
     });
-    await this.deps.notifier.orgEvent('RotationLost', { orgId, reason: code, at: clock.now() });
+    const rotationLost = record.grantType === 'refresh_token';
+    // Client credentials lose nothing here: the next tick simply asks for a new token.
+    if (rotationLost) await this.deps.notifier.orgEvent('RotationLost', { orgId, reason: code, at: clock.now() });
     return {
       orgId,
       result: 'failed',
       code,
       failureClass: 'store',
       notCommitted: true,
-      rotationLost: record.grantType === 'refresh_token',
+      rotationLost,
       ambiguous,
     };
+  }
+
+  /**
+   * Stores what the provider just gave us, retrying transient store errors while the invocation has time. Returns
+   * undefined on success, or the last error. A ConditionFailedError means fenced: the lease was taken over and the
+   * version moved, so writing would overwrite the new holder's state; that is reported, never retried.
+   */
+  async #writeReceivedTokens(scope: RunScope, write: () => Promise<void>): Promise<unknown> {
+    const { clock, random } = this.deps;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      try {
+        await write();
+        return undefined;
+      } catch (err) {
+        lastError = err;
+        if (err instanceof ConditionFailedError) break;
+        if (scope.remainingMs() < COMMIT_RESERVE_MS) break;
+        await clock.sleep(fullJitterBackoffMs(attempt, 100, 2_000, random()) + 50);
+      }
+    }
+    return lastError ?? new Error('store write failed');
   }
 
   async #handleFailure(
@@ -390,29 +406,25 @@ export class OrgRefresher {
 
     if (extra.salvageRefreshToken !== undefined) {
       // Nothing lost: the rotated refresh token is stored even though the rest of the answer was unusable.
-      try {
-        await store.salvage({
+      const salvageError = await this.#writeReceivedTokens(scope, () =>
+        store.salvage({
           orgId,
           claimedVersion,
           owner: scope.owner,
-          refreshToken: extra.salvageRefreshToken,
+          refreshToken: extra.salvageRefreshToken as string,
           refreshAt: this.#transientRetryAt(record.consecutiveFailures, record.expiresAt, undefined),
           error: lastError,
-        });
-      } catch (err) {
+        }),
+      );
+      if (salvageError !== undefined) {
+        const code = salvageError instanceof ConditionFailedError ? ErrorCode.LeaseLost : ErrorCode.CommitFailed;
         log.error('rotated refresh token could not be stored', {
           orgId,
-          code: ErrorCode.CommitFailed,
-          error: scrub(String((err as Error)?.message), secrets),
+          code,
+          error: scrub(String((salvageError as Error)?.message), secrets),
         });
-        return {
-          orgId,
-          result: 'failed',
-          code: ErrorCode.CommitFailed,
-          failureClass: 'store',
-          notCommitted: true,
-          rotationLost: true,
-        };
+        await this.deps.notifier.orgEvent('RotationLost', { orgId, reason: code, at: clock.now() });
+        return { orgId, result: 'failed', code, failureClass: 'store', notCommitted: true, rotationLost: true };
       }
       log.warn('unusable token response; rotated refresh token kept', {
         orgId,

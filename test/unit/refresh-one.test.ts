@@ -358,6 +358,18 @@ describe('Class: OrgRefresher', () => {
       expect(endpoint.requests).toHaveLength(0);
     });
 
+    it('the salvage write is retried through transient store errors like a commit', async () => {
+      seed();
+      endpoint.script = [() => status(200, { refresh_token: 'rotated-rt', token_type: 'Bearer' })];
+      let failures = 0;
+      store.beforeOp = (op) => {
+        if (op === 'commit' && failures++ < 2)
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      };
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(record().refreshToken).toBe('rotated-rt');
+    });
+
     it('an unusable 200 that carries a rotated refresh token stores that token (nothing lost)', async () => {
       seed();
       endpoint.script = [() => status(200, { refresh_token: 'rotated-rt', token_type: 'Bearer', expires_in: 3600 })];
