@@ -13,14 +13,15 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object
 });
 
 export class EventBridgeNotifier implements Notifier {
-  constructor(
-    private readonly options: { eventBusName: string; log: Log; client?: EventBridgeClient },
-    private readonly client = options.client ?? new EventBridgeClient({}),
-  ) {}
+  readonly #client: EventBridgeClient;
+
+  constructor(private readonly options: { eventBusName: string; log: Log; client?: EventBridgeClient }) {
+    this.#client = options.client ?? new EventBridgeClient({});
+  }
 
   async orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void> {
     try {
-      const out = await this.client.send(
+      const out = await this.#client.send(
         new PutEventsCommand({
           Entries: [
             {
