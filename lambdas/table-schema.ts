@@ -9,8 +9,8 @@ export const TABLE_SCHEMA = {
     name: 'due',
     partitionKey: 'dueShard',
     sortKey: 'refreshAt',
-    /** What the sweep needs: the claim's condition (version) and the expired-token gauge (expiresAt). */
-    projected: ['version', 'expiresAt'],
+    /** What the sweep needs: the claim's condition (version) and the expired-token gauge (expiresAt, attention). */
+    projected: ['version', 'expiresAt', 'attention'],
   },
   /** Sparse: only orgs an operator must look at carry `attention`, so on-call gauges never scan the table. */
   attentionIndex: {

@@ -87,6 +87,7 @@ export class DynamoDbTokenStore implements TokenStore {
       version: Number(item.version),
       refreshAt: Number(item.refreshAt),
       expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
+      attention: typeof item.attention === 'string' ? item.attention : undefined,
     }));
     return { items, nextPageKey: out.LastEvaluatedKey };
   }

@@ -9,6 +9,8 @@ export interface DueCandidate {
   version: number;
   refreshAt: number;
   expiresAt: number | undefined;
+  /** Set when the org is also listed in the attention index (then the gauge counts it there, not here). */
+  attention: string | undefined;
 }
 
 export interface DuePage {
@@ -59,7 +61,7 @@ export interface ReleaseRequest {
   refreshAt: number;
   /** Set after a failure; undefined for a release without failure (e.g. out of time before sending). */
   error: LastError | undefined;
-  /** Non-transient trouble an operator must look at (misconfigured client, bad record): listed in the attention index. */
+  /** Listed in the attention index: MISCONFIGURED (an operator must act) or EXPIRED (backing off past expiry). */
   attention: string | undefined;
   /** The refresh token may have been consumed by the provider without our seeing the answer. */
   rotationAtRisk: boolean;
@@ -83,7 +85,7 @@ export interface TokenStore {
   salvage(req: SalvageRequest): Promise<void>;
   release(req: ReleaseRequest): Promise<void>;
   markReauth(req: MarkReauthRequest): Promise<void>;
-  /** Number of orgs in the attention index under one reason (REAUTH_REQUIRED, CLIENT_MISCONFIGURED, …). */
+  /** Number of orgs in the attention index under one reason (REAUTH_REQUIRED, MISCONFIGURED, EXPIRED). */
   countAttention(reason: string): Promise<number>;
 }
 

@@ -9,8 +9,16 @@ export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, sta
 export const RecordStatus = { Active: 'ACTIVE', ReauthRequired: 'REAUTH_REQUIRED', Disabled: 'DISABLED' } as const;
 export type RecordStatusValue = (typeof RecordStatus)[keyof typeof RecordStatus];
 
-/** Why an org is listed in the attention index (its `attention` attribute). */
-export const Attention = { ReauthRequired: 'REAUTH_REQUIRED', Misconfigured: 'MISCONFIGURED' } as const;
+/**
+ * Why an org is listed in the attention index (its `attention` attribute). EXPIRED marks an ACTIVE org that was
+ * released with a backoff reaching past its token's expiry: it is out of the due set while hosted apps get 401s, so
+ * the expired-token gauge must find it somewhere other than the due index.
+ */
+export const Attention = {
+  ReauthRequired: 'REAUTH_REQUIRED',
+  Misconfigured: 'MISCONFIGURED',
+  Expired: 'EXPIRED',
+} as const;
 
 export const GRANT_TYPES = ['refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];

@@ -525,7 +525,11 @@ export class OrgRefresher {
         owner: scope.owner,
         refreshAt,
         error: toLastError(error, state.secrets, now),
-        attention: needsOperator ? Attention.Misconfigured : undefined,
+        attention: needsOperator
+          ? Attention.Misconfigured
+          : state.expiresAt === undefined || refreshAt >= state.expiresAt
+            ? Attention.Expired
+            : undefined,
         rotationAtRisk: state.rotationAtRisk,
       });
     } catch (err) {

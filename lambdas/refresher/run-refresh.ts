@@ -2,6 +2,7 @@
 // concurrency and a time budget, and sum the outcomes into a summary that becomes the log line and the metrics.
 import pLimit from 'p-limit';
 import { ErrorCode } from '../core/errors.js';
+import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
 import type { Candidate, OrgRefresher, RefreshDeps, RefreshOutcome, RunScope } from './refresh-one.js';
 
@@ -10,7 +11,10 @@ export interface RunSummary {
   owner: string;
   /** Sweep: due records found in the index. Direct: orgs asked for. */
   due: number;
-  /** ACTIVE orgs whose stored access token had already expired when the run started. */
+  /**
+   * ACTIVE orgs whose stored access token had already expired when the run started: due ones seen by the sweep plus
+   * those backing off past their expiry (attention EXPIRED). Undefined in direct mode.
+   */
   expired: number;
   refreshed: number;
   skipped: Record<string, number>;
@@ -105,13 +109,16 @@ export class RefreshRun {
     const { clock } = this.deps;
     const started = clock.now();
     const summary = emptySummary('sweep', scope.owner);
-    // The gauges are independent of the sweep; read them alongside (two small COUNT queries per run).
+    // The gauges are independent of the sweep; read them alongside (three small COUNT queries per run).
     const gauges = this.#readGauges(summary);
     const candidates = await this.#dueCandidates(started);
     summary.due = candidates.length;
-    summary.expired = candidates.filter((c) => c.expiresAt !== undefined && c.expiresAt <= started).length;
+    // Orgs listed as EXPIRED are counted from the attention index; counting them here too would double them.
+    summary.expired = candidates.filter(
+      (c) => c.expiresAt !== undefined && c.expiresAt <= started && c.attention !== Attention.Expired,
+    ).length;
     await this.#refreshAll(candidates, scope, summary, false);
-    await gauges;
+    summary.expired += (await gauges) ?? 0;
     summary.durationMs = clock.now() - started;
     return summary;
   }
@@ -171,7 +178,7 @@ export class RefreshRun {
     );
   }
 
-  async #dueCandidates(now: number): Promise<(Candidate & { refreshAt: number; expiresAt: number | undefined })[]> {
+  async #dueCandidates(now: number): Promise<DueCandidate[]> {
     const shards = Array.from({ length: this.options.shardCount }, (_, shard) => shard);
     const perShard = await Promise.all(
       shards.map(async (shard) => {
@@ -188,17 +195,21 @@ export class RefreshRun {
     return perShard.flat().sort((a, b) => a.refreshAt - b.refreshAt);
   }
 
-  async #readGauges(summary: RunSummary): Promise<void> {
+  /** Reads the attention gauges into the summary; returns the number of orgs backing off past expiry. */
+  async #readGauges(summary: RunSummary): Promise<number | undefined> {
     try {
-      const [reauth, misconfigured] = await Promise.all([
+      const [reauth, misconfigured, expired] = await Promise.all([
         this.deps.store.countAttention(Attention.ReauthRequired),
         this.deps.store.countAttention(Attention.Misconfigured),
+        this.deps.store.countAttention(Attention.Expired),
       ]);
       summary.orgsNeedingReauth = reauth;
       summary.orgsMisconfigured = misconfigured;
+      return expired;
     } catch (err) {
       // A gauge is not worth failing a run for; the missing data point is visible on the dashboard.
       this.deps.log.warn('could not read attention gauges', { error: (err as Error)?.name });
+      return undefined;
     }
   }
 }

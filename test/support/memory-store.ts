@@ -50,6 +50,7 @@ export class MemoryTokenStore implements TokenStore {
         version: Number(i.version),
         refreshAt: Number(i.refreshAt),
         expiresAt: typeof i.expiresAt === 'number' ? i.expiresAt : undefined,
+        attention: typeof i.attention === 'string' ? i.attention : undefined,
       }));
     return { items, nextPageKey: undefined };
   }

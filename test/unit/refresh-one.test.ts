@@ -294,6 +294,13 @@ describe('Class: OrgRefresher', () => {
       expect(record().refreshAt as number).toBeGreaterThan(clock.t - 1);
     });
 
+    it('an org released past its token expiry is listed as EXPIRED, so the 401 gauge still counts it', async () => {
+      seed('org-1', { expiresAt: T0 - 1, consecutiveFailures: 5 });
+      endpoint.script = [() => status(503)];
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(record()).toMatchObject({ attention: 'EXPIRED', status: 'ACTIVE' });
+    });
+
     it('a Retry-After longer than the lease allows is honoured by releasing at once with that delay', async () => {
       seed();
       endpoint.script = [() => status(429, {}, '600')];
@@ -450,6 +457,16 @@ describe('Class: RefreshRun', () => {
       orgsMisconfigured: 0,
     });
     expect(record('later').version).toBe(7);
+  });
+
+  it('counts an expired org once whether it is due, backing off (EXPIRED), or both', async () => {
+    seed('due-expired', { expiresAt: T0 - 1 });
+    seed('backoff-expired', { expiresAt: T0 - 1, refreshAt: T0 + 600_000, attention: 'EXPIRED' });
+    seed('due-and-listed', { expiresAt: T0 - 1, attention: 'EXPIRED' });
+    endpoint.script = [() => status(503)];
+    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
+    const summary = await run.sweep(scope);
+    expect(summary).toMatchObject({ due: 2, expired: 3 });
   });
 
   it('stops claiming when less than one lease of Lambda time remains', async () => {
