@@ -5,6 +5,8 @@ import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
+/** For the tests that wait for a timeout on purpose. */
+const SHORT_TIMEOUT = { httpTimeoutMs: 1000 };
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'), { oauth: { accessTokenTtlSeconds: 3600 } });
@@ -78,6 +80,7 @@ describe('Rotation under concurrency', () => {
 
     const [a, b] = await Promise.all([h.runtime().run.sweep(h.scope()), h.runtime().run.sweep(h.scope())]);
 
+    expect({ a: a.failed, b: b.failed }).toEqual({ a: {}, b: {} });
     expect(h.oauth.stats.invalidGrant - invalidGrantBefore).toBe(0);
     expect(a.raceInvalidGrant + b.raceInvalidGrant).toBe(0);
     // Each org was refreshed by exactly one of the two runs.
@@ -173,7 +176,7 @@ describe('Transient provider failures', () => {
     let calls = 0;
     h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'hang-before' } : undefined);
 
-    const summary = await h.runtime().run.refreshOrgs([id], h.scope());
+    const summary = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
 
     expect(summary.refreshed).toBe(1);
     expect(summary.ambiguous).toBe(1);
@@ -186,7 +189,7 @@ describe('Transient provider failures', () => {
     let calls = 0;
     h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'hang-after' } : undefined);
 
-    const summary = await h.runtime().run.refreshOrgs([id], h.scope());
+    const summary = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
 
     expect(summary.failed).toEqual({ ROTATION_LOST: 1 });
     expect(summary.rotationLost).toBe(1);
@@ -198,7 +201,7 @@ describe('Transient provider failures', () => {
     await h.seedOrg(id);
     h.oauth.faultHook = () => ({ kind: 'hang-after' });
 
-    const first = await h.runtime().run.refreshOrgs([id], h.scope());
+    const first = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
 
     expect(first.failed).toEqual({ AMBIGUOUS_OUTCOME: 1 });
     expect(await h.getRecord(id)).toMatchObject({

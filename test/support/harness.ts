@@ -71,7 +71,8 @@ export interface Harness {
   log: CapturedLog;
   config: RefresherConfig;
   env: Record<string, string>;
-  runtime(overrides?: RuntimeOverrides): RefresherRuntime;
+  /** The real runtime on this harness; `settings` overrides config fields (e.g. a short HTTP timeout). */
+  runtime(overrides?: RuntimeOverrides, settings?: Partial<RefresherConfig>): RefresherRuntime;
   scope(budgetMs?: number): ReturnType<typeof scopeWithDeadline>;
   seedOrg(orgId: string, options?: SeedOptions): Promise<Record<string, unknown>>;
   getRecord(orgId: string): Promise<Record<string, unknown> | undefined>;
@@ -81,10 +82,12 @@ export interface Harness {
 export const TEST_ENV = {
   ALLOWED_TOKEN_HOSTS: '127.0.0.1',
   ALLOW_LOOPBACK_HTTP: 'true',
-  HTTP_TIMEOUT_MS: '1000',
+  // Generous: loopback oidc-provider shares 2 cores with DynamoDB Local and the tests; a tight timeout turns a slow
+  // answer into an ambiguous outcome (and, with reuse detection, a lost rotation) that the test did not ask for.
+  HTTP_TIMEOUT_MS: '5000',
   MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '10',
-  LAMBDA_TIMEOUT_SECONDS: '30',
+  LEASE_SECONDS: '30',
+  LAMBDA_TIMEOUT_SECONDS: '60',
   SCHEDULE_PERIOD_SECONDS: '60',
   REFRESH_WINDOW_SECONDS: '600',
   CONCURRENCY: '16',
@@ -129,7 +132,8 @@ export async function createHarness(
     log,
     config,
     env,
-    runtime: (overrides = {}) => createRuntime(config, log, { documentClient: doc, secretsClient, ...overrides }),
+    runtime: (overrides = {}, settings = {}) =>
+      createRuntime({ ...config, ...settings }, log, { documentClient: doc, secretsClient, ...overrides }),
     scope: (budgetMs = 60_000) => scopeWithDeadline({ now: Date.now, sleep: async () => {} }, budgetMs),
     async seedOrg(orgId, seed = {}) {
       const client = CLIENTS[seed.clientKey ?? 'basic'];
