@@ -135,15 +135,18 @@ export class TenantAdmin {
       );
     }
     const now = this.#now();
-    const item: Record<string, unknown> = {
-      ...settings,
-      refreshToken: settings.grantType === 'refresh_token' ? refreshToken : undefined,
-      status: RecordStatus.Active,
-      version: 0,
-      consecutiveFailures: 0,
-      refreshAt: now,
-      dueShard: dueShardFor(settings.orgId, this.#shardCount),
-    };
+    // Undefined settings are left out (not every document client is set to remove undefined values).
+    const item: Record<string, unknown> = Object.fromEntries(
+      Object.entries({
+        ...settings,
+        refreshToken: settings.grantType === 'refresh_token' ? refreshToken : undefined,
+        status: RecordStatus.Active,
+        version: 0,
+        consecutiveFailures: 0,
+        refreshAt: now,
+        dueShard: dueShardFor(settings.orgId, this.#shardCount),
+      }).filter(([, value]) => value !== undefined),
+    );
     try {
       await this.#doc.send(
         new PutCommand({
