@@ -30,7 +30,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
   async function refresherHandler(event: unknown, context: Context): Promise<HandlerResult> {
     const parsed = parseEvent(event);
     if (!parsed.ok) {
-      logger.error('rejected invocation', { code: parsed.code, message: parsed.message });
+      logger.error('rejected invocation', safeLogFields({ code: parsed.code, message: parsed.message }));
       return { error: { code: parsed.code, message: parsed.message } };
     }
     const scope = {
@@ -54,10 +54,23 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
+/** Keys Powertools owns in every log line: a field with one of these names would be dropped (with a warning). */
+const POWERTOOLS_RESERVED_KEYS = new Set(['level', 'message', 'sampling_rate', 'service', 'timestamp']);
+
+/** Renames reserved field names (`message` → `errorMessage`, others get a `field_` prefix) so no field is lost. */
+export function safeLogFields(fields: Record<string, unknown>): LogAttributes {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (!POWERTOOLS_RESERVED_KEYS.has(key)) out[key] = value;
+    else out[key === 'message' ? 'errorMessage' : `field_${key}`] = value;
+  }
+  return out as LogAttributes;
+}
+
 /** Adapts Powertools' Logger to the core's Log port (structured fields as one extra object). */
 export function powertoolsLog(logger: Logger): Log {
   const level = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    fields ? logger[method](message, fields as LogAttributes) : logger[method](message);
+    fields ? logger[method](message, safeLogFields(fields)) : logger[method](message);
   return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }
 

@@ -1,0 +1,119 @@
+// Help texts for `tenant-tokens`: one per command, printed by --help (exit 0) and after a usage error's message.
+
+export const MAIN_HELP = `Usage: tenant-tokens [--table NAME] tenants <command> [options]
+
+Operator commands for the token table (one record per org). AWS access uses the standard credential chain
+(AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB (npm start prints the line).
+
+Commands:
+  tenants add ORG ...       onboard an org (refresh token from a file or stdin, never from the command line)
+  tenants list              every org: status, expiry, last refresh, failures (no tokens)
+  tenants show ORG          one org in detail (tokens appear only as sha256 fingerprints)
+  tenants refresh ORG       refresh now, through the refresher's own claim/commit path
+  tenants disable ORG       stop refreshing an org (its grant is kept)
+  tenants enable ORG        resume a disabled org
+  tenants reauth ORG        store a new grant after the customer re-authorised: back to ACTIVE
+
+Global options:
+  --table NAME   the token table (default: $TABLE_NAME)
+  -h, --help     this help; \`tenant-tokens tenants <command> --help\` for a command
+
+Exit codes: 0 done, 1 the operation failed, 2 usage error.
+`;
+
+export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth> ...
+
+Run \`tenant-tokens tenants <command> --help\` for a command's options, \`tenant-tokens --help\` for an overview.
+`;
+
+export const ADD_HELP = `Usage: tenant-tokens [--table NAME] tenants add ORG --provider genesys|zendesk|generic
+         --grant-type refresh_token|client_credentials --secret-id ID [provider options]
+         [--refresh-token-file FILE]
+
+Onboards ORG as ACTIVE and due at once: the next refresher run issues its first access token.
+The initial refresh token is read from --refresh-token-file or from stdin, never from the command line
+(argv is visible to other users in \`ps\` and stays in shell history).
+
+Options:
+  --provider P            genesys, zendesk or generic
+  --region R              genesys: the org's Genesys Cloud region (e.g. us-east-1, eu-west-1)
+  --subdomain S           zendesk: the S of S.zendesk.com
+  --token-url URL         generic: the https token endpoint; its host must be on ALLOWED_TOKEN_HOSTS
+  --client-auth M         generic: basic (default) or post (client_secret_post)
+  --org-param NAME        generic: body parameter carrying the org id (e.g. organization_id)
+  --scope S               scope to request
+  --offline-access        add offline_access to the scope; warn when a response lacks it
+  --grant-type G          refresh_token or client_credentials
+  --secret-id ID          Secrets Manager secret {"clientId": "...", "clientSecret": "..."} of the org's client
+  --refresh-token-file F  file holding the refresh token (refresh_token only; default: read stdin)
+  -h, --help              this help
+
+Environment: ALLOWED_TOKEN_HOSTS (when set, a generic --token-url must match it), SHARD_COUNT (the
+deployment's; default 1 puts the org in shard 0, which every deployment sweeps).
+
+Examples:
+  tenant-tokens --table tenant-tokens tenants add 3f9b0c1e-acme --provider genesys --region eu-west-1 \\
+      --grant-type refresh_token --secret-id tenant-tokens/genesys-app --refresh-token-file ./rt.txt
+  tenant-tokens tenants add acme-support --provider zendesk --subdomain acme --grant-type refresh_token \\
+      --secret-id tenant-tokens/zendesk-app < ./rt.txt
+`;
+
+export const LIST_HELP = `Usage: tenant-tokens [--table NAME] tenants list [--json]
+
+Lists every org (a paginated Scan that projects no token attribute): provider, grant type, status, when the
+access token expires, the last refresh, consecutive failures and the last error code.
+
+Options:
+  --json       one JSON array of org summaries instead of the table
+  -h, --help   this help
+`;
+
+export const SHOW_HELP = `Usage: tenant-tokens [--table NAME] tenants show ORG [--json]
+
+Shows one org: settings, token URL, status, expiry, schedule, lease, failures and last error. Tokens appear only
+as sha256 fingerprints (compare them, never read them).
+
+Options:
+  --json       one JSON object instead of the text
+  -h, --help   this help
+`;
+
+export const REFRESH_HELP = `Usage: tenant-tokens [--table NAME] tenants refresh ORG
+
+Refreshes ORG now, due or not, through the refresher's own path (claim with a lease, org-scoped request, commit
+fenced by the version), so it can never race the scheduled refresher. Needs the refresher's access: the org's
+client secret in Secrets Manager and network access to the token endpoint. Reads the refresher's settings from the
+environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, ...; defaults as in the README).
+
+Options:
+  -h, --help   this help
+`;
+
+export const DISABLE_HELP = `Usage: tenant-tokens [--table NAME] tenants disable ORG
+
+Stops refreshing ORG: status DISABLED, out of the due index. Its grant is kept, so \`tenants enable\` resumes it
+(if the refresh token has not expired meanwhile). Refused while a refresher holds the org's lease.
+
+Options:
+  -h, --help   this help
+`;
+
+export const ENABLE_HELP = `Usage: tenant-tokens [--table NAME] tenants enable ORG
+
+Resumes a DISABLED org: ACTIVE, back in the due index, due at once. An org whose grant died (REAUTH_REQUIRED)
+needs \`tenants reauth\` instead.
+
+Options:
+  -h, --help   this help
+`;
+
+export const REAUTH_HELP = `Usage: tenant-tokens [--table NAME] tenants reauth ORG [--refresh-token-file FILE]
+
+Stores a new grant after the customer re-authorised the app: status ACTIVE, failures, last error and attention
+cleared, due at once (the next refresher run issues a new access token). The new refresh token is read from
+--refresh-token-file or stdin (never from the command line); a client_credentials org takes none.
+
+Options:
+  --refresh-token-file F  file holding the new refresh token (default: read stdin)
+  -h, --help              this help
+`;

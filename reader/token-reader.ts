@@ -1,0 +1,208 @@
+// The hosted app's side: read an org's current access token. One consistent GetItem that projects exactly the
+// attributes the reader IAM grant allows (never the refresh token), a cache until shortly before expiry, one read in
+// flight per org however many callers ask at once, and a single retry after a 401 for providers that invalidate the
+// old access token the moment the refresher rotates it (Zendesk).
+//
+// Self-contained on purpose (only @aws-sdk/client-dynamodb): it is built to dist/reader for apps that install the
+// package, and must not drag in the refresher.
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ReauthRequired, TenantDisabled, TenantNotFound, TokenExpired } from './errors.js';
+
+/**
+ * Exactly what the reader grant allows (`dynamodb:Attributes` with `dynamodb:Select = SPECIFIC_ATTRIBUTES`); a read
+ * asking for anything else, or for everything, is denied by IAM.
+ */
+export const READER_ATTRIBUTES = ['orgId', 'accessToken', 'tokenType', 'expiresAt', 'status'] as const;
+
+/** Same rule as the refresher's record schema (lambdas/core/record.ts ORG_ID_PATTERN; a test keeps them equal). */
+export const READER_ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+export const DEFAULT_SKEW_MS = 30_000;
+export const DEFAULT_RETRY_DELAY_MS = 500;
+
+export interface AccessToken {
+  orgId: string;
+  /** A bearer credential: never log it. */
+  accessToken: string;
+  tokenType: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface TokenReaderOptions {
+  tableName: string;
+  /** Defaults to `new DynamoDBClient({})`: the standard credential chain, region and AWS_ENDPOINT_URL_DYNAMODB. */
+  client?: DynamoDBClient;
+  /** A token is served from the cache until `expiresAt - skewMs`. Default 30 s. */
+  skewMs?: number;
+  /** Pause before the re-read after a 401, so the refresher's commit lands first. Default 500 ms. */
+  retryDelayMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What `fn` gets: the bare access token first (for `Authorization: Bearer …`), the details second. */
+export type TokenCallback<T> = (accessToken: string, token: AccessToken) => Promise<T> | T;
+
+export interface TokenReader {
+  /** The org's current access token, from the cache or one consistent read. */
+  getAccessToken(orgId: string): Promise<string>;
+  /** The same, with its type and expiry. */
+  getToken(orgId: string): Promise<AccessToken>;
+  /**
+   * Calls `fn(accessToken)`. If `fn` signals a 401 — it throws an error with `status`, `statusCode` or
+   * `response.status` equal to 401, or returns an object whose `status` is 401 (a fetch `Response`) — the cached
+   * token is dropped, the record re-read after `retryDelayMs`, and `fn` called once more; its second result (or
+   * error) is the answer.
+   */
+  withAccessToken<T>(orgId: string, fn: TokenCallback<T>): Promise<T>;
+  /** Forgets the cached token (and any read in flight) for an org. */
+  invalidate(orgId: string): void;
+}
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createTokenReader(options: TokenReaderOptions): TokenReader {
+  return new DynamoDbTokenReader(options);
+}
+
+class DynamoDbTokenReader implements TokenReader {
+  readonly #table: string;
+  readonly #client: DynamoDBClient;
+  readonly #skewMs: number;
+  readonly #retryDelayMs: number;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #cache = new Map<string, { token: AccessToken; until: number }>();
+  readonly #inFlight = new Map<string, Promise<AccessToken>>();
+  /** Bumped by invalidate(): a read that started before it must not refill the cache with the token just dropped. */
+  readonly #generation = new Map<string, number>();
+
+  constructor(options: TokenReaderOptions) {
+    if (!options.tableName) throw new TypeError('createTokenReader: tableName is required');
+    this.#table = options.tableName;
+    this.#client = options.client ?? new DynamoDBClient({});
+    this.#skewMs = options.skewMs ?? DEFAULT_SKEW_MS;
+    this.#retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? sleepReal;
+  }
+
+  async getAccessToken(orgId: string): Promise<string> {
+    return (await this.getToken(orgId)).accessToken;
+  }
+
+  getToken(orgId: string): Promise<AccessToken> {
+    if (typeof orgId !== 'string' || !READER_ORG_ID_PATTERN.test(orgId)) {
+      return Promise.reject(
+        new TypeError('orgId must be 1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit'),
+      );
+    }
+    const cached = this.#cache.get(orgId);
+    if (cached) {
+      if (cached.until > this.#now()) return Promise.resolve(cached.token);
+      this.#cache.delete(orgId);
+    }
+    const pending = this.#inFlight.get(orgId);
+    if (pending) return pending;
+    const generation = this.#generation.get(orgId) ?? 0;
+    const read = this.#read(orgId)
+      .then((token) => {
+        const until = token.expiresAt - this.#skewMs;
+        if ((this.#generation.get(orgId) ?? 0) === generation && until > this.#now()) {
+          this.#cache.set(orgId, { token, until });
+        }
+        return token;
+      })
+      .finally(() => {
+        if (this.#inFlight.get(orgId) === read) this.#inFlight.delete(orgId);
+      });
+    this.#inFlight.set(orgId, read);
+    return read;
+  }
+
+  invalidate(orgId: string): void {
+    this.#cache.delete(orgId);
+    this.#inFlight.delete(orgId);
+    this.#generation.set(orgId, (this.#generation.get(orgId) ?? 0) + 1);
+  }
+
+  async withAccessToken<T>(orgId: string, fn: TokenCallback<T>): Promise<T> {
+    const token = await this.getToken(orgId);
+    let result: T;
+    try {
+      result = await fn(token.accessToken, token);
+    } catch (err) {
+      if (!isUnauthorizedError(err)) throw err;
+      return this.#retry(orgId, fn);
+    }
+    if (!isUnauthorizedResult(result)) return result;
+    await discardBody(result);
+    return this.#retry(orgId, fn);
+  }
+
+  async #retry<T>(orgId: string, fn: TokenCallback<T>): Promise<T> {
+    this.invalidate(orgId);
+    await this.#sleep(this.#retryDelayMs);
+    const token = await this.getToken(orgId);
+    return fn(token.accessToken, token);
+  }
+
+  async #read(orgId: string): Promise<AccessToken> {
+    const out = await this.#client.send(
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { orgId: { S: orgId } },
+        ConsistentRead: true,
+        ProjectionExpression: READER_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(READER_ATTRIBUTES.map((a) => [`#${a}`, a])),
+      }),
+    );
+    const item = out.Item;
+    if (!item) throw new TenantNotFound(orgId);
+    const status = str(item.status);
+    if (status === 'REAUTH_REQUIRED') throw new ReauthRequired(orgId);
+    if (status === 'DISABLED') throw new TenantDisabled(orgId);
+    if (status !== 'ACTIVE') throw new Error(`token record for org ${orgId} has an unknown status`);
+    const accessToken = str(item.accessToken);
+    const expiresAt = num(item.expiresAt);
+    if (accessToken === undefined || expiresAt === undefined) throw new TokenExpired(orgId, undefined);
+    if (expiresAt <= this.#now()) throw new TokenExpired(orgId, expiresAt);
+    return { orgId, accessToken, tokenType: str(item.tokenType) ?? 'Bearer', expiresAt };
+  }
+}
+
+function str(value: AttributeValue | undefined): string | undefined {
+  return value && 'S' in value && typeof value.S === 'string' ? value.S : undefined;
+}
+
+function num(value: AttributeValue | undefined): number | undefined {
+  if (!value || !('N' in value) || typeof value.N !== 'string') return undefined;
+  const n = Number(value.N);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const is401 = (v: unknown) => v === 401 || v === '401';
+
+/** An error from fetch wrappers, axios, the AWS SDK or a hand-rolled client that means "HTTP 401". */
+export function isUnauthorizedError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    response?: { status?: unknown };
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  return is401(e.status) || is401(e.statusCode) || is401(e.response?.status) || is401(e.$metadata?.httpStatusCode);
+}
+
+/** A returned fetch `Response` (or any object) with status 401. */
+export function isUnauthorizedResult(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && is401((value as { status?: unknown }).status);
+}
+
+/** Frees the connection behind a discarded fetch Response. */
+async function discardBody(value: unknown): Promise<void> {
+  const body = (value as { body?: { cancel?: () => Promise<void> } | null }).body;
+  if (body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
+}

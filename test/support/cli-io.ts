@@ -1,0 +1,43 @@
+// Runs the operator CLI in-process with captured output, a given stdin and environment.
+import { readFile } from 'node:fs/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { runCli } from '../../cli/tenant-tokens.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  /** Piped stdin; undefined behaves like a terminal (nothing piped). */
+  stdin?: string;
+  dynamoDb?: DynamoDBClient;
+  secretsClient?: SecretsManagerClient;
+}
+
+export async function cli(argv: string[], options: CliOptions = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    argv,
+    {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      readStdin: async () => options.stdin,
+      readFile: (p) => readFile(p, 'utf8'),
+      env: options.env ?? {},
+    },
+    {
+      ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),
+      ...(options.secretsClient ? { secretsClient: options.secretsClient } : {}),
+    },
+  );
+  return { code, stdout, stderr };
+}
