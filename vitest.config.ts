@@ -25,6 +25,10 @@ export default defineConfig({
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],
           testTimeout: 120_000,
+          // One worker, one module graph: aws-cdk-lib is imported and warmed up once instead of once per file, so the
+          // synth-heavy files cost a fraction of the CPU and do not starve the timing-sensitive integration suite.
+          fileParallelism: false,
+          isolate: false,
         },
       },
     ],

@@ -1,0 +1,251 @@
+// What wakes on-call, and why. Every alarm watches a metric the handler really emits (names and namespace from
+// lambdas/metrics.ts), publishes to one encrypted SNS topic, and names its README runbook section.
+//
+// Periods follow the schedule period P (60 s by default): per-sweep gauges are judged per tick, counters over a
+// window W = 5 × P (five ticks; also SQS's 5-minute metric granularity). A refresh window is 10 ticks by default,
+// so an alarm that needs two windows W still fires before most tokens of a failing org expire.
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, MetricName, type MetricNameValue } from '../../lambdas/metrics.js';
+import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
+import type { RefresherFunction } from './refresher-function.js';
+import type { TokenTable } from './token-table.js';
+
+export interface RefresherAlarmsProps {
+  refresher: RefresherFunction;
+  table: TokenTable;
+  /** Subscribed to the alarm topic (SNS asks the address to confirm). */
+  alarmEmail?: string;
+}
+
+/** The README heading of an alarm's runbook entry is `### Runbook: <alarm id>`; this is GitHub's anchor for it. */
+export function runbookAnchor(alarmId: string): string {
+  return `runbook-${alarmId.toLowerCase()}`;
+}
+
+export class RefresherAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly topicKey: kms.Key;
+  /** By alarm id (also the runbook section name). */
+  readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  /** The refresher's own metrics, for the dashboard. */
+  readonly serviceMetric: (name: MetricNameValue, statistic: string, period?: Duration) => cloudwatch.Metric;
+  readonly tick: Duration;
+  readonly window: Duration;
+  readonly tableThrottles: cloudwatch.MathExpression;
+
+  constructor(scope: Construct, id: string, props: RefresherAlarmsProps) {
+    super(scope, id);
+    const { refresher, table } = props;
+    const settings = refresher.settings;
+    const stackName = Stack.of(this).stackName;
+    this.tick = Duration.seconds(settings.schedulePeriodSeconds);
+    this.window = Duration.seconds(5 * settings.schedulePeriodSeconds);
+    const tick = this.tick;
+    const window = this.window;
+
+    // AWS-managed SNS keys do not let CloudWatch encrypt into the topic, so alarms need a key of our own.
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the tenant-token-refresher alarm topic',
+      enableKeyRotation: true,
+    });
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'tenant-token-refresher alarms',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    // Powertools adds `service` (POWERTOOLS_SERVICE_NAME) to every metric; two stacks with different service names
+    // in one account therefore never see each other's numbers.
+    this.serviceMetric = (name, statistic, period = window) =>
+      new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service: settings.serviceName },
+        statistic,
+        period,
+      });
+    const metric = this.serviceMetric;
+
+    const add = (alarmId: string, meaning: string, alarmProps: Omit<cloudwatch.AlarmProps, 'alarmDescription'>) => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `${stackName}-${alarmId}`,
+        alarmDescription: `${meaning} Runbook: README.md#${runbookAnchor(alarmId)}`,
+        ...alarmProps,
+      });
+      alarm.addAlarmAction(new actions.SnsAction(this.topic));
+      alarm.addOkAction(new actions.SnsAction(this.topic));
+      this.alarms[alarmId] = alarm;
+    };
+    const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
+
+    // Transient failures are retried by design; page only when failures keep coming for two windows (10 ticks).
+    add('RefreshFailed', 'Refreshes keep failing: 5 or more failed refreshes in each of two 5-tick windows.', {
+      metric: metric(MetricName.RefreshFailed, 'Sum'),
+      threshold: 5,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: notBreaching,
+    });
+
+    // A dead grant is an outage for that org until its customer re-authorises: one is enough.
+    add('OrgsNeedingReauth', 'At least one org needs its customer to re-authorise (status REAUTH_REQUIRED).', {
+      metric: metric(MetricName.OrgsNeedingReauth, 'Maximum'),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      // A gauge: no datapoint means no sweep ran, which the heartbeat alarm reports.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+
+    // The customer-facing one: hosted apps are getting 401s. Two consecutive sweeps so a token refreshed on the very
+    // next tick (e.g. a late first refresh) does not page; both sweeps seeing expired tokens means they stay expired.
+    add('ExpiredAccessTokens', 'Active orgs have an expired access token: hosted apps are getting 401s.', {
+      metric: metric(MetricName.ExpiredAccessTokens, 'Maximum', tick),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: notBreaching,
+    });
+
+    // A received token response that could not be stored may have consumed the only refresh token: always page.
+    add('TokenNotCommitted', 'A token response was received but could not be committed: a rotated grant may be lost.', {
+      metric: metric(MetricName.TokenNotCommitted, 'Sum'),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    add('RotationLost', 'A rotated refresh token was lost after an ambiguous outcome; the org needs re-authorising.', {
+      metric: metric(MetricName.RotationLost, 'Sum'),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    // Misconfigured orgs back off ~30 minutes between attempts, so the per-run ClientMisconfigured count is sparse; the
+    // gauge from the attention index is steady while the problem lasts and clears when it is fixed.
+    add('OrgsMisconfigured', 'Orgs are backing off because their OAuth client or record is misconfigured.', {
+      metric: metric(MetricName.OrgsMisconfigured, 'Maximum'),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+
+    // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. Missing data IS the
+    // signal here, so it breaches.
+    add('Heartbeat', 'No sweep completed for 3 schedule periods: the refresher is not running.', {
+      metric: metric(MetricName.RunCompleted, 'Sum', tick),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // Per-org failures never fail the invocation, so an Error is a whole tick lost (crash, timeout, invalid config).
+    // One is retried by the next tick; two within five ticks means it keeps happening.
+    add('LambdaErrors', 'Refresher invocations failed as a whole (crash, timeout or invalid configuration).', {
+      metric: refresher.fn.metricErrors({ statistic: 'Sum', period: window }),
+      threshold: 2,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    // Reserved concurrency covers every overlapping tick plus two direct invocations: any throttle is unexpected.
+    add('LambdaThrottles', 'Refresher invocations were throttled (reserved concurrency exhausted).', {
+      metric: refresher.fn.metricThrottles({ statistic: 'Sum', period: window }),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    // By design a run stops claiming one lease before its timeout and in-flight work ends within that lease, so a
+    // run past 90 % of the timeout is outside the design and close to being killed mid-commit.
+    const timeoutMs = settings.lambdaTimeoutSeconds * 1000;
+    add('DurationNearTimeout', 'A refresher run came within 10 % of its timeout: it risks being killed mid-commit.', {
+      metric: refresher.fn.metricDuration({ statistic: 'Maximum', period: window }),
+      threshold: Math.round(timeoutMs * 0.9),
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    // Async invocations are not retried: every failed or expired tick lands here.
+    add('FailureQueueMessages', 'Failed or expired refresher invocations are waiting in the failure queue.', {
+      metric: refresher.failureQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: window }),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
+    // DynamoDB publishes throttle events only when they happen, per table and per index; FILL makes the sum defined.
+    // The SDK retries a throttled call, so only throttling that lasts two windows pages.
+    this.tableThrottles = tableThrottleExpression(table, window);
+    add('DynamoDbThrottles', 'The token table or its indexes are throttling reads or writes.', {
+      metric: this.tableThrottles,
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: notBreaching,
+    });
+  }
+}
+
+function tableThrottleExpression(table: TokenTable, period: Duration): cloudwatch.MathExpression {
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  const scopes: Array<{ key: string; dimensions: Record<string, string> }> = [
+    { key: 'table', dimensions: { TableName: table.tableName } },
+    ...[TABLE_SCHEMA.dueIndex.name, TABLE_SCHEMA.attentionIndex.name].map((indexName) => ({
+      key: indexName,
+      dimensions: { TableName: table.tableName, GlobalSecondaryIndexName: indexName },
+    })),
+  ];
+  for (const { key, dimensions } of scopes) {
+    for (const [kind, metricName] of [
+      ['r', 'ReadThrottleEvents'],
+      ['w', 'WriteThrottleEvents'],
+    ] as const) {
+      usingMetrics[`${kind}_${key}`] = new cloudwatch.Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: dimensions,
+        statistic: 'Sum',
+        period,
+      });
+    }
+  }
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((m) => `FILL(${m}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label: 'DynamoDB throttle events (table and indexes)',
+    period,
+  });
+}

@@ -1,0 +1,258 @@
+// The alarms on-call gets: each watches a metric the handler really emits (same namespace, name and `service`
+// dimension), with the threshold and period argued in refresher-alarms.ts, publishes to the encrypted topic, and
+// points at a runbook section that exists in the README. The dashboard shows the same metrics.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../cdk/build-app.js';
+import { PROJECT_ROOT } from '../../cdk/bundling.js';
+import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher-stack.js';
+import { METRIC_NAMESPACE, MetricName } from '../../lambdas/metrics.js';
+import { onlyResource, resourcesOf, synthStack, testContext } from './synth-stack.js';
+
+const { template } = synthStack({ alarmEmail: 'oncall@example.com' });
+const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties);
+const topicLogicalId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+const fnLogicalId = Object.keys(template.findResources('AWS::Lambda::Function'))[0];
+const SERVICE = [{ Name: 'service', Value: 'tenant-token-refresher' }];
+
+function cfnAlarm(stack: TenantTokenRefresherStack, id: string): cloudwatch.CfnAlarm {
+  const found = stack.alarms.alarms[id];
+  if (!found) throw new Error(`no alarm ${id}`);
+  return found.node.defaultChild as cloudwatch.CfnAlarm;
+}
+
+function alarm(id: string) {
+  const found = alarms.find((a) => a.AlarmName === `TenantTokenRefresher-${id}`);
+  if (!found) throw new Error(`no alarm ${id}`);
+  return found;
+}
+
+const GTE = 'GreaterThanOrEqualToThreshold';
+
+/** [alarm id, metric, statistic, period s, threshold, evaluation periods, datapoints, missing data] */
+const SERVICE_ALARMS = [
+  ['RefreshFailed', MetricName.RefreshFailed, 'Sum', 300, 5, 2, 2, 'notBreaching'],
+  ['OrgsNeedingReauth', MetricName.OrgsNeedingReauth, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+  ['ExpiredAccessTokens', MetricName.ExpiredAccessTokens, 'Maximum', 60, 1, 2, 2, 'notBreaching'],
+  ['TokenNotCommitted', MetricName.TokenNotCommitted, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
+  ['RotationLost', MetricName.RotationLost, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
+  ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+] as const;
+
+describe('Construct: RefresherAlarms', () => {
+  describe('Alarms on the refresher’s own metrics', () => {
+    it.each(SERVICE_ALARMS)(
+      '%s watches %s (%s over %i s) at >= %i',
+      (id, metric, stat, period, threshold, evals, dta, missing) => {
+        expect(alarm(id)).toMatchObject({
+          Namespace: METRIC_NAMESPACE,
+          MetricName: metric,
+          Dimensions: SERVICE,
+          Statistic: stat,
+          Period: period,
+          Threshold: threshold,
+          ComparisonOperator: GTE,
+          EvaluationPeriods: evals,
+          TreatMissingData: missing,
+        });
+        expect(alarm(id).DatapointsToAlarm).toBe(dta);
+      },
+    );
+
+    it('Heartbeat: fewer than 1 completed sweep in each of 3 schedule periods, missing data breaching', () => {
+      expect(alarm('Heartbeat')).toMatchObject({
+        Namespace: METRIC_NAMESPACE,
+        MetricName: MetricName.RunCompleted,
+        Dimensions: SERVICE,
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'breaching',
+      });
+    });
+  });
+
+  describe('Alarms on AWS metrics', () => {
+    it('LambdaErrors: 2 or more failed invocations in 5 ticks', () => {
+      expect(alarm('LambdaErrors')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 2,
+        ComparisonOperator: GTE,
+      });
+    });
+
+    it('LambdaThrottles: any throttle', () => {
+      expect(alarm('LambdaThrottles')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId } }],
+        Threshold: 1,
+        ComparisonOperator: GTE,
+      });
+    });
+
+    it('DurationNearTimeout: the longest run at 90 % of the function timeout', () => {
+      const timeoutSeconds = onlyResource(template, 'AWS::Lambda::Function').Properties.Timeout;
+      expect(alarm('DurationNearTimeout')).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Statistic: 'Maximum',
+        Threshold: timeoutSeconds * 1000 * 0.9,
+        ComparisonOperator: GTE,
+      });
+    });
+
+    it('FailureQueueMessages: any message visible in the failure queue', () => {
+      const queueLogicalId = Object.keys(template.findResources('AWS::SQS::Queue'))[0];
+      expect(alarm('FailureQueueMessages')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueLogicalId, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: GTE,
+      });
+    });
+
+    it('DynamoDbThrottles: read and write throttle events of the table and both indexes, in two windows', () => {
+      const a = alarm('DynamoDbThrottles');
+      expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: GTE, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+      const stats = a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
+        (m: {
+          MetricStat: {
+            Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: unknown }> };
+          };
+        }) => {
+          const metric = m.MetricStat.Metric;
+          const index = metric.Dimensions.find((d) => d.Name === 'GlobalSecondaryIndexName')?.Value ?? 'table';
+          return `${metric.Namespace} ${metric.MetricName} ${index}`;
+        },
+      );
+      expect(stats.sort()).toEqual(
+        ['table', 'due', 'attention']
+          .flatMap((scope) => [`AWS/DynamoDB ReadThrottleEvents ${scope}`, `AWS/DynamoDB WriteThrottleEvents ${scope}`])
+          .sort(),
+      );
+      const expression = a.Metrics.find((m: { Expression?: string }) => m.Expression).Expression;
+      expect(expression.match(/FILL\(/g)).toHaveLength(6);
+    });
+  });
+
+  describe('Notification', () => {
+    it('every alarm notifies the topic when it fires and when it recovers', () => {
+      expect(alarms).toHaveLength(12);
+      for (const a of alarms) {
+        expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
+        expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);
+      }
+    });
+
+    it('the topic is encrypted with a rotated key that CloudWatch may use, TLS only, with the e-mail subscribed', () => {
+      const topic = onlyResource(template, 'AWS::SNS::Topic');
+      const keyLogicalId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+      const key = template.toJSON().Resources[keyLogicalId];
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.Properties.KeyPolicy.Statement).toContainEqual(
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        }),
+      );
+      const topicPolicy = onlyResource(template, 'AWS::SNS::TopicPolicy').Properties.PolicyDocument.Statement;
+      expect(topicPolicy).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      expect(onlyResource(template, 'AWS::SNS::Subscription').Properties).toMatchObject({
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+      });
+    });
+
+    it('subscribes nobody when no alarmEmail is given', () => {
+      const { stack } = buildApp({ context: testContext() });
+      expect(stack.node.findAll().filter((c) => c instanceof sns.CfnSubscription)).toHaveLength(0);
+    });
+  });
+
+  describe('Runbook links', () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        (m[1] as string)
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+
+    it.each(alarms.map((a) => [a.AlarmName as string, a.AlarmDescription as string]))(
+      '%s names a runbook section that exists in README.md',
+      (_name, description) => {
+        const anchor = /Runbook: README\.md#([a-z0-9-]+)/.exec(description)?.[1];
+        expect(anchor).toBeDefined();
+        expect(anchors).toContain(anchor);
+      },
+    );
+  });
+
+  describe('Schedule period', () => {
+    // These two build the stack without synthesizing it (the L1 properties are already final): fast.
+    it('scales per-tick and windowed periods with the schedule', () => {
+      const { stack } = buildApp({
+        context: testContext({ schedulePeriodSeconds: '300', refreshWindowSeconds: '900' }),
+      });
+      const period = (id: string) => cfnAlarm(stack, id).period;
+      expect(period('Heartbeat')).toBe(300);
+      expect(period('ExpiredAccessTokens')).toBe(300);
+      expect(period('RefreshFailed')).toBe(1500);
+    });
+
+    it('follows the service name into every custom metric dimension and the function’s environment', () => {
+      const { stack } = buildApp({ context: testContext({ serviceName: 'tokens-staging' }) });
+      const custom = Object.keys(stack.alarms.alarms)
+        .map((id) => cfnAlarm(stack, id))
+        .filter((a) => a.namespace === METRIC_NAMESPACE);
+      expect(custom).toHaveLength(SERVICE_ALARMS.length + 1);
+      for (const a of custom) expect(a.dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
+      const fnEnv = stack.resolve((stack.refresher.fn.node.defaultChild as lambda.CfnFunction).environment) as {
+        variables: Record<string, string>;
+      };
+      expect(fnEnv.variables.POWERTOOLS_SERVICE_NAME).toBe('tokens-staging');
+    });
+  });
+});
+
+describe('Construct: RefresherDashboard', () => {
+  const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+
+  it('graphs every metric an alarm watches, in the refresher’s namespace', () => {
+    expect(body).toContain(METRIC_NAMESPACE);
+    for (const a of alarms) {
+      const names: string[] = a.MetricName
+        ? [a.MetricName]
+        : a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
+            (m: { MetricStat: { Metric: { MetricName: string } } }) => m.MetricStat.Metric.MetricName,
+          );
+      for (const name of names) expect(body).toContain(`"${name}`.replace(/"/g, '\\"'));
+    }
+  });
+
+  it('shows the state of every alarm', () => {
+    for (const id of Object.keys(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(body).toContain(id);
+    }
+  });
+});
