@@ -54,7 +54,7 @@ describe('Construct: TokenTable', () => {
       expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
     });
 
-    it('has the sparse due index the sweep queries: dueShard (N) / refreshAt (N), projecting version and expiresAt', () => {
+    it('has the sparse due index the sweep queries: dueShard (N) / refreshAt (N), projecting version, expiresAt and attention', () => {
       const due = index(TABLE_SCHEMA.dueIndex.name);
       expect(due.KeySchema).toEqual([
         { AttributeName: 'dueShard', KeyType: 'HASH' },
@@ -62,7 +62,10 @@ describe('Construct: TokenTable', () => {
       ]);
       expect(attributeType('dueShard')).toBe('N');
       expect(attributeType('refreshAt')).toBe('N');
-      expect(due.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['version', 'expiresAt'] });
+      expect(due.Projection).toEqual({
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: ['version', 'expiresAt', 'attention'],
+      });
     });
 
     it('has the attention index the on-call gauges count: attention (S) / orgId, keys only', () => {
