@@ -32,7 +32,7 @@ export const MetricName = {
   ShortLifetimeOrgs: 'ShortLifetimeOrgs',
   /** Gauge: ACTIVE orgs due for refresh at the start of the run. */
   DueOrgs: 'DueOrgs',
-  /** Gauge: ACTIVE orgs whose stored access token has already expired: hosted apps are getting 401s. */
+  /** Gauge: ACTIVE orgs whose stored access token has expired (or that have none yet): hosted apps get 401s. */
   ExpiredAccessTokens: 'ExpiredAccessTokens',
   /** Gauge: orgs in REAUTH_REQUIRED (from the attention index). */
   OrgsNeedingReauth: 'OrgsNeedingReauth',

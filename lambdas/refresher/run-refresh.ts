@@ -113,9 +113,10 @@ export class RefreshRun {
     const gauges = this.#readGauges(summary);
     const candidates = await this.#dueCandidates(started);
     summary.due = candidates.length;
-    // Orgs listed as EXPIRED are counted from the attention index; counting them here too would double them.
+    // An org without any access token yet is as unusable to a hosted app as one whose token expired. Orgs listed as
+    // EXPIRED are counted from the attention index; counting them here too would double them.
     summary.expired = candidates.filter(
-      (c) => c.expiresAt !== undefined && c.expiresAt <= started && c.attention !== Attention.Expired,
+      (c) => (c.expiresAt === undefined || c.expiresAt <= started) && c.attention !== Attention.Expired,
     ).length;
     await this.#refreshAll(candidates, scope, summary, false);
     summary.expired += (await gauges) ?? 0;
