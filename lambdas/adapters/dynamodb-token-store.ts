@@ -96,7 +96,10 @@ export class DynamoDbTokenStore implements TokenStore {
     this.#onCapacity?.('queryDue', out.ConsumedCapacity);
     const items: DueCandidate[] = (out.Items ?? []).map((item) => ({
       orgId: String(item.orgId),
-      version: Number(item.version),
+      // A record without a numeric version cannot be claimed; -1 never matches, so the claim fails, returns the item,
+      // and the core reports RECORD_INVALID. (Number(undefined) is NaN, which DynamoDB rejects as a value: the org was
+      // reported as STORE_UNAVAILABLE, as if DynamoDB were down.)
+      version: typeof item.version === 'number' ? item.version : -1,
       refreshAt: Number(item.refreshAt),
       expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
     }));

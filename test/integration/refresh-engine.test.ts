@@ -331,4 +331,15 @@ describe('Isolation: one bad org never stops the others', () => {
     // The client secret never went to the unlisted host: nothing was sent there at all (it would have failed DNS).
     expect(h.log.text()).not.toContain(CLIENTS.basic.clientSecret);
   });
+
+  it('a record without a version fails alone as RECORD_INVALID in a sweep, not as if DynamoDB were down', async () => {
+    await h.seedOrg('iso-no-version', { extra: { version: undefined } });
+
+    const summary = await h.runtime().run.sweep(h.scope());
+
+    expect(summary.failed).toEqual({ RECORD_INVALID: 1 });
+    expect(h.log.lines.some((l) => l.fields?.orgId === 'iso-no-version' && l.fields?.code === 'RECORD_INVALID')).toBe(
+      true,
+    );
+  });
 });
