@@ -30,7 +30,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
   async function refresherHandler(event: unknown, context: Context): Promise<HandlerResult> {
     const parsed = parseEvent(event);
     if (!parsed.ok) {
-      logger.error('rejected invocation', { code: parsed.code, message: parsed.message });
+      logger.error('rejected invocation', { code: parsed.code, errorMessage: parsed.message });
       return { error: { code: parsed.code, message: parsed.message } };
     }
     const scope = {
@@ -54,10 +54,29 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
+/**
+ * Keys Powertools reserves for the line itself: an extra field with one of these names is dropped (with a warning).
+ * The core logs its scrubbed error text as `message`, so it is renamed, never lost.
+ */
+const RESERVED_KEYS: Readonly<Record<string, string>> = {
+  message: 'errorMessage',
+  level: 'levelField',
+  timestamp: 'timestampField',
+  service: 'serviceField',
+  sampling_rate: 'samplingRateField',
+};
+
+function withoutReservedKeys(fields: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(fields).some((key) => Object.hasOwn(RESERVED_KEYS, key))) return fields;
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [Object.hasOwn(RESERVED_KEYS, key) ? RESERVED_KEYS[key] : key, value]),
+  );
+}
+
 /** Adapts Powertools' Logger to the core's Log port (structured fields as one extra object). */
 export function powertoolsLog(logger: Logger): Log {
   const level = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    fields ? logger[method](message, fields as LogAttributes) : logger[method](message);
+    fields ? logger[method](message, withoutReservedKeys(fields) as LogAttributes) : logger[method](message);
   return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }
 
