@@ -13,6 +13,9 @@ export default defineConfig({
       'test/reliability/support/summary-global-setup.ts',
     ],
     setupFiles: ['test/reliability/support/leak-setup.ts'],
+    // lambdas/refresher/handler.ts builds its Lambda handler from process.env when imported (cold-start validation);
+    // tests import it for buildHandler/createHandlerParts and pass their own environment to those.
+    env: { TABLE_NAME: 'imported-for-build-handler-only' },
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 120_000,

@@ -16,11 +16,12 @@ import {
   sleep,
 } from './support/fleet.js';
 
-const HTTP_TIMEOUT_MS = 1500;
+// Long enough that a healthy request on a busy machine never times out, short enough to wait out the hang cases.
+const HTTP_TIMEOUT_MS = 3000;
 const SETTINGS = {
   HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS),
   MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '12',
+  LEASE_SECONDS: '15',
   LAMBDA_TIMEOUT_SECONDS: '60',
   SCHEDULE_PERIOD_SECONDS: '60',
   REFRESH_WINDOW_SECONDS: '600',

@@ -3,14 +3,13 @@
 // and the token endpoint that can SIGKILL the process at a chosen point. The parent drives it over the IPC channel:
 // `invoke` runs one Lambda invocation (a sweep event, with a Lambda-like time budget); stdout carries Powertools' log
 // and EMF lines, which the parent scans for leaks.
-import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { createDocumentClient, DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
 import { loadConfig } from '../../lambdas/config.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
 import { KillingTokenEndpoint, KillingTokenStore, type KillPlan, KillSwitch } from './support/kill-switch.js';
+import { lambdaContext } from './support/lambda-context.js';
 
 export interface InvokeMessage {
   type: 'invoke';
@@ -45,32 +44,13 @@ const store = new KillingTokenStore(
 const endpoint = new KillingTokenEndpoint(new HttpTokenEndpoint(), killSwitch);
 const handler = buildHandler(createHandlerParts(process.env, { store, endpoint, clock }));
 
-function lambdaContext(budgetMs: number): Context {
-  const deadline = Date.now() + budgetMs;
-  const requestId = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'tenant-token-refresher',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:tenant-token-refresher',
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/tenant-token-refresher',
-    logStreamName: `reliability/${process.pid}`,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 process.on('message', async (message: ParentMessage) => {
   if (message.type === 'exit') process.exit(0);
   if (message.type !== 'invoke') return;
   killSwitch.arm(message.kill);
   clockOffsetMs = message.clockOffsetMs ?? 0;
   try {
-    const result = await handler(message.event, lambdaContext(message.budgetMs));
+    const result = await handler(message.event, lambdaContext(message.budgetMs, `worker/${process.pid}`));
     send({ type: 'result', id: message.id, result });
   } catch (err) {
     const { name, message: text } = err as Error;
