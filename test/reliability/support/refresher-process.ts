@@ -89,6 +89,11 @@ export class RefresherProcess {
     return this.child.pid ?? -1;
   }
 
+  /** An invocation is in progress (a crash now hits a sweep in flight). */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
