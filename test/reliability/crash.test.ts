@@ -64,6 +64,7 @@ async function crashRun(h: Harness, run: number, point: KillPoint): Promise<Verd
     budgetMs: 60_000,
     kill: { point, nth, commitDelayMs: Math.floor(Math.random() * 8) },
   });
+  proc.kill(); // a process that failed to die must not linger
   fileLedger.addText(`crash ${run} stdout`, proc.stdout);
   fileLedger.addText(`crash ${run} stderr`, proc.stderr);
   expect(outcome, `run ${run} (${point} #${nth}) should have died`).toMatchObject({ kind: 'died', signal: 'SIGKILL' });

@@ -60,7 +60,7 @@ describe('Secrets never leak through the real handler', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { HTTP_TIMEOUT_MS: '2000', LEASE_SECONDS: '12', POWERTOOLS_LOG_LEVEL: 'DEBUG' },
+      env: { HTTP_TIMEOUT_MS: '2000', LEASE_SECONDS: '12' },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });
@@ -78,12 +78,7 @@ describe('Secrets never leak through the real handler', () => {
     await h.seedOrg('leak-bad-record', { extra: { provider: 'genesys', region: 'atlantis-1' } });
     h.oauth.faultHook = (info) => HOSTILE[(info.params.get('organization_id') ?? '').replace(/^leak-/, '')]?.(info);
 
-    const handler = buildHandler(
-      createHandlerParts(
-        { ...h.env, POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher', POWERTOOLS_METRICS_DISABLED: 'false' },
-        { documentClient: h.doc, secretsClient: h.secretsClient },
-      ),
-    );
+    const handler = buildHandler(createHandlerParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }));
     const { result: results, lines } = await captureStdout(async () => [
       await handler(scheduledEvent(), lambdaContext(60_000)),
       await handler({ orgIds: [...hostile, 'leak-revoked', 'leak-missing-secret'] }, lambdaContext(60_000)),

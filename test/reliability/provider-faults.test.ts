@@ -488,6 +488,7 @@ describe('Provider faults', () => {
     for (const [i, c] of SETTLING_CASES.entries()) verdicts[c.name] = await grantVerdict(h, ids[i] as string);
     const bad = Object.entries(verdicts).filter(([, v]) => v !== 'verified' && v !== 'alarmed');
     misclassified += bad.length;
+    recordFigure('lost tokens', Object.values(verdicts).filter((v) => v === 'lost').length);
     expect(bad).toEqual([]);
     expect(verdicts['timeout before the server processed it, once']).toBe('verified');
     expect(verdicts['timeout after the server rotated, once']).toBe('alarmed');
