@@ -95,7 +95,8 @@ export async function runAvailability(h: Harness, o: AvailabilityOptions): Promi
   const crashLoop = (async () => {
     if (o.crashEveryMs === undefined) return;
     for (let minute = 0; running; minute++) {
-      const at = start + minute * o.crashEveryMs + 5_000 + Math.random() * (o.crashEveryMs - 10_000);
+      // Somewhere in the first three quarters of each minute, so the last minute's crash happens well before the end.
+      const at = start + minute * o.crashEveryMs + 5_000 + Math.random() * (o.crashEveryMs * 0.75 - 5_000);
       while (running && Date.now() < at) await sleep(100);
       let victim: RefresherProcess | undefined;
       while (running && !victim) {
