@@ -36,6 +36,18 @@ const names = {
   '#leaseOwner': 'leaseOwner',
 } as const;
 
+/** #update's answer when the SDK's retry failed its condition because the first attempt had already applied. */
+const RETRIED_WRITE_LANDED = Symbol('retried write landed');
+/** Stands for the lease owner before a claim whose own answer was lost (see claim). */
+export const UNKNOWN_PREVIOUS_OWNER = '(unknown: the claim was retried after its answer was lost)';
+
+type Landed = (current: Record<string, unknown>) => boolean;
+
+function sameError(stored: unknown, written: { code: string; at: number }): boolean {
+  const e = stored as { code?: unknown; at?: unknown } | undefined;
+  return e?.code === written.code && e?.at === written.at;
+}
+
 export type CapacityObserver = (operation: string, capacity: ConsumedCapacity | undefined) => void;
 
 export interface DynamoDbTokenStoreOptions {
@@ -84,7 +96,10 @@ export class DynamoDbTokenStore implements TokenStore {
     this.#onCapacity?.('queryDue', out.ConsumedCapacity);
     const items: DueCandidate[] = (out.Items ?? []).map((item) => ({
       orgId: String(item.orgId),
-      version: Number(item.version),
+      // A record without a numeric version cannot be claimed; -1 never matches, so the claim fails, returns the item,
+      // and the core reports RECORD_INVALID. (Number(undefined) is NaN, which DynamoDB rejects as a value: the org was
+      // reported as STORE_UNAVAILABLE, as if DynamoDB were down.)
+      version: typeof item.version === 'number' ? item.version : -1,
       refreshAt: Number(item.refreshAt),
       expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : undefined,
       attention: typeof item.attention === 'string' ? item.attention : undefined,
@@ -101,7 +116,11 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async claim(req: ClaimRequest): Promise<Record<string, unknown>> {
-    const out = await this.#update('claim', req.orgId, {
+    const ours: Landed = (current) =>
+      current.leaseOwner === req.owner &&
+      current.leaseUntil === req.leaseUntil &&
+      current.version === req.expectedVersion + 1;
+    const out = await this.#update('claim', req.orgId, ours, {
       UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #version = :nextVersion',
       ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
       ExpressionAttributeNames: names,
@@ -117,6 +136,13 @@ export class DynamoDbTokenStore implements TokenStore {
       ReturnValues: 'ALL_OLD',
     });
     if (!out) throw new ConditionFailedError(req.orgId, 'claim', undefined);
+    if (out === RETRIED_WRITE_LANDED) {
+      // Our claim landed but its answer (the record before it) was lost. Whether the lease we took was abandoned is
+      // unknown, so say it was: the core then treats the refresh token as possibly spent (the careful path).
+      const current = await this.get(req.orgId);
+      if (!current) throw new ConditionFailedError(req.orgId, 'claim', undefined);
+      return { ...current, leaseOwner: UNKNOWN_PREVIOUS_OWNER };
+    }
     return out;
   }
 
@@ -167,6 +193,7 @@ export class DynamoDbTokenStore implements TokenStore {
       update: `SET ${set.join(', ')} REMOVE #leaseOwner, #leaseUntil, #lastError, #attention, #rotationAtRisk`,
       names: extraNames,
       values,
+      landed: (current) => current.accessToken === req.accessToken,
     });
   }
 
@@ -190,6 +217,7 @@ export class DynamoDbTokenStore implements TokenStore {
         ':zero': 0,
         ':one': 1,
       },
+      landed: (current) => current.refreshToken === req.refreshToken,
     });
   }
 
@@ -221,6 +249,7 @@ export class DynamoDbTokenStore implements TokenStore {
       update: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
       names: extraNames,
       values,
+      landed: (current) => current.refreshAt === req.refreshAt,
     });
   }
 
@@ -248,6 +277,7 @@ export class DynamoDbTokenStore implements TokenStore {
         ':zero': 0,
         ':one': 1,
       },
+      landed: (current) => current.status === RecordStatus.ReauthRequired && sameError(current.lastError, req.error),
     });
   }
 
@@ -274,13 +304,19 @@ export class DynamoDbTokenStore implements TokenStore {
     return count;
   }
 
-  /** A write that only the current lease holder at the claimed version may make: the fence against late writers. */
+  /**
+   * A write that only the current lease holder at the claimed version may make: the fence against late writers.
+   * `parts.landed` recognises this very write in the item as it is now (see #update); only the holder at
+   * claimedVersion can move the item to claimedVersion + 1 without a lease owner.
+   */
   async #fencedUpdate(
     operation: 'commit' | 'release' | 'markReauth',
     req: { orgId: string; claimedVersion: number; owner: string },
-    parts: { update: string; names: Record<string, string>; values: Record<string, unknown> },
+    parts: { update: string; names: Record<string, string>; values: Record<string, unknown>; landed: Landed },
   ): Promise<void> {
-    await this.#update(operation, req.orgId, {
+    const ours: Landed = (current) =>
+      current.version === req.claimedVersion + 1 && current.leaseOwner === undefined && parts.landed(current);
+    await this.#update(operation, req.orgId, ours, {
       UpdateExpression: parts.update,
       ConditionExpression: all(cond.heldByMe, cond.versionMatches),
       ExpressionAttributeNames: {
@@ -299,11 +335,20 @@ export class DynamoDbTokenStore implements TokenStore {
     });
   }
 
+  /**
+   * One conditional UpdateItem. The SDK retries a request whose answer was lost (a 5xx, a timeout or a reset after
+   * DynamoDB had applied it), and so does the core's commit loop after the SDK gave up; the retry then fails its own
+   * condition although the write happened. `landed` tells that case from a real conflict by the item returned with
+   * the failure. Without it a stored token was reported lost
+   * (false TokenNotCommitted/RotationLost alarms, and a RotationLost event telling the customer to re-authorise) and
+   * a dead grant's ReauthRequired event was skipped.
+   */
   async #update(
     operation: ConditionFailedError['operation'],
     orgId: string,
+    landed: Landed,
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
-  ): Promise<Record<string, unknown> | undefined> {
+  ): Promise<Record<string, unknown> | typeof RETRIED_WRITE_LANDED | undefined> {
     try {
       const out = await this.#doc.send(
         new UpdateCommand({
@@ -320,6 +365,7 @@ export class DynamoDbTokenStore implements TokenStore {
       if (err instanceof ConditionalCheckFailedException) {
         // lib-dynamodb does not unmarshall the item carried by the exception.
         const current = err.Item ? unmarshall(err.Item) : undefined;
+        if (current !== undefined && landed(current)) return RETRIED_WRITE_LANDED;
         throw new ConditionFailedError(orgId, operation, current);
       }
       throw err;

@@ -264,8 +264,16 @@ export class OrgRefresher {
         salvageRefreshToken: verdict.salvageRefreshToken,
       };
       if (verdict.salvageRefreshToken !== undefined) return last;
+      // After a timeout the server may still hold the request, queued or half-processed. A retry with the same
+      // refresh token could be processed first and committed; the straggler then counts as reuse and revokes the
+      // grant we just stored — a dead grant behind a healthy-looking record. So a timeout is never retried in the
+      // same run: the org is released with rotationAtRisk, and the next attempt (a schedule period later) either
+      // succeeds or meets invalid_grant, reported as RotationLost. A reset means the connection is gone at the
+      // server's end (typically a stale keep-alive socket): whatever it did with the request is over, so one quick
+      // retry is safe.
+      const mayStillBeProcessed = outcome.kind === 'no-response' && outcome.reason === 'timeout';
       let delay: number | undefined;
-      if (error.failureClass === FailureClass.Ambiguous && !ambiguousRetryUsed) {
+      if (error.failureClass === FailureClass.Ambiguous && !ambiguousRetryUsed && !mayStillBeProcessed) {
         // DESIGN.md: at most one quick retry with the same refresh token. If the server had rotated, the answer is
         // invalid_grant, which we then report as RotationLost rather than as an ordinary re-auth.
         ambiguous = true;

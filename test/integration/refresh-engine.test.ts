@@ -71,26 +71,43 @@ describe('Sweep: due selection', () => {
 });
 
 describe('Rotation under concurrency', () => {
+  // Its own harness with a 10 s HTTP timeout: 32 requests in flight on a busy 2-core machine can take longer than the
+  // shared harness's 1 s, and a timeout after sending is an ambiguous outcome (released at risk, not rotated), which
+  // is not what this test is about.
+  let r: Harness;
+  beforeAll(async () => {
+    r = await createHarness(inject('dynamoDbEndpoint'), {
+      env: { HTTP_TIMEOUT_MS: '10000', LEASE_SECONDS: '40', LAMBDA_TIMEOUT_SECONDS: '120' },
+      oauth: { accessTokenTtlSeconds: 3600 },
+    });
+  });
+  afterAll(async () => {
+    await r.close();
+  });
+
   it('two runs at once over 200 orgs rotate every org exactly once with 0 invalid_grant', async () => {
     const ids = orgIds('race', 200);
     const initial = new Map<string, string>();
-    for (const id of ids) initial.set(id, (await h.seedOrg(id)).refreshToken as string);
-    const invalidGrantBefore = h.oauth.stats.invalidGrant;
-    const successesBefore = h.oauth.stats.successes;
+    for (const id of ids) initial.set(id, (await r.seedOrg(id)).refreshToken as string);
+    const invalidGrantBefore = r.oauth.stats.invalidGrant;
+    const successesBefore = r.oauth.stats.successes;
 
-    const [a, b] = await Promise.all([h.runtime().run.sweep(h.scope()), h.runtime().run.sweep(h.scope())]);
+    const [a, b] = await Promise.all([
+      r.runtime().run.sweep(r.scope(300_000)),
+      r.runtime().run.sweep(r.scope(300_000)),
+    ]);
 
     expect({ a: a.failed, b: b.failed }).toEqual({ a: {}, b: {} });
-    expect(h.oauth.stats.invalidGrant - invalidGrantBefore).toBe(0);
+    expect(r.oauth.stats.invalidGrant - invalidGrantBefore).toBe(0);
     expect(a.raceInvalidGrant + b.raceInvalidGrant).toBe(0);
     // Each org was refreshed by exactly one of the two runs.
     const raceRefreshed = ids.length;
-    expect(h.oauth.stats.successes - successesBefore).toBe(raceRefreshed);
+    expect(r.oauth.stats.successes - successesBefore).toBe(raceRefreshed);
     for (const id of ids) {
-      const rec = await h.getRecord(id);
+      const rec = await r.getRecord(id);
       expect(rec?.version, id).toBe(2);
       expect(rec?.refreshToken).not.toBe(initial.get(id));
-      expect(await h.oauth.refreshTokenUsable(rec?.refreshToken as string), id).toBe(true);
+      expect(await r.oauth.refreshTokenUsable(rec?.refreshToken as string), id).toBe(true);
       expect(rec?.leaseOwner).toBeUndefined();
     }
   });
@@ -170,33 +187,73 @@ describe('Transient provider failures', () => {
     },
   );
 
-  it('a timeout before the server processed the request: one quick retry succeeds with the same refresh token', async () => {
+  it('a timeout before the server processed the request: released at risk, and the next attempt succeeds with the same refresh token', async () => {
     const id = 'timeout-before';
-    await h.seedOrg(id);
+    const seeded = await h.seedOrg(id);
     let calls = 0;
     h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'hang-before' } : undefined);
 
-    const summary = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
+    const first = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
 
-    expect(summary.refreshed).toBe(1);
-    expect(summary.ambiguous).toBe(1);
-    expect(await h.getRecord(id)).toMatchObject({ version: 2, status: 'ACTIVE' });
+    expect(first.failed).toEqual({ AMBIGUOUS_OUTCOME: 1 });
+    expect(calls).toBe(1);
+    expect(await h.getRecord(id)).toMatchObject({ status: 'ACTIVE', rotationAtRisk: true });
+    expect(await h.oauth.refreshTokenUsable(seeded.refreshToken as string)).toBe(true);
+
+    const second = await h.runtime().run.refreshOrgs([id], h.scope());
+    expect(second.refreshed).toBe(1);
+    expect(second.ambiguous).toBe(1);
+    expect(await h.getRecord(id)).toMatchObject({ version: 4, status: 'ACTIVE' });
   });
 
-  it('a timeout after the server rotated: reported as ROTATION_LOST, never as an ordinary re-auth', async () => {
+  it('a timeout after the server rotated: reported as ROTATION_LOST at the next attempt, never as an ordinary re-auth', async () => {
     const id = 'timeout-after';
     await h.seedOrg(id);
     let calls = 0;
     h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'hang-after' } : undefined);
 
-    const summary = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
+    const first = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
+    expect(first.failed).toEqual({ AMBIGUOUS_OUTCOME: 1 });
+    const second = await h.runtime().run.refreshOrgs([id], h.scope());
 
-    expect(summary.failed).toEqual({ ROTATION_LOST: 1 });
-    expect(summary.rotationLost).toBe(1);
+    expect(second.failed).toEqual({ ROTATION_LOST: 1 });
+    expect(second.rotationLost).toBe(1);
     expect(await h.getRecord(id)).toMatchObject({ status: 'REAUTH_REQUIRED', lastError: { code: 'ROTATION_LOST' } });
   });
 
-  it('when the quick retry is silent too, the org is released marked rotationAtRisk, and a later invalid_grant is ROTATION_LOST', async () => {
+  it('a request the server processes after the refresher gave up never leaves a dead grant behind a healthy record', async () => {
+    const id = 'timeout-straggler';
+    await h.seedOrg(id);
+    let calls = 0;
+    // The first request is processed 2.5 s late, after the 1 s HTTP timeout: a retry in the same run would be
+    // processed first, and the straggler's reuse of the same refresh token would then revoke the committed grant.
+    h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'delay', ms: 2_500 } : undefined);
+
+    const first = await h.runtime({}, SHORT_TIMEOUT).run.refreshOrgs([id], h.scope());
+    expect(first.failed).toEqual({ AMBIGUOUS_OUTCOME: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The straggler spent the refresh token: the record says so (rotationAtRisk) instead of looking healthy.
+    expect(await h.getRecord(id)).toMatchObject({ status: 'ACTIVE', rotationAtRisk: true });
+
+    h.oauth.faultHook = undefined;
+    const second = await h.runtime().run.refreshOrgs([id], h.scope());
+    expect(second.failed).toEqual({ ROTATION_LOST: 1 });
+  });
+
+  it('a reset after sending gets one quick retry with the same refresh token (the server is done with the request)', async () => {
+    const id = 'reset-before';
+    await h.seedOrg(id);
+    let calls = 0;
+    h.oauth.faultHook = () => (calls++ === 0 ? { kind: 'reset-before' } : undefined);
+
+    const summary = await h.runtime().run.refreshOrgs([id], h.scope());
+
+    expect(summary.refreshed).toBe(1);
+    expect(summary.ambiguous).toBe(1);
+    expect(calls).toBe(2);
+  });
+
+  it('when the request times out at every attempt, the org is released marked rotationAtRisk, and a later invalid_grant is ROTATION_LOST', async () => {
     const id = 'timeout-twice';
     await h.seedOrg(id);
     h.oauth.faultHook = () => ({ kind: 'hang-after' });
@@ -276,5 +333,16 @@ describe('Isolation: one bad org never stops the others', () => {
     expect(await h.getRecord('iso-evil-url')).toMatchObject({ lastError: { code: 'TOKEN_HOST_NOT_ALLOWED' } });
     // The client secret never went to the unlisted host: nothing was sent there at all (it would have failed DNS).
     expect(h.log.text()).not.toContain(CLIENTS.basic.clientSecret);
+  });
+
+  it('a record without a version fails alone as RECORD_INVALID in a sweep, not as if DynamoDB were down', async () => {
+    await h.seedOrg('iso-no-version', { extra: { version: undefined } });
+
+    const summary = await h.runtime().run.sweep(h.scope());
+
+    expect(summary.failed).toEqual({ RECORD_INVALID: 1 });
+    expect(h.log.lines.some((l) => l.fields?.orgId === 'iso-no-version' && l.fields?.code === 'RECORD_INVALID')).toBe(
+      true,
+    );
   });
 });

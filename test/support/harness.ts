@@ -79,6 +79,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Every harness created in this test file: the reliability run's leak scan reads their logs, tables and tokens. */
+export const createdHarnesses: Harness[] = [];
+
 export const TEST_ENV = {
   ALLOWED_TOKEN_HOSTS: '127.0.0.1',
   ALLOW_LOOPBACK_HTTP: 'true',
@@ -172,5 +175,6 @@ export async function createHarness(
       secretsClient.destroy();
     },
   };
+  createdHarnesses.push(harness);
   return harness;
 }

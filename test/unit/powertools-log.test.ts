@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { powertoolsLog, safeLogFields } from '../../lambdas/refresher/handler.js';
+import { buildHandler, createHandlerParts, powertoolsLog, safeLogFields } from '../../lambdas/refresher/handler.js';
 
 // handler.ts builds its default handler from the environment when it loads, as Lambda's cold start does.
 vi.hoisted(() => {
@@ -43,5 +43,28 @@ describe('Function: powertoolsLog', () => {
       field_sampling_rate: 4,
       other: 5,
     });
+  });
+
+  it("the handler's rejection of a bad invocation logs why, not just the code", async () => {
+    const lines: string[] = [];
+    const write = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stdout, 'write').mockImplementation(write);
+    vi.spyOn(process.stderr, 'write').mockImplementation(write);
+    const handler = buildHandler(createHandlerParts({ TABLE_NAME: 'tokens' }));
+    const context = { awsRequestId: 'r', functionName: 'f', getRemainingTimeInMillis: () => 1000 } as never;
+
+    await handler({ orgIds: 'acme' }, context);
+
+    const logged = lines
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.message === 'rejected invocation');
+    expect(logged).toEqual([
+      expect.objectContaining({ code: 'INVALID_EVENT', errorMessage: expect.stringContaining('orgIds') }),
+    ]);
+    expect(lines.filter((l) => l.includes('reserved key'))).toEqual([]);
   });
 });

@@ -1,0 +1,92 @@
+// Token availability, the figure hosted apps feel: 500 orgs with 60-second tokens, the refresher scheduled every
+// 5 seconds, sampled every second. Once with a healthy provider (goal 100 %), once with 20 % transient failures and
+// one refresher process SIGKILLed mid-sweep every minute (goal ≥ 99.9 %). The two runs go side by side, each with
+// its own table, OAuth server and processes, to keep the suite short.
+//
+// Why 3 minutes is enough: a token lives 60 s and is refreshed 20-30 s after issue (lead time = lifetime / 2 = 30 s,
+// minus up to 10 s of jitter), so each run covers three full token lifetimes — every org is refreshed 6 or more
+// times, about 3 500 refreshes per run — and the faulty run meets three crashes and hundreds of injected failures.
+// A regression that lets tokens lapse (a backoff past the expiry, a lease that outlives the lead time, a crash that
+// strands orgs) shows within one lifetime; more minutes would repeat the same cycle.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { timingProblems } from '../../lambdas/config.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { type AvailabilityResult, runAvailability } from './support/availability-run.js';
+import { recordFigure } from './support/figures.js';
+
+const DURATION_MS = 180_000;
+const ORGS = 500;
+const LIFETIME_SECONDS = 60;
+// Timing rule (lambdas/config.ts): window ≥ period + Lambda timeout + 60 s → 5 + 30 + 60 = 95; the lead time is then
+// min(95 s, 60 s / 2) = 30 s. HTTP timeout 3 s ≤ lease / 3; lease 15 s > 3 s × 3 attempts + 5 s; Lambda 30 s > lease.
+const SETTINGS = {
+  SCHEDULE_PERIOD_SECONDS: '5',
+  REFRESH_WINDOW_SECONDS: '95',
+  LAMBDA_TIMEOUT_SECONDS: '30',
+  LEASE_SECONDS: '15',
+  HTTP_TIMEOUT_MS: '3000',
+  MAX_ATTEMPTS: '3',
+  JITTER_SECONDS: '10',
+  CONCURRENCY: '16',
+  SHARD_COUNT: '4',
+  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
+  ALLOW_LOOPBACK_HTTP: 'true',
+};
+
+const describeRun = (r: AvailabilityResult) =>
+  `${ORGS} orgs, ${r.samples} samples, min ${r.minPercent.toFixed(3)} %, ${r.expiredOrgSamples} expired org-samples, ` +
+  `${r.refreshes} refreshes, ${r.invocations} invocations, ${r.faultsInjected} injected failures, ${r.crashes} crashes; ` +
+  `grants: ${JSON.stringify(r.verdicts)}`;
+
+describe('Token availability', () => {
+  let healthy: Harness;
+  let faulty: Harness;
+
+  beforeAll(async () => {
+    expect(
+      timingProblems({
+        refreshWindowSeconds: 95,
+        schedulePeriodSeconds: 5,
+        lambdaTimeoutSeconds: 30,
+        leaseSeconds: 15,
+        httpTimeoutMs: 3000,
+        maxAttempts: 3,
+      }),
+    ).toEqual([]);
+    const make = () =>
+      createHarness(inject('dynamoDbEndpoint'), { env: SETTINGS, oauth: { accessTokenTtlSeconds: LIFETIME_SECONDS } });
+    [healthy, faulty] = await Promise.all([make(), make()]);
+  });
+  afterAll(async () => {
+    await Promise.all([healthy?.close(), faulty?.close()]);
+  });
+
+  it('stays at 100 % with a healthy provider and at ≥ 99.9 % with 20 % transient failures and a crash a minute', async () => {
+    const common = {
+      orgs: ORGS,
+      lifetimeSeconds: LIFETIME_SECONDS,
+      durationMs: DURATION_MS,
+      settings: SETTINGS,
+      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    };
+    const [h, f] = await Promise.all([
+      runAvailability(healthy, { ...common, name: 'healthy', faultRate: 0, crashEveryMs: undefined, processes: 2 }),
+      runAvailability(faulty, { ...common, name: 'faulty', faultRate: 0.2, crashEveryMs: 60_000, processes: 2 }),
+    ]);
+
+    recordFigure('availability healthy', h.availabilityPercent.toFixed(3), '%');
+    recordFigure('availability healthy run', describeRun(h));
+    recordFigure('availability faulty', f.availabilityPercent.toFixed(3), '%');
+    recordFigure('availability faulty run', describeRun(f));
+    recordFigure('lost tokens', (h.verdicts.lost ?? 0) + (f.verdicts.lost ?? 0));
+
+    expect(h.availabilityPercent).toBe(100);
+    expect(f.availabilityPercent).toBeGreaterThanOrEqual(99.9);
+    expect(f.crashes).toBeGreaterThanOrEqual(3);
+    expect(f.faultsInjected).toBeGreaterThan(100);
+    // Every grant ends verified, or (a crash after the provider answered) alarmed as a lost rotation.
+    expect(h.verdicts).toEqual({ verified: ORGS });
+    expect(f.verdicts.lost ?? 0).toBe(0);
+    expect((f.verdicts.verified ?? 0) + (f.verdicts.alarmed ?? 0)).toBe(ORGS);
+  });
+});
