@@ -259,17 +259,29 @@ describe('Class: OrgRefresher', () => {
       expect(record().status).toBe('ACTIVE');
     });
 
-    it('a silent answer after sending gets exactly one quick retry with the same refresh token', async () => {
+    it('a timeout after sending is never retried in the same run (the server may still be processing it)', async () => {
       seed();
       endpoint.script = [() => ({ kind: 'no-response', reason: 'timeout', sent: true, detail: 'x' }), () => ok()];
+      const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      expect(outcome).toMatchObject({ code: 'AMBIGUOUS_OUTCOME', ambiguous: true });
+      expect(endpoint.requests).toHaveLength(1);
+      expect(record()).toMatchObject({ rotationAtRisk: true, refreshToken: OLD_RT, status: 'ACTIVE' });
+    });
+
+    it('a reset after sending gets exactly one quick retry with the same refresh token', async () => {
+      seed();
+      endpoint.script = [
+        () => ({ kind: 'no-response', reason: 'network', sent: true, detail: 'ECONNRESET' }),
+        () => ok(),
+      ];
       const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
       expect(outcome).toMatchObject({ result: 'refreshed', ambiguous: true });
       expect(endpoint.requests.map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual([OLD_RT, OLD_RT]);
     });
 
-    it('two silent answers → released with rotationAtRisk, refresh token kept, no third attempt', async () => {
+    it('two resets → released with rotationAtRisk, refresh token kept, no third attempt', async () => {
       seed();
-      endpoint.script = [() => ({ kind: 'no-response', reason: 'timeout', sent: true, detail: 'x' })];
+      endpoint.script = [() => ({ kind: 'no-response', reason: 'network', sent: true, detail: 'ECONNRESET' })];
       const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
       expect(outcome).toMatchObject({ code: 'AMBIGUOUS_OUTCOME', ambiguous: true });
       expect(endpoint.requests).toHaveLength(2);
