@@ -1,0 +1,372 @@
+// `npm run bench` (and `npm run bench -- --quick`): measures the refresher against its physical limit on this machine.
+// Starts DynamoDB Local and the bench token endpoint, runs the real handler, and writes the terminal table,
+// bench/results/latest.json and bench/results/throughput.svg. See README "Performance" for what each figure means.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { throughputSvg } from './chart.js';
+import { COLD_START_ENV, measureColdStart } from './cold-start.js';
+import { type CostPoint, measureCost } from './cost.js';
+import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
+import { HandlerRig } from './invoke.js';
+import { planPoints } from './plan.js';
+import { growthRatio, idealPerSecond, renderTable, round } from './stats.js';
+import { measurePoint, type ThroughputPoint } from './throughput.js';
+import { BenchTokenEndpoint, probeEndpointHeadroom } from './token-endpoint.js';
+
+const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+
+/** The handler's default CONCURRENCY: the headline ratio is the worst one measured there. */
+const DEFAULT_CONCURRENCY = 16;
+/** DynamoDB requests one refresh needs on the happy path (claim + commit): the engine budget's unit. */
+const REQUESTS_PER_REFRESH_FOR_BUDGET = 2;
+
+const GOALS = {
+  throughputRatio: { op: '>=', value: 0.9 },
+  readUnitsPerRefreshGrowth: { op: '<=', value: 1.1 },
+  requestsPerRefresh: { op: '<=', value: 3 },
+  bundleKb: { op: '<=', value: 300 },
+  initMs: { op: '<=', value: 150 },
+} as const;
+
+interface Profile {
+  mode: 'full' | 'quick';
+  engineProbe: { warmupSeconds: number; inFlight: number[]; seconds: number };
+  headroomSeconds: number;
+  concurrencies: number[];
+  latenciesMs: number[];
+  secondsPerPoint: number;
+  costSizes: number[];
+  dueFraction: number;
+  costConcurrency: number;
+  costLatencyMs: number;
+  coldStartProcesses: number;
+}
+
+const FULL: Profile = {
+  mode: 'full',
+  engineProbe: { warmupSeconds: 5, inFlight: [32, 64, 128], seconds: 6 },
+  headroomSeconds: 5,
+  concurrencies: [4, 16, 64],
+  latenciesMs: [50, 100, 250, 500, 1000, 2000],
+  secondsPerPoint: 10,
+  costSizes: [1_000, 10_000, 100_000],
+  dueFraction: 0.01,
+  costConcurrency: DEFAULT_CONCURRENCY,
+  costLatencyMs: 100,
+  coldStartProcesses: 10,
+};
+
+const QUICK: Profile = {
+  mode: 'quick',
+  engineProbe: { warmupSeconds: 3, inFlight: [64], seconds: 4 },
+  headroomSeconds: 3,
+  concurrencies: [4, DEFAULT_CONCURRENCY],
+  latenciesMs: [100, 250, 500, 1000],
+  secondsPerPoint: 4,
+  costSizes: [1_000, 10_000],
+  dueFraction: 0.01,
+  costConcurrency: DEFAULT_CONCURRENCY,
+  costLatencyMs: 100,
+  coldStartProcesses: 10,
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function met(name: keyof typeof GOALS, value: number): boolean {
+  const goal = GOALS[name];
+  return goal.op === '>=' ? value >= goal.value : value <= goal.value;
+}
+
+/** The smallest whole 100 ms latency whose ideal at `concurrency` fits the engine budget. */
+function latencyWithinBudget(concurrency: number, engineUpdatesPerSecond: number): number {
+  const maxIdeal = (engineUpdatesPerSecond * 0.5) / REQUESTS_PER_REFRESH_FOR_BUDGET;
+  return Math.ceil((concurrency / maxIdeal) * 10) * 100;
+}
+
+async function main(): Promise<void> {
+  const profile = process.argv.includes('--quick') ? QUICK : FULL;
+  const started = performance.now();
+  const loadAtStart = os.loadavg();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  log(
+    `bench (${profile.mode}): ${os.cpus().length} cores, Node.js ${process.versions.node}, load ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}`,
+  );
+
+  const ddb = await startDynamoDbLocal({ progress: log });
+  const endpoint = await BenchTokenEndpoint.start(100);
+  const rig = await HandlerRig.start(ddb.endpoint);
+  try {
+    // 1. What DynamoDB Local sustains here (after a warm-up: the JVM's JIT makes the first seconds slow).
+    log('DynamoDB Local: warming up and measuring conditional UpdateItem/s…');
+    await probeEngineCapacity(ddb.endpoint, {
+      inFlight: 32,
+      seconds: profile.engineProbe.warmupSeconds,
+      now: Date.now(),
+    });
+    const engineRuns: EngineCapacity[] = [];
+    for (const inFlight of profile.engineProbe.inFlight) {
+      const r = await probeEngineCapacity(ddb.endpoint, {
+        inFlight,
+        seconds: profile.engineProbe.seconds,
+        now: Date.now(),
+      });
+      engineRuns.push(r);
+      log(`  ${inFlight} in flight: ${Math.round(r.updatesPerSecond)} UpdateItem/s`);
+    }
+    const engine = engineRuns.reduce((best, r) => (r.updatesPerSecond > best.updatesPerSecond ? r : best));
+
+    // 2. The plan: points whose ideal stays within half of the engine's capacity.
+    const plan = planPoints({
+      concurrencies: profile.concurrencies,
+      latenciesMs: profile.latenciesMs,
+      secondsPerPoint: profile.secondsPerPoint,
+      requestsPerRefresh: REQUESTS_PER_REFRESH_FOR_BUDGET,
+      engineUpdatesPerSecond: engine.updatesPerSecond,
+    });
+    if (!plan.run.some((p) => p.concurrency === DEFAULT_CONCURRENCY)) {
+      // The engine was slower than the grid assumed: still measure the default concurrency, at a latency that fits.
+      const latencyMs = latencyWithinBudget(DEFAULT_CONCURRENCY, engine.updatesPerSecond);
+      const rounds = Math.max(
+        4,
+        Math.ceil((idealPerSecond(DEFAULT_CONCURRENCY, latencyMs) * profile.secondsPerPoint) / DEFAULT_CONCURRENCY),
+      );
+      plan.run.push({ concurrency: DEFAULT_CONCURRENCY, latencyMs, orgs: rounds * DEFAULT_CONCURRENCY });
+    }
+    const maxIdeal = Math.max(...plan.run.map((p) => idealPerSecond(p.concurrency, p.latencyMs)));
+
+    // 3. The token endpoint's own headroom, at the shortest latency the plan uses (its most demanding point).
+    const headroomLatency = Math.min(...plan.run.map((p) => p.latencyMs));
+    log(`token endpoint: headroom at ${headroomLatency} ms…`);
+    const headroom = await probeEndpointHeadroom(endpoint, {
+      latencyMs: headroomLatency,
+      inFlight: 256,
+      seconds: profile.headroomSeconds,
+    });
+    log(
+      `  sustained ${Math.round(headroom.sustainedPerSecond)} req/s; the bench asks at most ${Math.round(maxIdeal)}/s`,
+    );
+
+    // 4. Throughput against the ideal.
+    const points: ThroughputPoint[] = [];
+    for (const p of plan.run) {
+      log(`throughput: concurrency ${p.concurrency}, latency ${p.latencyMs} ms, ${p.orgs} orgs due…`);
+      const point = await measurePoint(rig, ddb.endpoint, endpoint, p);
+      points.push(point);
+      log(`  ${point.perSecond}/s of ${point.idealPerSecond}/s ideal = ${point.ratio}`);
+    }
+
+    // 5. Cost growth.
+    const cost: CostPoint[] = [];
+    for (const orgs of profile.costSizes) {
+      log(`cost: ${orgs} orgs, ${profile.dueFraction * 100} % due…`);
+      const point = await measureCost(
+        rig,
+        ddb.endpoint,
+        endpoint,
+        {
+          orgs,
+          dueFraction: profile.dueFraction,
+          concurrency: profile.costConcurrency,
+          latencyMs: profile.costLatencyMs,
+        },
+        log,
+      );
+      cost.push(point);
+      log(
+        `  ${point.refreshed} refreshed: ${point.readUnitsPerRefresh} RCU, ${point.requestsPerRefresh} requests per refresh`,
+      );
+    }
+
+    // 6. Cold start.
+    log(`cold start: bundling and ${profile.coldStartProcesses} fresh processes…`);
+    const coldStart = await measureColdStart(path.join(RESULTS_DIR, 'bundle'), profile.coldStartProcesses);
+
+    // Figures.
+    const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
+    const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
+    const readUnitsPerRefreshGrowth = round(growthRatio(cost.map((c) => c.readUnitsPerRefresh)), 3);
+    const requestsPerRefresh = Math.max(...cost.map((c) => c.requestsPerRefresh));
+    const totalRefreshed = points.reduce((a, p) => a + p.refreshed, 0);
+    const cpuMsPerRefresh = round(points.reduce((a, p) => a + p.cpuMsPerRefresh * p.refreshed, 0) / totalRefreshed, 2);
+    const figures = {
+      throughputRatio,
+      readUnitsPerRefreshGrowth,
+      requestsPerRefresh,
+      bundleKb: coldStart.bundleKb,
+      initMs: coldStart.initMs,
+    };
+    const wallSeconds = round((performance.now() - started) / 1000, 1);
+    const result = {
+      generatedAt: new Date().toISOString(),
+      mode: profile.mode,
+      wallSeconds,
+      ...figures,
+      cpuMsPerRefresh,
+      goals: Object.fromEntries(
+        Object.entries(figures).map(([name, value]) => {
+          const goal = GOALS[name as keyof typeof GOALS];
+          return [name, { goal: `${goal.op} ${goal.value}`, value, met: met(name as keyof typeof GOALS, value) }];
+        }),
+      ),
+      machine: {
+        cores: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.versions.node,
+        platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        loadAverageAtStart: loadAtStart.map((l) => round(l, 2)),
+        loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
+      },
+      parameters: {
+        defaultConcurrency: DEFAULT_CONCURRENCY,
+        concurrencies: profile.concurrencies,
+        latenciesMs: profile.latenciesMs,
+        secondsPerPoint: profile.secondsPerPoint,
+        engineBudget: `ideal × ${REQUESTS_PER_REFRESH_FOR_BUDGET} requests ≤ 0.5 × engine UpdateItem/s`,
+        costSizes: profile.costSizes,
+        dueFraction: profile.dueFraction,
+        costConcurrency: profile.costConcurrency,
+        costLatencyMs: profile.costLatencyMs,
+        shardCount: 4,
+        coldStartProcesses: profile.coldStartProcesses,
+        coldStartEnv: COLD_START_ENV,
+      },
+      engine: { best: engine, runs: engineRuns },
+      endpoint: {
+        ...headroom,
+        maxAskedPerSecond: round(maxIdeal, 1),
+        headroom: round(headroom.sustainedPerSecond / maxIdeal, 1),
+      },
+      throughput: { points, skipped: plan.skipped },
+      cost,
+      coldStart,
+    };
+    writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      path.join(RESULTS_DIR, 'throughput.svg'),
+      throughputSvg(points, `tenant-token-refresher: throughput vs ideal (${os.cpus().length} cores, ${profile.mode})`),
+    );
+    process.stdout.write(`${report(result)}\n`);
+  } finally {
+    await rig.stop();
+    await endpoint.stop();
+    await ddb.stop();
+  }
+}
+
+type Result = {
+  mode: string;
+  wallSeconds: number;
+  cpuMsPerRefresh: number;
+  goals: Record<string, { goal: string; value: number; met: boolean }>;
+  machine: { cores: number; cpuModel: string; node: string; loadAverageAtStart: number[] };
+  engine: { best: EngineCapacity };
+  endpoint: {
+    latencyMs: number;
+    sustainedPerSecond: number;
+    maxAskedPerSecond: number;
+    headroom: number;
+    endpointCpuMsPerRequest: number;
+  };
+  throughput: { points: ThroughputPoint[]; skipped: { concurrency: number; latencyMs: number }[] };
+  cost: CostPoint[];
+  coldStart: {
+    bundleKb: number;
+    initMs: number;
+    initCpuMs: number;
+    initMsWithoutSourceMaps: number;
+    processes: number;
+  };
+};
+
+function report(r: Result): string {
+  const out: string[] = [];
+  out.push(
+    `tenant-token-refresher bench (${r.mode}) — ${r.machine.cores} cores (${r.machine.cpuModel}), Node.js ${r.machine.node}, ` +
+      `load at start ${r.machine.loadAverageAtStart.join(' ')}, ${r.wallSeconds} s`,
+    '',
+    renderTable([
+      ['figure', 'value', 'goal', 'met'],
+      ...Object.entries(r.goals).map(([name, g]) => [name, g.value, g.goal, g.met ? 'yes' : 'NO']),
+      ['cpuMsPerRefresh', r.cpuMsPerRefresh, '', ''],
+    ]),
+    '',
+    `DynamoDB Local: ${Math.round(r.engine.best.updatesPerSecond)} conditional UpdateItem/s at ${r.engine.best.inFlight} in flight; ` +
+      'points run only where ideal × 2 requests ≤ half of that.',
+    `token endpoint: ${Math.round(r.endpoint.sustainedPerSecond)} req/s sustained at ${r.endpoint.latencyMs} ms ` +
+      `(${r.endpoint.endpointCpuMsPerRequest.toFixed(2)} ms CPU each); the bench asks at most ${r.endpoint.maxAskedPerSecond}/s: ` +
+      `headroom ×${r.endpoint.headroom}.`,
+    '',
+    renderTable([
+      [
+        'concurrency',
+        'latency ms',
+        'orgs',
+        'ideal/s',
+        'measured/s',
+        'ratio',
+        'CPU ms/refresh',
+        'DDB req/refresh',
+        'UpdateItem ms',
+        'first claim ms',
+      ],
+      ...r.throughput.points.map((p) => [
+        p.concurrency,
+        p.latencyMs,
+        p.orgs,
+        p.idealPerSecond,
+        p.perSecond,
+        p.ratio,
+        p.cpuMsPerRefresh,
+        p.ddbRequestsPerRefresh,
+        p.updateItemMeanMs,
+        p.firstClaimMs,
+      ]),
+    ]),
+  );
+  if (r.throughput.skipped.length > 0) {
+    out.push(
+      `skipped (over the engine budget): ${r.throughput.skipped.map((s) => `c${s.concurrency}/${s.latencyMs} ms`).join(', ')}`,
+    );
+  }
+  out.push(
+    '',
+    renderTable([
+      [
+        'orgs',
+        'due',
+        'refreshed',
+        'RCU',
+        'WCU',
+        'RCU/refresh',
+        'WCU/refresh',
+        'requests/refresh',
+        'seed s',
+        'seed items/s',
+      ],
+      ...r.cost.map((c) => [
+        c.orgs,
+        c.due,
+        c.refreshed,
+        c.readUnits,
+        c.writeUnits,
+        c.readUnitsPerRefresh,
+        c.writeUnitsPerRefresh,
+        c.requestsPerRefresh,
+        c.seed.seconds,
+        c.seed.itemsPerSecond,
+      ]),
+    ]),
+    '',
+    `cold start: bundle ${r.coldStart.bundleKb} KB; module init median of ${r.coldStart.processes} fresh processes ` +
+      `${r.coldStart.initMs} ms wall, ${r.coldStart.initCpuMs} ms CPU (stack env incl. --enable-source-maps; ` +
+      `${r.coldStart.initMsWithoutSourceMaps} ms wall without it)`,
+    `written: bench/results/latest.json, bench/results/throughput.svg`,
+  );
+  return out.join('\n');
+}
+
+await main();

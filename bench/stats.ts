@@ -1,0 +1,75 @@
+// Pure arithmetic and formatting for the bench: no I/O, so it is unit-tested (test/unit/bench-stats.test.ts).
+
+/** Median of a non-empty list (mean of the two middle values for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Nearest-rank percentile (p in [0, 100]) of a non-empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
+}
+
+/** The refresher's physical limit: every slot always has one token request in flight. Per second. */
+export function idealPerSecond(concurrency: number, latencyMs: number): number {
+  if (latencyMs <= 0) throw new Error('latency must be positive');
+  return concurrency / (latencyMs / 1000);
+}
+
+/** Measured throughput over the ideal: 1 means the refresher adds nothing to the token endpoint's latency. */
+export function throughputRatio(refreshed: number, elapsedMs: number, concurrency: number, latencyMs: number): number {
+  if (elapsedMs <= 0) throw new Error('elapsed time must be positive');
+  return refreshed / (elapsedMs / 1000) / idealPerSecond(concurrency, latencyMs);
+}
+
+/** How a per-refresh cost grew from the smallest table to the largest: last / first (1 = flat). */
+export function growthRatio(perRefresh: readonly number[]): number {
+  if (perRefresh.length < 2) throw new Error('growth needs at least two sizes');
+  const first = perRefresh[0] as number;
+  const last = perRefresh[perRefresh.length - 1] as number;
+  if (first <= 0) throw new Error('first value must be positive');
+  return last / first;
+}
+
+/**
+ * Whether a throughput point is inside the engine's comfort zone: the DynamoDB requests it needs per second stay at or
+ * below `share` of what DynamoDB Local sustains here, so the figure measures the refresher, not the local engine.
+ */
+export function withinEngineBudget(
+  idealRefreshesPerSecond: number,
+  requestsPerRefresh: number,
+  engineRequestsPerSecond: number,
+  share = 0.5,
+): boolean {
+  return idealRefreshesPerSecond * requestsPerRefresh <= engineRequestsPerSecond * share;
+}
+
+export const round = (value: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+
+/** A plain text table: the first row is the header; columns of numbers align right, others left. */
+export function renderTable(rows: readonly (readonly (string | number)[])[]): string {
+  if (rows.length === 0) return '';
+  const [header = [], ...body] = rows;
+  const columns = Math.max(...rows.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((row) => String(row[i] ?? '').length)));
+  const numeric = widths.map(
+    (_, i) => body.length > 0 && body.every((row) => typeof row[i] === 'number' || row[i] === ''),
+  );
+  const line = (row: readonly (string | number)[]) =>
+    widths
+      .map((width, i) => (numeric[i] ? String(row[i] ?? '').padStart(width) : String(row[i] ?? '').padEnd(width)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}

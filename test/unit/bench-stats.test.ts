@@ -1,0 +1,105 @@
+// The bench's arithmetic: if these are wrong, every figure in README "Performance" is wrong with them.
+import { describe, expect, it } from 'vitest';
+import { planPoints } from '../../bench/plan.js';
+import {
+  growthRatio,
+  idealPerSecond,
+  median,
+  percentile,
+  renderTable,
+  throughputRatio,
+  withinEngineBudget,
+} from '../../bench/stats.js';
+
+describe('Function: median', () => {
+  it('takes the middle value of an odd count and the mean of the two middle values of an even count', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('is not moved by one outlier (why init time is a median of 10 processes)', () => {
+    expect(median([100, 101, 99, 102, 98, 100, 101, 99, 100, 5000])).toBe(100);
+  });
+
+  it('throws on an empty list instead of returning NaN', () => {
+    expect(() => median([])).toThrow(/empty/);
+  });
+});
+
+describe('Function: percentile', () => {
+  it('uses the nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([7], 0)).toBe(7);
+  });
+});
+
+describe('Function: throughputRatio', () => {
+  it('is 1 when every slot always has a request in flight: concurrency / latency', () => {
+    // 16 slots × 100 ms latency → 160/s; 1 600 refreshes in 10 s is exactly that.
+    expect(idealPerSecond(16, 100)).toBe(160);
+    expect(throughputRatio(1600, 10_000, 16, 100)).toBeCloseTo(1, 10);
+  });
+
+  it('falls below 1 by the share of time the slots spend outside the token request', () => {
+    // 100 ms latency + 10 ms of DynamoDB per refresh, one worker per slot: 100 / 110.
+    expect(throughputRatio(1600, 11_000, 16, 100)).toBeCloseTo(100 / 110, 10);
+  });
+
+  it('refuses a zero latency or elapsed time instead of dividing by zero', () => {
+    expect(() => idealPerSecond(16, 0)).toThrow();
+    expect(() => throughputRatio(1, 0, 16, 100)).toThrow();
+  });
+});
+
+describe('Function: growthRatio', () => {
+  it('divides the largest size by the smallest: 1 means the per-refresh cost is flat', () => {
+    expect(growthRatio([0.3, 0.1, 0.03])).toBeCloseTo(0.1, 10);
+    expect(growthRatio([0.5, 0.5])).toBe(1);
+  });
+
+  it('needs two sizes and a positive first value', () => {
+    expect(() => growthRatio([1])).toThrow();
+    expect(() => growthRatio([0, 1])).toThrow();
+  });
+});
+
+describe('Function: withinEngineBudget', () => {
+  it('admits a point only if its DynamoDB requests stay within half of what the engine sustains', () => {
+    // 50 refreshes/s × 2 requests = 100 requests/s against 200/s sustained: exactly half.
+    expect(withinEngineBudget(50, 2, 200)).toBe(true);
+    expect(withinEngineBudget(51, 2, 200)).toBe(false);
+  });
+});
+
+describe('Function: planPoints', () => {
+  it('skips points over the engine budget and sizes the rest to whole rounds of the concurrency', () => {
+    const plan = planPoints({
+      concurrencies: [4, 16],
+      latenciesMs: [100, 500],
+      secondsPerPoint: 10,
+      requestsPerRefresh: 2,
+      engineUpdatesPerSecond: 200,
+    });
+    // Budget: ideal ≤ 50/s. c4/100 = 40 ✓, c4/500 = 8 ✓, c16/100 = 160 ✗, c16/500 = 32 ✓.
+    expect(plan.run.map((p) => `${p.concurrency}/${p.latencyMs}`)).toEqual(['4/100', '4/500', '16/500']);
+    expect(plan.skipped.map((p) => `${p.concurrency}/${p.latencyMs}`)).toEqual(['16/100']);
+    for (const p of plan.run) expect(p.orgs % p.concurrency).toBe(0);
+    // 40/s for 10 s = 400 orgs = 100 rounds of 4.
+    expect(plan.run[0]?.orgs).toBe(400);
+  });
+});
+
+describe('Function: renderTable', () => {
+  it('aligns numbers right and text left under a header rule', () => {
+    expect(
+      renderTable([
+        ['name', 'n'],
+        ['a', 1],
+        ['bb', 100],
+      ]),
+    ).toBe(['name    n', '----  ---', 'a       1', 'bb    100'].join('\n'));
+  });
+});
