@@ -52,7 +52,16 @@ export interface RefreshDeps {
   random: () => number;
   log: Log;
   settings: RefresherSettings;
+  /**
+   * Bounds the token exchanges in flight (CONCURRENCY: what a provider sees). Only the exchange itself holds a slot;
+   * the claim before it and the commit after it do not, so DynamoDB round trips never leave a slot idle. Without it,
+   * the caller's worker pool is the only bound.
+   */
+  exchangeSlots?: <T>(task: () => Promise<T>) => Promise<T>;
 }
+
+/** Runs the task at once: no bound beyond the caller's own pool. */
+const unbounded = <T>(task: () => Promise<T>): Promise<T> => task();
 
 export interface RunScope {
   /** Lease owner for this invocation: unique per run, so a late writer from another run is always fenced. */
@@ -232,10 +241,18 @@ export class OrgRefresher {
     let rotationAtRisk = claimed.ambiguous;
     let ambiguousRetryUsed = false;
     let attempts = 0;
+    const slots = this.deps.exchangeSlots ?? unbounded;
     for (;;) {
-      // Never send unless a whole HTTP timeout fits in the lease: a request must not outlive the lease that makes
-      // it exclusive (invariant 1). The version fence catches a late commit anyway.
-      if (claimed.leaseUntil - clock.now() < settings.httpTimeoutMs + COMMIT_RESERVE_MS) {
+      // The lease check runs once the slot is ours: waiting for a slot uses up lease time.
+      const sent = await slots(async () => {
+        // Never send unless a whole HTTP timeout fits in the lease: a request must not outlive the lease that makes
+        // it exclusive (invariant 1). The version fence catches a late commit anyway.
+        if (claimed.leaseUntil - clock.now() < settings.httpTimeoutMs + COMMIT_RESERVE_MS) return undefined;
+        const sentAt = clock.now();
+        const outcome = await endpoint.send(request, settings.httpTimeoutMs);
+        return { sentAt, outcome, receivedAt: clock.now() };
+      });
+      if (sent === undefined) {
         return {
           kind: 'failure',
           error: new RefreshError(
@@ -249,9 +266,8 @@ export class OrgRefresher {
         };
       }
       attempts++;
-      const sentAt = clock.now();
-      const outcome = await endpoint.send(request, settings.httpTimeoutMs);
-      const verdict = interpretOutcome(outcome, request.grantType, clock.now());
+      const { sentAt, outcome } = sent;
+      const verdict = interpretOutcome(outcome, request.grantType, sent.receivedAt);
       if (verdict.kind === 'tokens') return { kind: 'tokens', tokens: verdict.tokens, sentAt, ambiguous };
 
       const { error } = verdict;

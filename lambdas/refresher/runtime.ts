@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
@@ -75,6 +76,8 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
     random: o.random ?? Math.random,
     log,
     settings: config,
+    // CONCURRENCY bounds the token exchanges in flight; the run keeps more orgs in progress around them.
+    exchangeSlots: pLimit(config.concurrency),
   });
   const run = new RefreshRun(refresher, { store, clock, log }, config);
   return { config, store, refresher, run, clock };
