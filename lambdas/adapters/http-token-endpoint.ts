@@ -1,10 +1,19 @@
 // Sends one token request over node:http(s). Written on the raw client rather than fetch because the refresher must
 // know one thing fetch hides: whether the request had been fully sent when the exchange failed. Before that point a
 // retry is safe; after it the server may have rotated the refresh token (DESIGN.md's "ambiguous" class).
-import http from 'node:http';
-import https from 'node:https';
+import type * as HttpModule from 'node:http';
+import type * as HttpsModule from 'node:https';
+import { createRequire as requireFrom } from 'node:module';
 import type { HttpOutcome, TokenEndpoint } from '../core/ports.js';
 import type { TokenRequest } from '../providers/build-request.js';
+
+// Loaded with require, not `import`: an ES import of node:http makes Node build the module's namespace, which
+// evaluates its lazy WebSocket/MessageEvent exports and so loads undici — 40-90 ms of CPU at every cold start for
+// code this adapter never uses (bench/ "cold start", README "Performance"). Aliased: the bundle's banner declares
+// `createRequire` and `require` at the top level already.
+const requireBuiltin = requireFrom(import.meta.url);
+const http = requireBuiltin('node:http') as typeof HttpModule;
+const https = requireBuiltin('node:https') as typeof HttpsModule;
 
 /** Token responses are small; a larger body is an error page or an attack, and is cut off. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
