@@ -250,6 +250,14 @@ async function main(): Promise<void> {
       throughputSvg(points, `tenant-token-refresher: throughput vs ideal (${os.cpus().length} cores, ${profile.mode})`),
     );
     process.stdout.write(`${report(result)}\n`);
+    // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
+    // to prevent, and a failed refresh would make every figure above meaningless.
+    const invalidGrants = points.reduce((a, p) => a + p.endpointInvalidGrant, 0);
+    const failed = points.reduce((a, p) => a + p.failed, 0) + cost.reduce((a, c) => a + c.failed, 0);
+    if (invalidGrants > 0 || failed > 0) {
+      log(`bench: ${invalidGrants} invalid_grant and ${failed} failed refreshes: the figures are not valid`);
+      process.exitCode = 1;
+    }
   } finally {
     await rig.stop();
     await endpoint.stop();
