@@ -1,6 +1,6 @@
 // Org state changes as EventBridge events, so hosted apps can tell their customers to re-authorise. The detail holds
 // the org id, the reason code and the time: never a token.
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Notifier, OrgEventType } from '../core/ports.js';
 import type { Log } from '../refresher/refresh-one.js';
 
@@ -12,16 +12,29 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object
   Recovered: 'Org Recovered',
 });
 
-export class EventBridgeNotifier implements Notifier {
-  readonly #client: EventBridgeClient;
+type EventBridgeSdk = { client: EventBridgeClient; PutEventsCommand: typeof PutEventsCommand };
 
-  constructor(private readonly options: { eventBusName: string; log: Log; client?: EventBridgeClient }) {
-    this.#client = options.client ?? new EventBridgeClient({});
+export class EventBridgeNotifier implements Notifier {
+  #sdk: Promise<EventBridgeSdk> | undefined;
+
+  constructor(private readonly options: { eventBusName: string; log: Log; client?: EventBridgeClient }) {}
+
+  /**
+   * The SDK client is loaded on the first event, not at cold start: most runs publish nothing, and loading and
+   * building the client cost ~20 ms of every cold start (bench/ "cold start", README "Performance").
+   */
+  #load(): Promise<EventBridgeSdk> {
+    this.#sdk ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
+      client: this.options.client ?? new sdk.EventBridgeClient({}),
+      PutEventsCommand: sdk.PutEventsCommand,
+    }));
+    return this.#sdk;
   }
 
   async orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void> {
     try {
-      const out = await this.#client.send(
+      const { client, PutEventsCommand } = await this.#load();
+      const out = await client.send(
         new PutEventsCommand({
           Entries: [
             {

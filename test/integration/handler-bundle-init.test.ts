@@ -19,13 +19,16 @@ afterAll(() => {
 });
 
 describe('Handler bundle: module initialisation', () => {
-  it('exports the handler and never loads undici (an ES import of node:http would: 40-90 ms per cold start)', async () => {
+  it('exports the handler and loads neither undici nor the EventBridge client (both cost tens of ms)', async () => {
     const { file } = await bundleHandler(outDir);
+    // EVENT_BUS_NAME is set (COLD_START_ENV, as in the stack): the notifier exists, its SDK client loads on first use.
     const probe = `
+      import { createRequire } from 'node:module';
       const mod = await import(process.argv[1]);
       process.stdout.write(JSON.stringify({
         handler: typeof mod.handler,
         undici: process.moduleLoadList.filter((m) => m.includes('undici')),
+        eventBridge: Object.keys(createRequire(process.argv[1]).cache).filter((p) => p.includes('client-eventbridge')),
       }));`;
 
     const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', probe, pathToFileURL(file).href], {
@@ -33,6 +36,6 @@ describe('Handler bundle: module initialisation', () => {
       env: { PATH: process.env.PATH ?? '', ...COLD_START_ENV, NODE_OPTIONS: '' },
     });
 
-    expect(JSON.parse(stdout)).toEqual({ handler: 'function', undici: [] });
+    expect(JSON.parse(stdout)).toEqual({ handler: 'function', undici: [], eventBridge: [] });
   });
 });
