@@ -22,6 +22,9 @@ export interface ColdStartResult {
   initCpuMs: number;
   /** The same without source-map support: what the flag costs. */
   initMsWithoutSourceMaps: number;
+  /** Loading and building the SDK's DynamoDB (document) client alone: the part of initMs no bundling choice removes. */
+  sdkFloorMs: number;
+  sdkFloorCpuMs: number;
 }
 
 /**
@@ -60,14 +63,33 @@ if (typeof mod.handler !== 'function') throw new Error('bundle has no handler ex
 process.stdout.write(JSON.stringify({ initMs, cpuMs: (used.user + used.system) / 1000 }));
 `;
 
+/**
+ * The floor any DynamoDB-backed function pays: the runtime-provided SDK's DynamoDB client and document client loaded
+ * and built in a fresh process, measured the same way as the bundle. initMs minus this is what our code costs.
+ */
+const SDK_FLOOR_PROBE = `
+const cpu = process.cpuUsage();
+const started = performance.now();
+const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const initMs = performance.now() - started;
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ initMs, cpuMs: (used.user + used.system) / 1000 }));
+`;
+
 interface InitSample {
   initMs: number;
   cpuMs: number;
 }
 
 /** One fresh process: import the bundle (module init, as Lambda runs it before the first event) and report the time. */
-async function initOnce(file: string, extraEnv: Record<string, string>): Promise<InitSample> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', PROBE, pathToFileURL(file).href], {
+async function initOnce(file: string | undefined, extraEnv: Record<string, string>): Promise<InitSample> {
+  const args =
+    file === undefined
+      ? ['--input-type=module', '--eval', SDK_FLOOR_PROBE]
+      : ['--input-type=module', '--eval', PROBE, pathToFileURL(file).href];
+  const { stdout } = await run(process.execPath, args, {
     cwd: PROJECT_ROOT,
     // Only what Lambda would set: no tsx loader, nothing inherited from this process.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...COLD_START_ENV, ...extraEnv },
@@ -82,9 +104,11 @@ export async function measureColdStart(outDir: string, processes = 10): Promise<
   // Alternate the two settings so that a burst of load on a shared machine hits both alike.
   const samples: InitSample[] = [];
   const withoutMaps: InitSample[] = [];
+  const sdkFloor: InitSample[] = [];
   for (let i = 0; i < processes; i++) {
     samples.push(await initOnce(file, {}));
     withoutMaps.push(await initOnce(file, { NODE_OPTIONS: '' }));
+    sdkFloor.push(await initOnce(undefined, { NODE_OPTIONS: '' }));
   }
   return {
     bundleBytes: bytes,
@@ -94,5 +118,7 @@ export async function measureColdStart(outDir: string, processes = 10): Promise<
     initMs: round(median(samples.map((s) => s.initMs)), 1),
     initCpuMs: round(median(samples.map((s) => s.cpuMs)), 1),
     initMsWithoutSourceMaps: round(median(withoutMaps.map((s) => s.initMs)), 1),
+    sdkFloorMs: round(median(sdkFloor.map((s) => s.initMs)), 1),
+    sdkFloorCpuMs: round(median(sdkFloor.map((s) => s.cpuMs)), 1),
   };
 }

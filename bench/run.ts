@@ -38,6 +38,7 @@ interface Profile {
   concurrencies: number[];
   latenciesMs: number[];
   secondsPerPoint: number;
+  minRounds: number;
   costSizes: number[];
   dueFraction: number;
   costConcurrency: number;
@@ -52,6 +53,7 @@ const FULL: Profile = {
   concurrencies: [4, 16, 64],
   latenciesMs: [50, 100, 250, 500, 1000, 2000],
   secondsPerPoint: 10,
+  minRounds: 10,
   costSizes: [1_000, 10_000, 100_000],
   dueFraction: 0.01,
   costConcurrency: DEFAULT_CONCURRENCY,
@@ -66,6 +68,7 @@ const QUICK: Profile = {
   concurrencies: [4, DEFAULT_CONCURRENCY],
   latenciesMs: [100, 250, 500, 1000],
   secondsPerPoint: 4,
+  minRounds: 5,
   costSizes: [1_000, 10_000],
   dueFraction: 0.01,
   costConcurrency: DEFAULT_CONCURRENCY,
@@ -78,12 +81,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 function met(name: keyof typeof GOALS, value: number): boolean {
   const goal = GOALS[name];
   return goal.op === '>=' ? value >= goal.value : value <= goal.value;
-}
-
-/** The smallest whole 100 ms latency whose ideal at `concurrency` fits the engine budget. */
-function latencyWithinBudget(concurrency: number, engineUpdatesPerSecond: number): number {
-  const maxIdeal = (engineUpdatesPerSecond * 0.5) / REQUESTS_PER_REFRESH_FOR_BUDGET;
-  return Math.ceil((concurrency / maxIdeal) * 10) * 100;
 }
 
 async function main(): Promise<void> {
@@ -123,18 +120,11 @@ async function main(): Promise<void> {
       concurrencies: profile.concurrencies,
       latenciesMs: profile.latenciesMs,
       secondsPerPoint: profile.secondsPerPoint,
+      minRounds: profile.minRounds,
       requestsPerRefresh: REQUESTS_PER_REFRESH_FOR_BUDGET,
       engineUpdatesPerSecond: engine.updatesPerSecond,
+      requiredConcurrency: DEFAULT_CONCURRENCY,
     });
-    if (!plan.run.some((p) => p.concurrency === DEFAULT_CONCURRENCY)) {
-      // The engine was slower than the grid assumed: still measure the default concurrency, at a latency that fits.
-      const latencyMs = latencyWithinBudget(DEFAULT_CONCURRENCY, engine.updatesPerSecond);
-      const rounds = Math.max(
-        4,
-        Math.ceil((idealPerSecond(DEFAULT_CONCURRENCY, latencyMs) * profile.secondsPerPoint) / DEFAULT_CONCURRENCY),
-      );
-      plan.run.push({ concurrency: DEFAULT_CONCURRENCY, latencyMs, orgs: rounds * DEFAULT_CONCURRENCY });
-    }
     const maxIdeal = Math.max(...plan.run.map((p) => idealPerSecond(p.concurrency, p.latencyMs)));
 
     // 3. The token endpoint's own headroom, at the shortest latency the plan uses (its most demanding point).
@@ -225,6 +215,7 @@ async function main(): Promise<void> {
         concurrencies: profile.concurrencies,
         latenciesMs: profile.latenciesMs,
         secondsPerPoint: profile.secondsPerPoint,
+        minRounds: profile.minRounds,
         engineBudget: `ideal × ${REQUESTS_PER_REFRESH_FOR_BUDGET} requests ≤ 0.5 × engine UpdateItem/s`,
         costSizes: profile.costSizes,
         dueFraction: profile.dueFraction,
@@ -286,6 +277,7 @@ type Result = {
     initMs: number;
     initCpuMs: number;
     initMsWithoutSourceMaps: number;
+    sdkFloorMs: number;
     processes: number;
   };
 };
@@ -371,7 +363,8 @@ function report(r: Result): string {
     '',
     `cold start: bundle ${r.coldStart.bundleKb} KB; module init median of ${r.coldStart.processes} fresh processes ` +
       `${r.coldStart.initMs} ms wall, ${r.coldStart.initCpuMs} ms CPU (stack env incl. --enable-source-maps; ` +
-      `${r.coldStart.initMsWithoutSourceMaps} ms wall without it)`,
+      `${r.coldStart.initMsWithoutSourceMaps} ms wall without it); the SDK's DynamoDB client alone: ` +
+      `${r.coldStart.sdkFloorMs} ms`,
     `written: bench/results/latest.json, bench/results/throughput.svg`,
   );
   return out.join('\n');

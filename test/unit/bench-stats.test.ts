@@ -1,6 +1,6 @@
 // The bench's arithmetic: if these are wrong, every figure in README "Performance" is wrong with them.
 import { describe, expect, it } from 'vitest';
-import { planPoints } from '../../bench/plan.js';
+import { latencyWithinBudget, planPoints } from '../../bench/plan.js';
 import {
   growthRatio,
   idealPerSecond,
@@ -75,20 +75,38 @@ describe('Function: withinEngineBudget', () => {
 });
 
 describe('Function: planPoints', () => {
+  const base = {
+    concurrencies: [4, 16],
+    latenciesMs: [100, 500],
+    secondsPerPoint: 10,
+    minRounds: 10,
+    requestsPerRefresh: 2,
+    engineUpdatesPerSecond: 200,
+    requiredConcurrency: 16,
+  };
+
   it('skips points over the engine budget and sizes the rest to whole rounds of the concurrency', () => {
-    const plan = planPoints({
-      concurrencies: [4, 16],
-      latenciesMs: [100, 500],
-      secondsPerPoint: 10,
-      requestsPerRefresh: 2,
-      engineUpdatesPerSecond: 200,
-    });
+    const plan = planPoints(base);
     // Budget: ideal ≤ 50/s. c4/100 = 40 ✓, c4/500 = 8 ✓, c16/100 = 160 ✗, c16/500 = 32 ✓.
     expect(plan.run.map((p) => `${p.concurrency}/${p.latencyMs}`)).toEqual(['4/100', '4/500', '16/500']);
     expect(plan.skipped.map((p) => `${p.concurrency}/${p.latencyMs}`)).toEqual(['16/100']);
     for (const p of plan.run) expect(p.orgs % p.concurrency).toBe(0);
-    // 40/s for 10 s = 400 orgs = 100 rounds of 4.
+    // 40/s for 10 s = 400 orgs = 100 rounds of 4; 8/s for 10 s would be 20 rounds of 4: 80 orgs.
     expect(plan.run[0]?.orgs).toBe(400);
+    expect(plan.run[1]?.orgs).toBe(80);
+  });
+
+  it('never plans fewer than minRounds per slot', () => {
+    const plan = planPoints({ ...base, latenciesMs: [2000], minRounds: 10 });
+    // c16/2000 ms: 8/s for 10 s is 5 rounds; raised to 10.
+    expect(plan.run.find((p) => p.concurrency === 16)?.orgs).toBe(160);
+  });
+
+  it('still measures the required concurrency when the engine is too slow for every listed latency', () => {
+    const plan = planPoints({ ...base, engineUpdatesPerSecond: 40 });
+    // Budget: ideal ≤ 10/s, so c16 needs ≥ 1.6 s: the smallest whole 100 ms is 1600 ms.
+    expect(plan.run.filter((p) => p.concurrency === 16).map((p) => p.latencyMs)).toEqual([1600]);
+    expect(latencyWithinBudget(16, 2, 40)).toBe(1600);
   });
 });
 
