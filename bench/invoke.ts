@@ -4,6 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
+import { HttpTokenEndpoint } from '../lambdas/adapters/http-token-endpoint.js';
+import type { HttpOutcome, TokenEndpoint } from '../lambdas/core/ports.js';
+import type { TokenRequest } from '../lambdas/providers/build-request.js';
 import type { RunSummary } from '../lambdas/refresher/run-refresh.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
 import { SecretsStub } from '../local/secrets-stub.js';
@@ -38,6 +41,45 @@ function loadHandlerModule(): Promise<HandlerModule> {
   return handlerModule;
 }
 
+/** The refresher's own HTTP endpoint, recording when each token request started and ended (performance.now()). */
+class TimelineEndpoint implements TokenEndpoint {
+  readonly inner = new HttpTokenEndpoint();
+  readonly sends: { start: number; end: number }[] = [];
+  async send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome> {
+    const start = performance.now();
+    try {
+      return await this.inner.send(request, timeoutMs);
+    } finally {
+      this.sends.push({ start, end: performance.now() });
+    }
+  }
+}
+
+/**
+ * Where an invocation's time went, seen from the token endpoint's side: before the first request (due query, first
+ * claims), after the last one (last commits), and how busy the slots were in between.
+ */
+export interface ExchangeTimeline {
+  startupMs: number;
+  tailMs: number;
+  /** Sum of request durations over concurrency × (last end − first start): 1 = no slot ever idle. */
+  slotBusyShare: number;
+  meanRequestMs: number;
+}
+
+function timeline(sends: { start: number; end: number }[], started: number, ended: number, concurrency: number) {
+  if (sends.length === 0) return { startupMs: 0, tailMs: 0, slotBusyShare: 0, meanRequestMs: 0 };
+  const first = Math.min(...sends.map((s) => s.start));
+  const last = Math.max(...sends.map((s) => s.end));
+  const busy = sends.reduce((a, s) => a + (s.end - s.start), 0);
+  return {
+    startupMs: first - started,
+    tailMs: ended - last,
+    slotBusyShare: busy / (concurrency * (last - first)),
+    meanRequestMs: busy / sends.length,
+  };
+}
+
 export interface InvocationResult {
   summary: Omit<RunSummary, 'owner'>;
   wallMs: number;
@@ -53,6 +95,7 @@ export interface InvocationResult {
   firstClaimMs: number | undefined;
   /** Lines Powertools wrote (log + EMF), swallowed so the terminal shows the bench's table only. */
   outputLines: number;
+  timeline: ExchangeTimeline;
 }
 
 export class HandlerRig {
@@ -96,10 +139,12 @@ export class HandlerRig {
       },
       { step: 'initialize', name: 'benchTimer' },
     );
+    const endpoint = new TimelineEndpoint();
     const parts = createHandlerParts(benchEnv(table, concurrency), {
       documentClient: doc,
       secretsClient: this.secretsClient,
       onCapacity: counter.onCapacity,
+      endpoint,
     });
     const handler = buildHandler(parts);
     counter.reset();
@@ -138,7 +183,8 @@ export class HandlerRig {
       });
     }
     const cpuUsed = process.cpuUsage(cpu);
-    const wallMs = performance.now() - started;
+    const ended = performance.now();
+    const wallMs = ended - started;
     client.destroy();
     if ('error' in result) throw new Error(`handler rejected the invocation: ${result.error.message}`);
     return {
@@ -153,6 +199,7 @@ export class HandlerRig {
       ddbMeanMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, v.ms / v.n])),
       firstClaimMs: firstClaimAt === undefined ? undefined : firstClaimAt - started,
       outputLines,
+      timeline: timeline(endpoint.sends, started, ended, concurrency),
     };
   }
 

@@ -23,6 +23,13 @@ export interface ThroughputPoint {
   queryMeanMs: number;
   /** Time from invocation start to the first claim: the sweep's read-everything-first phase. */
   firstClaimMs: number;
+  /** Before the first token request (due query, first claims) and after the last (last commits). */
+  startupMs: number;
+  tailMs: number;
+  /** How busy the exchange slots were between the first request and the last: 1 = never idle. */
+  slotBusyShare: number;
+  /** Mean token request time as the refresher saw it (endpoint latency + HTTP on loopback). */
+  requestMs: number;
   /** The token endpoint's own mean hold time (configured latency + its timer slack). */
   endpointHoldMs: number;
   endpointInvalidGrant: number;
@@ -70,6 +77,10 @@ export async function measurePoint(
       updateItemMeanMs: round(result.ddbMeanMs.UpdateItemCommand ?? 0, 1),
       queryMeanMs: round(result.ddbMeanMs.QueryCommand ?? 0, 1),
       firstClaimMs: round(result.firstClaimMs ?? 0, 0),
+      startupMs: round(result.timeline.startupMs, 0),
+      tailMs: round(result.timeline.tailMs, 0),
+      slotBusyShare: round(result.timeline.slotBusyShare, 3),
+      requestMs: round(result.timeline.meanRequestMs, 1),
       endpointHoldMs: round(stats.meanHoldMs, 1),
       endpointInvalidGrant: stats.invalidGrant,
     };
