@@ -47,11 +47,14 @@ export function throughputSvg(points: readonly ChartPoint[], title: string): str
   );
   const concurrencies = [...new Set(points.map((p) => p.concurrency))].sort((a, b) => a - b);
   for (const p of points) {
-    const color = COLORS[concurrencies.indexOf(p.concurrency) % COLORS.length];
+    const index = concurrencies.indexOf(p.concurrency);
+    const color = COLORS[index % COLORS.length];
+    // Points of different concurrencies share an ideal (4 at 250 ms = 16 at 1 s): stagger their labels.
+    const labelDy = 14 + index * 11;
     out.push(
       `<circle cx="${x(p.idealPerSecond).toFixed(1)}" cy="${y(Math.max(p.perSecond, lo)).toFixed(1)}" r="4" fill="${color}">` +
         `<title>concurrency ${p.concurrency}, latency ${p.latencyMs} ms: ${p.perSecond}/s of ${p.idealPerSecond}/s</title></circle>`,
-      `<text x="${(x(p.idealPerSecond) + 6).toFixed(1)}" y="${(y(Math.max(p.perSecond, lo)) + 14).toFixed(1)}" fill="${color}" font-size="10">${p.latencyMs} ms</text>`,
+      `<text x="${(x(p.idealPerSecond) + 6).toFixed(1)}" y="${(y(Math.max(p.perSecond, lo)) + labelDy).toFixed(1)}" fill="${color}" font-size="10">${p.latencyMs} ms</text>`,
     );
   }
   const lx = m.left + plotW + 16;
