@@ -25,6 +25,8 @@ export interface ColdStartResult {
   /** Loading and building the SDK's DynamoDB (document) client alone: the part of initMs no bundling choice removes. */
   sdkFloorMs: number;
   sdkFloorCpuMs: number;
+  /** The environment the measured processes had. */
+  env: Record<string, string>;
 }
 
 /**
@@ -38,20 +40,23 @@ export async function bundleHandler(outDir: string): Promise<{ file: string; byt
   return { file, bytes: statSync(file).size };
 }
 
-/**
- * The environment the function has at cold start: what the stack sets (table, org events to the default bus, source
- * maps on; the other settings at their defaults) and what Lambda itself sets (region, name, init type).
- */
-export const COLD_START_ENV = {
-  TABLE_NAME: 'tenant-tokens',
-  EVENT_BUS_NAME: 'default',
-  NODE_OPTIONS: '--enable-source-maps',
+/** What Lambda itself sets in the function's environment (the stack sets the rest). */
+const LAMBDA_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'tenant-token-refresher',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-  POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher',
 };
+
+/**
+ * The environment the function has at cold start: exactly what the stack sets with its default settings
+ * (cdk/constructs/refresher-settings.ts: org events to the default bus, NODE_OPTIONS=--enable-source-maps, …) plus
+ * what Lambda sets. Imported lazily: the stack's module pulls in aws-cdk-lib.
+ */
+export async function coldStartEnv(): Promise<Record<string, string>> {
+  const { defaultRefresherSettings, refresherEnvironment } = await import('../cdk/constructs/refresher-settings.js');
+  return { ...refresherEnvironment(defaultRefresherSettings(), 'tenant-tokens'), ...LAMBDA_ENV };
+}
 
 const PROBE = `
 const cpu = process.cpuUsage();
@@ -84,7 +89,11 @@ interface InitSample {
 }
 
 /** One fresh process: import the bundle (module init, as Lambda runs it before the first event) and report the time. */
-async function initOnce(file: string | undefined, extraEnv: Record<string, string>): Promise<InitSample> {
+async function initOnce(
+  file: string | undefined,
+  env: Record<string, string>,
+  extraEnv: Record<string, string>,
+): Promise<InitSample> {
   const args =
     file === undefined
       ? ['--input-type=module', '--eval', SDK_FLOOR_PROBE]
@@ -92,23 +101,24 @@ async function initOnce(file: string | undefined, extraEnv: Record<string, strin
   const { stdout } = await run(process.execPath, args, {
     cwd: PROJECT_ROOT,
     // Only what Lambda would set: no tsx loader, nothing inherited from this process.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...COLD_START_ENV, ...extraEnv },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, ...extraEnv },
   });
   return JSON.parse(stdout) as InitSample;
 }
 
 export async function measureColdStart(outDir: string, processes = 10): Promise<ColdStartResult> {
   const { file, bytes } = await bundleHandler(outDir);
+  const env = await coldStartEnv();
   // One unmeasured run first, so the file system cache is warm for all measured ones alike.
-  await initOnce(file, {});
+  await initOnce(file, env, {});
   // Alternate the two settings so that a burst of load on a shared machine hits both alike.
   const samples: InitSample[] = [];
   const withoutMaps: InitSample[] = [];
   const sdkFloor: InitSample[] = [];
   for (let i = 0; i < processes; i++) {
-    samples.push(await initOnce(file, {}));
-    withoutMaps.push(await initOnce(file, { NODE_OPTIONS: '' }));
-    sdkFloor.push(await initOnce(undefined, { NODE_OPTIONS: '' }));
+    samples.push(await initOnce(file, env, {}));
+    withoutMaps.push(await initOnce(file, env, { NODE_OPTIONS: '' }));
+    sdkFloor.push(await initOnce(undefined, env, { NODE_OPTIONS: '' }));
   }
   return {
     bundleBytes: bytes,
@@ -120,5 +130,6 @@ export async function measureColdStart(outDir: string, processes = 10): Promise<
     initMsWithoutSourceMaps: round(median(withoutMaps.map((s) => s.initMs)), 1),
     sdkFloorMs: round(median(sdkFloor.map((s) => s.initMs)), 1),
     sdkFloorCpuMs: round(median(sdkFloor.map((s) => s.cpuMs)), 1),
+    env,
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { throughputSvg } from './chart.js';
-import { COLD_START_ENV, measureColdStart } from './cold-start.js';
+import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
 import { HandlerRig } from './invoke.js';
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
         costLatencyMs: profile.costLatencyMs,
         shardCount: 4,
         coldStartProcesses: profile.coldStartProcesses,
-        coldStartEnv: COLD_START_ENV,
+        coldStartEnv: "the stack's environment with default settings plus what Lambda sets: see coldStart.env",
       },
       engine: { best: engine, runs: engineRuns },
       endpoint: {

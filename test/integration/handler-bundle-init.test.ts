@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleHandler, COLD_START_ENV } from '../../bench/cold-start.js';
+import { bundleHandler, coldStartEnv } from '../../bench/cold-start.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 
 const run = promisify(execFile);
@@ -21,7 +21,7 @@ afterAll(() => {
 describe('Handler bundle: module initialisation', () => {
   it('exports the handler and loads neither undici nor the EventBridge client (both cost tens of ms)', async () => {
     const { file } = await bundleHandler(outDir);
-    // EVENT_BUS_NAME is set (COLD_START_ENV, as in the stack): the notifier exists, its SDK client loads on first use.
+    // The stack's environment sets EVENT_BUS_NAME: the notifier exists, its SDK client loads on first use.
     const probe = `
       import { createRequire } from 'node:module';
       const mod = await import(process.argv[1]);
@@ -33,7 +33,7 @@ describe('Handler bundle: module initialisation', () => {
 
     const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', probe, pathToFileURL(file).href], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH ?? '', ...COLD_START_ENV, NODE_OPTIONS: '' },
+      env: { PATH: process.env.PATH ?? '', ...(await coldStartEnv()), NODE_OPTIONS: '' },
     });
 
     expect(JSON.parse(stdout)).toEqual({ handler: 'function', undici: [], eventBridge: [] });
