@@ -15,6 +15,11 @@ export const REFRESHER_BUNDLING = {
   format: 'esm',
   minify: true,
   sourceMap: true,
+  /**
+   * Mappings only, no copies of the sources: stack traces still point at file:line, and the map Node parses at cold
+   * start (NODE_OPTIONS=--enable-source-maps) shrinks from ~1 MB to ~0.3 MB (~7 ms less init, README "Performance").
+   */
+  sourcesContent: false,
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
   /**
@@ -35,6 +40,7 @@ export function esbuildOptions(outfile: string) {
     format: REFRESHER_BUNDLING.format,
     minify: REFRESHER_BUNDLING.minify,
     sourcemap: REFRESHER_BUNDLING.sourceMap,
+    sourcesContent: REFRESHER_BUNDLING.sourcesContent,
     mainFields: [...REFRESHER_BUNDLING.mainFields],
     banner: { js: REFRESHER_BUNDLING.banner },
     external: [...REFRESHER_BUNDLING.externalModules],

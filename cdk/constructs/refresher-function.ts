@@ -119,6 +119,7 @@ export class RefresherFunction extends Construct {
         format: OutputFormat.ESM,
         minify: REFRESHER_BUNDLING.minify,
         sourceMap: REFRESHER_BUNDLING.sourceMap,
+        sourcesContent: REFRESHER_BUNDLING.sourcesContent,
         mainFields: [...REFRESHER_BUNDLING.mainFields],
         banner: REFRESHER_BUNDLING.banner,
         externalModules: [...REFRESHER_BUNDLING.externalModules],
