@@ -2,13 +2,14 @@
 // tests drive it in-process; cli/main.ts binds it to the real process.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
 import { ConfigError, configSchema, loadConfig } from '../lambdas/config.js';
 import { RefreshError } from '../lambdas/core/errors.js';
 import { systemClock } from '../lambdas/core/ports.js';
 import { checkProviderFields, describeIssues, orgSettingsShape, type TokenRecord } from '../lambdas/core/record.js';
 import { scrub } from '../lambdas/core/redact.js';
+import { PLAIN } from '../lambdas/core/validation-messages.js';
 import { resolveTokenUrl } from '../lambdas/providers/build-request.js';
 import { PROFILES } from '../lambdas/providers/profiles.js';
 import type { Log } from '../lambdas/refresher/refresh-one.js';
@@ -210,10 +211,10 @@ const FLAG_OF: Record<string, string> = {
   clientSecretId: '--secret-id',
 };
 
-const settingsSchema = z.object(orgSettingsShape).superRefine(checkProviderFields);
+const settingsSchema = z.object(orgSettingsShape).check(z.superRefine(checkProviderFields));
 
 function validateSettings(raw: Record<string, unknown>, env: Record<string, string | undefined>): OrgSettings {
-  const parsed = settingsSchema.safeParse(raw);
+  const parsed = settingsSchema.safeParse(raw, PLAIN);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = String(issue.path[0] ?? '');
@@ -242,7 +243,7 @@ function validateSettings(raw: Record<string, unknown>, env: Record<string, stri
 
 /** The same URL and allow-list checks the refresher makes before it sends a client secret anywhere. */
 function checkTokenUrl(s: OrgSettings, env: Record<string, string | undefined>): void {
-  const hosts = configSchema.shape.ALLOWED_TOKEN_HOSTS.safeParse(env.ALLOWED_TOKEN_HOSTS);
+  const hosts = configSchema.shape.ALLOWED_TOKEN_HOSTS.safeParse(env.ALLOWED_TOKEN_HOSTS, PLAIN);
   if (!hosts.success) throw new UsageError(`ALLOWED_TOKEN_HOSTS: ${describeIssues(hosts.error)}`, ADD_HELP);
   let allowed = hosts.data;
   if (s.provider === 'generic' && allowed.length === 0 && s.tokenUrl) {

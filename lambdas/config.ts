@@ -1,6 +1,7 @@
 // The refresher's configuration: one zod schema for the environment (checked at cold start) and one timing rule
 // (checked here and at synth time by the CDK construct), so the two can never disagree.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { PLAIN } from './core/validation-messages.js';
 
 /** Slack added to the refresh window so one failed tick can be retried before the token expires. */
 export const TIMING_MARGIN_SECONDS = 60;
@@ -47,56 +48,57 @@ export function timingProblems(t: TimingSettings): string[] {
   return problems;
 }
 
-const seconds = (name: string, def: number, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number of seconds` })
-    .int(`${name} must be a whole number of seconds`)
-    .min(min, `${name} must be at least ${min}`)
-    .max(max, `${name} must be at most ${max}`)
-    .default(def);
-
-const integer = (name: string, def: number, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .int(`${name} must be a whole number`)
-    .min(min, `${name} must be at least ${min}`)
-    .max(max, `${name} must be at most ${max}`)
-    .default(def);
+const boundedInt = (name: string, unit: string, def: number, min: number, max: number) =>
+  z._default(
+    z.pipe(
+      z.coerce.number({ error: `${name} must be a number${unit}` }),
+      z
+        .int({ error: `${name} must be a whole number${unit}` })
+        .check(z.minimum(min, `${name} must be at least ${min}`), z.maximum(max, `${name} must be at most ${max}`)),
+    ),
+    def,
+  );
+const seconds = (name: string, def: number, min: number, max: number) => boundedInt(name, ' of seconds', def, min, max);
+const integer = (name: string, def: number, min: number, max: number) => boundedInt(name, '', def, min, max);
 
 /** A host name or a `*.suffix` wildcard; ports allowed for loopback use. */
 const HOST_PATTERN =
   /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$|^\[::1\](:\d{1,5})?$/;
 
-const hostList = z
-  .string()
-  .default('')
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter((h) => h.length > 0),
-  )
-  .pipe(
+const hostList = z.pipe(
+  z._default(z.string(), ''),
+  z.pipe(
+    z.transform((raw: string) =>
+      raw
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h.length > 0),
+    ),
     z.array(
       z
         .string()
-        .regex(
-          HOST_PATTERN,
-          'ALLOWED_TOKEN_HOSTS entries must be host names like "idp.example.com" or "*.example.com"',
+        .check(
+          z.regex(
+            HOST_PATTERN,
+            'ALLOWED_TOKEN_HOSTS entries must be host names like "idp.example.com" or "*.example.com"',
+          ),
         ),
     ),
-  );
+  ),
+);
 
 const booleanFlag = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' })
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
+  z.pipe(
+    z._default(z.enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' }), def ? 'true' : 'false'),
+    z.transform((v: 'true' | 'false' | '1' | '0') => v === 'true' || v === '1'),
+  );
+
+const LOOPBACK_ORIGIN = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/;
 
 export const configSchema = z.object({
   TABLE_NAME: z
     .string({ error: 'TABLE_NAME is required: the DynamoDB table holding one token record per org' })
-    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'TABLE_NAME must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+    .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'TABLE_NAME must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)')),
   REFRESH_WINDOW_SECONDS: seconds('REFRESH_WINDOW_SECONDS', 600, 10, 86_400),
   SCHEDULE_PERIOD_SECONDS: seconds('SCHEDULE_PERIOD_SECONDS', 60, 1, 3_600),
   LAMBDA_TIMEOUT_SECONDS: seconds('LAMBDA_TIMEOUT_SECONDS', 180, 5, 900),
@@ -111,15 +113,20 @@ export const configSchema = z.object({
   /** Local mode only: lets `http://` reach loopback token endpoints. Never set in AWS (synth refuses it). */
   ALLOW_LOOPBACK_HTTP: booleanFlag(false),
   /** Local mode only: sends every profile's request to this loopback origin instead of the provider's host. */
-  TOKEN_ENDPOINT_OVERRIDE: z
-    .string()
-    .optional()
-    .refine(
-      (v) => v === undefined || v === '' || /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/.test(v),
-      'TOKEN_ENDPOINT_OVERRIDE must be a loopback origin like http://127.0.0.1:4000 (local mode only)',
-    )
-    .transform((v) => (v ? v : undefined)),
-  EVENT_BUS_NAME: z.string().optional(),
+  TOKEN_ENDPOINT_OVERRIDE: z.pipe(
+    z.optional(
+      z
+        .string()
+        .check(
+          z.refine(
+            (v) => v === '' || LOOPBACK_ORIGIN.test(v),
+            'TOKEN_ENDPOINT_OVERRIDE must be a loopback origin like http://127.0.0.1:4000 (local mode only)',
+          ),
+        ),
+    ),
+    z.transform((v: string | undefined) => (v ? v : undefined)),
+  ),
+  EVENT_BUS_NAME: z.optional(z.string()),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -152,7 +159,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment (or any string map) into a config, or throws one ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): RefresherConfig {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env, PLAIN);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

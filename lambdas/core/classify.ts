@@ -1,10 +1,11 @@
 // Interprets one token-endpoint exchange: new tokens, or a RefreshError whose class decides what happens next
 // (DESIGN.md's failure table). Pure: no clock but the one passed in, no I/O.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from './errors.js';
 import type { HttpOutcome } from './ports.js';
 import type { GrantType } from './record.js';
 import { parseRetryAfterMs } from './schedule.js';
+import { PLAIN } from './validation-messages.js';
 
 /** Longest access-token lifetime we believe: anything longer is a provider bug, not a reason to stop refreshing. */
 export const MAX_EXPIRES_IN_SECONDS = 366 * 86_400;
@@ -29,36 +30,37 @@ export type Interpretation =
       salvageRefreshToken: string | undefined;
     };
 
-const expiresIn = z.preprocess(
+const expiresIn = z.pipe(
   // Some providers send "3600" as a string; RFC 6749 says number. Accept both, nothing else.
-  (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+  z.transform((v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)),
   z
     .number({ error: 'expires_in is missing or not a number' })
-    .int('expires_in must be whole seconds')
-    .positive('expires_in must be positive')
-    .max(MAX_EXPIRES_IN_SECONDS, `expires_in is over ${MAX_EXPIRES_IN_SECONDS} s`),
+    .check(
+      z.multipleOf(1, 'expires_in must be whole seconds'),
+      z.positive('expires_in must be positive'),
+      z.maximum(MAX_EXPIRES_IN_SECONDS, `expires_in is over ${MAX_EXPIRES_IN_SECONDS} s`),
+    ),
 );
 
 const tokenResponseSchema = z.object({
   access_token: z
     .string({ error: 'access_token is missing or not a string' })
-    .min(1, 'access_token is empty')
-    .max(16_384, 'access_token is too long'),
+    .check(z.minLength(1, 'access_token is empty'), z.maxLength(16_384, 'access_token is too long')),
   token_type: z
     .string({ error: 'token_type is missing' })
-    .refine((t) => t.toLowerCase() === 'bearer', 'token_type is not bearer'),
+    .check(z.refine((t) => t.toLowerCase() === 'bearer', 'token_type is not bearer')),
   expires_in: expiresIn,
-  refresh_token: z
-    .string({ error: 'refresh_token is not a string' })
-    .min(1, 'refresh_token is empty')
-    .max(16_384, 'refresh_token is too long')
-    .optional(),
-  scope: z.string({ error: 'scope is not a string' }).max(4096).optional(),
+  refresh_token: z.optional(
+    z
+      .string({ error: 'refresh_token is not a string' })
+      .check(z.minLength(1, 'refresh_token is empty'), z.maxLength(16_384, 'refresh_token is too long')),
+  ),
+  scope: z.optional(z.string({ error: 'scope is not a string' }).check(z.maxLength(4096, 'scope is too long'))),
 });
 
 const oauthErrorSchema = z.object({
-  error: z.string().max(200),
-  error_description: z.string().optional(),
+  error: z.string().check(z.maxLength(200)),
+  error_description: z.optional(z.string()),
 });
 
 const failure = (
@@ -101,7 +103,7 @@ function interpretSuccess(
       atRisk,
     );
   }
-  const parsed = tokenResponseSchema.safeParse(json);
+  const parsed = tokenResponseSchema.safeParse(json, PLAIN);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => i.message).join('; ');
     const rt = (json as Record<string, unknown>).refresh_token;

@@ -1,7 +1,8 @@
 // The token record: one DynamoDB item per org. The schema is the single source of what a valid record is; every
 // message names the field and never echoes a value (a value may be a token).
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GENESYS_LOGIN_HOSTS, PROFILES, PROVIDER_NAMES } from '../providers/profiles.js';
+import { PLAIN } from './validation-messages.js';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit';
@@ -23,18 +24,21 @@ export const Attention = {
 export const GRANT_TYPES = ['refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export const orgIdSchema = z.string({ error: 'must be a string' }).regex(ORG_ID_PATTERN, `must be ${ORG_ID_RULE}`);
+const str = () => z.string({ error: 'must be a string' });
+
+export const orgIdSchema = str().check(z.regex(ORG_ID_PATTERN, `must be ${ORG_ID_RULE}`));
 
 /** A secret name or ARN, as Secrets Manager accepts them. */
-export const clientSecretIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, 'must be a Secrets Manager secret name or ARN');
+export const clientSecretIdSchema = str().check(
+  z.regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, 'must be a Secrets Manager secret name or ARN'),
+);
 
 const SUBDOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-const tokenString = z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(16_384, 'is too long');
-const epochMs = z.number({ error: 'must be a number (epoch ms)' }).int('must be whole epoch ms').nonnegative();
+const tokenString = str().check(z.minLength(1, 'must not be empty'), z.maxLength(16_384, 'is too long'));
+const epochMs = z.int({ error: 'must be a number (whole epoch ms)' }).check(z.nonnegative('must not be negative'));
+const count = z.int({ error: 'must be a whole number' }).check(z.nonnegative('must not be negative'));
 
 export const lastErrorSchema = z.object({
   code: z.string(),
@@ -48,47 +52,39 @@ export const orgSettingsShape = {
   orgId: orgIdSchema,
   provider: z.enum(PROVIDER_NAMES, { error: `must be one of ${PROVIDER_NAMES.join(', ')}` }),
   grantType: z.enum(GRANT_TYPES, { error: `must be one of ${GRANT_TYPES.join(', ')}` }),
-  region: z.string({ error: 'must be a string' }).optional(),
-  subdomain: z
-    .string({ error: 'must be a string' })
-    .regex(SUBDOMAIN_PATTERN, 'must be a DNS label (a-z, 0-9, -)')
-    .optional(),
-  tokenUrl: z.string({ error: 'must be a string' }).max(2048, 'is too long').optional(),
-  clientAuth: z.enum(['basic', 'post'], { error: 'must be basic or post' }).optional(),
-  orgParam: z
-    .string({ error: 'must be a string' })
-    .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a form parameter name like organization_id')
-    .optional(),
-  scope: z
-    .string({ error: 'must be a string' })
-    .max(1024, 'is too long')
-    .regex(PRINTABLE, 'must be printable ASCII')
-    .optional(),
-  requiresOfflineAccess: z.boolean({ error: 'must be true or false' }).optional(),
+  region: z.optional(str()),
+  subdomain: z.optional(str().check(z.regex(SUBDOMAIN_PATTERN, 'must be a DNS label (a-z, 0-9, -)'))),
+  tokenUrl: z.optional(str().check(z.maxLength(2048, 'is too long'))),
+  clientAuth: z.optional(z.enum(['basic', 'post'], { error: 'must be basic or post' })),
+  orgParam: z.optional(
+    str().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a form parameter name like organization_id')),
+  ),
+  scope: z.optional(str().check(z.maxLength(1024, 'is too long'), z.regex(PRINTABLE, 'must be printable ASCII'))),
+  requiresOfflineAccess: z.optional(z.boolean({ error: 'must be true or false' })),
   clientSecretId: clientSecretIdSchema,
 };
 
 const recordObject = z.object({
   ...orgSettingsShape,
-  accessToken: tokenString.optional(),
-  refreshToken: tokenString.optional(),
-  tokenType: z.string({ error: 'must be a string' }).max(64, 'is too long').optional(),
-  expiresAt: epochMs.optional(),
-  refreshAt: epochMs.optional(),
-  dueShard: z.number({ error: 'must be a number' }).int().nonnegative().optional(),
+  accessToken: z.optional(tokenString),
+  refreshToken: z.optional(tokenString),
+  tokenType: z.optional(str().check(z.maxLength(64, 'is too long'))),
+  expiresAt: z.optional(epochMs),
+  refreshAt: z.optional(epochMs),
+  dueShard: z.optional(count),
   status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled], {
     error: 'must be ACTIVE, REAUTH_REQUIRED or DISABLED',
   }),
-  version: z.number({ error: 'must be a number' }).int('must be a whole number').nonnegative(),
-  leaseOwner: z.string().optional(),
-  leaseUntil: epochMs.optional(),
-  lastRefreshedAt: epochMs.optional(),
-  consecutiveFailures: z.number().int().nonnegative().default(0),
-  lastError: lastErrorSchema.optional(),
-  /** Listed in the attention index while an operator must look (REAUTH_REQUIRED, MISCONFIGURED). */
-  attention: z.string().optional(),
+  version: z.int({ error: 'must be a whole number' }).check(z.nonnegative('must not be negative')),
+  leaseOwner: z.optional(z.string()),
+  leaseUntil: z.optional(epochMs),
+  lastRefreshedAt: z.optional(epochMs),
+  consecutiveFailures: z._default(count, 0),
+  lastError: z.optional(lastErrorSchema),
+  /** Listed in the attention index while an operator must look (REAUTH_REQUIRED, MISCONFIGURED, EXPIRED). */
+  attention: z.optional(z.string()),
   /** The last attempt may have consumed the refresh token (ambiguous outcome): an invalid_grant now means RotationLost. */
-  rotationAtRisk: z.boolean().optional(),
+  rotationAtRisk: z.optional(z.boolean()),
 });
 
 type SettingsForCheck = {
@@ -101,7 +97,7 @@ type SettingsForCheck = {
 };
 
 /** Cross-field rules: what each provider and grant type needs. Shared by the record and the CLI's onboarding. */
-export function checkProviderFields(s: SettingsForCheck, ctx: z.RefinementCtx): void {
+export function checkProviderFields(s: SettingsForCheck, ctx: z.core.$RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (s.provider === 'genesys') {
     if (s.region === undefined) issue('region', 'is required for provider genesys (e.g. us-east-1)');
@@ -119,26 +115,30 @@ export function checkProviderFields(s: SettingsForCheck, ctx: z.RefinementCtx): 
   }
 }
 
-export const tokenRecordSchema = recordObject.superRefine((r, ctx) => {
-  checkProviderFields(r, ctx);
-  if (r.grantType === 'refresh_token' && r.status === RecordStatus.Active && r.refreshToken === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'is required for an ACTIVE refresh_token org' });
-  }
-});
+export const tokenRecordSchema = recordObject.check(
+  z.superRefine((r, ctx) => {
+    checkProviderFields(r, ctx);
+    if (r.grantType === 'refresh_token' && r.status === RecordStatus.Active && r.refreshToken === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'is required for an ACTIVE refresh_token org' });
+    }
+  }),
+);
 
 export type TokenRecord = z.infer<typeof tokenRecordSchema>;
 
-/** Formats zod issues as `field: message; field: message`, never including input values. */
-export function describeIssues(error: z.ZodError): string {
+/** Formats zod issues as `field message; field message`, never including input values. */
+export function describeIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
   return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'record'} ${issue.message}`)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : 'record'} ${issue.message}`)
     .join('; ');
 }
 
 export type RecordParse = { ok: true; record: TokenRecord } | { ok: false; message: string };
 
 export function parseRecord(raw: unknown): RecordParse {
-  const parsed = tokenRecordSchema.safeParse(raw);
+  const parsed = tokenRecordSchema.safeParse(raw, PLAIN);
   return parsed.success
     ? { ok: true, record: parsed.data }
     : { ok: false, message: `record invalid: ${describeIssues(parsed.error)}` };

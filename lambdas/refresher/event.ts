@@ -1,19 +1,20 @@
 // What the refresher accepts: a scheduled event (sweep) or `{"orgIds": [...]}` (refresh these orgs now).
 // Anything else is answered with INVALID_EVENT and a message saying what was expected.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ErrorCode } from '../core/errors.js';
 import { describeIssues, orgIdSchema } from '../core/record.js';
+import { PLAIN } from '../core/validation-messages.js';
 
 export const MAX_DIRECT_ORGS = 1000;
 
-const directSchema = z
-  .object({
-    orgIds: z
-      .array(orgIdSchema, { error: 'must be an array of org ids' })
-      .min(1, 'must name at least one org')
-      .max(MAX_DIRECT_ORGS, `must name at most ${MAX_DIRECT_ORGS} orgs`),
-  })
-  .strict();
+const directSchema = z.strictObject({
+  orgIds: z
+    .array(orgIdSchema, { error: 'must be an array of org ids' })
+    .check(
+      z.minLength(1, 'must name at least one org'),
+      z.maxLength(MAX_DIRECT_ORGS, `must name at most ${MAX_DIRECT_ORGS} orgs`),
+    ),
+});
 
 export type RefresherEvent = { kind: 'sweep' } | { kind: 'direct'; orgIds: string[] };
 
@@ -36,7 +37,7 @@ export function parseEvent(event: unknown): EventParse {
   if (isScheduled(record)) return { ok: true, event: { kind: 'sweep' } };
   if (!('orgIds' in record))
     return { ok: false, code: ErrorCode.InvalidEvent, message: `unrecognised event: ${EXPECTED}` };
-  const parsed = directSchema.safeParse(record);
+  const parsed = directSchema.safeParse(record, PLAIN);
   if (!parsed.success) {
     return {
       ok: false,

@@ -36,7 +36,7 @@ describe('Function: parseRecord', () => {
     [{ refreshToken: 'x'.repeat(20_000) }, 'refreshToken is too long'],
     [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED or DISABLED'],
     [{ version: -1 }, 'version'],
-    [{ version: '3' }, 'version must be a number'],
+    [{ version: '3' }, 'version must be a whole number'],
     [{ clientSecretId: 'has spaces' }, 'clientSecretId must be a Secrets Manager secret name or ARN'],
     [{ scope: 'openid\nevil' }, 'scope must be printable ASCII'],
     [{ expiresAt: 'soon' }, 'expiresAt must be a number'],
@@ -72,7 +72,7 @@ describe('Function: parseEvent', () => {
     [{ orgIds: [] }, 'orgIds must name at least one org'],
     [{ orgIds: ['ok', 'bad id'] }, 'orgIds.1 must be'],
     [{ orgIds: Array.from({ length: MAX_DIRECT_ORGS + 1 }, (_, i) => `o${i}`) }, 'at most 1000'],
-    [{ orgIds: ['a'], force: true }, 'Unrecognized key'],
+    [{ orgIds: ['a'], force: true }, 'has unknown field: force'],
   ])('%j → INVALID_EVENT: %s', (event, message) => {
     const r = parseEvent(event);
     expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
