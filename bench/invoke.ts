@@ -1,14 +1,13 @@
 // Runs the refresher's real Lambda handler (middy + Powertools + the real runtime) in this process against DynamoDB
 // Local, the bench token endpoint and the Secrets Manager stand-in, and measures one invocation: wall time, this
 // process's CPU, DynamoDB requests and capacity, and how long each kind of DynamoDB request took.
-import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Context } from 'aws-lambda';
 import { HttpTokenEndpoint } from '../lambdas/adapters/http-token-endpoint.js';
 import type { HttpOutcome, TokenEndpoint } from '../lambdas/core/ports.js';
 import type { TokenRequest } from '../lambdas/providers/build-request.js';
 import type { RunSummary } from '../lambdas/refresher/run-refresh.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { SecretsStub } from '../local/secrets-stub.js';
 import { benchDynamoDb, RequestCounter } from './dynamodb.js';
 import { BENCH_CLIENT } from './token-endpoint.js';
@@ -148,20 +147,8 @@ export class HandlerRig {
     });
     const handler = buildHandler(parts);
     counter.reset();
-    const requestId = randomUUID();
     const started = performance.now();
-    const deadline = Date.now() + budgetMs;
-    const context = {
-      callbackWaitsForEmptyEventLoop: false,
-      functionName: 'tenant-token-refresher',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:tenant-token-refresher',
-      memoryLimitInMB: '1024',
-      awsRequestId: requestId,
-      logGroupName: '/aws/lambda/tenant-token-refresher',
-      logStreamName: 'bench',
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-    } as Context;
+    const context = lambdaContext(budgetMs, { logStreamName: 'bench' });
 
     // Powertools writes logs and EMF to stdout and errors to stderr; keep both off the terminal, but count them.
     let outputLines = 0;

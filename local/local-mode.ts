@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Context } from 'aws-lambda';
 import { formatAgo, formatDuration, renderTable, TENANT_COLUMNS, tenantRow } from '../cli/format.js';
 import { TenantAdmin, type TenantSummary } from '../cli/tenant-admin.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
@@ -24,6 +23,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { addMetrics, captureOutput, emfMetrics, linesLeaking } from './handler-output.js';
+import { lambdaContext } from './lambda-context.js';
 import { LocalOAuthServer } from './oauth-server.js';
 import { SecretsStub } from './secrets-stub.js';
 
@@ -106,24 +106,6 @@ function scheduledEvent() {
     region: LOCAL_REGION,
     resources: ['arn:aws:events:us-east-1:000000000000:rule/tenant-token-refresher-local'],
     detail: {},
-  };
-}
-
-function lambdaContext(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'tenant-token-refresher-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:tenant-token-refresher-local',
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/tenant-token-refresher-local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
   };
 }
 
@@ -288,7 +270,13 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     tick++;
     const { result, lines } = await captureOutput(
       () =>
-        handler(scheduledEvent(), lambdaContext(Number(env.LAMBDA_TIMEOUT_SECONDS) * 1000)) as Promise<HandlerResult>,
+        handler(
+          scheduledEvent(),
+          lambdaContext(Number(env.LAMBDA_TIMEOUT_SECONDS) * 1000, {
+            functionName: 'tenant-token-refresher-local',
+            memoryMb: 512,
+          }),
+        ) as Promise<HandlerResult>,
     );
     lastTickAt = Date.now();
     const logLines: string[] = [];

@@ -1,20 +1,15 @@
 // The refresher's settings as one typed object, turned into its environment and checked at synth by the rules the
 // handler applies at cold start (lambdas/config.ts): a deployment the handler would refuse never gets deployed.
 import { Token } from 'aws-cdk-lib';
-import { ConfigError, configSchema, loadConfig, type RawConfig } from '../../lambdas/config.js';
+import { ConfigError, configSchema, loadConfig, type RawConfig, type TimingSettings } from '../../lambdas/config.js';
 import { DEFAULT_SERVICE_NAME } from '../../lambdas/metrics.js';
 import { InvalidDeploymentError } from '../invalid-deployment-error.js';
 
-export interface RefresherSettings {
-  /** Refresh when less than this remains (REFRESH_WINDOW_SECONDS). */
-  refreshWindowSeconds: number;
-  /** How often the schedule fires (SCHEDULE_PERIOD_SECONDS); EventBridge rates are whole minutes. */
-  schedulePeriodSeconds: number;
-  /** The function's timeout, also handed to the handler (LAMBDA_TIMEOUT_SECONDS). */
-  lambdaTimeoutSeconds: number;
-  leaseSeconds: number;
-  httpTimeoutMs: number;
-  maxAttempts: number;
+/**
+ * The timing fields are the handler's own (TimingSettings: refresh window, schedule period — EventBridge rates are
+ * whole minutes —, the function's timeout, lease, HTTP timeout, attempts), so synth and cold start check one shape.
+ */
+export interface RefresherSettings extends TimingSettings {
   concurrency: number;
   shardCount: number;
   jitterSeconds: number;

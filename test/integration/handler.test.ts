@@ -3,28 +3,14 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { METRIC_NAMESPACE, MetricName } from '../../lambdas/metrics.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 let handler: (event: unknown, context: Context) => Promise<Record<string, unknown>>;
 const savedEnv = { ...process.env };
 
-function context(remainingMs = 60_000): Context {
-  return {
-    awsRequestId: 'req-1',
-    functionName: 'refresher',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:refresher',
-    memoryLimitInMB: '256',
-    logGroupName: '/aws/lambda/refresher',
-    logStreamName: 's',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  } as Context;
-}
+const context = (remainingMs = 60_000): Context => lambdaContext(remainingMs);
 
 async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
   const lines: string[] = [];

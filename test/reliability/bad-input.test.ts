@@ -6,11 +6,11 @@ import { ConfigError, loadConfig } from '../../lambdas/config.js';
 import { ErrorCode } from '../../lambdas/core/errors.js';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
 import { dueShardFor, type RefreshOutcome } from '../../lambdas/refresher/refresh-one.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
 import { orgIds, RefreshTokenWatch, scanRecords, scheduledEvent, seedOrgs } from './support/fleet.js';
-import { lambdaContext } from './support/lambda-context.js';
 import { captureStdout } from './support/stdout-capture.js';
 
 const DOCUMENTED = new Set<string>(Object.values(ErrorCode));

@@ -4,11 +4,11 @@
 // line, metric line, record error or handler result.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 import type { Fault, TokenRequestInfo } from '../../local/oauth-server.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 import { fileLedger } from './support/file-ledger.js';
 import { orgIds, scanRecords, scheduledEvent, seedOrgs } from './support/fleet.js';
-import { lambdaContext } from './support/lambda-context.js';
 import { LeakLedger } from './support/leak-ledger.js';
 import { captureStdout } from './support/stdout-capture.js';
 

@@ -8,8 +8,8 @@ import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js
 import { loadConfig } from '../../lambdas/config.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 import { KillingTokenEndpoint, KillingTokenStore, type KillPlan, KillSwitch } from './support/kill-switch.js';
-import { lambdaContext } from './support/lambda-context.js';
 
 export interface InvokeMessage {
   type: 'invoke';
@@ -50,7 +50,10 @@ process.on('message', async (message: ParentMessage) => {
   killSwitch.arm(message.kill);
   clockOffsetMs = message.clockOffsetMs ?? 0;
   try {
-    const result = await handler(message.event, lambdaContext(message.budgetMs, `worker/${process.pid}`));
+    const result = await handler(
+      message.event,
+      lambdaContext(message.budgetMs, { logStreamName: `worker/${process.pid}` }),
+    );
     send({ type: 'result', id: message.id, result });
   } catch (err) {
     const { name, message: text } = err as Error;

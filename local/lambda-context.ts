@@ -1,0 +1,26 @@
+// A Lambda context for running the real handler outside Lambda (local mode, the bench, the tests): the fields
+// Powertools reads, and a deadline behind getRemainingTimeInMillis, which the sweep uses to stop claiming in time.
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+export function lambdaContext(
+  budgetMs: number,
+  options: { functionName?: string; logStreamName?: string; memoryMb?: number } = {},
+): Context {
+  const functionName = options.functionName ?? 'tenant-token-refresher';
+  const deadline = Date.now() + budgetMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: String(options.memoryMb ?? 1024),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: options.logStreamName ?? 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
