@@ -142,7 +142,8 @@ export async function startDynamoDbLocal(
       '-port',
       String(port),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // DynamoDB Local writes a metadata file into its working directory: keep it in the ignored engine folder.
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
   );
   running.add(child);
   if (options.installSignalHandlers !== false) installExitHook();
