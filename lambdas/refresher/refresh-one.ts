@@ -119,8 +119,9 @@ export class OrgRefresher {
       if ('result' in claimed) return claimed;
       return await this.#refreshClaimed(claimed, scope);
     } catch (err) {
-      // Only store errors outside a claim end up here (throttling past the SDK's retries, network): nothing was
-      // sent and nothing is held, so the org is simply due again next tick.
+      // Store errors end up here (throttling past the SDK's retries, network). Before a claim nothing is held; after
+      // one, the lease simply expires and the next claimer treats the org as ambiguous (it may have been sent), so
+      // nothing is lost and no other org is touched.
       this.deps.log.warn('refresh aborted by a store error', {
         orgId,
         error: scrub(String((err as Error)?.message ?? err)),
