@@ -31,6 +31,22 @@ const RACE_SETTINGS = {
   ALLOW_LOOPBACK_HTTP: 'true',
 };
 
+/** A real token endpoint that, once the provider has answered, holds the answer until `wake` resolves. */
+function stallAfterAnswer() {
+  const answered = deferred();
+  const wake = deferred();
+  const real = new HttpTokenEndpoint();
+  const endpoint: TokenEndpoint = {
+    async send(request, timeoutMs) {
+      const outcome = await real.send(request, timeoutMs);
+      answered.resolve();
+      await wake.promise;
+      return outcome;
+    },
+  };
+  return { endpoint, answered, wake };
+}
+
 describe('Races: 8 refresher processes sweeping the same 1 000 orgs at once', () => {
   let h: Harness;
   let processes: RefresherProcess[] = [];
@@ -183,19 +199,9 @@ describe('A refresher that stalls past its lease', () => {
     const id = 'stall-after-response';
     const seeded = await h.seedOrg(id);
     const rt1 = seeded.refreshToken as string;
-    const answered = deferred();
-    const wake = deferred();
-    const real = new HttpTokenEndpoint();
     // The holder gets its answer (RT1 is spent, RT2 exists only in its memory), then freezes — a GC pause, a stuck
     // event loop — for longer than its lease.
-    const stallingEndpoint: TokenEndpoint = {
-      async send(request, timeoutMs) {
-        const outcome = await real.send(request, timeoutMs);
-        answered.resolve();
-        await wake.promise;
-        return outcome;
-      },
-    };
+    const { endpoint: stallingEndpoint, answered, wake } = stallAfterAnswer();
     const holder = h.runtime({ endpoint: stallingEndpoint }).run.refreshOrgs([id], h.scope(120_000));
     await answered.promise;
 
@@ -262,17 +268,7 @@ describe('A refresher that stalls past its lease', () => {
   it('a stall nobody else noticed: the late commit still lands (the fence is the version, not the clock)', async () => {
     const id = 'stall-alone';
     await h.seedOrg(id);
-    const wake = deferred();
-    const answered = deferred();
-    const real = new HttpTokenEndpoint();
-    const stallingEndpoint: TokenEndpoint = {
-      async send(request, timeoutMs) {
-        const outcome = await real.send(request, timeoutMs);
-        answered.resolve();
-        await wake.promise;
-        return outcome;
-      },
-    };
+    const { endpoint: stallingEndpoint, answered, wake } = stallAfterAnswer();
     const holder = h.runtime({ endpoint: stallingEndpoint }).run.refreshOrgs([id], h.scope(120_000));
     await answered.promise;
     await leaseExpired(id);
