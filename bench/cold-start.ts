@@ -50,11 +50,11 @@ const LAMBDA_ENV = {
 
 /**
  * The environment the function has at cold start: exactly what the stack sets with its default settings
- * (cdk/constructs/refresher-settings.ts: org events to the default bus, NODE_OPTIONS=--enable-source-maps, …) plus
+ * (lambdas/refresher-settings.ts: org events to the default bus, NODE_OPTIONS=--enable-source-maps, …) plus
  * what Lambda sets. Imported lazily: the stack's module pulls in aws-cdk-lib.
  */
 export async function coldStartEnv(): Promise<Record<string, string>> {
-  const { defaultRefresherSettings, refresherEnvironment } = await import('../cdk/constructs/refresher-settings.js');
+  const { defaultRefresherSettings, refresherEnvironment } = await import('../lambdas/refresher-settings.js');
   return { ...refresherEnvironment(defaultRefresherSettings(), 'tenant-tokens'), ...LAMBDA_ENV };
 }
 

@@ -5,7 +5,7 @@ import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { BatchWriteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
-import { dueShardFor } from '../lambdas/refresher/refresh-one.js';
+import { newOrgRecord } from '../lambdas/core/new-org-record.js';
 import { createTokenTable, deleteTokenTable, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
 import { seedRefreshToken } from './token-endpoint.js';
 
@@ -90,24 +90,21 @@ export interface SeedSpec {
 export function seedItem(spec: SeedSpec, n: number): Record<string, unknown> {
   const orgId = `${spec.prefix}-${String(n).padStart(6, '0')}`;
   const refreshAt = n < spec.due ? spec.now - 60_000 + (n % 1000) : spec.now + 3_600_000 + n;
-  return {
-    orgId,
-    provider: 'generic',
-    grantType: 'refresh_token',
-    tokenUrl: spec.tokenUrl,
-    clientAuth: 'basic',
-    clientSecretId: spec.clientSecretId,
-    scope: 'openid offline_access',
-    accessToken: `at.${orgId}.${'x'.repeat(80)}`,
-    refreshToken: seedRefreshToken(orgId),
-    tokenType: 'Bearer',
-    expiresAt: refreshAt + 600_000,
-    refreshAt,
-    dueShard: dueShardFor(orgId, spec.shardCount),
-    status: 'ACTIVE',
-    version: 0,
-    consecutiveFailures: 0,
-  };
+  const org = newOrgRecord(
+    {
+      orgId,
+      provider: 'generic',
+      grantType: 'refresh_token',
+      tokenUrl: spec.tokenUrl,
+      clientAuth: 'basic',
+      clientSecretId: spec.clientSecretId,
+      scope: 'openid offline_access',
+    },
+    { refreshToken: seedRefreshToken(orgId) },
+    { refreshAt, shardCount: spec.shardCount },
+  );
+  // An org that has been running a while: it holds an access token, due or not yet.
+  return { ...org, accessToken: `at.${orgId}.${'x'.repeat(80)}`, tokenType: 'Bearer', expiresAt: refreshAt + 600_000 };
 }
 
 export interface SeedResult {

@@ -3,11 +3,11 @@
 // process's CPU, DynamoDB requests and capacity, and how long each kind of DynamoDB request took.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { HttpTokenEndpoint } from '../lambdas/adapters/http-token-endpoint.js';
-import type { HttpOutcome, TokenEndpoint } from '../lambdas/core/ports.js';
-import type { TokenRequest } from '../lambdas/providers/build-request.js';
+import type { HttpOutcome, TokenEndpoint, TokenRequest } from '../lambdas/core/ports.js';
 import type { RunSummary } from '../lambdas/refresher/run-refresh.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
 import { lambdaContext } from '../local/lambda-context.js';
+import { localRefresherEnvironment } from '../local/refresher-environment.js';
 import { SecretsStub } from '../local/secrets-stub.js';
 import { benchDynamoDb, RequestCounter } from './dynamodb.js';
 import { BENCH_CLIENT } from './token-endpoint.js';
@@ -16,15 +16,15 @@ export const BENCH_SECRET_ID = 'tenant-tokens/bench-client';
 
 /** The environment the stack gives the function, with loopback HTTP allowed for the local token endpoint. */
 export function benchEnv(table: string, concurrency: number): Record<string, string> {
-  return {
-    TABLE_NAME: table,
-    CONCURRENCY: String(concurrency),
-    SHARD_COUNT: '4',
-    ALLOWED_TOKEN_HOSTS: '127.0.0.1',
-    ALLOW_LOOPBACK_HTTP: 'true',
-    POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher-bench',
-    AWS_REGION: LOCAL_REGION,
-  };
+  return localRefresherEnvironment({
+    tableName: table,
+    settings: {
+      concurrency,
+      shardCount: 4,
+      allowedTokenHosts: ['127.0.0.1'],
+      serviceName: 'tenant-token-refresher-bench',
+    },
+  });
 }
 
 type HandlerModule = typeof import('../lambdas/refresher/handler.js');

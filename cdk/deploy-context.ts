@@ -1,8 +1,8 @@
 // What a platform engineer sets with `npx cdk deploy -c key=value` (or in cdk.json's context), parsed into the
 // stack's typed props. Values from the command line arrive as strings; the refresher settings' ranges and timing
-// rules are checked afterwards by the handler's own rules (refresher-settings.ts), so they are not restated here.
+// rules are checked afterwards by the handler's own rules (lambdas/config.ts), so they are not restated here.
 import * as z from 'zod';
-import type { RefresherSettings } from './constructs/refresher-settings.js';
+import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { InvalidDeploymentError } from './invalid-deployment-error.js';
 import type { TenantTokenRefresherStackProps } from './tenant-token-refresher-stack.js';
 

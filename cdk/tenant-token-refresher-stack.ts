@@ -3,10 +3,10 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { RefresherAlarms } from './constructs/refresher-alarms.js';
 import { RefresherDashboard } from './constructs/refresher-dashboard.js';
 import { RefresherFunction } from './constructs/refresher-function.js';
-import type { RefresherSettings } from './constructs/refresher-settings.js';
 import { TokenTable } from './constructs/token-table.js';
 import { DEFAULT_SECRET_PREFIX } from './deploy-context.js';
 

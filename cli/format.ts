@@ -1,5 +1,5 @@
 // Plain-text tables and relative times for the operator CLI and local mode's status screen.
-import type { TenantSummary } from './tenant-admin.js';
+import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 
 /** `42s`, `3m 05s`, `2h 10m`, `3d 4h`: compact and sortable by eye. */
 export function formatDuration(ms: number): string {

@@ -16,7 +16,7 @@ export interface TimingSettings {
 }
 
 /**
- * DESIGN.md's timing rules. Returns one message per broken rule, naming the settings involved, so both the handler
+ * The timing rules (docs/design.md, "Timing rules"). Returns one message per broken rule, naming the settings involved, so both the handler
  * and `cdk synth` can refuse a configuration that would let tokens expire or two refreshers share a refresh token.
  */
 export function timingProblems(t: TimingSettings): string[] {

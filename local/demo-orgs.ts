@@ -2,7 +2,8 @@
 // (TenantAdmin.add). Their records look like production ones — Genesys region hosts, a Zendesk subdomain, an https
 // IdP URL — and TOKEN_ENDPOINT_OVERRIDE sends each request, in its real shape, to the loopback OAuth server.
 import { randomBytes } from 'node:crypto';
-import type { OrgSettings, TenantAdmin } from '../cli/tenant-admin.js';
+import type { TenantAdmin } from '../lambdas/adapters/dynamodb-tenant-admin.js';
+import type { OrgSettings } from '../lambdas/core/record.js';
 import type { LocalOAuthServer, OAuthClientSpec } from './oauth-server.js';
 
 /** The generic profile's IdP host in the demo records (ALLOWED_TOKEN_HOSTS in local mode). */

@@ -1,23 +1,18 @@
-// `npm start`: the refresher end to end on this machine, no AWS account. AWS's own DynamoDB Local, a real OAuth
-// server with rotation (oidc-provider), a Secrets Manager stand-in, demo tenants for each case that matters — and
-// the real Lambda handler, invoked on a scaled-down schedule with a scheduled event and a Lambda-like context.
-// The SDK reaches the local engines through the standard AWS_ENDPOINT_URL_* variables, as it would any endpoint.
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatAgo, formatDuration, renderTable, TENANT_COLUMNS, tenantRow } from '../cli/format.js';
-import { TenantAdmin, type TenantSummary } from '../cli/tenant-admin.js';
+import { TenantAdmin, type TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
 import { timingProblems } from '../lambdas/config.js';
 import { MetricName } from '../lambdas/metrics.js';
 import type { HandlerResult } from '../lambdas/refresher/handler.js';
+import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { createTokenReader, type TokenReader } from '../reader/index.js';
 import { DEMO_IDP_HOST, DEMO_ORGS, demoClients, seedDemoOrgs } from './demo-orgs.js';
 import {
   createTokenTable,
   DYNAMODB_LOCAL_DIR,
-  LOCAL_CREDENTIALS,
   LOCAL_REGION,
   localDynamoDbClient,
   startDynamoDbLocal,
@@ -25,6 +20,8 @@ import {
 import { addMetrics, captureOutput, emfMetrics, linesLeaking } from './handler-output.js';
 import { lambdaContext } from './lambda-context.js';
 import { LocalOAuthServer } from './oauth-server.js';
+import { localRefresherEnvironment } from './refresher-environment.js';
+import { scheduledEvent } from './scheduled-event.js';
 import { SecretsStub } from './secrets-stub.js';
 
 export const LOCAL_TABLE = 'tenant-tokens-local';
@@ -68,45 +65,24 @@ export interface LocalModeResult {
 }
 
 /** The refresher's settings, scaled down so the whole cycle (issue, due, refresh) happens within a minute. */
-export function localRefresherEnv(intervalSeconds: number): Record<string, string> {
+export function localRefresherSettings(intervalSeconds: number): Partial<RefresherSettings> {
   const lambdaTimeoutSeconds = 15;
-  const env = {
-    SCHEDULE_PERIOD_SECONDS: String(intervalSeconds),
-    LAMBDA_TIMEOUT_SECONDS: String(lambdaTimeoutSeconds),
-    LEASE_SECONDS: '10',
-    HTTP_TIMEOUT_MS: '2000',
-    MAX_ATTEMPTS: '2',
-    // The lead time is min(window, lifetime / 2), so a 60 s token is refreshed ~20-30 s after it was issued.
-    REFRESH_WINDOW_SECONDS: String(intervalSeconds + lambdaTimeoutSeconds + 60),
-    JITTER_SECONDS: '10',
-    SHARD_COUNT: '4',
-    CONCURRENCY: '8',
-    SECRET_CACHE_SECONDS: '300',
-  };
-  const problems = timingProblems({
-    refreshWindowSeconds: Number(env.REFRESH_WINDOW_SECONDS),
+  const settings = {
     schedulePeriodSeconds: intervalSeconds,
     lambdaTimeoutSeconds,
-    leaseSeconds: Number(env.LEASE_SECONDS),
-    httpTimeoutMs: Number(env.HTTP_TIMEOUT_MS),
-    maxAttempts: Number(env.MAX_ATTEMPTS),
-  });
-  if (problems.length > 0) throw new Error(`local mode settings break the timing rules:\n  ${problems.join('\n  ')}`);
-  return env;
-}
-
-function scheduledEvent() {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: LOCAL_REGION,
-    resources: ['arn:aws:events:us-east-1:000000000000:rule/tenant-token-refresher-local'],
-    detail: {},
+    leaseSeconds: 10,
+    httpTimeoutMs: 2000,
+    maxAttempts: 2,
+    // The lead time is min(window, lifetime / 2), so a 60 s token is refreshed ~20-30 s after it was issued.
+    refreshWindowSeconds: intervalSeconds + lambdaTimeoutSeconds + 60,
+    jitterSeconds: 10,
+    shardCount: 4,
+    concurrency: 8,
+    secretCacheSeconds: 300,
   };
+  const problems = timingProblems(settings);
+  if (problems.length > 0) throw new Error(`local mode settings break the timing rules:\n  ${problems.join('\n  ')}`);
+  return settings;
 }
 
 interface AppStats {
@@ -128,7 +104,7 @@ const GAUGES = new Set<string>([
 
 export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): Promise<number> {
   const started = Date.now();
-  const refresherEnv = localRefresherEnv(options.intervalSeconds);
+  const refresherSettings = localRefresherSettings(options.intervalSeconds);
   // Registered before DynamoDB Local's own signal hook (which kills the JVM and exits), so it runs first.
   let stopping = false;
   let finalScreen: (() => void) | undefined;
@@ -170,20 +146,13 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
   );
 
   // The handler builds its SDK clients from the standard environment, exactly as in Lambda.
-  const env: Record<string, string> = {
-    ...refresherEnv,
-    TABLE_NAME: LOCAL_TABLE,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    ALLOWED_TOKEN_HOSTS: DEMO_IDP_HOST,
-    ALLOW_LOOPBACK_HTTP: 'true',
-    TOKEN_ENDPOINT_OVERRIDE: oauth.origin,
-    POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher',
-  };
+  const env = localRefresherEnvironment({
+    tableName: LOCAL_TABLE,
+    settings: { ...refresherSettings, allowedTokenHosts: [DEMO_IDP_HOST] },
+    dynamoDbEndpoint: ddb.endpoint,
+    secretsEndpoint: secrets.endpoint,
+    tokenEndpointOverride: oauth.origin,
+  });
   for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete process.env[name];
   Object.assign(process.env, env);
 

@@ -12,15 +12,14 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-notifier.js';
-import { PROJECT_ROOT, REFRESHER_BUNDLING, REFRESHER_ENTRY } from '../bundling.js';
+import { EVENT_SOURCE } from '../../lambdas/events.js';
 import {
   defaultRefresherSettings,
   type RefresherSettings,
-  RefresherSettingsError,
   refresherEnvironment,
-  refresherEnvironmentProblems,
-} from './refresher-settings.js';
+} from '../../lambdas/refresher-settings.js';
+import { PROJECT_ROOT, REFRESHER_BUNDLING, REFRESHER_ENTRY } from '../bundling.js';
+import { RefresherSettingsError, refresherEnvironmentProblems } from './refresher-settings.js';
 import type { TokenTable } from './token-table.js';
 
 /**

@@ -1,72 +1,10 @@
-// The refresher's settings as one typed object, turned into its environment and checked at synth by the rules the
-// handler applies at cold start (lambdas/config.ts): a deployment the handler would refuse never gets deployed.
+// The refresher's settings checked at synth by the rules the handler applies at cold start (lambdas/config.ts): a
+// deployment the handler would refuse never gets deployed. The settings type and the environment builder are the
+// handler's own (lambdas/refresher-settings.ts).
 import { Token } from 'aws-cdk-lib';
-import { ConfigError, configSchema, loadConfig, type RawConfig, type TimingSettings } from '../../lambdas/config.js';
-import { DEFAULT_SERVICE_NAME } from '../../lambdas/metrics.js';
+import { ConfigError, loadConfig } from '../../lambdas/config.js';
+import { LOCAL_ONLY_VARIABLES } from '../../lambdas/refresher-settings.js';
 import { InvalidDeploymentError } from '../invalid-deployment-error.js';
-
-/**
- * The timing fields are the handler's own (TimingSettings: refresh window, schedule period — EventBridge rates are
- * whole minutes —, the function's timeout, lease, HTTP timeout, attempts), so synth and cold start check one shape.
- */
-export interface RefresherSettings extends TimingSettings {
-  concurrency: number;
-  shardCount: number;
-  jitterSeconds: number;
-  secretCacheSeconds: number;
-  /** Hosts the `generic` profile may send client secrets to. */
-  allowedTokenHosts: readonly string[];
-  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every metric, so also what the alarms watch. */
-  serviceName: string;
-}
-
-/** The environment the stack sets. Keyed by the config schema, so a renamed variable fails the typecheck here. */
-type DeployedVariable = Exclude<keyof RawConfig, 'ALLOW_LOOPBACK_HTTP' | 'TOKEN_ENDPOINT_OVERRIDE'>;
-export type RefresherEnvironment = Record<DeployedVariable | 'POWERTOOLS_SERVICE_NAME' | 'NODE_OPTIONS', string>;
-
-/** Variables that exist for local mode only (plain http to loopback); the stack refuses to set them. */
-export const LOCAL_ONLY_VARIABLES = ['ALLOW_LOOPBACK_HTTP', 'TOKEN_ENDPOINT_OVERRIDE'] as const;
-
-/** Every setting but the host list defaults to what the handler itself defaults to: one source for the numbers. */
-export function defaultRefresherSettings(): RefresherSettings {
-  const d = configSchema.parse({ TABLE_NAME: 'defaults-probe' });
-  return {
-    refreshWindowSeconds: d.REFRESH_WINDOW_SECONDS,
-    schedulePeriodSeconds: d.SCHEDULE_PERIOD_SECONDS,
-    lambdaTimeoutSeconds: d.LAMBDA_TIMEOUT_SECONDS,
-    leaseSeconds: d.LEASE_SECONDS,
-    httpTimeoutMs: d.HTTP_TIMEOUT_MS,
-    maxAttempts: d.MAX_ATTEMPTS,
-    concurrency: d.CONCURRENCY,
-    shardCount: d.SHARD_COUNT,
-    jitterSeconds: d.JITTER_SECONDS,
-    secretCacheSeconds: d.SECRET_CACHE_SECONDS,
-    allowedTokenHosts: d.ALLOWED_TOKEN_HOSTS,
-    serviceName: DEFAULT_SERVICE_NAME,
-  };
-}
-
-export function refresherEnvironment(s: RefresherSettings, tableName: string): RefresherEnvironment {
-  return {
-    TABLE_NAME: tableName,
-    REFRESH_WINDOW_SECONDS: String(s.refreshWindowSeconds),
-    SCHEDULE_PERIOD_SECONDS: String(s.schedulePeriodSeconds),
-    LAMBDA_TIMEOUT_SECONDS: String(s.lambdaTimeoutSeconds),
-    LEASE_SECONDS: String(s.leaseSeconds),
-    HTTP_TIMEOUT_MS: String(s.httpTimeoutMs),
-    MAX_ATTEMPTS: String(s.maxAttempts),
-    CONCURRENCY: String(s.concurrency),
-    SHARD_COUNT: String(s.shardCount),
-    JITTER_SECONDS: String(s.jitterSeconds),
-    SECRET_CACHE_SECONDS: String(s.secretCacheSeconds),
-    ALLOWED_TOKEN_HOSTS: s.allowedTokenHosts.join(','),
-    // Org events (re-auth needed, rotation lost, recovered) go to the account's default bus.
-    EVENT_BUS_NAME: 'default',
-    POWERTOOLS_SERVICE_NAME: s.serviceName,
-    // The bundle ships a source map; without this flag stack traces point into minified code.
-    NODE_OPTIONS: '--enable-source-maps',
-  };
-}
 
 export class RefresherSettingsError extends InvalidDeploymentError {
   override readonly name = 'RefresherSettingsError';

@@ -1,9 +1,8 @@
 // The TokenStore on DynamoDB. It only marshals and issues conditional writes; every decision lives in the core.
 // Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
 // so the caller learns why without a second read.
-import { ConditionalCheckFailedException, type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type {
   ClaimRequest,
@@ -17,6 +16,14 @@ import type {
 } from '../core/ports.js';
 import { Attention, RecordStatus } from '../core/record.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
+import {
+  type CapacityObserver,
+  ConditionalWriter,
+  type Landed,
+  RETRIED_WRITE_LANDED,
+} from './dynamodb-conditional-writer.js';
+
+export type { CapacityObserver };
 
 /** Named condition parts. Placeholders: #n for names, :v for values (see `names` and `conditionValues`). */
 const cond = {
@@ -36,19 +43,13 @@ const names = {
   '#leaseOwner': 'leaseOwner',
 } as const;
 
-/** #update's answer when the SDK's retry failed its condition because the first attempt had already applied. */
-const RETRIED_WRITE_LANDED = Symbol('retried write landed');
 /** Stands for the lease owner before a claim whose own answer was lost (see claim). */
 export const UNKNOWN_PREVIOUS_OWNER = '(unknown: the claim was retried after its answer was lost)';
-
-type Landed = (current: Record<string, unknown>) => boolean;
 
 function sameError(stored: unknown, written: { code: string; at: number }): boolean {
   const e = stored as { code?: unknown; at?: unknown } | undefined;
   return e?.code === written.code && e?.at === written.at;
 }
-
-export type CapacityObserver = (operation: string, capacity: ConsumedCapacity | undefined) => void;
 
 export interface DynamoDbTokenStoreOptions {
   tableName: string;
@@ -69,11 +70,13 @@ export class DynamoDbTokenStore implements TokenStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #onCapacity: CapacityObserver | undefined;
+  readonly #writer: ConditionalWriter;
 
   constructor(options: DynamoDbTokenStoreOptions) {
     this.#table = options.tableName;
     this.#doc = options.client ?? createDocumentClient();
     this.#onCapacity = options.onCapacity;
+    this.#writer = new ConditionalWriter(this.#doc, this.#table, this.#onCapacity);
   }
 
   get #capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
@@ -120,7 +123,7 @@ export class DynamoDbTokenStore implements TokenStore {
       current.leaseOwner === req.owner &&
       current.leaseUntil === req.leaseUntil &&
       current.version === req.expectedVersion + 1;
-    const out = await this.#update('claim', req.orgId, ours, {
+    const out = await this.#writer.update('claim', req.orgId, ours, {
       UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #version = :nextVersion',
       ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
       ExpressionAttributeNames: names,
@@ -316,7 +319,7 @@ export class DynamoDbTokenStore implements TokenStore {
   ): Promise<void> {
     const ours: Landed = (current) =>
       current.version === req.claimedVersion + 1 && current.leaseOwner === undefined && parts.landed(current);
-    await this.#update(operation, req.orgId, ours, {
+    await this.#writer.update(operation, req.orgId, ours, {
       UpdateExpression: parts.update,
       ConditionExpression: all(cond.heldByMe, cond.versionMatches),
       ExpressionAttributeNames: {
@@ -333,42 +336,5 @@ export class DynamoDbTokenStore implements TokenStore {
         ':nextVersion': req.claimedVersion + 1,
       },
     });
-  }
-
-  /**
-   * One conditional UpdateItem. The SDK retries a request whose answer was lost (a 5xx, a timeout or a reset after
-   * DynamoDB had applied it), and so does the core's commit loop after the SDK gave up; the retry then fails its own
-   * condition although the write happened. `landed` tells that case from a real conflict by the item returned with
-   * the failure. Without it a stored token was reported lost
-   * (false TokenNotCommitted/RotationLost alarms, and a RotationLost event telling the customer to re-authorise) and
-   * a dead grant's ReauthRequired event was skipped.
-   */
-  async #update(
-    operation: ConditionFailedError['operation'],
-    orgId: string,
-    landed: Landed,
-    input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
-  ): Promise<Record<string, unknown> | typeof RETRIED_WRITE_LANDED | undefined> {
-    try {
-      const out = await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { orgId },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...this.#capacity,
-          ...input,
-        }),
-      );
-      this.#onCapacity?.(operation, out.ConsumedCapacity);
-      return out.Attributes;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        // lib-dynamodb does not unmarshall the item carried by the exception.
-        const current = err.Item ? unmarshall(err.Item) : undefined;
-        if (current !== undefined && landed(current)) return RETRIED_WRITE_LANDED;
-        throw new ConditionFailedError(orgId, operation, current);
-      }
-      throw err;
-    }
   }
 }

@@ -1,16 +1,8 @@
 // Org state changes as EventBridge events, so hosted apps can tell their customers to re-authorise. The detail holds
 // the org id, the reason code and the time: never a token.
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Notifier, OrgEventType } from '../core/ports.js';
-import type { Log } from '../refresher/refresh-one.js';
-
-export const EVENT_SOURCE = 'tenant-token-refresher';
-
-export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object.freeze({
-  ReauthRequired: 'Org Reauth Required',
-  RotationLost: 'Org Rotation Lost',
-  Recovered: 'Org Recovered',
-});
+import type { Log, Notifier, OrgEventType } from '../core/ports.js';
+import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../events.js';
 
 type EventBridgeSdk = { client: EventBridgeClient; PutEventsCommand: typeof PutEventsCommand };
 

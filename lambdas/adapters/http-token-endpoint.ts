@@ -1,11 +1,11 @@
 // Sends one token request over node:http(s). Written on the raw client rather than fetch because the refresher must
 // know one thing fetch hides: whether the request had been fully sent when the exchange failed. Before that point a
-// retry is safe; after it the server may have rotated the refresh token (DESIGN.md's "ambiguous" class).
+// retry is safe; after it the server may have rotated the refresh token (the "ambiguous" failure class,
+// docs/design.md).
 import type * as HttpModule from 'node:http';
 import type * as HttpsModule from 'node:https';
 import { createRequire as requireFrom } from 'node:module';
-import type { HttpOutcome, TokenEndpoint } from '../core/ports.js';
-import type { TokenRequest } from '../providers/build-request.js';
+import type { HttpOutcome, TokenEndpoint, TokenRequest } from '../core/ports.js';
 
 // Loaded with require, not `import`: an ES import of node:http makes Node build the module's namespace, which
 // evaluates its lazy WebSocket/MessageEvent exports and so loads undici — 40-90 ms of CPU at every cold start for

@@ -9,8 +9,7 @@
 import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
-import type { CredentialsSource } from '../core/ports.js';
-import type { ClientCredentials } from '../providers/build-request.js';
+import type { ClientCredentials, CredentialsSource } from '../core/ports.js';
 
 const clientSecretSchema = z.object({
   clientId: z.string().check(z.minLength(1), z.maxLength(1024)),

@@ -1,5 +1,5 @@
 // Interprets one token-endpoint exchange: new tokens, or a RefreshError whose class decides what happens next
-// (DESIGN.md's failure table). Pure: no clock but the one passed in, no I/O.
+// (docs/design.md, "Failure classes"). Pure: no clock but the one passed in, no I/O.
 import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from './errors.js';
 import type { HttpOutcome } from './ports.js';

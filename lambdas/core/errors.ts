@@ -1,5 +1,8 @@
-// Error codes and failure classes (DESIGN.md's table). Every code is stable: it lands on the record's lastError, in
-// logs, in the run summary and in the README's error table. Messages never carry a token or a secret.
+// Error codes and failure classes (docs/design.md, "Failure classes"). Every code is stable: it lands on the record's
+// lastError, in logs, in the run summary and in the error table of docs/reliability.md. Messages never carry a token
+// or a secret (invariant 5).
+import type { LastError } from './record.js';
+import { scrub } from './redact.js';
 
 export const FailureClass = {
   /** Network error, timeout before sending, 5xx, 429: back off and retry. */
@@ -69,4 +72,9 @@ export class ConditionFailedError extends Error {
   ) {
     super(`${operation} for org ${orgId} lost its condition${current === undefined ? ' (item gone)' : ''}`);
   }
+}
+
+/** The record's lastError for a failure: its code, its message scrubbed of these secrets, and when. */
+export function toLastError(error: RefreshError, secrets: readonly (string | undefined)[], at: number): LastError {
+  return { code: error.code, message: scrub(error.message, secrets), at };
 }

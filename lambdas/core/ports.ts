@@ -1,7 +1,31 @@
 // The refresh core's view of the outside world. Adapters (DynamoDB, Secrets Manager, HTTP, EventBridge) implement
-// these; tests implement them in memory. No AWS types cross this line.
-import type { ClientCredentials, TokenRequest } from '../providers/build-request.js';
-import type { LastError } from './record.js';
+// these; tests implement them in memory. No AWS types cross this line, and nothing here imports from outside core/.
+import type { GrantType, LastError } from './record.js';
+
+/** Structured logging as the core uses it: a message and fields (already scrubbed by the caller). */
+export interface Log {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** An org's OAuth client. The secret never reaches a log, a metric or an error (invariant 5). */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** One org-scoped token request, built from the record alone (providers/build-request.ts). */
+export interface TokenRequest {
+  url: string;
+  /** Carries client credentials: never log, never put in an error. */
+  headers: Record<string, string>;
+  /** Form-encoded; carries the refresh token and maybe the client secret: never log. */
+  body: string;
+  /** The grant type sent, for the response interpretation (client credentials never rotate a refresh token). */
+  grantType: GrantType;
+}
 
 /** What the due index returns: just enough to claim and to count expired tokens. */
 export interface DueCandidate {

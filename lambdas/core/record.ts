@@ -1,7 +1,7 @@
 // The token record: one DynamoDB item per org. The schema is the single source of what a valid record is; every
 // message names the field and never echoes a value (a value may be a token).
 import * as z from 'zod/mini';
-import { GENESYS_LOGIN_HOSTS, PROFILES, PROVIDER_NAMES } from '../providers/profiles.js';
+import { PROFILES, PROVIDER_NAMES, type ProviderName } from './provider-profiles.js';
 import { PLAIN } from './validation-messages.js';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -88,32 +88,36 @@ const recordObject = z.object({
 });
 
 type SettingsForCheck = {
-  provider: (typeof PROVIDER_NAMES)[number];
-  grantType: GrantType;
+  provider: ProviderName;
   region?: string | undefined;
   subdomain?: string | undefined;
   tokenUrl?: string | undefined;
+  clientAuth?: string | undefined;
   orgParam?: string | undefined;
 };
 
-/** Cross-field rules: what each provider and grant type needs. Shared by the record and the CLI's onboarding. */
+/**
+ * Cross-field rules: what the org's provider needs, read from its profile (provider-profiles.ts), never from a branch
+ * on the provider's name. Shared by the record and by onboarding (CLI, grant intake).
+ */
 export function checkProviderFields(s: SettingsForCheck, ctx: z.core.$RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  if (s.provider === 'genesys') {
-    if (s.region === undefined) issue('region', 'is required for provider genesys (e.g. us-east-1)');
-    else if (!Object.hasOwn(GENESYS_LOGIN_HOSTS, s.region))
-      issue('region', `is not a Genesys Cloud region (expected one of ${Object.keys(GENESYS_LOGIN_HOSTS).join(', ')})`);
+  const profile = PROFILES[s.provider];
+  for (const rule of profile.requiredFields) {
+    const value = s[rule.field];
+    if (value === undefined) issue(rule.field, `is required for provider ${s.provider} ${rule.hint}`);
+    else if (rule.oneOf !== undefined && !rule.oneOf.includes(value)) {
+      issue(rule.field, `is not ${rule.notOneOf ?? 'an allowed value'} (expected one of ${rule.oneOf.join(', ')})`);
+    }
   }
-  if (s.provider === 'zendesk' && s.subdomain === undefined) {
-    issue('subdomain', 'is required for provider zendesk (the <subdomain> of <subdomain>.zendesk.com)');
-  }
-  if (s.provider === 'generic' && s.tokenUrl === undefined) {
-    issue('tokenUrl', 'is required for provider generic (the https token endpoint URL)');
-  }
-  if (s.orgParam !== undefined && !PROFILES[s.provider].acceptsOrgParam) {
+  if (s.orgParam !== undefined && !profile.acceptsOrgParam) {
     issue('orgParam', `is not used by provider ${s.provider}: its org scope is in the token URL`);
   }
 }
+
+/** What an operator (or a hosted app's intake) chooses when onboarding an org, with the provider's rules applied. */
+export const orgSettingsSchema = z.object(orgSettingsShape).check(z.superRefine(checkProviderFields));
+export type OrgSettings = z.infer<typeof orgSettingsSchema>;
 
 export const tokenRecordSchema = recordObject.check(
   z.superRefine((r, ctx) => {

@@ -1,13 +1,9 @@
 // Builds one org's token request from its record and its own client credentials. The URL is checked against the
 // profile's host allow-list before the request exists, so a record can never send a client secret elsewhere.
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
+import type { ClientCredentials, TokenRequest } from '../core/ports.js';
+import { type ClientAuthMethod, PROFILES } from '../core/provider-profiles.js';
 import type { TokenRecord } from '../core/record.js';
-import { type ClientAuthMethod, PROFILES } from './profiles.js';
-
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-}
 
 export interface RequestPolicy {
   /** The deployment's ALLOWED_TOKEN_HOSTS, for the generic profile. */
@@ -16,16 +12,6 @@ export interface RequestPolicy {
   allowLoopbackHttp: boolean;
   /** Local mode: send every request to this loopback origin, keeping the profile's path. */
   tokenEndpointOverride?: string | undefined;
-}
-
-export interface TokenRequest {
-  url: string;
-  /** Carries client credentials: never log, never put in an error. */
-  headers: Record<string, string>;
-  /** Form-encoded; carries the refresh token and maybe the client secret: never log. */
-  body: string;
-  /** The grant type sent, for the response interpretation (client credentials never rotate a refresh token). */
-  grantType: TokenRecord['grantType'];
 }
 
 const LOOPBACK_HOSTNAME = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/;

@@ -4,7 +4,9 @@ import pLimit from 'p-limit';
 import { ErrorCode } from '../core/errors.js';
 import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
-import type { Candidate, OrgRefresher, RefreshDeps, RefreshOutcome, RunScope } from './refresh-one.js';
+import type { OrgRefresher } from './org-refresher.js';
+import type { Candidate, RefreshDeps, RunScope } from './refresh-deps.js';
+import type { RefreshOutcome } from './refresh-outcome.js';
 
 export interface RunSummary {
   mode: 'sweep' | 'direct';

@@ -13,12 +13,14 @@ import type { RefresherConfig } from '../config.js';
 import {
   type Clock,
   type CredentialsSource,
+  type Log,
   type Notifier,
   systemClock,
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
-import { type Log, OrgRefresher, type RunScope } from './refresh-one.js';
+import { OrgRefresher } from './org-refresher.js';
+import type { RunScope } from './refresh-deps.js';
 import { RefreshRun } from './run-refresh.js';
 
 export interface RuntimeOverrides {

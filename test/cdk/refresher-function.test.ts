@@ -6,10 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../cdk/build-app.js';
-import { LOCAL_ONLY_VARIABLES } from '../../cdk/constructs/refresher-settings.js';
 import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher-stack.js';
 import { configSchema, loadConfig } from '../../lambdas/config.js';
 import { DEFAULT_SERVICE_NAME } from '../../lambdas/metrics.js';
+import { LOCAL_ONLY_VARIABLES } from '../../lambdas/refresher-settings.js';
 import { asArray, onlyResource, policyStatements, synthStack, testContext } from './synth-stack.js';
 
 const { template } = synthStack();

@@ -94,7 +94,7 @@ describe('Command: tenants add', () => {
     expect(out.code).toBe(0);
     const record = await h.getRecord('add-file');
     expect(record?.refreshToken).toBe('rt-from-file-0123456789');
-    expect(record?.dueShard).toBe((await import('../../lambdas/refresher/refresh-one.js')).dueShardFor('add-file', 4));
+    expect(record?.dueShard).toBe((await import('../../lambdas/core/shard.js')).dueShardFor('add-file', 4));
   });
 
   it('onboards a client-credentials org without reading stdin', async () => {

@@ -7,9 +7,8 @@ import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.
 import { LogNotifier } from '../../lambdas/adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
 import { SecretsManagerCredentials } from '../../lambdas/adapters/secrets-credentials.js';
-import type { HttpOutcome, TokenEndpoint } from '../../lambdas/core/ports.js';
-import type { TokenRequest } from '../../lambdas/providers/build-request.js';
-import { OrgRefresher } from '../../lambdas/refresher/refresh-one.js';
+import type { HttpOutcome, TokenEndpoint, TokenRequest } from '../../lambdas/core/ports.js';
+import { OrgRefresher } from '../../lambdas/refresher/org-refresher.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 /** The real HTTP endpoint, counting requests in flight. */
@@ -34,7 +33,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'), {
-    env: { CONCURRENCY: '4' },
+    settings: { concurrency: 4 },
     // Long enough that requests overlap whatever DynamoDB Local's speed on a busy machine.
     oauth: { accessTokenTtlSeconds: 3600, latencyMs: 150 },
   });

@@ -1,8 +1,9 @@
 // The real Lambda entry point, configured only through environment variables (the standard AWS SDK endpoint
 // variables included), exactly as Lambda would run it.
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { METRIC_NAMESPACE, MetricName } from '../../lambdas/metrics.js';
+import { captureOutput } from '../../local/handler-output.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 
@@ -11,19 +12,6 @@ let handler: (event: unknown, context: Context) => Promise<Record<string, unknow
 const savedEnv = { ...process.env };
 
 const context = (remainingMs = 60_000): Context => lambdaContext(remainingMs);
-
-async function captureStdout<T>(fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    return { result: await fn(), lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));
@@ -50,7 +38,7 @@ describe('Lambda handler (lambdas/refresher/handler.ts)', () => {
     await h.seedOrg('h-org-1');
     await h.seedOrg('h-org-2', { clientKey: 'orgParam' });
 
-    const { result, lines } = await captureStdout(() =>
+    const { result, lines } = await captureOutput(() =>
       handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, context()),
     );
 
@@ -72,13 +60,13 @@ describe('Lambda handler (lambdas/refresher/handler.ts)', () => {
 
   it('a direct invocation refreshes just the named orgs and reports each outcome', async () => {
     await h.seedOrg('h-direct', { refreshAt: Date.now() + 3_600_000 });
-    const { result } = await captureStdout(() => handler({ orgIds: ['h-direct', 'h-unknown'] }, context()));
+    const { result } = await captureOutput(() => handler({ orgIds: ['h-direct', 'h-unknown'] }, context()));
     expect(result).toMatchObject({ mode: 'direct', refreshed: 1, skipped: { NOT_FOUND: 1 } });
     expect((await h.getRecord('h-direct'))?.version).toBe(2);
   });
 
   it('a malformed payload is answered with INVALID_EVENT and a message saying what was expected', async () => {
-    const { result } = await captureStdout(() => handler({ orgIds: 'h-direct' }, context()));
+    const { result } = await captureOutput(() => handler({ orgIds: 'h-direct' }, context()));
     expect(result).toEqual({
       error: { code: 'INVALID_EVENT', message: expect.stringContaining('orgIds must be an array') },
     });

@@ -77,7 +77,7 @@ describe('Rotation under concurrency', () => {
   let r: Harness;
   beforeAll(async () => {
     r = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { HTTP_TIMEOUT_MS: '10000', LEASE_SECONDS: '40', LAMBDA_TIMEOUT_SECONDS: '120' },
+      settings: { httpTimeoutMs: 10000, leaseSeconds: 40, lambdaTimeoutSeconds: 120 },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });

@@ -10,6 +10,7 @@
 // strands orgs) shows within one lifetime; more minutes would repeat the same cycle.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { timingProblems } from '../../lambdas/config.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { type AvailabilityResult, runAvailability } from './support/availability-run.js';
 import { recordFigure } from './support/figures.js';
@@ -20,19 +21,17 @@ const LIFETIME_SECONDS = 60;
 // Timing rule (lambdas/config.ts): window ≥ period + Lambda timeout + 60 s → 5 + 30 + 60 = 95; the lead time is then
 // min(95 s, 60 s / 2) = 30 s. HTTP timeout 3 s ≤ lease / 3; lease 15 s > 3 s × 3 attempts + 5 s; Lambda 30 s > lease.
 const SETTINGS = {
-  SCHEDULE_PERIOD_SECONDS: '5',
-  REFRESH_WINDOW_SECONDS: '95',
-  LAMBDA_TIMEOUT_SECONDS: '30',
-  LEASE_SECONDS: '15',
-  HTTP_TIMEOUT_MS: '3000',
-  MAX_ATTEMPTS: '3',
-  JITTER_SECONDS: '10',
-  CONCURRENCY: '16',
-  SHARD_COUNT: '4',
-  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
-  ALLOW_LOOPBACK_HTTP: 'true',
-};
-
+  schedulePeriodSeconds: 5,
+  refreshWindowSeconds: 95,
+  lambdaTimeoutSeconds: 30,
+  leaseSeconds: 15,
+  httpTimeoutMs: 3000,
+  maxAttempts: 3,
+  jitterSeconds: 10,
+  concurrency: 16,
+  shardCount: 4,
+  allowedTokenHosts: ['127.0.0.1'],
+} satisfies Partial<RefresherSettings>;
 const describeRun = (r: AvailabilityResult) =>
   `${ORGS} orgs, ${r.samples} samples, min ${r.minPercent.toFixed(3)} %, ${r.expiredOrgSamples} expired org-samples, ` +
   `${r.refreshes} refreshes, ${r.invocations} invocations, ${r.faultsInjected} injected failures, ${r.crashes} crashes; ` +
@@ -54,7 +53,10 @@ describe('Token availability', () => {
       }),
     ).toEqual([]);
     const make = () =>
-      createHarness(inject('dynamoDbEndpoint'), { env: SETTINGS, oauth: { accessTokenTtlSeconds: LIFETIME_SECONDS } });
+      createHarness(inject('dynamoDbEndpoint'), {
+        settings: SETTINGS,
+        oauth: { accessTokenTtlSeconds: LIFETIME_SECONDS },
+      });
     [healthy, faulty] = await Promise.all([make(), make()]);
   });
   afterAll(async () => {

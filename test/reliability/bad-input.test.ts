@@ -4,14 +4,16 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../lambdas/config.js';
 import { ErrorCode } from '../../lambdas/core/errors.js';
+import { newOrgRecord } from '../../lambdas/core/new-org-record.js';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
-import { dueShardFor, type RefreshOutcome } from '../../lambdas/refresher/refresh-one.js';
+import type { RefreshOutcome } from '../../lambdas/refresher/refresh-outcome.js';
+import { captureOutput } from '../../local/handler-output.js';
 import { lambdaContext } from '../../local/lambda-context.js';
+import { scheduledEvent } from '../../local/scheduled-event.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
-import { orgIds, RefreshTokenWatch, scanRecords, scheduledEvent, seedOrgs } from './support/fleet.js';
-import { captureStdout } from './support/stdout-capture.js';
+import { orgIds, RefreshTokenWatch, scanRecords, seedOrgs } from './support/fleet.js';
 
 const DOCUMENTED = new Set<string>(Object.values(ErrorCode));
 const long = (n: number) => 'x'.repeat(n);
@@ -224,7 +226,7 @@ describe('Bad input', () => {
     // A generous HTTP timeout: timeouts are not the subject here, and a busy machine must not turn a good org into an
     // ambiguous outcome.
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { HTTP_TIMEOUT_MS: '5000', LEASE_SECONDS: '21', LAMBDA_TIMEOUT_SECONDS: '60' },
+      settings: { httpTimeoutMs: 5000, leaseSeconds: 21, lambdaTimeoutSeconds: 60 },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });
@@ -252,20 +254,19 @@ describe('Bad input', () => {
         await h.doc.send(
           new PutCommand({
             TableName: h.table,
-            Item: {
-              orgId,
-              provider: 'generic',
-              grantType: 'refresh_token',
-              tokenUrl: h.oauth.tokenUrl,
-              clientAuth: 'basic',
-              clientSecretId: secretIdFor(CLIENTS.basic.clientId),
-              refreshToken: `unused-token-for-odd-id-${i}`,
-              status: 'ACTIVE',
-              version: 0,
-              consecutiveFailures: 0,
-              refreshAt: Date.now() - 1000,
-              dueShard: dueShardFor(orgId, h.config.shardCount),
-            },
+            // The factory does not validate: the odd id goes into the table as it is, as a hand-written item would.
+            Item: newOrgRecord(
+              {
+                orgId,
+                provider: 'generic',
+                grantType: 'refresh_token',
+                tokenUrl: h.oauth.tokenUrl,
+                clientAuth: 'basic',
+                clientSecretId: secretIdFor(CLIENTS.basic.clientId),
+              },
+              { refreshToken: `unused-token-for-odd-id-${i}` },
+              { refreshAt: Date.now() - 1000, shardCount: h.config.shardCount },
+            ),
           }),
         );
       }
@@ -308,7 +309,7 @@ describe('Bad input', () => {
   it(`${EVENT_CASES.length} bad invocation payloads: INVALID_EVENT from the real handler, and no record touched`, async () => {
     const before = await scanRecords(h);
     const handler = buildHandler(createHandlerParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }));
-    const { result: results, lines } = await captureStdout(async () => {
+    const { result: results, lines } = await captureOutput(async () => {
       const out: unknown[] = [];
       for (const c of EVENT_CASES) out.push(await handler(c.event, lambdaContext(30_000)));
       return out;
@@ -329,7 +330,7 @@ describe('Bad input', () => {
     expect(rejections.length).toBe(EVENT_CASES.length);
     for (const line of rejections) expect(JSON.parse(line).errorMessage).toMatch(/event|invocation/);
     // And a well-formed scheduled event still works through the same handler.
-    const { result } = await captureStdout(() => handler(scheduledEvent(), lambdaContext(60_000)));
+    const { result } = await captureOutput(() => handler(scheduledEvent(), lambdaContext(60_000)));
     expect(result).toMatchObject({ mode: 'sweep' });
   });
 

@@ -5,27 +5,28 @@
 // that is dead while the record looks healthy is a lost token.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Clock } from '../../lambdas/core/ports.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
+import { scheduledEvent } from '../../local/scheduled-event.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
-import { grantVerdict, orgIds, scheduledEvent, seedOrgs } from './support/fleet.js';
+import { grantVerdict, orgIds, seedOrgs } from './support/fleet.js';
 import { KILL_POINTS, type KillPoint } from './support/kill-switch.js';
 import { RefresherProcess, refresherEnv } from './support/refresher-process.js';
 
 const LANES = 3;
 const RUNS_PER_LANE = 20;
 const ORGS_PER_RUN = 6;
-const SETTINGS = {
-  HTTP_TIMEOUT_MS: '5000',
-  MAX_ATTEMPTS: '2',
-  LEASE_SECONDS: '16',
-  LAMBDA_TIMEOUT_SECONDS: '60',
-  SCHEDULE_PERIOD_SECONDS: '60',
-  REFRESH_WINDOW_SECONDS: '600',
-  CONCURRENCY: '3',
-  SHARD_COUNT: '2',
-  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
-  ALLOW_LOOPBACK_HTTP: 'true',
+const SETTINGS: Partial<RefresherSettings> = {
+  httpTimeoutMs: 5000,
+  maxAttempts: 2,
+  leaseSeconds: 16,
+  lambdaTimeoutSeconds: 60,
+  schedulePeriodSeconds: 60,
+  refreshWindowSeconds: 600,
+  concurrency: 3,
+  shardCount: 2,
+  allowedTokenHosts: ['127.0.0.1'],
 };
 
 type Verdict = 'verified' | 'alarmed' | 'lost';
@@ -94,7 +95,7 @@ async function crashRun(h: Harness, run: number, point: KillPoint): Promise<Verd
 describe('Crashes: SIGKILL a refresher at random points', () => {
   afterAll(async () => {
     const runs = KILL_POINTS.reduce((n, p) => n + tally[p].runs, 0);
-    recordFigure('crash runs', runs, `(${ORGS_PER_RUN} orgs each, ${SETTINGS.CONCURRENCY} in flight)`);
+    recordFigure('crash runs', runs, `(${ORGS_PER_RUN} orgs each, ${SETTINGS.concurrency} in flight)`);
     for (const p of KILL_POINTS) {
       const t = tally[p];
       recordFigure(
@@ -122,7 +123,7 @@ describe('Crashes: SIGKILL a refresher at random points', () => {
     await Promise.all(
       Array.from({ length: LANES }, async (_, lane) => {
         const h = await createHarness(inject('dynamoDbEndpoint'), {
-          env: SETTINGS,
+          settings: SETTINGS,
           oauth: { accessTokenTtlSeconds: 3600 },
         });
         harnesses.push(h);

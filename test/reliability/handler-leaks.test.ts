@@ -4,13 +4,14 @@
 // line, metric line, record error or handler result.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
+import { captureOutput } from '../../local/handler-output.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import type { Fault, TokenRequestInfo } from '../../local/oauth-server.js';
+import { scheduledEvent } from '../../local/scheduled-event.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 import { fileLedger } from './support/file-ledger.js';
-import { orgIds, scanRecords, scheduledEvent, seedOrgs } from './support/fleet.js';
+import { orgIds, scanRecords, seedOrgs } from './support/fleet.js';
 import { LeakLedger } from './support/leak-ledger.js';
-import { captureStdout } from './support/stdout-capture.js';
 
 const secret = CLIENTS.orgParam.clientSecret;
 /** What a careless provider prints: the request it received, secrets and all. */
@@ -60,7 +61,7 @@ describe('Secrets never leak through the real handler', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { HTTP_TIMEOUT_MS: '2000', LEASE_SECONDS: '12' },
+      settings: { httpTimeoutMs: 2000, leaseSeconds: 12 },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });
@@ -79,7 +80,7 @@ describe('Secrets never leak through the real handler', () => {
     h.oauth.faultHook = (info) => HOSTILE[(info.params.get('organization_id') ?? '').replace(/^leak-/, '')]?.(info);
 
     const handler = buildHandler(createHandlerParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }));
-    const { result: results, lines } = await captureStdout(async () => [
+    const { result: results, lines } = await captureOutput(async () => [
       await handler(scheduledEvent(), lambdaContext(60_000)),
       await handler({ orgIds: [...hostile, 'leak-revoked', 'leak-missing-secret'] }, lambdaContext(60_000)),
       await handler({ sweep: true }, lambdaContext(60_000)),

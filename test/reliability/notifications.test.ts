@@ -4,9 +4,9 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../lambdas/adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
 import type { TokenEndpoint } from '../../lambdas/core/ports.js';
+import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../lambdas/events.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
@@ -20,7 +20,8 @@ describe('Notifications: org events on the default EventBridge bus', () => {
 
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { EVENT_BUS_NAME: 'default', HTTP_TIMEOUT_MS: '2000', LEASE_SECONDS: '12' },
+      settings: { httpTimeoutMs: 2000, leaseSeconds: 12 },
+      env: { EVENT_BUS_NAME: 'default' },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });

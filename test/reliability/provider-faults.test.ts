@@ -1,8 +1,9 @@
-// Provider faults, each classified as DESIGN.md's failure table says, while healthy orgs in the same run are
+// Provider faults, each classified as the failure table (docs/design.md) says, while healthy orgs in the same run are
 // refreshed as if nothing happened; then the window property: an org never expires while the provider is healthy
 // for at least one refresh window.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock } from '../../lambdas/core/ports.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
 import type { Fault } from '../../local/oauth-server.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
@@ -18,13 +19,13 @@ import {
 
 // Long enough that a healthy request on a busy machine never times out, short enough to wait out the hang cases.
 const HTTP_TIMEOUT_MS = 3000;
-const SETTINGS = {
-  HTTP_TIMEOUT_MS: String(HTTP_TIMEOUT_MS),
-  MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '15',
-  LAMBDA_TIMEOUT_SECONDS: '60',
-  SCHEDULE_PERIOD_SECONDS: '60',
-  REFRESH_WINDOW_SECONDS: '600',
+const SETTINGS: Partial<RefresherSettings> = {
+  httpTimeoutMs: HTTP_TIMEOUT_MS,
+  maxAttempts: 3,
+  leaseSeconds: 15,
+  lambdaTimeoutSeconds: 60,
+  schedulePeriodSeconds: 60,
+  refreshWindowSeconds: 600,
 };
 
 const html = (status: number): Fault => ({
@@ -387,7 +388,7 @@ describe('Provider faults', () => {
   let misclassified = 0;
 
   beforeAll(async () => {
-    h = await createHarness(inject('dynamoDbEndpoint'), { env: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
+    h = await createHarness(inject('dynamoDbEndpoint'), { settings: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
     // Every org here uses the client that sends organization_id, so the fault hook knows whose request it sees.
     watch = new RefreshTokenWatch(h.oauth, (info) => {
       const orgId = info.params.get('organization_id') ?? '';
@@ -504,7 +505,7 @@ describe('Refresh window: no org expires while the provider is healthy for a who
 
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: { ...SETTINGS, SCHEDULE_PERIOD_SECONDS: '60', REFRESH_WINDOW_SECONDS: '600', JITTER_SECONDS: '60' },
+      settings: { ...SETTINGS, schedulePeriodSeconds: 60, refreshWindowSeconds: 600, jitterSeconds: 60 },
       oauth: { accessTokenTtlSeconds: 3600 },
     });
   });

@@ -4,10 +4,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
 import type { CredentialsSource, TokenEndpoint } from '../../lambdas/core/ports.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
+import { scheduledEvent } from '../../local/scheduled-event.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
-import { deferred, orgIds, RefreshTokenWatch, scanRecords, scheduledEvent, seedOrgs, sleep } from './support/fleet.js';
+import { deferred, orgIds, RefreshTokenWatch, scanRecords, seedOrgs, sleep } from './support/fleet.js';
 import { RefresherProcess, refresherEnv } from './support/refresher-process.js';
 
 const PROCESSES = 8;
@@ -17,18 +19,17 @@ const HOUR_MS = 3_600_000;
 
 // A generous HTTP timeout: eight processes × 8 requests in flight share two cores with the OAuth server, and a
 // timeout after sending is an ambiguous outcome, which would muddle what this test measures (double use).
-const RACE_SETTINGS = {
-  HTTP_TIMEOUT_MS: '10000',
-  MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '40',
-  LAMBDA_TIMEOUT_SECONDS: '120',
-  SCHEDULE_PERIOD_SECONDS: '60',
-  REFRESH_WINDOW_SECONDS: '600',
-  JITTER_SECONDS: '60',
-  CONCURRENCY: '8',
-  SHARD_COUNT: '4',
-  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
-  ALLOW_LOOPBACK_HTTP: 'true',
+const RACE_SETTINGS: Partial<RefresherSettings> = {
+  httpTimeoutMs: 10000,
+  maxAttempts: 3,
+  leaseSeconds: 40,
+  lambdaTimeoutSeconds: 120,
+  schedulePeriodSeconds: 60,
+  refreshWindowSeconds: 600,
+  jitterSeconds: 60,
+  concurrency: 8,
+  shardCount: 4,
+  allowedTokenHosts: ['127.0.0.1'],
 };
 
 /** A real token endpoint that, once the provider has answered, holds the answer until `wake` resolves. */
@@ -53,7 +54,7 @@ describe('Races: 8 refresher processes sweeping the same 1 000 orgs at once', ()
 
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: RACE_SETTINGS,
+      settings: RACE_SETTINGS,
       oauth: { accessTokenTtlSeconds: 3600 },
     });
     await seedOrgs(h, orgIds('race', ORGS));
@@ -163,11 +164,11 @@ describe('Races: 8 refresher processes sweeping the same 1 000 orgs at once', ()
 });
 
 // A short real lease, so the test can wait it out: 2 s HTTP timeout, one attempt, 8 s lease.
-const STALL_SETTINGS = {
-  HTTP_TIMEOUT_MS: '2000',
-  MAX_ATTEMPTS: '1',
-  LEASE_SECONDS: '8',
-  LAMBDA_TIMEOUT_SECONDS: '30',
+const STALL_SETTINGS: Partial<RefresherSettings> = {
+  httpTimeoutMs: 2000,
+  maxAttempts: 1,
+  leaseSeconds: 8,
+  lambdaTimeoutSeconds: 30,
 };
 
 describe('A refresher that stalls past its lease', () => {
@@ -178,7 +179,7 @@ describe('A refresher that stalls past its lease', () => {
 
   beforeAll(async () => {
     h = await createHarness(inject('dynamoDbEndpoint'), {
-      env: STALL_SETTINGS,
+      settings: STALL_SETTINGS,
       oauth: { accessTokenTtlSeconds: 3600 },
     });
     watch = new RefreshTokenWatch(h.oauth);

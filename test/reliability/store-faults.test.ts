@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import type { RunSummary } from '../../lambdas/refresher/run-refresh.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 import { DynamoDbFaults } from './support/dynamodb-faults.js';
@@ -12,11 +13,11 @@ import { recordFigure } from './support/figures.js';
 import { fileLedger } from './support/file-ledger.js';
 import { grantVerdict, orgIds, RefreshTokenWatch, seedOrgs } from './support/fleet.js';
 
-const SETTINGS = {
-  HTTP_TIMEOUT_MS: '5000',
-  MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '21',
-  LAMBDA_TIMEOUT_SECONDS: '60',
+const SETTINGS: Partial<RefresherSettings> = {
+  httpTimeoutMs: 5000,
+  maxAttempts: 3,
+  leaseSeconds: 21,
+  lambdaTimeoutSeconds: 60,
 };
 const SDK_MAX_ATTEMPTS = 3;
 
@@ -25,7 +26,7 @@ describe('DynamoDB throttling and 5xx, injected in the SDK', () => {
   const faults = new DynamoDbFaults();
 
   beforeAll(async () => {
-    h = await createHarness(inject('dynamoDbEndpoint'), { env: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
+    h = await createHarness(inject('dynamoDbEndpoint'), { settings: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
   });
   afterAll(async () => {
     await h.close();
@@ -94,7 +95,7 @@ describe('DynamoDB throttling and 5xx, injected in the SDK', () => {
 describe('Secrets Manager faults', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness(inject('dynamoDbEndpoint'), { env: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
+    h = await createHarness(inject('dynamoDbEndpoint'), { settings: SETTINGS, oauth: { accessTokenTtlSeconds: 3600 } });
   });
   afterAll(async () => {
     await h.close();

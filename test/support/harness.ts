@@ -6,15 +6,19 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { loadConfig, type RefresherConfig } from '../../lambdas/config.js';
-import { dueShardFor, type Log } from '../../lambdas/refresher/refresh-one.js';
+import { newOrgRecord } from '../../lambdas/core/new-org-record.js';
+import type { Log } from '../../lambdas/core/ports.js';
+import type { OrgSettings } from '../../lambdas/core/record.js';
 import {
   createRuntime,
   type RefresherRuntime,
   type RuntimeOverrides,
   scopeWithDeadline,
 } from '../../lambdas/refresher/runtime.js';
+import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
 import { createTokenTable, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoDbClient } from '../../local/dynamodb-local.js';
 import { LocalOAuthServer, type OAuthClientSpec, type OAuthServerOptions } from '../../local/oauth-server.js';
+import { localRefresherEnvironment } from '../../local/refresher-environment.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
 
 export const CLIENTS = {
@@ -82,26 +86,31 @@ export interface Harness {
 /** Every harness created in this test file: the reliability run's leak scan reads their logs, tables and tokens. */
 export const createdHarnesses: Harness[] = [];
 
-export const TEST_ENV = {
-  ALLOWED_TOKEN_HOSTS: '127.0.0.1',
-  ALLOW_LOOPBACK_HTTP: 'true',
+/** The refresher's settings in tests, unless a test says otherwise. */
+export const TEST_SETTINGS: Partial<RefresherSettings> = {
+  allowedTokenHosts: ['127.0.0.1'],
   // Generous: loopback oidc-provider shares 2 cores with DynamoDB Local and the tests; a tight timeout turns a slow
   // answer into an ambiguous outcome (and, with reuse detection, a lost rotation) that the test did not ask for.
-  HTTP_TIMEOUT_MS: '5000',
-  MAX_ATTEMPTS: '3',
-  LEASE_SECONDS: '30',
-  LAMBDA_TIMEOUT_SECONDS: '60',
-  SCHEDULE_PERIOD_SECONDS: '60',
-  REFRESH_WINDOW_SECONDS: '600',
-  CONCURRENCY: '16',
-  SHARD_COUNT: '4',
-  SECRET_CACHE_SECONDS: '300',
+  httpTimeoutMs: 5000,
+  maxAttempts: 3,
+  leaseSeconds: 30,
+  lambdaTimeoutSeconds: 60,
+  schedulePeriodSeconds: 60,
+  refreshWindowSeconds: 600,
+  concurrency: 16,
+  shardCount: 4,
+  secretCacheSeconds: 300,
 };
 
-export async function createHarness(
-  endpoint: string,
-  options: { env?: Record<string, string>; oauth?: Partial<OAuthServerOptions> } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  /** Overrides TEST_SETTINGS. */
+  settings?: Partial<RefresherSettings>;
+  /** Extra raw variables (e.g. EVENT_BUS_NAME), on top of the settings' environment. */
+  env?: Record<string, string>;
+  oauth?: Partial<OAuthServerOptions>;
+}
+
+export async function createHarness(endpoint: string, options: HarnessOptions = {}): Promise<Harness> {
   const table = `tokens-${randomUUID().slice(0, 8)}`;
   const ddb = localDynamoDbClient(endpoint);
   await createTokenTable(ddb, table);
@@ -121,7 +130,10 @@ export async function createHarness(
     credentials: LOCAL_CREDENTIALS,
     maxAttempts: 1,
   });
-  const env = { ...TEST_ENV, TABLE_NAME: table, ...options.env };
+  const env = {
+    ...localRefresherEnvironment({ tableName: table, settings: { ...TEST_SETTINGS, ...options.settings } }),
+    ...options.env,
+  };
   const config = loadConfig(env);
   const log = new CapturedLog();
 
@@ -145,7 +157,7 @@ export async function createHarness(
         grantType === 'refresh_token'
           ? (seed.refreshToken ?? (await oauth.mintRefreshToken(client.clientId, orgId)))
           : undefined;
-      const item: Record<string, unknown> = {
+      const settings: OrgSettings = {
         orgId,
         provider: 'generic',
         grantType,
@@ -153,12 +165,13 @@ export async function createHarness(
         clientAuth: client.auth,
         clientSecretId: secretIdFor(client.clientId),
         ...('requireOrgParam' in client ? { orgParam: client.requireOrgParam } : {}),
-        refreshToken,
-        status: 'ACTIVE',
-        version: 0,
-        consecutiveFailures: 0,
-        refreshAt: seed.refreshAt ?? Date.now() - 1000,
-        dueShard: dueShardFor(orgId, config.shardCount),
+      };
+      const item = {
+        ...newOrgRecord(
+          settings,
+          { refreshToken },
+          { refreshAt: seed.refreshAt ?? Date.now() - 1000, shardCount: config.shardCount },
+        ),
         ...seed.extra,
       };
       await doc.send(new PutCommand({ TableName: table, Item: item }));

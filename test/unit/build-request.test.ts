@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENESYS_LOGIN_HOSTS } from '../../lambdas/core/provider-profiles.js';
 import { parseRecord, type TokenRecord } from '../../lambdas/core/record.js';
 import {
   buildTokenRequest,
@@ -6,7 +7,6 @@ import {
   requestedScope,
   resolveTokenUrl,
 } from '../../lambdas/providers/build-request.js';
-import { GENESYS_LOGIN_HOSTS } from '../../lambdas/providers/profiles.js';
 
 const client = { clientId: 'client-id', clientSecret: 'client-secret-value' };
 const policy = { allowedTokenHosts: ['idp.example.com', '*.tenant.example.net'], allowLoopbackHttp: false };

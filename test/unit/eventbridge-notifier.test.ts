@@ -2,8 +2,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { EVENT_SOURCE, EventBridgeNotifier } from '../../lambdas/adapters/eventbridge-notifier.js';
-import type { Log } from '../../lambdas/refresher/refresh-one.js';
+import { EventBridgeNotifier } from '../../lambdas/adapters/eventbridge-notifier.js';
+import type { Log } from '../../lambdas/core/ports.js';
+import { EVENT_SOURCE } from '../../lambdas/events.js';
 
 function captureLog(): Log & { warnings: unknown[] } {
   const warnings: unknown[] = [];

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
-import type { TokenRequest } from '../../lambdas/providers/build-request.js';
+import type { TokenRequest } from '../../lambdas/core/ports.js';
 
 const servers: (http.Server | net.Server)[] = [];
 afterEach(async () => {

@@ -3,18 +3,12 @@
 // access token is still valid. Optionally, transient provider failures and a refresher process SIGKILLed mid-sweep
 // every minute.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { RefresherSettings } from '../../../lambdas/refresher-settings.js';
 import type { Fault } from '../../../local/oauth-server.js';
+import { scheduledEvent } from '../../../local/scheduled-event.js';
 import type { Harness } from '../../support/harness.js';
 import { fileLedger } from './file-ledger.js';
-import {
-  type GrantVerdict,
-  grantVerdict,
-  orgIds,
-  RefreshTokenWatch,
-  scheduledEvent,
-  seedOrgs,
-  sleep,
-} from './fleet.js';
+import { type GrantVerdict, grantVerdict, orgIds, RefreshTokenWatch, seedOrgs, sleep } from './fleet.js';
 import { type InvokeOutcome, RefresherProcess, refresherEnv } from './refresher-process.js';
 
 export interface AvailabilityOptions {
@@ -26,7 +20,8 @@ export interface AvailabilityOptions {
   faultRate: number;
   crashEveryMs: number | undefined;
   processes: number;
-  settings: Record<string, string>;
+  settings: Partial<RefresherSettings> &
+    Pick<RefresherSettings, 'lambdaTimeoutSeconds' | 'schedulePeriodSeconds' | 'leaseSeconds'>;
   dynamoDbEndpoint: string;
 }
 
@@ -73,13 +68,14 @@ export async function runAvailability(h: Harness, o: AvailabilityOptions): Promi
     tableName: h.table,
     dynamoDbEndpoint: o.dynamoDbEndpoint,
     secretsEndpoint: h.secrets.endpoint,
-    settings: { ...o.settings, POWERTOOLS_LOG_LEVEL: 'INFO' },
+    settings: o.settings,
+    logLevel: 'INFO',
   });
   const processes = await Promise.all(Array.from({ length: o.processes }, () => RefresherProcess.start(env)));
   const retired: RefresherProcess[] = [];
   const invocations: Promise<InvokeOutcome>[] = [];
-  const budgetMs = Number(o.settings.LAMBDA_TIMEOUT_SECONDS) * 1000;
-  const periodMs = Number(o.settings.SCHEDULE_PERIOD_SECONDS) * 1000;
+  const budgetMs = o.settings.lambdaTimeoutSeconds * 1000;
+  const periodMs = o.settings.schedulePeriodSeconds * 1000;
   let next = 0;
   let crashes = 0;
   let running = true;
@@ -156,7 +152,7 @@ export async function runAvailability(h: Harness, o: AvailabilityOptions): Promi
   fileLedger.addText(`availability ${o.name} results`, outcomes);
 
   // Settle what the last crash left (a lease held by a dead process), then judge every org's grant.
-  const leaseMs = Number(o.settings.LEASE_SECONDS) * 1000;
+  const leaseMs = o.settings.leaseSeconds * 1000;
   await h
     .runtime({ clock: { now: () => Date.now() + leaseMs + 1_000, sleep: async (ms) => void (await sleep(ms)) } })
     .run.sweep(h.scope(budgetMs));

@@ -53,18 +53,6 @@ export class RefreshTokenWatch {
   }
 }
 
-export const scheduledEvent = () => ({
-  version: '0',
-  id: crypto.randomUUID(),
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '000000000000',
-  time: new Date().toISOString(),
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:000000000000:rule/tenant-token-refresher'],
-  detail: {},
-});
-
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function deferred<T = void>() {

@@ -11,9 +11,9 @@ import type {
   ReleaseRequest,
   SalvageRequest,
   TokenEndpoint,
+  TokenRequest,
   TokenStore,
 } from '../../../lambdas/core/ports.js';
-import type { TokenRequest } from '../../../lambdas/providers/build-request.js';
 
 export const KILL_POINTS = ['before-claim', 'after-claim', 'after-response', 'during-commit'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];

@@ -2,7 +2,8 @@
 // it printed (Powertools log and EMF lines on stdout, anything on stderr) for the leak scan.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../local/dynamodb-local.js';
+import type { RefresherSettings } from '../../../lambdas/refresher-settings.js';
+import { localRefresherEnvironment } from '../../../local/refresher-environment.js';
 import type { InvokeMessage, ParentMessage, WorkerMessage } from '../worker.js';
 import type { KillPlan } from './kill-switch.js';
 
@@ -15,25 +16,24 @@ export interface RefresherEnvInput {
   tableName: string;
   dynamoDbEndpoint: string;
   secretsEndpoint: string;
-  /** Refresher settings (HTTP_TIMEOUT_MS, LEASE_SECONDS, …). */
-  settings: Record<string, string>;
+  settings: Partial<RefresherSettings>;
+  /** Powertools' log level in the process (DEBUG: every line the leak scan can read). */
+  logLevel?: 'DEBUG' | 'INFO';
 }
 
 /** The environment a Lambda would have, pointed at the local engines; nothing inherited but PATH. */
 export function refresherEnv(input: RefresherEnvInput): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    TABLE_NAME: input.tableName,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoDbEndpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: input.secretsEndpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
+    ...localRefresherEnvironment({
+      tableName: input.tableName,
+      settings: input.settings,
+      dynamoDbEndpoint: input.dynamoDbEndpoint,
+      secretsEndpoint: input.secretsEndpoint,
+    }),
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    POWERTOOLS_LOG_LEVEL: 'DEBUG',
-    ...input.settings,
+    POWERTOOLS_LOG_LEVEL: input.logLevel ?? 'DEBUG',
   };
 }
 

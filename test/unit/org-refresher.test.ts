@@ -1,97 +1,26 @@
+// OrgRefresher: one org's refresh end to end over in-memory ports (claim, exchange, commit, failure transitions).
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, FailureClass, RefreshError } from '../../lambdas/core/errors.js';
-import type {
-  Clock,
-  CredentialsSource,
-  HttpOutcome,
-  Notifier,
-  OrgEventType,
-  TokenEndpoint,
-} from '../../lambdas/core/ports.js';
-import type { TokenRequest } from '../../lambdas/providers/build-request.js';
+import type { HttpOutcome } from '../../lambdas/core/ports.js';
+import { OrgRefresher } from '../../lambdas/refresher/org-refresher.js';
+import type { CapturedLog } from '../support/harness.js';
+import type { MemoryTokenStore } from '../support/memory-store.js';
 import {
-  dueShardFor,
-  OrgRefresher,
-  type RefresherSettings,
-  type RunScope,
-} from '../../lambdas/refresher/refresh-one.js';
-import { RefreshRun } from '../../lambdas/refresher/run-refresh.js';
-import { CapturedLog } from '../support/harness.js';
-import { MemoryTokenStore } from '../support/memory-store.js';
-
-const T0 = 1_800_000_000_000;
-const SECRET = 'client-secret-never-logged';
-const OLD_RT = 'old-refresh-token-value';
-const OLD_AT = 'old-access-token-value';
-
-const settings: RefresherSettings = {
-  refreshWindowMs: 600_000,
-  schedulePeriodMs: 60_000,
-  leaseMs: 60_000,
-  httpTimeoutMs: 10_000,
-  maxAttempts: 3,
-  shardCount: 4,
-  jitterMs: 0,
-  allowedTokenHosts: ['idp.example.com'],
-  allowLoopbackHttp: false,
-  tokenEndpointOverride: undefined,
-};
-
-class FakeClock implements Clock {
-  t = T0;
-  now = () => this.t;
-  sleep = async (ms: number) => {
-    this.t += ms;
-  };
-}
-
-class ScriptedEndpoint implements TokenEndpoint {
-  readonly requests: TokenRequest[] = [];
-  constructor(
-    public script: ((req: TokenRequest, n: number) => HttpOutcome | Promise<HttpOutcome>)[] = [],
-    private readonly clock?: FakeClock,
-    private readonly latencyMs = 0,
-  ) {}
-  async send(req: TokenRequest): Promise<HttpOutcome> {
-    this.requests.push(req);
-    if (this.clock) this.clock.t += this.latencyMs;
-    const step = this.script[Math.min(this.requests.length - 1, this.script.length - 1)];
-    if (!step) throw new Error('endpoint called but nothing scripted');
-    return step(req, this.requests.length);
-  }
-}
-
-const ok = (rt = 'new-refresh-token', at = 'new-access-token', extra: Record<string, unknown> = {}): HttpOutcome => ({
-  kind: 'response',
-  status: 200,
-  retryAfter: undefined,
-  contentType: 'application/json',
-  body: JSON.stringify({ access_token: at, refresh_token: rt, token_type: 'Bearer', expires_in: 3600, ...extra }),
-});
-const status = (code: number, body: unknown = {}, retryAfter?: string): HttpOutcome => ({
-  kind: 'response',
-  status: code,
-  retryAfter,
-  contentType: 'application/json',
-  body: JSON.stringify(body),
-});
-
-class RecordingNotifier implements Notifier {
-  readonly events: { type: OrgEventType; orgId: string; reason: string }[] = [];
-  async orgEvent(type: OrgEventType, d: { orgId: string; reason: string }) {
-    this.events.push({ type, orgId: d.orgId, reason: d.reason });
-  }
-}
-
-class FakeCredentials implements CredentialsSource {
-  reads = 0;
-  error: RefreshError | undefined;
-  async get() {
-    this.reads++;
-    if (this.error) throw this.error;
-    return { clientId: 'client', clientSecret: SECRET };
-  }
-}
+  type FakeClock,
+  type FakeCredentials,
+  OLD_AT,
+  OLD_RT,
+  ok,
+  type RecordingNotifier,
+  type RefresherWorld,
+  refresherWorld,
+  ScriptedEndpoint,
+  SECRET,
+  scope,
+  settings,
+  status,
+  T0,
+} from '../support/refresher-world.js';
 
 let clock: FakeClock;
 let store: MemoryTokenStore;
@@ -100,37 +29,11 @@ let notifier: RecordingNotifier;
 let credentials: FakeCredentials;
 let log: CapturedLog;
 let refresher: OrgRefresher;
-const scope: RunScope = { owner: 'run-A', remainingMs: () => 120_000 };
-
-function seed(orgId = 'org-1', extra: Record<string, unknown> = {}) {
-  store.put({
-    orgId,
-    provider: 'generic',
-    grantType: 'refresh_token',
-    tokenUrl: 'https://idp.example.com/token',
-    clientSecretId: 'tenant-tokens/client',
-    accessToken: OLD_AT,
-    refreshToken: OLD_RT,
-    expiresAt: T0 + 300_000,
-    refreshAt: T0 - 1,
-    dueShard: dueShardFor(orgId, settings.shardCount),
-    status: 'ACTIVE',
-    version: 7,
-    consecutiveFailures: 0,
-    ...extra,
-  });
-}
-
-const record = (orgId = 'org-1') => store.items.get(orgId) as Record<string, unknown>;
+let seed: RefresherWorld['seed'];
+let record: RefresherWorld['record'];
 
 beforeEach(() => {
-  clock = new FakeClock();
-  store = new MemoryTokenStore();
-  endpoint = new ScriptedEndpoint([() => ok()], clock);
-  notifier = new RecordingNotifier();
-  credentials = new FakeCredentials();
-  log = new CapturedLog();
-  refresher = new OrgRefresher({ store, credentials, endpoint, notifier, clock, random: () => 0.5, log, settings });
+  ({ clock, store, endpoint, notifier, credentials, log, refresher, seed, record } = refresherWorld());
 });
 
 describe('Class: OrgRefresher', () => {
@@ -447,65 +350,5 @@ describe('Class: OrgRefresher', () => {
     for (const secret of [SECRET, OLD_RT, OLD_AT, 'new-refresh-token', 'new-access-token', 'rotated-rt-2']) {
       expect(text).not.toContain(secret);
     }
-  });
-});
-
-describe('Class: RefreshRun', () => {
-  it('sweeps every shard, refreshes the due orgs, counts expired tokens and reads the attention gauges', async () => {
-    for (let i = 0; i < 12; i++) seed(`org-${i}`, { expiresAt: i < 3 ? T0 - 1 : T0 + 300_000 });
-    seed('later', { refreshAt: T0 + 1_000_000 });
-    seed('dead', { status: 'REAUTH_REQUIRED', attention: 'REAUTH_REQUIRED', dueShard: undefined });
-    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
-
-    const summary = await run.sweep(scope);
-
-    expect(summary).toMatchObject({
-      mode: 'sweep',
-      due: 12,
-      expired: 3,
-      refreshed: 12,
-      failedTotal: 0,
-      orgsNeedingReauth: 1,
-      orgsMisconfigured: 0,
-    });
-    expect(record('later').version).toBe(7);
-  });
-
-  it('counts an expired org once whether it is due, backing off (EXPIRED), or both', async () => {
-    seed('due-expired', { expiresAt: T0 - 1 });
-    seed('backoff-expired', { expiresAt: T0 - 1, refreshAt: T0 + 600_000, attention: 'EXPIRED' });
-    seed('due-and-listed', { expiresAt: T0 - 1, attention: 'EXPIRED' });
-    endpoint.script = [() => status(503)];
-    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
-    const summary = await run.sweep(scope);
-    expect(summary).toMatchObject({ due: 2, expired: 3 });
-  });
-
-  it('stops claiming when less than one lease of Lambda time remains', async () => {
-    for (let i = 0; i < 5; i++) seed(`org-${i}`);
-    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 1, shardCount: 4, leaseMs: 60_000 });
-    let remaining = 200_000;
-    const summary = await run.sweep({ owner: 'run-A', remainingMs: () => (remaining -= 50_000) });
-    expect(summary.refreshed).toBeLessThan(5);
-    expect(summary.stoppedEarly).toBe(true);
-    expect(summary.skipped.OUT_OF_TIME).toBe(5 - summary.refreshed);
-  });
-
-  it('direct invocation refreshes named orgs even when not due, and reports unknown ones', async () => {
-    seed('org-1', { refreshAt: T0 + 1_000_000 });
-    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
-    const summary = await run.refreshOrgs(['org-1', 'nope', 'org-1'], scope);
-    expect(summary).toMatchObject({ mode: 'direct', due: 3, refreshed: 1, skipped: { NOT_FOUND: 1 } });
-    expect(summary.outcomes).toHaveLength(2);
-  });
-
-  it('a failing gauge query does not fail the sweep', async () => {
-    seed();
-    store.beforeOp = (op) => {
-      if (op === 'countAttention') throw new Error('boom');
-    };
-    const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
-    const summary = await run.sweep(scope);
-    expect(summary).toMatchObject({ refreshed: 1, orgsNeedingReauth: undefined });
   });
 });

@@ -4,11 +4,11 @@
 // are not about tokens use a projection without them, so listing a thousand tenants never loads a single token.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type GrantType, type LastError, RecordStatus, type RecordStatusValue } from '../lambdas/core/record.js';
-import { fingerprint } from '../lambdas/core/redact.js';
-import type { ProviderName } from '../lambdas/providers/profiles.js';
-import { dueShardFor } from '../lambdas/refresher/refresh-one.js';
-import { TABLE_SCHEMA } from '../lambdas/table-schema.js';
+import { newOrgRecord } from '../core/new-org-record.js';
+import { type LastError, type OrgSettings, RecordStatus, type RecordStatusValue } from '../core/record.js';
+import { fingerprint } from '../core/redact.js';
+import { dueShardFor } from '../core/shard.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
 
 /** Everything an operator may see about an org. No token attribute is in this list, on purpose. */
 export const SUMMARY_ATTRIBUTES = [
@@ -39,20 +39,6 @@ export const SUMMARY_ATTRIBUTES = [
 ] as const;
 
 const TOKEN_ATTRIBUTES = ['accessToken', 'refreshToken'] as const;
-
-export interface OrgSettings {
-  orgId: string;
-  provider: ProviderName;
-  grantType: GrantType;
-  region?: string | undefined;
-  subdomain?: string | undefined;
-  tokenUrl?: string | undefined;
-  clientAuth?: 'basic' | 'post' | undefined;
-  orgParam?: string | undefined;
-  scope?: string | undefined;
-  requiresOfflineAccess?: boolean | undefined;
-  clientSecretId: string;
-}
 
 export interface TenantSummary extends OrgSettings {
   tokenType?: string;
@@ -134,19 +120,7 @@ export class TenantAdmin {
         `org ${settings.orgId} uses refresh_token but no refresh token was given`,
       );
     }
-    const now = this.#now();
-    // Undefined settings are left out (not every document client is set to remove undefined values).
-    const item: Record<string, unknown> = Object.fromEntries(
-      Object.entries({
-        ...settings,
-        refreshToken: settings.grantType === 'refresh_token' ? refreshToken : undefined,
-        status: RecordStatus.Active,
-        version: 0,
-        consecutiveFailures: 0,
-        refreshAt: now,
-        dueShard: dueShardFor(settings.orgId, this.#shardCount),
-      }).filter(([, value]) => value !== undefined),
-    );
+    const item = newOrgRecord(settings, { refreshToken }, { refreshAt: this.#now(), shardCount: this.#shardCount });
     try {
       await this.#doc.send(
         new PutCommand({

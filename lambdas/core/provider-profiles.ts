@@ -1,5 +1,6 @@
-// Provider profiles as data: where an org's scope goes (host, body), how the client authenticates, which hosts a
-// client secret may ever be sent to, and how the provider rotates. Adding a provider is adding an entry, not a branch.
+// Provider profiles as data: where an org's scope goes (host, body), which record fields a provider needs, how the
+// client authenticates, which hosts a client secret may ever be sent to, and how the provider rotates. Adding a
+// provider is adding an entry, not a branch: the record schema, the request builder and the CLI all read this table.
 
 /** Genesys Cloud region → login host suffix (`https://login.<host>/oauth/token`). */
 export const GENESYS_LOGIN_HOSTS: Readonly<Record<string, string>> = Object.freeze({
@@ -25,6 +26,9 @@ export const GENESYS_LOGIN_HOSTS: Readonly<Record<string, string>> = Object.free
 export type ClientAuthMethod = 'basic' | 'post';
 export type ProviderName = 'genesys' | 'zendesk' | 'generic';
 
+/** The record fields a profile may read to build the org's token URL or its request. */
+export type ProfileField = 'region' | 'subdomain' | 'tokenUrl' | 'clientAuth';
+
 /** The record fields a profile reads to build the org's token URL. */
 export interface TokenUrlInputs {
   region?: string | undefined;
@@ -32,9 +36,24 @@ export interface TokenUrlInputs {
   tokenUrl?: string | undefined;
 }
 
+/** A record field a profile cannot work without, and what an operator is told when it is missing or wrong. */
+export interface RequiredField {
+  field: ProfileField;
+  /** Completes "<field> is required for provider <name> …". */
+  hint: string;
+  /** When set, the only values accepted (e.g. the Genesys regions), listed in the error. */
+  oneOf?: readonly string[];
+  /** Completes "<field> is not …" when the value is not one of `oneOf`. */
+  notOneOf?: string;
+}
+
 export interface ProviderProfile {
   /** Builds the org-scoped token URL from the record alone. */
   tokenUrl(inputs: TokenUrlInputs): string;
+  /** Fields the record must carry for this provider. */
+  requiredFields: readonly RequiredField[];
+  /** Optional fields only this provider reads: set for another provider they are an operator's mistake. */
+  optionalFields: readonly ProfileField[];
   /** Fixed client authentication, or undefined when the record chooses (generic). */
   clientAuth: ClientAuthMethod | undefined;
   /** Hosts this profile may send a client secret to; `config` means the deployment's ALLOWED_TOKEN_HOSTS. */
@@ -48,6 +67,15 @@ export interface ProviderProfile {
 export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.freeze({
   genesys: {
     tokenUrl: ({ region }) => `https://login.${GENESYS_LOGIN_HOSTS[region ?? '']}/oauth/token`,
+    requiredFields: [
+      {
+        field: 'region',
+        hint: '(e.g. us-east-1)',
+        oneOf: Object.keys(GENESYS_LOGIN_HOSTS),
+        notOneOf: 'a Genesys Cloud region',
+      },
+    ],
+    optionalFields: [],
     clientAuth: 'basic',
     allowedHosts: Object.values(GENESYS_LOGIN_HOSTS).map((host) => `login.${host}`),
     strictRotation: false,
@@ -55,6 +83,8 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
   },
   zendesk: {
     tokenUrl: ({ subdomain }) => `https://${subdomain}.zendesk.com/oauth/tokens`,
+    requiredFields: [{ field: 'subdomain', hint: '(the <subdomain> of <subdomain>.zendesk.com)' }],
+    optionalFields: [],
     clientAuth: 'post',
     allowedHosts: ['*.zendesk.com'],
     strictRotation: true,
@@ -62,6 +92,8 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
   },
   generic: {
     tokenUrl: ({ tokenUrl }) => tokenUrl ?? '',
+    requiredFields: [{ field: 'tokenUrl', hint: '(the https token endpoint URL)' }],
+    optionalFields: ['clientAuth'],
     clientAuth: undefined,
     allowedHosts: 'config',
     strictRotation: false,
@@ -70,3 +102,14 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
 });
 
 export const PROVIDER_NAMES = Object.keys(PROFILES) as ProviderName[];
+
+/** The fields a provider reads: its required fields and its optional ones. */
+export function fieldsOf(profile: ProviderProfile): readonly ProfileField[] {
+  return [...profile.requiredFields.map((r) => r.field), ...profile.optionalFields];
+}
+
+/** The provider that reads `field`, for "--region is for provider genesys" messages; undefined if several do. */
+export function ownerOf(field: ProfileField): ProviderName | undefined {
+  const owners = PROVIDER_NAMES.filter((name) => fieldsOf(PROFILES[name]).includes(field));
+  return owners.length === 1 ? owners[0] : undefined;
+}

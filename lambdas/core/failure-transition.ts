@@ -1,0 +1,105 @@
+// What a failed refresh does to the org's record: store a rotated refresh token found in a bad answer (salvage),
+// declare the grant dead (re-auth, or rotation lost after an ambiguous outcome), or release the lease with a backoff
+// and maybe an attention mark. Pure: the caller passes the facts, the time and a random number, and performs the
+// write this returns. `reason` becomes a log field.
+import { ErrorCode, type ErrorCodeValue, FailureClass, type FailureClassValue } from './errors.js';
+import type { OrgEventType } from './ports.js';
+import { Attention } from './record.js';
+import { misconfiguredRetryAt, transientRetryAt } from './schedule.js';
+
+export interface FailureFacts {
+  code: ErrorCodeValue;
+  failureClass: FailureClassValue;
+  retryAfterMs: number | undefined;
+  /** A rotated refresh token arrived in an otherwise unusable 2xx. */
+  salvage: boolean;
+  /** The refresh token may have been consumed without our seeing the answer (this attempt or an earlier one). */
+  rotationAtRisk: boolean;
+  /** This attempt met an ambiguous outcome (timeout or reset after sending, abandoned lease). */
+  ambiguous: boolean;
+  /** Failures in a row before this one. */
+  consecutiveFailures: number;
+  /** When the stored access token expires; undefined when the org has none (or its record cannot be trusted). */
+  expiresAt: number | undefined;
+  now: number;
+  schedulePeriodMs: number;
+  /** Uniform in [0, 1), for the backoff's jitter. */
+  random: number;
+}
+
+export type AttentionValue = (typeof Attention)[keyof typeof Attention];
+
+export type FailureTransition =
+  | { action: 'salvage'; refreshAt: number; reason: 'ROTATED_TOKEN_IN_BAD_RESPONSE' }
+  | {
+      action: 'reauth';
+      /** INVALID_GRANT, or ROTATION_LOST when the grant died after an ambiguous outcome. */
+      code: ErrorCodeValue;
+      rotationLost: boolean;
+      event: Extract<OrgEventType, 'ReauthRequired' | 'RotationLost'>;
+      reason: 'GRANT_DEAD' | 'ROTATION_LOST';
+    }
+  | {
+      action: 'release';
+      refreshAt: number;
+      /** MISCONFIGURED: an operator must act. EXPIRED: the backoff reaches past the token's expiry. */
+      attention: AttentionValue | undefined;
+      level: 'warn' | 'error';
+      reason: 'NEEDS_OPERATOR' | 'BACKOFF';
+    };
+
+function backoffAt(f: FailureFacts, retryAfterMs: number | undefined): number {
+  return transientRetryAt({
+    now: f.now,
+    consecutiveFailures: f.consecutiveFailures + 1,
+    expiresAt: f.expiresAt,
+    retryAfterMs,
+    schedulePeriodMs: f.schedulePeriodMs,
+    random: f.random,
+  });
+}
+
+export function failureTransition(f: FailureFacts): FailureTransition {
+  if (f.salvage) {
+    // Nothing lost: the rotated refresh token is stored even though the rest of the answer was unusable (invariant 2).
+    return { action: 'salvage', refreshAt: backoffAt(f, undefined), reason: 'ROTATED_TOKEN_IN_BAD_RESPONSE' };
+  }
+  if (f.failureClass === FailureClass.GrantDead) {
+    // After an ambiguous outcome the dead grant is most likely our own doing: a rotated token we never saw.
+    const rotationLost = f.rotationAtRisk || f.ambiguous;
+    return rotationLost
+      ? { action: 'reauth', code: ErrorCode.RotationLost, rotationLost, event: 'RotationLost', reason: 'ROTATION_LOST' }
+      : { action: 'reauth', code: f.code, rotationLost, event: 'ReauthRequired', reason: 'GRANT_DEAD' };
+  }
+  const longPause = f.failureClass === FailureClass.ClientMisconfigured || f.failureClass === FailureClass.BadData;
+  // A bad token response is the provider's glitch, not an operator's problem: retry it like a transient failure.
+  const needsOperator = longPause && f.code !== ErrorCode.BadResponse;
+  const level = f.failureClass === FailureClass.Transient ? 'warn' : 'error';
+  if (needsOperator) {
+    const refreshAt = misconfiguredRetryAt(f.now, f.random);
+    return { action: 'release', refreshAt, attention: Attention.Misconfigured, level, reason: 'NEEDS_OPERATOR' };
+  }
+  const refreshAt = backoffAt(f, f.retryAfterMs);
+  // Backing off past expiry takes the org out of the due set while hosted apps get 401s: list it as EXPIRED so the
+  // expired-token gauge still counts it.
+  const pastExpiry = f.expiresAt === undefined || refreshAt >= f.expiresAt;
+  return {
+    action: 'release',
+    refreshAt,
+    attention: pastExpiry ? Attention.Expired : undefined,
+    level,
+    reason: 'BACKOFF',
+  };
+}
+
+/**
+ * invalid_grant may only be blamed on the grant if we still hold the record as claimed. If it moved on, another
+ * refresher used the token first (a bug or a stolen lease, invariant 1) and the grant itself may be fine.
+ */
+export function lostTheRecord(
+  current: Record<string, unknown> | undefined,
+  claimedVersion: number,
+  owner: string,
+): boolean {
+  return current === undefined || current.version !== claimedVersion || current.leaseOwner !== owner;
+}

@@ -1,0 +1,12 @@
+// The one definition of the org events the refresher publishes (EventBridge): their source and detail types. The
+// notifier sends these, the CDK stack scopes the function's PutEvents grant to the source, and hosted apps match
+// their rules on the same strings.
+import type { OrgEventType } from './core/ports.js';
+
+export const EVENT_SOURCE = 'tenant-token-refresher';
+
+export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object.freeze({
+  ReauthRequired: 'Org Reauth Required',
+  RotationLost: 'Org Rotation Lost',
+  Recovered: 'Org Recovered',
+});

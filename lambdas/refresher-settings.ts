@@ -1,0 +1,68 @@
+// The refresher's settings as one typed object and the one function that turns them into its environment. The CDK
+// stack deploys this environment; local mode, the bench and the tests start the real handler with it (plus the
+// local engines' endpoints, local/refresher-environment.ts), so every caller runs the configuration Lambda runs.
+import { configSchema, type RawConfig, type TimingSettings } from './config.js';
+import { DEFAULT_SERVICE_NAME } from './metrics.js';
+
+/**
+ * The timing fields are the handler's own (TimingSettings: refresh window, schedule period, the function's timeout,
+ * lease, HTTP timeout, attempts), so synth and cold start check one shape.
+ */
+export interface RefresherSettings extends TimingSettings {
+  concurrency: number;
+  shardCount: number;
+  jitterSeconds: number;
+  secretCacheSeconds: number;
+  /** Hosts the `generic` profile may send client secrets to. */
+  allowedTokenHosts: readonly string[];
+  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every metric, so also what the alarms watch. */
+  serviceName: string;
+}
+
+/** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
+type DeployedVariable = Exclude<keyof RawConfig, (typeof LOCAL_ONLY_VARIABLES)[number]>;
+export type RefresherEnvironment = Record<DeployedVariable | 'POWERTOOLS_SERVICE_NAME' | 'NODE_OPTIONS', string>;
+
+/** Variables that exist for local mode only (plain http to loopback); the stack refuses to set them. */
+export const LOCAL_ONLY_VARIABLES = ['ALLOW_LOOPBACK_HTTP', 'TOKEN_ENDPOINT_OVERRIDE'] as const;
+
+/** Every setting but the host list defaults to what the handler itself defaults to: one source for the numbers. */
+export function defaultRefresherSettings(): RefresherSettings {
+  const d = configSchema.parse({ TABLE_NAME: 'defaults-probe' });
+  return {
+    refreshWindowSeconds: d.REFRESH_WINDOW_SECONDS,
+    schedulePeriodSeconds: d.SCHEDULE_PERIOD_SECONDS,
+    lambdaTimeoutSeconds: d.LAMBDA_TIMEOUT_SECONDS,
+    leaseSeconds: d.LEASE_SECONDS,
+    httpTimeoutMs: d.HTTP_TIMEOUT_MS,
+    maxAttempts: d.MAX_ATTEMPTS,
+    concurrency: d.CONCURRENCY,
+    shardCount: d.SHARD_COUNT,
+    jitterSeconds: d.JITTER_SECONDS,
+    secretCacheSeconds: d.SECRET_CACHE_SECONDS,
+    allowedTokenHosts: d.ALLOWED_TOKEN_HOSTS,
+    serviceName: DEFAULT_SERVICE_NAME,
+  };
+}
+
+export function refresherEnvironment(s: RefresherSettings, tableName: string): RefresherEnvironment {
+  return {
+    TABLE_NAME: tableName,
+    REFRESH_WINDOW_SECONDS: String(s.refreshWindowSeconds),
+    SCHEDULE_PERIOD_SECONDS: String(s.schedulePeriodSeconds),
+    LAMBDA_TIMEOUT_SECONDS: String(s.lambdaTimeoutSeconds),
+    LEASE_SECONDS: String(s.leaseSeconds),
+    HTTP_TIMEOUT_MS: String(s.httpTimeoutMs),
+    MAX_ATTEMPTS: String(s.maxAttempts),
+    CONCURRENCY: String(s.concurrency),
+    SHARD_COUNT: String(s.shardCount),
+    JITTER_SECONDS: String(s.jitterSeconds),
+    SECRET_CACHE_SECONDS: String(s.secretCacheSeconds),
+    ALLOWED_TOKEN_HOSTS: s.allowedTokenHosts.join(','),
+    // Org events (re-auth needed, rotation lost, recovered) go to the account's default bus.
+    EVENT_BUS_NAME: 'default',
+    POWERTOOLS_SERVICE_NAME: s.serviceName,
+    // The bundle ships a source map; without this flag stack traces point into minified code.
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}

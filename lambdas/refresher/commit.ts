@@ -1,0 +1,123 @@
+// Storing what the provider answered: the commit (new tokens, next refreshAt, lease cleared, version+1), and the
+// write retries any received token gets (invariant 2: a received token is stored, or its loss is reported).
+import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
+import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
+import { ConditionFailedError } from '../core/errors.js';
+import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
+import { scrub } from '../core/redact.js';
+import { fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
+import { dueShardFor } from '../core/shard.js';
+import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
+import type { RefreshOutcome } from './refresh-outcome.js';
+
+const COMMIT_ATTEMPTS = 5;
+
+export interface Received {
+  tokens: TokenSet;
+  /** When the request went out: the expiry counts from here, never later than the provider's own clock says. */
+  sentAt: number;
+  ambiguous: boolean;
+}
+
+export async function commitTokens(
+  deps: RefreshDeps,
+  claimed: Claimed,
+  scope: RunScope,
+  received: Received,
+  secrets: (string | undefined)[],
+): Promise<RefreshOutcome> {
+  const { store, clock, settings, random, log, notifier } = deps;
+  const { record, claimedVersion } = claimed;
+  const { tokens, sentAt, ambiguous } = received;
+  const orgId = record.orgId;
+  const expiresAt = sentAt + tokens.expiresInMs;
+  const warnings = lifetimeWarnings(deps, orgId, record.requiresOfflineAccess, tokens);
+  const now = clock.now();
+  const failure = await writeReceivedTokens(deps, scope, () =>
+    store.commit({
+      orgId,
+      claimedVersion,
+      owner: scope.owner,
+      accessToken: tokens.accessToken,
+      // A provider that does not rotate sends no refresh token; client credentials have none.
+      refreshToken: record.grantType === 'refresh_token' ? tokens.refreshToken : undefined,
+      tokenType: tokens.tokenType,
+      scope: tokens.scope,
+      expiresAt,
+      refreshAt: nextRefreshAt(sentAt, expiresAt, settings, random()),
+      dueShard: dueShardFor(orgId, settings.shardCount),
+      refreshedAt: clock.now(),
+    }),
+  );
+  if (failure === undefined) {
+    if (announcesRecovery(record)) {
+      await notifier.orgEvent('Recovered', { orgId, reason: record.lastError?.code ?? 'RECOVERED', at: now });
+    }
+    log.debug('refreshed', { orgId, expiresAt });
+    return { orgId, result: 'refreshed', warnings, ambiguous };
+  }
+  const verdict = unstoredTokensVerdict(failure instanceof ConditionFailedError, record.grantType);
+  log.error('token response received but not committed', {
+    orgId,
+    code: verdict.code,
+    error: scrub(String((failure as Error)?.message ?? failure), [...secrets, tokens.accessToken, tokens.refreshToken]),
+  });
+  if (verdict.rotationLost) await notifier.orgEvent('RotationLost', { orgId, reason: verdict.code, at: clock.now() });
+  return {
+    orgId,
+    result: 'failed',
+    code: verdict.code,
+    failureClass: 'store',
+    notCommitted: true,
+    rotationLost: verdict.rotationLost,
+    ambiguous,
+  };
+}
+
+/** Warnings about the answer that do not stop the commit, each logged once here and counted by the run. */
+function lifetimeWarnings(
+  deps: RefreshDeps,
+  orgId: string,
+  requiresOfflineAccess: boolean | undefined,
+  tokens: TokenSet,
+): string[] {
+  const warnings: string[] = [];
+  if (lacksOfflineAccess(requiresOfflineAccess, tokens.scope)) {
+    warnings.push('SCOPE_MISSING_OFFLINE_ACCESS');
+    deps.log.warn('token response scope lacks offline_access', { orgId, grantedScope: tokens.scope });
+  }
+  if (isShortLifetime(tokens.expiresInMs, deps.settings.schedulePeriodMs)) {
+    warnings.push('SHORT_LIFETIME');
+    deps.log.warn('token lifetime is shorter than two schedule periods', {
+      orgId,
+      lifetimeMs: tokens.expiresInMs,
+      schedulePeriodMs: deps.settings.schedulePeriodMs,
+    });
+  }
+  return warnings;
+}
+
+/**
+ * Stores what the provider just gave us, retrying transient store errors while the invocation has time. Returns
+ * undefined on success, or the last error. A ConditionFailedError means fenced: the lease was taken over and the
+ * version moved, so writing would overwrite the new holder's state; that is reported, never retried.
+ */
+export async function writeReceivedTokens(
+  deps: Pick<RefreshDeps, 'clock' | 'random'>,
+  scope: RunScope,
+  write: () => Promise<void>,
+): Promise<unknown> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+    try {
+      await write();
+      return undefined;
+    } catch (err) {
+      lastError = err;
+      if (err instanceof ConditionFailedError) break;
+      if (scope.remainingMs() < COMMIT_RESERVE_MS) break;
+      await deps.clock.sleep(fullJitterBackoffMs(attempt, 100, 2_000, deps.random()) + 50);
+    }
+  }
+  return lastError ?? new Error('store write failed');
+}

@@ -1,0 +1,64 @@
+// One org's refresh as orchestration: claim → the org's own client → its org-scoped request → exchange → commit, or
+// the failure transition. Each step lives in its own file; everything goes through ports, so the same code runs in
+// Lambda, in local mode, in the CLI and in tests.
+import { ErrorCode } from '../core/errors.js';
+import type { ClientCredentials } from '../core/ports.js';
+import { scrub } from '../core/redact.js';
+import { buildTokenRequest } from '../providers/build-request.js';
+import { claimOrg } from './claim.js';
+import { commitTokens } from './commit.js';
+import { exchangeTokens } from './exchange.js';
+import { handleFailure } from './failure.js';
+import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
+import { asRefreshError, type RefreshOutcome } from './refresh-outcome.js';
+
+export class OrgRefresher {
+  constructor(private readonly deps: RefreshDeps) {}
+
+  /**
+   * Refreshes one org. `force` (direct invocation, CLI) refreshes even if not due. Never throws: every path ends in
+   * an outcome, and a failure of this org never reaches another (invariant 3).
+   */
+  async refresh(candidate: Candidate, scope: RunScope, force = false): Promise<RefreshOutcome> {
+    try {
+      const claimed = await claimOrg(this.deps, candidate, scope, force);
+      if ('result' in claimed) return claimed;
+      return await this.#refreshClaimed(claimed, scope);
+    } catch (err) {
+      // Store errors end up here (throttling past the SDK's retries, network). Before a claim nothing is held; after
+      // one, the lease simply expires and the next claimer treats the org as ambiguous (it may have been sent), so
+      // nothing is lost and no other org is touched.
+      this.deps.log.warn('refresh aborted by a store error', {
+        orgId: candidate.orgId,
+        error: scrub(String((err as Error)?.message ?? err)),
+      });
+      return { orgId: candidate.orgId, result: 'failed', code: ErrorCode.StoreUnavailable, failureClass: 'store' };
+    }
+  }
+
+  async #refreshClaimed(claimed: Claimed, scope: RunScope): Promise<RefreshOutcome> {
+    const { record } = claimed;
+    const deps = this.deps;
+    let client: ClientCredentials;
+    try {
+      client = await deps.credentials.get(record.clientSecretId);
+    } catch (err) {
+      return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous });
+    }
+    const secrets = [record.accessToken, record.refreshToken, client.clientSecret];
+    let request: ReturnType<typeof buildTokenRequest>;
+    try {
+      request = buildTokenRequest(record, client, deps.settings);
+    } catch (err) {
+      return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous, secrets });
+    }
+    const exchange = await exchangeTokens(deps, claimed, request);
+    if (exchange.kind === 'tokens') return commitTokens(deps, claimed, scope, exchange, secrets);
+    return handleFailure(deps, claimed, scope, exchange.error, {
+      rotationAtRisk: exchange.rotationAtRisk,
+      ambiguous: exchange.ambiguous,
+      salvageRefreshToken: exchange.salvageRefreshToken,
+      secrets,
+    });
+  }
+}
