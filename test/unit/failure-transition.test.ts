@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, FailureClass } from '../../lambdas/core/errors.js';
+import { type FailureFacts, failureTransition, lostTheRecord } from '../../lambdas/core/failure-transition.js';
+import { Attention } from '../../lambdas/core/record.js';
+import { MISCONFIGURED_BACKOFF_MS } from '../../lambdas/core/schedule.js';
+
+const NOW = 1_800_000_000_000;
+const MIN = 60_000;
+const facts = (over: Partial<FailureFacts>): FailureFacts => ({
+  code: ErrorCode.ProviderUnavailable,
+  failureClass: FailureClass.Transient,
+  retryAfterMs: undefined,
+  salvage: false,
+  rotationAtRisk: false,
+  ambiguous: false,
+  consecutiveFailures: 0,
+  expiresAt: NOW + 30 * MIN,
+  now: NOW,
+  schedulePeriodMs: MIN,
+  random: 0.5,
+  ...over,
+});
+
+describe('Function: failureTransition', () => {
+  it('a rotated refresh token in a bad 2xx is salvaged, whatever else is wrong (invariant 2)', () => {
+    const t = failureTransition(
+      facts({ salvage: true, code: ErrorCode.BadResponse, failureClass: FailureClass.BadData }),
+    );
+    expect(t).toMatchObject({ action: 'salvage', reason: 'ROTATED_TOKEN_IN_BAD_RESPONSE' });
+  });
+
+  it.each<[string, Partial<FailureFacts>, object]>([
+    [
+      'invalid_grant with nothing ambiguous is a dead grant: REAUTH_REQUIRED, ReauthRequired event',
+      { code: ErrorCode.InvalidGrant, failureClass: FailureClass.GrantDead },
+      { action: 'reauth', code: ErrorCode.InvalidGrant, rotationLost: false, event: 'ReauthRequired' },
+    ],
+    [
+      'invalid_grant after an ambiguous attempt is a lost rotation',
+      { code: ErrorCode.InvalidGrant, failureClass: FailureClass.GrantDead, ambiguous: true },
+      { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
+    ],
+    [
+      'invalid_grant on a record marked rotationAtRisk is a lost rotation',
+      { code: ErrorCode.InvalidGrant, failureClass: FailureClass.GrantDead, rotationAtRisk: true },
+      { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
+    ],
+    [
+      'a misconfigured client needs an operator: long pause, MISCONFIGURED',
+      { code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured },
+      { action: 'release', attention: Attention.Misconfigured, level: 'error', reason: 'NEEDS_OPERATOR' },
+    ],
+    [
+      'an invalid record needs an operator: long pause, MISCONFIGURED',
+      { code: ErrorCode.RecordInvalid, failureClass: FailureClass.BadData },
+      { action: 'release', attention: Attention.Misconfigured, level: 'error', reason: 'NEEDS_OPERATOR' },
+    ],
+    [
+      "a bad token response is the provider's glitch: backoff like a transient failure, no attention",
+      { code: ErrorCode.BadResponse, failureClass: FailureClass.BadData },
+      { action: 'release', attention: undefined, level: 'error', reason: 'BACKOFF' },
+    ],
+    [
+      'a transient failure backs off and warns',
+      {},
+      { action: 'release', attention: undefined, level: 'warn', reason: 'BACKOFF' },
+    ],
+    [
+      'a transient failure on an org without a token lists it EXPIRED (hosted apps get 401s)',
+      { expiresAt: undefined },
+      { action: 'release', attention: Attention.Expired },
+    ],
+    [
+      'a Retry-After past the expiry lists the org EXPIRED',
+      { retryAfterMs: 60 * MIN },
+      { action: 'release', attention: Attention.Expired, refreshAt: NOW + 60 * MIN },
+    ],
+  ])('%s', (_name, over, expected) => {
+    expect(failureTransition(facts(over))).toMatchObject(expected);
+  });
+
+  it('a misconfiguration pauses 30 min ± 25 %, jittered so orgs sharing a client do not stampede', () => {
+    const early = failureTransition(
+      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0 }),
+    );
+    const late = failureTransition(
+      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0.99 }),
+    );
+    expect(early).toMatchObject({ refreshAt: NOW + 0.75 * MISCONFIGURED_BACKOFF_MS });
+    expect((late as { refreshAt: number }).refreshAt).toBeGreaterThan(NOW + 1.24 * MISCONFIGURED_BACKOFF_MS);
+  });
+
+  it('Property: a release is never scheduled in the past, and lists EXPIRED exactly when it reaches past expiry', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(FailureClass.Transient, FailureClass.Ambiguous),
+        fc.option(fc.integer({ min: 0, max: 86_400_000 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.option(fc.integer({ min: -3_600_000, max: 7_200_000 }), { nil: undefined }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (failureClass, retryAfterMs, consecutiveFailures, expiresIn, random) => {
+          const expiresAt = expiresIn === undefined ? undefined : NOW + expiresIn;
+          const t = failureTransition(
+            facts({ failureClass, code: ErrorCode.Timeout, retryAfterMs, consecutiveFailures, expiresAt, random }),
+          );
+          if (t.action !== 'release') throw new Error(`expected a release, got ${t.action}`);
+          expect(t.refreshAt).toBeGreaterThanOrEqual(NOW);
+          const pastExpiry = expiresAt === undefined || t.refreshAt >= expiresAt;
+          expect(t.attention).toBe(pastExpiry ? Attention.Expired : undefined);
+        },
+      ),
+    );
+  });
+});
+
+describe('Function: lostTheRecord', () => {
+  const held = { version: 8, leaseOwner: 'run-A' };
+  it.each<[string, Record<string, unknown> | undefined, boolean]>([
+    ['still held as claimed', held, false],
+    ['the version moved on', { ...held, version: 9 }, true],
+    ['another owner holds it', { ...held, leaseOwner: 'run-B' }, true],
+    ['the record is gone', undefined, true],
+  ])('%s → %s', (_name, current, lost) => {
+    expect(lostTheRecord(current, 8, 'run-A')).toBe(lost);
+  });
+});
