@@ -1,5 +1,5 @@
 // What wakes on-call, and why. Every alarm watches a metric the handler really emits (names and namespace from
-// lambdas/metrics.ts), publishes to one encrypted SNS topic, and names its README runbook section.
+// lambdas/metrics.ts), publishes to one encrypted SNS topic, and links its runbook section in docs/runbook.md.
 //
 // Periods follow the schedule period P (60 s by default): per-sweep gauges are judged per tick, counters over a
 // window W = 5 × P (five ticks; also SQS's 5-minute metric granularity). A refresh window is 10 ticks by default,
@@ -24,9 +24,12 @@ export interface RefresherAlarmsProps {
   alarmEmail?: string;
 }
 
-/** The README heading of an alarm's runbook entry is `### Runbook: <alarm id>`; this is GitHub's anchor for it. */
+/** The runbook on-call reads, relative to the repository root; one section per alarm. */
+const RUNBOOK_PATH = 'docs/runbook.md';
+
+/** An alarm's runbook section is headed by its id (`## RefreshFailed`); this is GitHub's anchor for that heading. */
 export function runbookAnchor(alarmId: string): string {
-  return `runbook-${alarmId.toLowerCase()}`;
+  return alarmId.toLowerCase();
 }
 
 export class RefresherAlarms extends Construct {
@@ -85,7 +88,7 @@ export class RefresherAlarms extends Construct {
     const add = (alarmId: string, meaning: string, alarmProps: Omit<cloudwatch.AlarmProps, 'alarmDescription'>) => {
       const alarm = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${stackName}-${alarmId}`,
-        alarmDescription: `${meaning} Runbook: README.md#${runbookAnchor(alarmId)}`,
+        alarmDescription: `${meaning} Runbook: ${RUNBOOK_PATH}#${runbookAnchor(alarmId)}`,
         ...alarmProps,
       });
       alarm.addAlarmAction(new actions.SnsAction(this.topic));

@@ -1,6 +1,6 @@
 // The alarms on-call gets: each watches a metric the handler really emits (same namespace, name and `service`
 // dimension), with the threshold and period argued in refresher-alarms.ts, publishes to the encrypted topic, and
-// points at a runbook section that exists in the README. The dashboard shows the same metrics.
+// points at a runbook section that exists in docs/runbook.md. The dashboard shows the same metrics.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -186,10 +186,10 @@ describe('Construct: RefresherAlarms', () => {
   });
 
   describe('Runbook links', () => {
-    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const runbook = readFileSync(path.join(PROJECT_ROOT, 'docs/runbook.md'), 'utf8');
     /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
     const anchors = new Set(
-      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      [...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
         (m[1] as string)
           .trim()
           .toLowerCase()
@@ -199,9 +199,9 @@ describe('Construct: RefresherAlarms', () => {
     );
 
     it.each(alarms.map((a) => [a.AlarmName as string, a.AlarmDescription as string]))(
-      '%s names a runbook section that exists in README.md',
+      '%s names a runbook section that exists in docs/runbook.md',
       (_name, description) => {
-        const anchor = /Runbook: README\.md#([a-z0-9-]+)/.exec(description)?.[1];
+        const anchor = /Runbook: docs\/runbook\.md#([a-z0-9-]+)$/.exec(description)?.[1];
         expect(anchor).toBeDefined();
         expect(anchors).toContain(anchor);
       },
