@@ -1,6 +1,6 @@
 // `npm run bench` (and `npm run bench -- --quick`): measures the refresher against its physical limit on this machine.
 // Starts DynamoDB Local and the bench token endpoint, runs the real handler, and writes the terminal table,
-// bench/results/latest.json and bench/results/throughput.svg. See README "Performance" for what each figure means.
+// bench/results/latest.json and bench/results/throughput.svg. See docs/performance.md for what each figure means.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -17,7 +17,7 @@ export const REFRESHER_BUNDLING = {
   sourceMap: true,
   /**
    * Mappings only, no copies of the sources: stack traces still point at file:line, and the map Node parses at cold
-   * start (NODE_OPTIONS=--enable-source-maps) shrinks from ~1 MB to ~0.3 MB (~7 ms less init, README "Performance").
+   * start (NODE_OPTIONS=--enable-source-maps) shrinks from ~1 MB to ~0.3 MB (~7 ms less init, docs/performance.md).
    */
   sourcesContent: false,
   mainFields: ['module', 'main'],

@@ -83,7 +83,7 @@ export const REFRESH_HELP = `Usage: tenant-tokens [--table NAME] tenants refresh
 Refreshes ORG now, due or not, through the refresher's own path (claim with a lease, org-scoped request, commit
 fenced by the version), so it can never race the scheduled refresher. Needs the refresher's access: the org's
 client secret in Secrets Manager and network access to the token endpoint. Reads the refresher's settings from the
-environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, ...; defaults as in the README).
+environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, ...; defaults in docs/operations.md).
 
 Options:
   -h, --help   this help

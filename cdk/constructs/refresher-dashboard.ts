@@ -29,7 +29,7 @@ export class RefresherDashboard extends Construct {
       widgets: [
         [
           new cloudwatch.AlarmStatusWidget({
-            title: 'Alarms (runbook: README.md#runbook)',
+            title: 'Alarms (runbook: docs/runbook.md)',
             alarms: Object.values(alarms.alarms),
             width: 24,
             height: 4,

@@ -13,7 +13,7 @@ export class EventBridgeNotifier implements Notifier {
 
   /**
    * The SDK client is loaded on the first event, not at cold start: most runs publish nothing, and loading and
-   * building the client cost ~20 ms of every cold start (bench/ "cold start", README "Performance").
+   * building the client cost ~20 ms of every cold start (bench/ "cold start", docs/performance.md).
    */
   #load(): Promise<EventBridgeSdk> {
     this.#sdk ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({

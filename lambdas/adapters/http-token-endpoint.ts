@@ -9,7 +9,7 @@ import type { HttpOutcome, TokenEndpoint, TokenRequest } from '../core/ports.js'
 
 // Loaded with require, not `import`: an ES import of node:http makes Node build the module's namespace, which
 // evaluates its lazy WebSocket/MessageEvent exports and so loads undici — 40-90 ms of CPU at every cold start for
-// code this adapter never uses (bench/ "cold start", README "Performance"). Aliased: the bundle's banner declares
+// code this adapter never uses (bench/ "cold start", docs/performance.md). Aliased: the bundle's banner declares
 // `createRequire` and `require` at the top level already.
 const requireBuiltin = requireFrom(import.meta.url);
 const http = requireBuiltin('node:http') as typeof HttpModule;

@@ -5,7 +5,7 @@
 //
 // Written on the SDK client directly rather than Powertools' SecretsProvider: that provider imports the Secrets
 // Manager client statically, which put its whole module graph into every cold start (~26 ms of ~190 ms measured,
-// README "Performance"); here it loads with the first secret a run actually needs.
+// docs/performance.md); here it loads with the first secret a run actually needs.
 import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
@@ -103,7 +103,7 @@ export class SecretsManagerCredentials implements CredentialsSource {
 
   /**
    * The SDK is loaded on the first secret, not at cold start: a run with nothing due reads no secret, and the
-   * Secrets Manager client's module graph is a measurable share of the cold start (README "Performance").
+   * Secrets Manager client's module graph is a measurable share of the cold start (docs/performance.md).
    */
   #load(): Promise<SecretsSdk> {
     this.#sdk ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({

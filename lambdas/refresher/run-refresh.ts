@@ -45,7 +45,7 @@ export interface RunSummary {
  * Orgs in progress per token-exchange slot. A slot is held only for the exchange (OrgRefresher's exchangeSlots); the
  * claim before it and the commit after it run in the extra workers, so while one org is being committed the next is
  * already claimed and waiting. Two keep every slot busy as long as a DynamoDB round trip takes under half the token
- * endpoint's latency. Measured in bench/ (README "Performance"): with one worker per slot the ratio to the ideal fell
+ * endpoint's latency. Measured in bench/ (docs/performance.md): with one worker per slot the ratio to the ideal fell
  * with every millisecond of DynamoDB latency.
  */
 export const WORKERS_PER_EXCHANGE_SLOT = 2;

@@ -1,5 +1,5 @@
 // What the refresher's bundle does at cold start, checked on the real bundle (the stack's esbuild settings) in a fresh
-// Node.js process, as Lambda loads it. Times are the bench's job (README "Performance"); this guards what is loaded.
+// Node.js process, as Lambda loads it. Times are the bench's job (docs/performance.md); this guards what is loaded.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Hostile and broken input — records, direct-invocation payloads, configuration — each answered with a documented
-// error code (README, "Error codes"), without a crash and without touching any other org.
+// error code (docs/reliability.md, "Error codes"), without a crash and without touching any other org.
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../lambdas/config.js';

@@ -1,4 +1,4 @@
-// The bench's arithmetic: if these are wrong, every figure in README "Performance" is wrong with them.
+// The bench's arithmetic: if these are wrong, every figure in docs/performance.md is wrong with them.
 import { describe, expect, it } from 'vitest';
 import { latencyWithinBudget, planPoints } from '../../bench/plan.js';
 import {
