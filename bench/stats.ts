@@ -31,8 +31,9 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): number
  * processes of a pair alike and cancels in that pair's ratio; a ratio of two medians compares the A of one moment with
  * the B of another. When the noise is independent per process instead, both estimators spread alike, so the paired
  * median is never the worse one. The median (not the mean) of the ratios ignores a pair hit by a burst on one side.
- * Measured on the 2-core shared machine (21 runs of 15-20 pairs, load 0.6-5): the handler-over-floor figure spread
- * with a standard deviation of 0.053 as a paired median, 0.094 as a ratio of medians.
+ * Measured on the 2-core shared machine (21 runs of 15-20 pairs, load 0.6-5), the handler-over-floor figure's standard
+ * deviation between runs: of CPU time 0.030 as a paired median, 0.071 as a ratio of medians; of wall time 0.053 and
+ * 0.094.
  *
  * An even count takes the geometric mean of the two middle ratios, so that the figure is symmetric: the paired ratio
  * of B over A is exactly the reciprocal of A over B (with the arithmetic mean it would not be).
