@@ -43,6 +43,9 @@ const WRITE_ATTEMPTS = 4;
 const RESERVE_MS = 2_000;
 /** Waiting past a lease's end by this much lets its holder's release land first. */
 const LEASE_MARGIN_MS = 100;
+/** Re-reads while a refresher holds the org: 50 ms, doubling to 1 s. */
+const FIRST_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 1_000;
 
 type Stored = { stored: true } | { repeated: true; grantIssuedAt: number } | { answer: IntakeAnswer };
 
@@ -120,7 +123,7 @@ export class GrantIntake {
           };
         case 'wait':
           // After the wait the grant still needs its own refresh: one lease of time must remain.
-          if (!(await this.#waitFor(orgId, decision.until, scope, settings.leaseMs + RESERVE_MS))) {
+          if (!(await this.#untilReleased(orgId, decision.until, scope, settings.leaseMs + RESERVE_MS))) {
             return { answer: busy(orgId, decision.until - clock.now()) };
           }
           continue;
@@ -145,21 +148,30 @@ export class GrantIntake {
   ): Promise<IntakeAnswer> {
     const { store, clock } = this.deps;
     let record = await store.get(orgId);
-    for (let attempt = 1; attempt < WRITE_ATTEMPTS; attempt++) {
-      const leaseUntil = record?.leaseUntil;
-      if (typeof leaseUntil !== 'number' || leaseUntil < clock.now()) break;
-      if (!(await this.#waitFor(orgId, leaseUntil, scope, RESERVE_MS))) break;
+    const leaseUntil = record?.leaseUntil;
+    if (typeof leaseUntil === 'number' && leaseUntil >= clock.now()) {
+      await this.#untilReleased(orgId, leaseUntil, scope, RESERVE_MS);
       record = await store.get(orgId);
     }
     return stateAnswer({ orgId, record, grantIssuedAt, outcome, now: clock.now(), repeated });
   }
 
-  /** Sleeps until a lease has ended, if that leaves `keepMs` of the invocation; false when it would not. */
-  async #waitFor(orgId: string, until: number, scope: RunScope, keepMs: number): Promise<boolean> {
-    const waitMs = Math.max(0, until - this.deps.clock.now()) + LEASE_MARGIN_MS;
-    if (scope.remainingMs() - waitMs < keepMs) return false;
-    this.deps.log.info('waiting for a refresher to release the org', { orgId, waitMs });
-    await this.deps.clock.sleep(waitMs);
+  /**
+   * Waits until no refresher holds the org: re-reads with a growing pause (a refresh holds its lease for the length of
+   * one token request, usually far less than the lease), never past the lease's end plus a margin, and never into
+   * the last `keepMs` of the invocation. True when the org is free (or gone); false when time ran out first.
+   */
+  async #untilReleased(orgId: string, until: number, scope: RunScope, keepMs: number): Promise<boolean> {
+    const { store, clock, log } = this.deps;
+    log.info('waiting for a refresher to release the org', { orgId, leaseEndsInMs: until - clock.now() });
+    let leaseUntil: unknown = until;
+    for (let pauseMs = FIRST_PAUSE_MS; typeof leaseUntil === 'number' && leaseUntil >= clock.now(); ) {
+      const waitMs = Math.min(pauseMs, leaseUntil - clock.now() + LEASE_MARGIN_MS);
+      if (scope.remainingMs() - waitMs < keepMs) return false;
+      await clock.sleep(waitMs);
+      pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS);
+      leaseUntil = (await store.get(orgId))?.leaseUntil;
+    }
     return true;
   }
 }

@@ -140,17 +140,31 @@ export function parseIntakePayload(payload: unknown, now: number, policy: Reques
  * missing says "is required" (a schema's type message would say "must be a string"). Never a value.
  */
 function describeIntakeIssues(
-  issues: readonly { code?: string; path: readonly PropertyKey[]; message: string }[],
+  issues: readonly { code?: string; path: readonly PropertyKey[]; message: string; keys?: string[] }[],
   raw: unknown,
   prefix: string,
 ): string {
   return issues
     .map((issue) => {
       const where = [prefix, ...issue.path.map(String)].filter((p) => p.length > 0).join('.') || 'payload';
+      if (issue.code === 'unrecognized_keys') return `${where} ${unknownFields(issue.keys ?? [])}`;
       const missing = issue.code === 'invalid_type' || issue.code === 'invalid_union';
       return missing && valueAt(raw, issue.path) === undefined ? `${where} is required` : `${where} ${issue.message}`;
     })
     .join('; ');
+}
+
+/** A field name is shown only if it looks like one: a key that looks like a value may be a secret put in its place. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+
+function unknownFields(keys: readonly string[]): string {
+  const named = keys.filter((k) => FIELD_NAME.test(k));
+  const hidden = keys.length - named.length;
+  const parts = [
+    ...(named.length > 0 ? [named.join(', ')] : []),
+    ...(hidden > 0 ? [`${hidden} whose name is not shown (it looks like a value, not a field name)`] : []),
+  ];
+  return `has unknown ${keys.length === 1 ? 'field' : 'fields'}: ${parts.join('; ')}`;
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

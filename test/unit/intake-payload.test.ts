@@ -114,6 +114,13 @@ describe('Function: parseIntakePayload', () => {
       'acme',
     ],
     [
+      'a refresh token used as a field name',
+      submit({ grant: { ...grant, [RT]: true } }),
+      'INVALID_PAYLOAD',
+      /grant has unknown field: 1 whose name is not shown/,
+      'acme',
+    ],
+    [
       'no issue time',
       submit({ grant: { refreshToken: RT } }),
       'INVALID_PAYLOAD',
