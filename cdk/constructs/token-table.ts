@@ -6,14 +6,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
-import { READER_ATTRIBUTES } from '../../reader/token-reader.js';
+import { READER_GRANT_ATTRIBUTES } from '../../reader/token-reader.js';
 
 /**
- * What a hosted app may read: exactly what the reader library's consistent GetItem projects (one definition, in the
- * reader). `refreshToken` (and the client secret id, leases, errors) stay invisible: the `dynamodb:Attributes`
- * condition refuses any request naming another attribute, and `dynamodb:Select` refuses a request for all of them.
+ * What a hosted app may read: exactly what the reader library's consistent GetItems project (one definition, in the
+ * reader): the access token, its type and expiry, the org's status, since when and why. `refreshToken` (and the
+ * client secret id, leases, errors) stay invisible: the `dynamodb:Attributes` condition refuses any request naming
+ * another attribute, and `dynamodb:Select` refuses a request for all of them.
  */
-export const ACCESS_TOKEN_ATTRIBUTES = READER_ATTRIBUTES;
+export const ACCESS_TOKEN_ATTRIBUTES = READER_GRANT_ATTRIBUTES;
 
 /**
  * The DynamoDB calls the refresher's store makes (GetCommand, QueryCommand, UpdateCommand in
