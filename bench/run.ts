@@ -10,6 +10,7 @@ import { throughputSvg } from './chart.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
+import { type IntakeCost, measureIntake } from './intake.js';
 import { HandlerRig } from './invoke.js';
 import { planPoints } from './plan.js';
 import { growthRatio, idealPerSecond, renderTable, round } from './stats.js';
@@ -44,6 +45,8 @@ interface Profile {
   costConcurrency: number;
   costLatencyMs: number;
   coldStartProcesses: number;
+  /** Grant intake round trips per kind (submitGrant, reauthorise). */
+  intakeRoundTrips: number;
 }
 
 const FULL: Profile = {
@@ -59,6 +62,7 @@ const FULL: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartProcesses: 10,
+  intakeRoundTrips: 30,
 };
 
 const QUICK: Profile = {
@@ -74,6 +78,7 @@ const QUICK: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartProcesses: 10,
+  intakeRoundTrips: 10,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -174,6 +179,10 @@ async function main(): Promise<void> {
     log(`cold start: bundling and ${profile.coldStartProcesses} fresh processes…`);
     const coldStart = await measureColdStart(path.join(RESULTS_DIR, 'bundle'), profile.coldStartProcesses);
 
+    // 7. A grant intake round trip: what a hosted app's hand-over costs (requests, capacity, time).
+    log(`grant intake: ${profile.intakeRoundTrips} round trips of each kind (oidc-provider, rotation on)…`);
+    const intake = await measureIntake(ddb.endpoint, { roundTrips: profile.intakeRoundTrips }, log);
+
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
     const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
@@ -234,6 +243,7 @@ async function main(): Promise<void> {
       throughput: { points, skipped: plan.skipped },
       cost,
       coldStart,
+      intake,
     };
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(
@@ -244,7 +254,11 @@ async function main(): Promise<void> {
     // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
     // to prevent, and a failed refresh would make every figure above meaningless.
     const invalidGrants = points.reduce((a, p) => a + p.endpointInvalidGrant, 0);
-    const failed = points.reduce((a, p) => a + p.failed, 0) + cost.reduce((a, c) => a + c.failed, 0);
+    const failed =
+      points.reduce((a, p) => a + p.failed, 0) +
+      cost.reduce((a, c) => a + c.failed, 0) +
+      intake.submitGrant.failed +
+      intake.reauthorise.failed;
     if (invalidGrants > 0 || failed > 0) {
       log(`bench: ${invalidGrants} invalid_grant and ${failed} failed refreshes: the figures are not valid`);
       process.exitCode = 1;
@@ -280,6 +294,7 @@ type Result = {
     sdkFloorMs: number;
     processes: number;
   };
+  intake: IntakeCost;
 };
 
 function report(r: Result): string {
@@ -369,6 +384,24 @@ function report(r: Result): string {
       `${r.coldStart.initMs} ms wall, ${r.coldStart.initCpuMs} ms CPU (stack env incl. --enable-source-maps; ` +
       `${r.coldStart.initMsWithoutSourceMaps} ms wall without it); the SDK's DynamoDB client alone: ` +
       `${r.coldStart.sdkFloorMs} ms`,
+    '',
+    renderTable([
+      ['grant intake', 'Lambda req', 'DynamoDB req', 'RCU', 'WCU', 'provider req', 'secret reads', 'p50 ms', 'p95 ms'],
+      ...(['submitGrant', 'reauthorise'] as const).map((kind) => {
+        const k = r.intake[kind];
+        return [
+          kind,
+          k.lambdaRequests,
+          k.dynamoDbRequests,
+          k.readUnits,
+          k.writeUnits,
+          k.providerRequests,
+          k.secretsRequests,
+          k.p50Ms,
+          k.p95Ms,
+        ];
+      }),
+    ]),
     `written: bench/results/latest.json, bench/results/throughput.svg`,
   );
   return out.join('\n');

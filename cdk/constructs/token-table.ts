@@ -22,6 +22,13 @@ export const ACCESS_TOKEN_ATTRIBUTES = READER_GRANT_ATTRIBUTES;
  */
 export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
 
+/**
+ * The grant intake: its own conditional Put (a new org) and Update (a new grant), and the refresher's point reads and
+ * fenced updates for the org it refreshes at once (lambdas/adapters/dynamodb-grant-intake.ts and the token store's
+ * direct path). No Query: a direct refresh never reads an index.
+ */
+export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
 /** Hosted apps: single and batched point reads, nothing that lists the table. */
 export const READER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
 
@@ -112,6 +119,17 @@ export class TokenTable extends Construct {
       grantee,
       actions: [...REFRESHER_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn, this.indexArn(dueIndex.name), this.indexArn(attentionIndex.name)],
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /** The grant intake function: point reads and conditional writes on the table itself, no index, no Scan or Delete. */
+  grantIntakeWrites(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...INTAKE_TABLE_ACTIONS],
+      resourceArns: [this.table.tableArn],
     });
     this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;
