@@ -10,6 +10,7 @@ import { throughputSvg } from './chart.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
+import { type IntakeCost, measureIntake } from './intake.js';
 import { HandlerRig } from './invoke.js';
 import { planPoints } from './plan.js';
 import { growthRatio, idealPerSecond, renderTable, round } from './stats.js';
@@ -49,6 +50,8 @@ interface Profile {
   costLatencyMs: number;
   /** Pairs of fresh processes (handler bundle, SDK floor) for the cold-start ratio. */
   coldStartPairs: number;
+  /** Grant intake round trips per kind (submitGrant, reauthorise). */
+  intakeRoundTrips: number;
 }
 
 const FULL: Profile = {
@@ -64,6 +67,7 @@ const FULL: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartPairs: 30,
+  intakeRoundTrips: 30,
 };
 
 const QUICK: Profile = {
@@ -79,6 +83,7 @@ const QUICK: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartPairs: 20,
+  intakeRoundTrips: 10,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -183,6 +188,10 @@ async function main(): Promise<void> {
         `(pairs' quartiles ${coldStart.initOverSdkFloorQuartiles.join('-')}; wall time ×${coldStart.initOverSdkFloorWall})`,
     );
 
+    // 7. A grant intake round trip: what a hosted app's hand-over costs (requests, capacity, time).
+    log(`grant intake: ${profile.intakeRoundTrips} round trips of each kind (oidc-provider, rotation on)…`);
+    const intake = await measureIntake(ddb.endpoint, { roundTrips: profile.intakeRoundTrips }, log);
+
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
     const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
@@ -246,6 +255,7 @@ async function main(): Promise<void> {
       throughput: { points, skipped: plan.skipped },
       cost,
       coldStart,
+      intake,
     };
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(
@@ -256,7 +266,11 @@ async function main(): Promise<void> {
     // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
     // to prevent, and a failed refresh would make every figure above meaningless.
     const invalidGrants = points.reduce((a, p) => a + p.endpointInvalidGrant, 0);
-    const failed = points.reduce((a, p) => a + p.failed, 0) + cost.reduce((a, c) => a + c.failed, 0);
+    const failed =
+      points.reduce((a, p) => a + p.failed, 0) +
+      cost.reduce((a, c) => a + c.failed, 0) +
+      intake.submitGrant.failed +
+      intake.reauthorise.failed;
     if (invalidGrants > 0 || failed > 0) {
       log(`bench: ${invalidGrants} invalid_grant and ${failed} failed refreshes: the figures are not valid`);
       process.exitCode = 1;
@@ -298,6 +312,7 @@ type Result = {
     sdkFloorMs: number;
     sdkFloorCpuMs: number;
   };
+  intake: IntakeCost;
 };
 
 function report(r: Result): string {
@@ -391,6 +406,24 @@ function report(r: Result): string {
       `(${r.coldStart.sdkFloorMs} ms wall); initOverSdkFloor ${r.coldStart.initOverSdkFloor} (median of the pairs' CPU ` +
       `ratios, quartiles ${r.coldStart.initOverSdkFloorQuartiles.join('-')}; wall time ${r.coldStart.initOverSdkFloorWall}); ` +
       `${r.coldStart.initMsWithoutSourceMaps} ms wall without source maps`,
+    '',
+    renderTable([
+      ['grant intake', 'Lambda req', 'DynamoDB req', 'RCU', 'WCU', 'provider req', 'secret reads', 'p50 ms', 'p95 ms'],
+      ...(['submitGrant', 'reauthorise'] as const).map((kind) => {
+        const k = r.intake[kind];
+        return [
+          kind,
+          k.lambdaRequests,
+          k.dynamoDbRequests,
+          k.readUnits,
+          k.writeUnits,
+          k.providerRequests,
+          k.secretsRequests,
+          k.p50Ms,
+          k.p95Ms,
+        ];
+      }),
+    ]),
     `written: bench/results/latest.json, bench/results/throughput.svg`,
   );
   return out.join('\n');
