@@ -58,7 +58,7 @@ export const show: Command = {
           `${t.scope ?? ''}${t.requiresOfflineAccess ? ' (+offline_access)' : ''}`.trim(),
         ],
       ),
-      ['client secret', t.clientSecretId],
+      ['client secret', t.clientSecretId ?? 'its own client (in the record)'],
       ['status', `${t.status}${t.attention ? ` (attention: ${t.attention})` : ''}`],
       [
         'access token',

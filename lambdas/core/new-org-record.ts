@@ -8,6 +8,8 @@ import { dueShardFor } from './shard.js';
 export interface NewOrgGrant {
   /** Required for refresh_token orgs; ignored (never stored) for client_credentials. */
   refreshToken?: string | undefined;
+  /** The org's own client's secret, with settings.clientId; ignored (never stored) without it. */
+  clientSecret?: string | undefined;
 }
 
 export interface NewOrgPlacement {
@@ -30,6 +32,7 @@ export function newOrgRecord(
     Object.entries({
       ...settings,
       refreshToken: settings.grantType === 'refresh_token' ? grant.refreshToken : undefined,
+      clientSecret: settings.clientId !== undefined ? grant.clientSecret : undefined,
       status: RecordStatus.Active,
       version: 0,
       consecutiveFailures: 0,
