@@ -29,7 +29,8 @@ export function refuseSecretsInArgv(argv: readonly string[], help: string): void
     throw new UsageError(
       `refusing ${flag}: a token or secret on the command line is visible to other users (ps, /proc) and stays in ` +
         'shell history. Put the refresh token in a file and pass --refresh-token-file FILE, or pipe it on stdin ' +
-        '(... < token.txt). Client secrets live in Secrets Manager (--secret-id).',
+        "(... < token.txt). An org's own client secret: --client-id ID --client-secret-file FILE; a shared " +
+        'client: Secrets Manager (--secret-id).',
       help,
     );
   }

@@ -14,6 +14,8 @@ export interface CliIo {
   /** All of stdin, or undefined when stdin is a terminal (nothing was piped). */
   readStdin(): Promise<string | undefined>;
   readFile(path: string): Promise<string>;
+  /** The file's permission bits (`stat().mode & 0o777`); undefined where the platform has none to speak of. */
+  fileMode(path: string): Promise<number | undefined>;
   env: Record<string, string | undefined>;
   now?: () => number;
 }

@@ -5,6 +5,7 @@ import { ConfigError } from '../lambdas/config.js';
 import { scrub } from '../lambdas/core/redact.js';
 import { refuseSecretsInArgv, UsageError } from './args.js';
 import { add } from './commands/add.js';
+import { importOrgs } from './commands/import.js';
 import { list } from './commands/list.js';
 import { reauth } from './commands/reauth.js';
 import { refresh } from './commands/refresh.js';
@@ -15,7 +16,7 @@ import { MAIN_HELP, TENANTS_HELP } from './help.js';
 
 export { type CliDeps, type CliIo, ExitCode };
 
-const COMMANDS: Record<string, Command> = { add, list, show, refresh, disable, enable, reauth };
+const COMMANDS: Record<string, Command> = { add, import: importOrgs, list, show, refresh, disable, enable, reauth };
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   const args = [...argv];
@@ -54,7 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       throw new UsageError(
         verb === undefined
           ? 'no tenants command given'
-          : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable or reauth`,
+          : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable, ` +
+              'reauth or import',
         TENANTS_HELP,
       );
     }
@@ -83,7 +85,7 @@ function reportError(err: unknown, io: CliIo, tableName: string | undefined): nu
     // The message, then the command's synopsis (its help up to the first blank line) and where the rest is.
     const synopsis = err.help.split('\n\n')[0];
     const more = /tenants (\w+)/.exec(synopsis ?? '')?.[1];
-    const helpCommand = more && more !== 'add|list|show|refresh|disable|enable|reauth' ? `tenants ${more} ` : '';
+    const helpCommand = more && !more.includes('|') ? `tenants ${more} ` : '';
     io.stderr(
       `tenant-tokens: ${err.message}\n\n${synopsis}\nRun \`tenant-tokens ${helpCommand}--help\` for details.\n`,
     );
