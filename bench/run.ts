@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { throughputSvg } from './chart.js';
+import { type CliStartup, measureCliStartup } from './cli-startup.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
@@ -173,6 +174,9 @@ async function main(): Promise<void> {
     // 6. Cold start.
     log(`cold start: bundling and ${profile.coldStartProcesses} fresh processes…`);
     const coldStart = await measureColdStart(path.join(RESULTS_DIR, 'bundle'), profile.coldStartProcesses);
+    // 7. The operator CLI's start-up (`tenant-tokens --help`, compiled), against Node's own.
+    log(`cli start-up: ${profile.coldStartProcesses} runs of tenant-tokens --help and of node -e ''…`);
+    const cliStartup = measureCliStartup(profile.coldStartProcesses);
 
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
@@ -234,6 +238,7 @@ async function main(): Promise<void> {
       throughput: { points, skipped: plan.skipped },
       cost,
       coldStart,
+      cliStartup,
     };
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(
@@ -280,6 +285,7 @@ type Result = {
     sdkFloorMs: number;
     processes: number;
   };
+  cliStartup: CliStartup;
 };
 
 function report(r: Result): string {
@@ -369,6 +375,8 @@ function report(r: Result): string {
       `${r.coldStart.initMs} ms wall, ${r.coldStart.initCpuMs} ms CPU (stack env incl. --enable-source-maps; ` +
       `${r.coldStart.initMsWithoutSourceMaps} ms wall without it); the SDK's DynamoDB client alone: ` +
       `${r.coldStart.sdkFloorMs} ms`,
+    `cli start-up: tenant-tokens --help median ${r.cliStartup.helpMs} ms, node -e '' ${r.cliStartup.nodeBaselineMs} ms ` +
+      `(ratio ${r.cliStartup.ratio}, ${r.cliStartup.runs} runs each)`,
     `written: bench/results/latest.json, bench/results/throughput.svg`,
   );
   return out.join('\n');

@@ -6,7 +6,7 @@ import { TenantAdmin } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
 import { resolveTable, UsageError } from './args.js';
 
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
+export { ExitCode } from './exit-code.js';
 
 export interface CliIo {
   stdout(text: string): void;

@@ -390,6 +390,10 @@ describe('Command: tenants reauth', () => {
 
 describe('Binary: bin/tenant-tokens.mjs', () => {
   const bin = path.resolve('bin/tenant-tokens.mjs');
+  // The bin runs the compiled CLI (dist/cli): build it from the sources under test.
+  beforeAll(async () => {
+    await run('npm', ['run', '--silent', 'build:cli'], { timeout: 120_000 });
+  }, 150_000);
   const env = () => ({
     PATH: process.env.PATH,
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoDbEndpoint'),
