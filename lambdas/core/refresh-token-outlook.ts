@@ -14,6 +14,10 @@ export const EXTENSION_TOLERANCE_MS = 60_000;
 export interface OutlookInput {
   /** The record's refreshTokenExpiresAt before this refresh. */
   previousExpiresAt: number | undefined;
+  /** The record's lastRefreshedAt: how far a sliding expiry should have moved since. */
+  previousRefreshedAt?: number | undefined;
+  /** The record is already marked REFRESH_TOKEN_EXPIRING (the judgement a too-close refresh cannot revise). */
+  previouslyExpiring?: boolean;
   /** The provider sent a new refresh token (rotation). */
   rotated: boolean;
   /** What the response said about the refresh token's expiry, if anything. */
@@ -42,8 +46,12 @@ export function refreshTokenOutlook(i: OutlookInput): RefreshTokenOutlook {
   // The first expiry we learn of counts as an extension: whether refreshing moves it shows at the next refresh, and
   // a warning before then would be a false alarm for every provider that does extend it (Zendesk rotates to a new
   // full lifetime).
-  const extended = i.previousExpiresAt === undefined || expiresAt > i.previousExpiresAt + EXTENSION_TOLERANCE_MS;
-  return { expiresAt, extended };
+  if (i.previousExpiresAt === undefined) return { expiresAt, extended: true };
+  // Two refreshes moments apart (an operator's `tenants refresh`, a direct invocation) move even a sliding expiry by
+  // less than the tolerance: that says nothing, so the last judgement stands.
+  const sinceLast = i.previousRefreshedAt === undefined ? Number.POSITIVE_INFINITY : i.sentAt - i.previousRefreshedAt;
+  if (sinceLast <= 2 * EXTENSION_TOLERANCE_MS) return { expiresAt, extended: !i.previouslyExpiring };
+  return { expiresAt, extended: expiresAt > i.previousExpiresAt + EXTENSION_TOLERANCE_MS };
 }
 
 export interface ExpiringInput {

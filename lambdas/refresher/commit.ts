@@ -4,6 +4,7 @@ import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
 import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
 import { ConditionFailedError } from '../core/errors.js';
 import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
+import { Attention } from '../core/record.js';
 import { scrub } from '../core/redact.js';
 import { expiringVerdict, refreshTokenOutlook } from '../core/refresh-token-outlook.js';
 import { fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
@@ -42,6 +43,8 @@ export async function commitTokens(
   const refreshToken = record.grantType === 'refresh_token' ? tokens.refreshToken : undefined;
   const outlook = refreshTokenOutlook({
     previousExpiresAt: record.grantType === 'refresh_token' ? record.refreshTokenExpiresAt : undefined,
+    previousRefreshedAt: record.lastRefreshedAt,
+    previouslyExpiring: record.attention === Attention.RefreshTokenExpiring,
     rotated: refreshToken !== undefined,
     reported: tokens.refreshTokenExpiry,
     sentAt,

@@ -41,6 +41,7 @@ const SERVICE_ALARMS = [
   ['TokenNotCommitted', MetricName.TokenNotCommitted, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['RotationLost', MetricName.RotationLost, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+  ['OrgsRefreshTokenExpiring', MetricName.OrgsRefreshTokenExpiring, 'Maximum', 300, 1, 1, undefined, 'ignore'],
 ] as const;
 
 describe('Construct: RefresherAlarms', () => {
@@ -151,7 +152,7 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
-      expect(alarms).toHaveLength(12);
+      expect(alarms).toHaveLength(13);
       for (const a of alarms) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);

@@ -59,6 +59,42 @@ describe('Function: refreshTokenOutlook', () => {
       { expiresAt: undefined, extended: false },
     ],
     [
+      'two refreshes moments apart say nothing: a sliding expiry moved too little to tell, the last judgement stands',
+      {
+        previousExpiresAt: T + 5 * DAY,
+        previousRefreshedAt: T - 30_000,
+        previouslyExpiring: false,
+        rotated: true,
+        reported: { inMs: 5 * DAY },
+        sentAt: T,
+      },
+      { expiresAt: T + 5 * DAY, extended: true },
+    ],
+    [
+      '…and an org already warned about stays warned about',
+      {
+        previousExpiresAt: T + 5 * DAY,
+        previousRefreshedAt: T - 30_000,
+        previouslyExpiring: true,
+        rotated: true,
+        reported: { inMs: 5 * DAY },
+        sentAt: T,
+      },
+      { expiresAt: T + 5 * DAY, extended: false },
+    ],
+    [
+      'refreshes far enough apart judge afresh',
+      {
+        previousExpiresAt: T + 5 * DAY,
+        previousRefreshedAt: T - 3 * EXTENSION_TOLERANCE_MS,
+        previouslyExpiring: false,
+        rotated: true,
+        reported: { inMs: 5 * DAY },
+        sentAt: T,
+      },
+      { expiresAt: T + 5 * DAY, extended: false },
+    ],
+    [
       'a sliding expiry without rotation extends',
       { previousExpiresAt: T + 2 * DAY, rotated: false, reported: { inMs: 14 * DAY }, sentAt: T },
       { expiresAt: T + 14 * DAY, extended: true },
