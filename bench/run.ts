@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { throughputSvg } from './chart.js';
+import { type CliStartup, measureCliStartup } from './cli-startup.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
@@ -192,6 +193,10 @@ async function main(): Promise<void> {
     log(`grant intake: ${profile.intakeRoundTrips} round trips of each kind (oidc-provider, rotation on)…`);
     const intake = await measureIntake(ddb.endpoint, { roundTrips: profile.intakeRoundTrips }, log);
 
+    // 8. The operator CLI's start-up (`tenant-tokens --help`, compiled), against Node's own.
+    log(`cli start-up: ${profile.coldStartPairs} runs of tenant-tokens --help and of node -e ''…`);
+    const cliStartup = measureCliStartup(profile.coldStartPairs);
+
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
     const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
@@ -256,6 +261,7 @@ async function main(): Promise<void> {
       cost,
       coldStart,
       intake,
+      cliStartup,
     };
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(
@@ -313,6 +319,7 @@ type Result = {
     sdkFloorCpuMs: number;
   };
   intake: IntakeCost;
+  cliStartup: CliStartup;
 };
 
 function report(r: Result): string {
@@ -424,6 +431,8 @@ function report(r: Result): string {
         ];
       }),
     ]),
+    `cli start-up: tenant-tokens --help median ${r.cliStartup.helpMs} ms, node -e '' ${r.cliStartup.nodeBaselineMs} ms ` +
+      `(ratio ${r.cliStartup.ratio}, ${r.cliStartup.runs} runs each)`,
     `written: bench/results/latest.json, bench/results/throughput.svg`,
   );
   return out.join('\n');

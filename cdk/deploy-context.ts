@@ -21,6 +21,7 @@ const NUMERIC_SETTINGS = {
   shardCount: 'shardCount',
   jitterSeconds: 'jitterSeconds',
   secretCacheSeconds: 'secretCacheSeconds',
+  refreshTokenWarningSeconds: 'refreshTokenWarningSeconds',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [

@@ -1,39 +1,10 @@
-// Argument handling for `tenant-tokens`: usage errors (exit 2) that say what is wrong and what is expected, and the
-// rule that a token never arrives on the command line.
+// Argument handling for `tenant-tokens`: parsing with messages that say what is wrong and what is expected, and the
+// checks of what an operator typed (org id, table, a refresh token read from a file).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ORG_ID_PATTERN, ORG_ID_RULE } from '../lambdas/core/record.js';
+import { UsageError } from './usage-error.js';
 
-/** Wrong input: exit 2, the message, then the command's help. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  constructor(
-    message: string,
-    readonly help: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Flags that would put a secret in argv. Matched by name only: the value is never looked at or echoed. */
-const SECRET_FLAG = /^--?(refresh[-_]?token|access[-_]?token|token|client[-_]?secret|secret)(=.*)?$/i;
-
-/**
- * Refuses a token or secret given as a flag, before any other parsing: argv is readable by every user on the machine
- * (`ps`, /proc) and lands in shell history, so the value must come from a file or stdin.
- */
-export function refuseSecretsInArgv(argv: readonly string[], help: string): void {
-  for (const arg of argv) {
-    const match = SECRET_FLAG.exec(arg);
-    if (!match) continue;
-    const flag = arg.split('=')[0];
-    throw new UsageError(
-      `refusing ${flag}: a token or secret on the command line is visible to other users (ps, /proc) and stays in ` +
-        'shell history. Put the refresh token in a file and pass --refresh-token-file FILE, or pipe it on stdin ' +
-        '(... < token.txt). Client secrets live in Secrets Manager (--secret-id).',
-      help,
-    );
-  }
-}
+export { refuseSecretsInArgv, UsageError } from './usage-error.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -6,7 +6,7 @@ import { TenantAdmin } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
 import { resolveTable, UsageError } from './args.js';
 
-export const ExitCode = { Ok: 0, Failed: 1, Usage: 2 } as const;
+export { ExitCode } from './exit-code.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -14,6 +14,8 @@ export interface CliIo {
   /** All of stdin, or undefined when stdin is a terminal (nothing was piped). */
   readStdin(): Promise<string | undefined>;
   readFile(path: string): Promise<string>;
+  /** The file's permission bits (`stat().mode & 0o777`); undefined where the platform has none to speak of. */
+  fileMode(path: string): Promise<number | undefined>;
   env: Record<string, string | undefined>;
   now?: () => number;
 }

@@ -6,7 +6,8 @@ Operator commands for the token table (one record per org). AWS access uses the 
 (AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB (npm start prints the line).
 
 Commands:
-  tenants add ORG ...       onboard an org (refresh token from a file or stdin, never from the command line)
+  tenants add ORG ...       onboard an org (secrets from a file or stdin, never from the command line)
+  tenants import FILE       onboard many orgs from JSON Lines (validated first; re-running changes nothing)
   tenants list              every org: status, expiry, last refresh, failures (no tokens)
   tenants show ORG          one org in detail (tokens appear only as sha256 fingerprints)
   tenants refresh ORG       refresh now, through the refresher's own claim/commit path
@@ -21,41 +22,79 @@ Global options:
 Exit codes: 0 done, 1 the operation failed, 2 usage error.
 `;
 
-export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth> ...
+export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth|import> ...
 
 Run \`tenant-tokens tenants <command> --help\` for a command's options, \`tenant-tokens --help\` for an overview.
 `;
 
 export const ADD_HELP = `Usage: tenant-tokens [--table NAME] tenants add ORG --provider genesys|zendesk|generic
-         --grant-type refresh_token|client_credentials --secret-id ID [provider options]
-         [--refresh-token-file FILE]
+         --grant-type refresh_token|client_credentials [provider options]
+         (--secret-id ID | --client-id ID --client-secret-file FILE) [--refresh-token-file FILE]
 
 Onboards ORG as ACTIVE and due at once: the next refresher run issues its first access token.
-The initial refresh token is read from --refresh-token-file or from stdin, never from the command line
-(argv is visible to other users in \`ps\` and stays in shell history).
+Secrets are read from files or stdin, never from the command line (argv is visible to other users in \`ps\`
+and stays in shell history): the refresh token from --refresh-token-file or stdin, the org's own client
+secret from --client-secret-file (\`-\` reads stdin; stdin carries one secret at most).
+
+The org's OAuth client, one of:
+  --secret-id ID            a client shared by many orgs: Secrets Manager secret {"clientId", "clientSecret"}
+  --client-id ID            the org's own client (e.g. the one an AppFoundry premium app's install creates in
+  --client-secret-file F      the customer's org), stored in the record like its refresh token
 
 Options:
-  --provider P            genesys, zendesk or generic
-  --region R              genesys: the org's Genesys Cloud region (e.g. us-east-1, eu-west-1)
-  --subdomain S           zendesk: the S of S.zendesk.com
-  --token-url URL         generic: the https token endpoint; its host must be on ALLOWED_TOKEN_HOSTS
-  --client-auth M         generic: basic (default) or post (client_secret_post)
-  --org-param NAME        generic: body parameter carrying the org id (e.g. organization_id)
-  --scope S               scope to request
-  --offline-access        add offline_access to the scope; warn when a response lacks it
-  --grant-type G          refresh_token or client_credentials
-  --secret-id ID          Secrets Manager secret {"clientId": "...", "clientSecret": "..."} of the org's client
-  --refresh-token-file F  file holding the refresh token (refresh_token only; default: read stdin)
-  -h, --help              this help
+  --provider P              genesys, zendesk or generic
+  --region R                genesys: the org's Genesys Cloud region (e.g. us-east-1, eu-west-1, eusc-de-east-1)
+  --subdomain S             zendesk: the S of S.zendesk.com
+  --token-url URL           generic: the https token endpoint; its host must be on ALLOWED_TOKEN_HOSTS
+  --client-auth M           generic: basic (default) or post (client_secret_post)
+  --org-param NAME          generic: body parameter carrying the org id (e.g. organization_id)
+  --scope S                 scope to request
+  --offline-access          add offline_access to the scope; warn when a response lacks it
+  --grant-type G            refresh_token or client_credentials
+  --refresh-token-file F    file holding the refresh token (refresh_token only; default or -: read stdin)
+  --expires-in S            zendesk: access-token lifetime to ask for, 300-172800 seconds (default 1800)
+  --refresh-token-expires-in S
+                            zendesk: refresh-token lifetime to ask for, 604800-7776000 seconds (default 30 days)
+  -h, --help                this help
+
+A Zendesk org needs a refresh token: Zendesk issues them only since 2025-04-30, and a token issued before
+cannot be refreshed, so such an org's customer must re-authorise the app first.
 
 Environment: ALLOWED_TOKEN_HOSTS (when set, a generic --token-url must match it), SHARD_COUNT (the
 deployment's; default 1 puts the org in shard 0, which every deployment sweeps).
 
 Examples:
   tenant-tokens --table tenant-tokens tenants add 3f9b0c1e-acme --provider genesys --region eu-west-1 \\
-      --grant-type refresh_token --secret-id tenant-tokens/genesys-app --refresh-token-file ./rt.txt
+      --grant-type client_credentials --client-id 7d0c9a3e-... --client-secret-file ./acme-client-secret.txt
   tenant-tokens tenants add acme-support --provider zendesk --subdomain acme --grant-type refresh_token \\
-      --secret-id tenant-tokens/zendesk-app < ./rt.txt
+      --secret-id tenant-tokens/zendesk-app --refresh-token-expires-in 7776000 < ./rt.txt
+`;
+
+export const IMPORT_HELP = `Usage: tenant-tokens [--table NAME] tenants import FILE [--skip-invalid] [--dry-run] [--json]
+
+Onboards many orgs from FILE, JSON Lines: one JSON object per line with the fields of \`tenants add\` as the
+record names them (orgId, provider, grantType, region, subdomain, tokenUrl, clientAuth, orgParam, scope,
+requiresOfflineAccess, clientSecretId or clientId + clientSecret, refreshToken, requestedExpiresIn,
+requestedRefreshTokenExpiresIn). FILE holds secrets: it must not be readable by group or others (chmod 600).
+
+Every line is validated first and every bad line reported with its line number and field; nothing is written
+while any line is bad. Orgs that already exist are reported unchanged and never overwritten, so re-running an
+import changes nothing. First refreshes are spread over a window that grows with the number of orgs (500 a
+minute, at most an hour), so a big import is not due all at once.
+
+Options:
+  --skip-invalid   import the valid lines even if some are bad (the bad ones are still reported)
+  --dry-run        validate only; write nothing
+  --json           one JSON object: lines, valid, invalid, written, added, unchanged, failed, skipped,
+                   spreadSeconds, problems [{line, field, message}], failures [{line, orgId, error}], durationMs
+  -h, --help       this help
+
+Exit codes: 0 every valid line added or unchanged; 1 nothing written (bad lines) or a write failed (re-run it);
+2 usage error (including a FILE others may read).
+
+Example line:
+  {"orgId":"acme","provider":"genesys","region":"eu-west-1","grantType":"client_credentials",
+   "clientId":"7d0c9a3e-...","clientSecret":"..."}
 `;
 
 export const LIST_HELP = `Usage: tenant-tokens [--table NAME] tenants list [--json]
@@ -108,12 +147,18 @@ Options:
 `;
 
 export const REAUTH_HELP = `Usage: tenant-tokens [--table NAME] tenants reauth ORG [--refresh-token-file FILE]
+         [--client-id ID --client-secret-file FILE]
 
 Stores a new grant after the customer re-authorised the app: status ACTIVE, failures, last error and attention
 cleared, due at once (the next refresher run issues a new access token). The new refresh token is read from
 --refresh-token-file or stdin (never from the command line); a client_credentials org takes none.
 
+With --client-id and --client-secret-file the org's own client is replaced too: reinstalling an AppFoundry
+premium app creates a new OAuth client in the customer's org (the old one is gone: INVALID_CLIENT).
+
 Options:
-  --refresh-token-file F  file holding the new refresh token (default: read stdin)
+  --refresh-token-file F  file holding the new refresh token (default or -: read stdin)
+  --client-id ID          the org's new own client
+  --client-secret-file F  file holding its secret (-: read stdin)
   -h, --help              this help
 `;

@@ -1,5 +1,5 @@
 // Binds the operator CLI to the real process: argv, stdout/stderr, stdin (only when piped), files, environment.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { runCli } from './tenant-tokens.js';
 
 async function readStdin(): Promise<string | undefined> {
@@ -15,6 +15,8 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   readStdin,
   readFile: (path) => readFile(path, 'utf8'),
+  // Windows has no group/other bits to check.
+  fileMode: async (path) => (process.platform === 'win32' ? undefined : (await stat(path)).mode & 0o777),
   env: process.env,
 });
 process.exitCode = code;

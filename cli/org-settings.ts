@@ -1,15 +1,17 @@
-// Onboarding input → OrgSettings: the record schema's own rules (lambdas/core/record.ts), reported with the flags
-// the operator typed, plus the checks the refresher would make before sending a client secret anywhere.
+// Onboarding input → a new org, for `tenants add` and every line of `tenants import`: the core's one onboarding rule
+// set (lambdas/core/onboarding.ts: the record's rules, the grant that must come with the org, another provider's
+// options) plus the checks the refresher makes before sending a client secret anywhere (https, host allow-list).
+// Pure: the environment is an argument. Problems name the field; the CLI shows them with the flags an operator typed.
 import { configSchema } from '../lambdas/config.js';
 import { RefreshError } from '../lambdas/core/errors.js';
-import { fieldsOf, ownerOf, PROFILES, type ProfileField } from '../lambdas/core/provider-profiles.js';
-import { describeIssues, type OrgSettings, orgSettingsSchema, type TokenRecord } from '../lambdas/core/record.js';
+import { type Onboarding, type OnboardingProblem, parseOnboarding } from '../lambdas/core/onboarding.js';
+import { PROFILES } from '../lambdas/core/provider-profiles.js';
+import { describeIssues, type OrgSettings, type TokenRecord } from '../lambdas/core/record.js';
 import { PLAIN } from '../lambdas/core/validation-messages.js';
 import { resolveTokenUrl } from '../lambdas/providers/build-request.js';
 import { UsageError } from './args.js';
-import { ADD_HELP } from './help.js';
 
-/** zod paths → the flags an operator typed. */
+/** Onboarding fields → the flags of `tenants add` that carry them. */
 export const FLAG_OF: Record<string, string> = {
   orgId: 'ORG',
   provider: '--provider',
@@ -22,46 +24,49 @@ export const FLAG_OF: Record<string, string> = {
   scope: '--scope',
   requiresOfflineAccess: '--offline-access',
   clientSecretId: '--secret-id',
+  clientId: '--client-id',
+  clientSecret: '--client-secret-file',
+  refreshToken: '--refresh-token-file',
+  requestedExpiresIn: '--expires-in',
+  requestedRefreshTokenExpiresIn: '--refresh-token-expires-in',
 };
 
-const PROFILE_FIELDS: readonly ProfileField[] = ['region', 'subdomain', 'tokenUrl', 'clientAuth'];
-
-export function validateSettings(raw: Record<string, unknown>, env: Record<string, string | undefined>): OrgSettings {
-  const parsed = orgSettingsSchema.safeParse(raw, PLAIN);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0] ?? '');
-      const flag = FLAG_OF[field] ?? field;
-      if (raw[field] === undefined && issue.path.length === 1 && issue.code !== 'custom') return `${flag} is required`;
-      return `${flag} ${issue.message}`;
-    });
-    throw new UsageError(problems.join('; '), ADD_HELP);
-  }
-  const s = parsed.data;
-  // Options another provider would use are an operator's mistake, not something to ignore silently.
-  const ownFields = fieldsOf(PROFILES[s.provider]);
-  for (const field of PROFILE_FIELDS) {
-    if (s[field] !== undefined && !ownFields.includes(field)) {
-      const owner = ownerOf(field);
-      throw new UsageError(
-        `${FLAG_OF[field]} is for provider ${owner ?? 'another provider'}, not ${s.provider}`,
-        ADD_HELP,
-      );
-    }
-  }
-  checkTokenUrl(s, env);
-  return s;
-}
+/** The fields that carry secrets: `add` reads them from files or stdin once the rest is known to be valid. */
+export const SECRET_FIELDS: readonly string[] = ['refreshToken', 'clientSecret'];
 
 /** Whether the org's token host is checked against the deployment's ALLOWED_TOKEN_HOSTS (not the profile's list). */
 export function usesDeploymentAllowList(s: Pick<OrgSettings, 'provider'>): boolean {
   return PROFILES[s.provider].allowedHosts === 'config';
 }
 
+/**
+ * Validates one org's onboarding input (camelCase fields, secrets included) as `tenants add` and `tenants import`
+ * both do, and as a hosted app's grant intake can: every problem at once, each naming its field.
+ */
+export function validateOnboarding(raw: unknown, env: Record<string, string | undefined>): Onboarding {
+  const parsed = parseOnboarding(raw);
+  if (!parsed.ok) return parsed;
+  const problem = tokenUrlProblem(parsed.org.settings, env);
+  return problem ? { ok: false, problems: [problem] } : parsed;
+}
+
+/** A problem's text with field names turned into the flags an operator typed (`--region is not …`). */
+export function asFlags(problem: OnboardingProblem): string {
+  const flag = (field: string) => (Object.hasOwn(FLAG_OF, field) ? (FLAG_OF[field] as string) : field);
+  // Field names inside a message are camelCase (clientSecretId, clientId): plain words stay as they are.
+  const message = problem.message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, flag);
+  return message.startsWith(':') ? `${flag(problem.field)}${message}` : `${flag(problem.field)} ${message}`;
+}
+
+/** `add`'s usage error for these problems, in flags. */
+export function onboardingUsageError(problems: readonly OnboardingProblem[], help: string): UsageError {
+  return new UsageError(problems.map(asFlags).join('; '), help);
+}
+
 /** The same URL and allow-list checks the refresher makes before it sends a client secret anywhere. */
-function checkTokenUrl(s: OrgSettings, env: Record<string, string | undefined>): void {
+function tokenUrlProblem(s: OrgSettings, env: Record<string, string | undefined>): OnboardingProblem | undefined {
   const hosts = configSchema.shape.ALLOWED_TOKEN_HOSTS.safeParse(env.ALLOWED_TOKEN_HOSTS, PLAIN);
-  if (!hosts.success) throw new UsageError(`ALLOWED_TOKEN_HOSTS: ${describeIssues(hosts.error)}`, ADD_HELP);
+  if (!hosts.success) return { field: 'ALLOWED_TOKEN_HOSTS', message: describeIssues(hosts.error) };
   let allowed = hosts.data;
   if (usesDeploymentAllowList(s) && allowed.length === 0 && s.tokenUrl) {
     // The deployment's list is not known here: check everything else, and let the refresher enforce the host.
@@ -79,8 +84,9 @@ function checkTokenUrl(s: OrgSettings, env: Record<string, string | undefined>):
   } catch (err) {
     if (err instanceof RefreshError) {
       const hint = err.code === 'TOKEN_HOST_NOT_ALLOWED' ? ': add it to ALLOWED_TOKEN_HOSTS first' : '';
-      throw new UsageError(`--token-url: ${err.message}${hint}`, ADD_HELP);
+      return { field: 'tokenUrl', message: `: ${err.message}${hint}` };
     }
     throw err;
   }
+  return undefined;
 }

@@ -1,21 +1,39 @@
 // `tenant-tokens`: the operator CLI. `runCli` takes argv and its I/O as arguments and returns the exit code, so the
 // tests drive it in-process; cli/main.ts binds it to the real process. Each command lives in cli/commands/.
-import { AdminError } from '../lambdas/adapters/dynamodb-tenant-admin.js';
-import { ConfigError } from '../lambdas/config.js';
+import { AdminError } from '../lambdas/adapters/tenant-summary.js';
 import { scrub } from '../lambdas/core/redact.js';
-import { refuseSecretsInArgv, UsageError } from './args.js';
-import { add } from './commands/add.js';
-import { list } from './commands/list.js';
-import { reauth } from './commands/reauth.js';
-import { refresh } from './commands/refresh.js';
-import { show } from './commands/show.js';
-import { disable, enable } from './commands/status-change.js';
-import { type CliDeps, type CliIo, type Command, type CommandContext, ExitCode } from './context.js';
-import { MAIN_HELP, TENANTS_HELP } from './help.js';
+import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
+import { ExitCode } from './exit-code.js';
+import {
+  ADD_HELP,
+  DISABLE_HELP,
+  ENABLE_HELP,
+  IMPORT_HELP,
+  LIST_HELP,
+  MAIN_HELP,
+  REAUTH_HELP,
+  REFRESH_HELP,
+  SHOW_HELP,
+  TENANTS_HELP,
+} from './help.js';
+import { refuseSecretsInArgv, UsageError } from './usage-error.js';
 
 export { type CliDeps, type CliIo, ExitCode };
 
-const COMMANDS: Record<string, Command> = { add, list, show, refresh, disable, enable, reauth };
+/**
+ * Each command's help, and its code loaded only when it runs: `--help` and usage errors never load the AWS SDK, so
+ * they answer at once (docs/performance.md, "CLI start-up").
+ */
+const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> = {
+  add: { help: ADD_HELP, load: async () => (await import('./commands/add.js')).add },
+  import: { help: IMPORT_HELP, load: async () => (await import('./commands/import.js')).importOrgs },
+  list: { help: LIST_HELP, load: async () => (await import('./commands/list.js')).list },
+  show: { help: SHOW_HELP, load: async () => (await import('./commands/show.js')).show },
+  refresh: { help: REFRESH_HELP, load: async () => (await import('./commands/refresh.js')).refresh },
+  disable: { help: DISABLE_HELP, load: async () => (await import('./commands/status-change.js')).disable },
+  enable: { help: ENABLE_HELP, load: async () => (await import('./commands/status-change.js')).enable },
+  reauth: { help: REAUTH_HELP, load: async () => (await import('./commands/reauth.js')).reauth },
+};
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   const args = [...argv];
@@ -54,7 +72,8 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       throw new UsageError(
         verb === undefined
           ? 'no tenants command given'
-          : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable or reauth`,
+          : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable, ` +
+              'reauth or import',
         TENANTS_HELP,
       );
     }
@@ -62,7 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stdout(command.help);
       return ExitCode.Ok;
     }
-    return await command.run(args, ctx);
+    return await (await command.load()).run(args, ctx);
   } catch (err) {
     return reportError(err, io, tableForMessages(argv, io.env));
   }
@@ -83,14 +102,15 @@ function reportError(err: unknown, io: CliIo, tableName: string | undefined): nu
     // The message, then the command's synopsis (its help up to the first blank line) and where the rest is.
     const synopsis = err.help.split('\n\n')[0];
     const more = /tenants (\w+)/.exec(synopsis ?? '')?.[1];
-    const helpCommand = more && more !== 'add|list|show|refresh|disable|enable|reauth' ? `tenants ${more} ` : '';
+    const helpCommand = more && !more.includes('|') ? `tenants ${more} ` : '';
     io.stderr(
       `tenant-tokens: ${err.message}\n\n${synopsis}\nRun \`tenant-tokens ${helpCommand}--help\` for details.\n`,
     );
     return ExitCode.Usage;
   }
-  if (err instanceof ConfigError) {
-    io.stderr(`tenant-tokens: ${err.message}\n`);
+  // By name: the refresher's config module (and zod with it) loads only with the command that reads the config.
+  if ((err as Error)?.name === 'ConfigError') {
+    io.stderr(`tenant-tokens: ${(err as Error).message}\n`);
     return ExitCode.Usage;
   }
   if (err instanceof AdminError) {

@@ -109,6 +109,8 @@ export const configSchema = z.object({
   SHARD_COUNT: integer('SHARD_COUNT', 4, 1, 64),
   JITTER_SECONDS: seconds('JITTER_SECONDS', 60, 0, 3_600),
   SECRET_CACHE_SECONDS: seconds('SECRET_CACHE_SECONDS', 300, 0, 3_600),
+  /** Warn (gauge, alarm, org event) this long before a refresh token that refreshing cannot extend runs out. */
+  REFRESH_TOKEN_WARNING_SECONDS: seconds('REFRESH_TOKEN_WARNING_SECONDS', 604_800, 3_600, 7_776_000),
   ALLOWED_TOKEN_HOSTS: hostList,
   /** Local mode only: lets `http://` reach loopback token endpoints. Never set in AWS (synth refuses it). */
   ALLOW_LOOPBACK_HTTP: booleanFlag(false),
@@ -143,6 +145,7 @@ export interface RefresherConfig {
   shardCount: number;
   jitterMs: number;
   secretCacheSeconds: number;
+  refreshTokenWarningMs: number;
   allowedTokenHosts: string[];
   allowLoopbackHttp: boolean;
   tokenEndpointOverride: string | undefined;
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shardCount: e.SHARD_COUNT,
     jitterMs: e.JITTER_SECONDS * 1000,
     secretCacheSeconds: e.SECRET_CACHE_SECONDS,
+    refreshTokenWarningMs: e.REFRESH_TOKEN_WARNING_SECONDS * 1000,
     allowedTokenHosts: e.ALLOWED_TOKEN_HOSTS,
     allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP,
     tokenEndpointOverride: e.TOKEN_ENDPOINT_OVERRIDE,

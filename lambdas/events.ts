@@ -9,4 +9,6 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object
   ReauthRequired: 'Org Reauth Required',
   RotationLost: 'Org Rotation Lost',
   Recovered: 'Org Recovered',
+  ClientRejected: 'Org Client Rejected',
+  RefreshTokenExpiring: 'Org Refresh Token Expiring',
 });

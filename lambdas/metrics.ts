@@ -38,6 +38,11 @@ export const MetricName = {
   OrgsNeedingReauth: 'OrgsNeedingReauth',
   /** Gauge: orgs backing off because their client or record is misconfigured (from the attention index). */
   OrgsMisconfigured: 'OrgsMisconfigured',
+  /**
+   * Gauge: orgs whose refresh token runs out within REFRESH_TOKEN_WARNING_SECONDS and cannot be extended by refreshing
+   * (from the attention index): they are heading for re-authorisation.
+   */
+  OrgsRefreshTokenExpiring: 'OrgsRefreshTokenExpiring',
   /** Heartbeat: 1 for every run that completed its sweep. Missing data means the refresher is not running. */
   RunCompleted: 'RunCompleted',
   RunDurationMs: 'RunDurationMs',

@@ -13,6 +13,8 @@ export interface RefresherSettings extends TimingSettings {
   shardCount: number;
   jitterSeconds: number;
   secretCacheSeconds: number;
+  /** REFRESH_TOKEN_WARNING_SECONDS: how long before an unextendable refresh token runs out on-call hears of it. */
+  refreshTokenWarningSeconds: number;
   /** Hosts the `generic` profile may send client secrets to. */
   allowedTokenHosts: readonly string[];
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every metric, so also what the alarms watch. */
@@ -40,6 +42,7 @@ export function defaultRefresherSettings(): RefresherSettings {
     shardCount: d.SHARD_COUNT,
     jitterSeconds: d.JITTER_SECONDS,
     secretCacheSeconds: d.SECRET_CACHE_SECONDS,
+    refreshTokenWarningSeconds: d.REFRESH_TOKEN_WARNING_SECONDS,
     allowedTokenHosts: d.ALLOWED_TOKEN_HOSTS,
     serviceName: DEFAULT_SERVICE_NAME,
   };
@@ -58,6 +61,7 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     SHARD_COUNT: String(s.shardCount),
     JITTER_SECONDS: String(s.jitterSeconds),
     SECRET_CACHE_SECONDS: String(s.secretCacheSeconds),
+    REFRESH_TOKEN_WARNING_SECONDS: String(s.refreshTokenWarningSeconds),
     ALLOWED_TOKEN_HOSTS: s.allowedTokenHosts.join(','),
     // Org events (re-auth needed, rotation lost, recovered) go to the account's default bus.
     EVENT_BUS_NAME: 'default',

@@ -45,6 +45,16 @@ export interface OAuthServerOptions {
   port?: number;
   accessTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
+  /**
+   * How a rotated refresh token's lifetime counts: `sliding` (the default) gives each new one the full TTL, so
+   * refreshing extends the grant; `absolute` keeps the first one's expiry, so the grant dies on schedule whatever
+   * the refresher does.
+   */
+  refreshTokenExpiry?: 'sliding' | 'absolute';
+  /** Add `refresh_token_expires_in` to every answer that carries a refresh token, as Zendesk does. */
+  reportRefreshTokenExpiresIn?: boolean;
+  /** Honour `expires_in` and `refresh_token_expires_in` in the token request (Zendesk semantics). */
+  honourRequestedLifetimes?: boolean;
   /** Added to every token request (the bench's fixed endpoint latency). */
   latencyMs?: number;
   faultHook?: (info: TokenRequestInfo) => Fault | undefined;
@@ -116,6 +126,15 @@ function mapAdapterFactory() {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type RotationCtx = { oidc?: { entities?: { RotatedRefreshToken?: { remainingTTL: number } } } };
+
+/** A lifetime this request asked for (honourRequestedLifetimes), from the context oidc-provider hands a TTL function. */
+function requested(ctx: unknown, which: 'accessToken' | 'refreshToken'): number | undefined {
+  const asked = (ctx as { state?: { requestedLifetimes?: Record<string, number | undefined> } } | undefined)?.state
+    ?.requestedLifetimes;
+  return asked?.[which];
+}
+
 export class LocalOAuthServer {
   readonly stats: OAuthServerStats = {
     tokenRequests: 0,
@@ -136,7 +155,7 @@ export class LocalOAuthServer {
     private readonly sockets: Set<Socket>,
     readonly origin: string,
     private readonly clients: Map<string, OAuthClientSpec>,
-    options: OAuthServerOptions,
+    private readonly options: OAuthServerOptions,
   ) {
     this.faultHook = options.faultHook;
     this.latencyMs = options.latencyMs ?? 0;
@@ -177,10 +196,15 @@ export class LocalOAuthServer {
       rotateRefreshToken: true,
       routes: { token: '/oauth/token' },
       ttl: {
-        AccessToken: options.accessTokenTtlSeconds ?? 3600,
-        ClientCredentials: options.accessTokenTtlSeconds ?? 3600,
-        RefreshToken: options.refreshTokenTtlSeconds ?? 14 * 86_400,
-        Grant: options.refreshTokenTtlSeconds ?? 14 * 86_400,
+        AccessToken: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
+        ClientCredentials: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
+        RefreshToken: (ctx) => {
+          const rotated = (ctx as RotationCtx | undefined)?.oidc?.entities?.RotatedRefreshToken;
+          if (options.refreshTokenExpiry === 'absolute' && rotated) return Math.max(1, rotated.remainingTTL);
+          return requested(ctx, 'refreshToken') ?? options.refreshTokenTtlSeconds ?? 14 * 86_400;
+        },
+        // The grant outlives any refresh token it issues; the refresh token's own TTL is what expires first.
+        Grant: Math.max(options.refreshTokenTtlSeconds ?? 14 * 86_400, 90 * 86_400),
         IdToken: 3600,
       },
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
@@ -226,6 +250,14 @@ export class LocalOAuthServer {
     const info: TokenRequestInfo = { clientId, grantType, path: ctx.path, params };
 
     if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (this.options.honourRequestedLifetimes) {
+      // Read by the TTL functions above (oidc-provider hands them this request's context).
+      const seconds = (name: string) => (/^\d+$/.test(params.get(name) ?? '') ? Number(params.get(name)) : undefined);
+      (ctx as unknown as { state: Record<string, unknown> }).state.requestedLifetimes = {
+        accessToken: seconds('expires_in'),
+        refreshToken: seconds('refresh_token_expires_in'),
+      };
+    }
     const fault = this.faultHook?.(info);
     if (fault) this.stats.faultsInjected++;
 
@@ -270,6 +302,10 @@ export class LocalOAuthServer {
       }
       if (typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
         this.lastAccessTokenByRefresh.set(body.refresh_token, body.access_token);
+      }
+      if (this.options.reportRefreshTokenExpiresIn && typeof body.refresh_token === 'string') {
+        const issued = await this.provider.RefreshToken.find(body.refresh_token);
+        if (issued) body.refresh_token_expires_in = issued.remainingTTL;
       }
     }
 

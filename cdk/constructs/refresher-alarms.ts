@@ -156,6 +156,21 @@ export class RefresherAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
+    // A warning, days ahead (REFRESH_TOKEN_WARNING_SECONDS, default 7): an org's refresh token runs out on a date
+    // refreshing cannot move, so it will need its customer to re-authorise. A gauge from the attention index, steady
+    // while it lasts; one org is enough to tell someone, and there is time to do it in office hours.
+    add(
+      'OrgsRefreshTokenExpiring',
+      "Orgs' refresh tokens run out within the warning period and refreshing cannot extend them: re-authorise.",
+      {
+        metric: metric(MetricName.OrgsRefreshTokenExpiring, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: atLeast,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      },
+    );
+
     // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. Missing data IS the
     // signal here, so it breaches.
     add('Heartbeat', 'No sweep completed for 3 schedule periods: the refresher is not running.', {

@@ -40,6 +40,7 @@ export class RefresherDashboard extends Construct {
             m(MetricName.ExpiredAccessTokens, 'Maximum', tick),
             m(MetricName.OrgsNeedingReauth, 'Maximum', tick),
             m(MetricName.OrgsMisconfigured, 'Maximum', tick),
+            m(MetricName.OrgsRefreshTokenExpiring, 'Maximum', tick),
             m(MetricName.DueOrgs, 'Maximum', tick),
           ]),
           graph('Refresh outcomes', [

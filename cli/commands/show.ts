@@ -3,7 +3,7 @@ import { AdminError, type TenantSummary } from '../../lambdas/adapters/dynamodb-
 import { PROFILES } from '../../lambdas/core/provider-profiles.js';
 import { checkOrgId, parseCommand } from '../args.js';
 import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
-import { formatAgo, formatExpiresIn } from '../format.js';
+import { formatAgo, formatDuration, formatExpiresIn } from '../format.js';
 import { SHOW_HELP } from '../help.js';
 
 function tokenUrlOf(t: TenantSummary): string {
@@ -28,6 +28,17 @@ function at(ms: number | undefined, now: number, future: boolean): string {
 
 type Row = [string, string];
 
+/** The lifetimes the org asks its provider for. */
+function requested(t: TenantSummary): string {
+  const parts = [
+    t.requestedExpiresIn === undefined ? undefined : `access tokens of ${formatDuration(t.requestedExpiresIn * 1000)}`,
+    t.requestedRefreshTokenExpiresIn === undefined
+      ? undefined
+      : `refresh tokens of ${formatDuration(t.requestedRefreshTokenExpiresIn * 1000)}`,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
 export const show: Command = {
   help: SHOW_HELP,
   async run(args, ctx) {
@@ -37,11 +48,10 @@ export const show: Command = {
     const orgId = checkOrgId(positionals[0] as string, SHOW_HELP);
     const details = await tenantAdmin(ctx, values.table, SHOW_HELP).details(orgId);
     if (!details) throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
-    const { summary: t, accessTokenFingerprint, refreshTokenFingerprint } = details;
+    const { summary: t, accessTokenFingerprint, refreshTokenFingerprint, clientSecretFingerprint } = details;
     if (values.json) {
-      ctx.io.stdout(
-        `${JSON.stringify({ ...t, tokenUrl: tokenUrlOf(t), accessTokenFingerprint, refreshTokenFingerprint })}\n`,
-      );
+      const fingerprints = { accessTokenFingerprint, refreshTokenFingerprint, clientSecretFingerprint };
+      ctx.io.stdout(`${JSON.stringify({ ...t, tokenUrl: tokenUrlOf(t), ...fingerprints })}\n`);
       return ExitCode.Ok;
     }
     const now = ctx.now();
@@ -58,7 +68,18 @@ export const show: Command = {
           `${t.scope ?? ''}${t.requiresOfflineAccess ? ' (+offline_access)' : ''}`.trim(),
         ],
       ),
-      ['client secret', t.clientSecretId],
+      [
+        'client',
+        t.clientId !== undefined
+          ? `its own: ${t.clientId}, secret ${clientSecretFingerprint ?? 'missing'} (in the record)`
+          : `shared: Secrets Manager ${t.clientSecretId ?? '?'}`,
+      ],
+      ...optional(
+        (t.requestedExpiresIn !== undefined || t.requestedRefreshTokenExpiresIn !== undefined) && [
+          'asks for',
+          requested(t),
+        ],
+      ),
       ['status', `${t.status}${t.attention ? ` (attention: ${t.attention})` : ''}`],
       [
         'access token',
@@ -68,7 +89,11 @@ export const show: Command = {
       ],
       [
         'refresh token',
-        refreshTokenFingerprint ?? (t.grantType === 'refresh_token' ? 'none' : 'n/a (client credentials)'),
+        refreshTokenFingerprint
+          ? `${refreshTokenFingerprint}${t.refreshTokenExpiresAt === undefined ? '' : `, expires ${at(t.refreshTokenExpiresAt, now, true)}`}`
+          : t.grantType === 'refresh_token'
+            ? 'none'
+            : 'n/a (client credentials)',
       ],
       [
         'next refresh',

@@ -1,87 +1,37 @@
-// The operator's writes to the token table: onboard, list, show, disable, enable, re-authorise. Every write is
-// conditional (a new org must not exist; a change must see the version it read and no live lease), so an operator
-// can never overwrite a refresher's commit or pull a refresh token out from under a refresh in flight. Reads that
-// are not about tokens use a projection without them, so listing a thousand tenants never loads a single token.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// The operator's writes to the token table: onboard (one org or an import), list, show, disable, enable,
+// re-authorise. Every write is conditional (a new org must not exist; a change must see the version it read and no
+// live lease: tenant-change.ts), so an operator can never overwrite a refresher's commit or pull a refresh token out
+// from under a refresh in flight. Reads that are not about secrets project them out (tenant-summary.ts).
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { firstRefreshAt } from '../core/first-refresh-spread.js';
 import { newOrgRecord } from '../core/new-org-record.js';
-import { type LastError, type OrgSettings, RecordStatus, type RecordStatusValue } from '../core/record.js';
+import type { NewOrg } from '../core/onboarding.js';
+import { type OrgSettings, RecordStatus } from '../core/record.js';
 import { fingerprint } from '../core/redact.js';
 import { dueShardFor } from '../core/shard.js';
-import { statusSince } from '../core/status-since.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
+import { changeOrg } from './tenant-change.js';
+import { type NewOrgWrite, putNewOrg, putNewOrgs } from './tenant-onboarding.js';
+import {
+  AdminError,
+  type ChangeResult,
+  projection,
+  SECRET_ATTRIBUTES,
+  SUMMARY_ATTRIBUTES,
+  type TenantDetails,
+  type TenantSummary,
+  toSummary,
+} from './tenant-summary.js';
 
-/** Everything an operator may see about an org. No token attribute is in this list, on purpose. */
-export const SUMMARY_ATTRIBUTES = [
-  TABLE_SCHEMA.partitionKey,
-  'provider',
-  'grantType',
-  'region',
-  'subdomain',
-  'tokenUrl',
-  'clientAuth',
-  'orgParam',
-  'scope',
-  'requiresOfflineAccess',
-  'clientSecretId',
-  'tokenType',
-  'status',
-  'version',
-  'expiresAt',
-  'refreshAt',
-  'dueShard',
-  'leaseOwner',
-  'leaseUntil',
-  'lastRefreshedAt',
-  'consecutiveFailures',
-  'lastError',
-  'attention',
-  'rotationAtRisk',
-] as const;
-
-const TOKEN_ATTRIBUTES = ['accessToken', 'refreshToken'] as const;
-
-export interface TenantSummary extends OrgSettings {
-  tokenType?: string;
-  status: RecordStatusValue;
-  version: number;
-  expiresAt?: number;
-  refreshAt?: number;
-  dueShard?: number;
-  leaseOwner?: string;
-  leaseUntil?: number;
-  lastRefreshedAt?: number;
-  consecutiveFailures: number;
-  lastError?: LastError;
-  attention?: string;
-  rotationAtRisk?: boolean;
-}
-
-export interface TenantDetails {
-  summary: TenantSummary;
-  /** `sha256:…` of the stored tokens, so an operator can compare without ever seeing one. */
-  accessTokenFingerprint: string | undefined;
-  refreshTokenFingerprint: string | undefined;
-}
-
-export type AdminErrorCode = 'NOT_FOUND' | 'EXISTS' | 'LEASED' | 'CONFLICT' | 'WRONG_STATE' | 'NO_REFRESH_TOKEN';
-
-/** An operation the table's current state does not allow. The message says what to do instead. */
-export class AdminError extends Error {
-  override readonly name = 'AdminError';
-  constructor(
-    readonly code: AdminErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface ChangeResult {
-  changed: boolean;
-  before: TenantSummary;
-  after: TenantSummary | undefined;
-}
+export type { NewOrgWrite } from './tenant-onboarding.js';
+export {
+  AdminError,
+  type AdminErrorCode,
+  type ChangeResult,
+  SUMMARY_ATTRIBUTES,
+  type TenantDetails,
+  type TenantSummary,
+} from './tenant-summary.js';
 
 export interface TenantAdminOptions {
   tableName: string;
@@ -94,11 +44,11 @@ export interface TenantAdminOptions {
   now?: () => number;
 }
 
-/** Attempts for a change whose version check lost to a concurrent writer (a refresher committing meanwhile). */
-const CHANGE_ATTEMPTS = 3;
-
-const names = (attributes: readonly string[]) =>
-  Object.fromEntries(attributes.map((a) => [`#${a}`, a])) as Record<string, string>;
+/** A new client for an org after it was re-created (an app reinstalled): its own, in the record. */
+export interface OwnClient {
+  clientId: string;
+  clientSecret: string;
+}
 
 export class TenantAdmin {
   readonly #table: string;
@@ -113,8 +63,15 @@ export class TenantAdmin {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Onboards an org: ACTIVE, due now, version 0. Fails with EXISTS rather than overwrite anything. */
-  async add(settings: OrgSettings, refreshToken: string | undefined): Promise<TenantSummary> {
+  /**
+   * Onboards an org: ACTIVE, due now, version 0. Fails with EXISTS rather than overwrite anything. An org with its
+   * own client (settings.clientId) gets its secret from `options.clientSecret`.
+   */
+  async add(
+    settings: OrgSettings,
+    refreshToken: string | undefined,
+    options: { clientSecret?: string | undefined } = {},
+  ): Promise<TenantSummary> {
     if (settings.grantType === 'refresh_token' && !refreshToken) {
       throw new AdminError(
         'NO_REFRESH_TOKEN',
@@ -122,43 +79,44 @@ export class TenantAdmin {
       );
     }
     const now = this.#now();
-    const item = newOrgRecord(settings, { refreshToken }, { refreshAt: now, shardCount: this.#shardCount, since: now });
-    try {
-      await this.#doc.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#orgId)',
-          ExpressionAttributeNames: { '#orgId': TABLE_SCHEMA.partitionKey },
-        }),
+    const item = newOrgRecord(
+      settings,
+      { refreshToken, clientSecret: options.clientSecret },
+      { refreshAt: now, shardCount: this.#shardCount, since: now },
+    );
+    if (!(await putNewOrg(this.#doc, this.#table, item))) {
+      const existing = await this.summary(settings.orgId);
+      throw new AdminError(
+        'EXISTS',
+        `org ${settings.orgId} already exists (status ${existing?.status ?? 'unknown'}): to store a new grant use ` +
+          '`tenants reauth`; to change its settings, remove and add it again',
       );
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        const existing = await this.summary(settings.orgId);
-        throw new AdminError(
-          'EXISTS',
-          `org ${settings.orgId} already exists (status ${existing?.status ?? 'unknown'}): to store a new grant use ` +
-            '`tenants reauth`; to change its settings, remove and add it again',
-        );
-      }
-      throw err;
     }
-    const { refreshToken: _dropped, ...summary } = item;
-    return summary as unknown as TenantSummary;
+    return toSummary(item);
   }
 
-  /** Every org, without tokens (a paginated Scan with a projection), sorted by org id. */
+  /**
+   * Onboards many orgs, validated beforehand: each written unless it exists (then "unchanged", never overwritten),
+   * their first refreshes spread over a window sized by their number (core/first-refresh-spread.ts).
+   */
+  async addMany(orgs: readonly NewOrg[]): Promise<NewOrgWrite[]> {
+    const now = this.#now();
+    const items = orgs.map((org, i) =>
+      newOrgRecord(org.settings, org.grant, {
+        refreshAt: firstRefreshAt(i, orgs.length, now),
+        shardCount: this.#shardCount,
+      }),
+    );
+    return putNewOrgs(this.#doc, this.#table, items);
+  }
+
+  /** Every org, without secrets (a paginated Scan with a projection), sorted by org id. */
   async list(): Promise<TenantSummary[]> {
     const out: TenantSummary[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#doc.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ProjectionExpression: SUMMARY_ATTRIBUTES.map((a) => `#${a}`).join(', '),
-          ExpressionAttributeNames: names(SUMMARY_ATTRIBUTES),
-          ExclusiveStartKey: startKey,
-        }),
+        new ScanCommand({ TableName: this.#table, ...projection(SUMMARY_ATTRIBUTES), ExclusiveStartKey: startKey }),
       );
       for (const item of page.Items ?? []) out.push(toSummary(item));
       startKey = page.LastEvaluatedKey;
@@ -166,44 +124,42 @@ export class TenantAdmin {
     return out.sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));
   }
 
-  /** One org without tokens (consistent read), or undefined. */
+  /** One org without secrets (consistent read), or undefined. */
   async summary(orgId: string): Promise<TenantSummary | undefined> {
     const out = await this.#doc.send(
       new GetCommand({
         TableName: this.#table,
         Key: { [TABLE_SCHEMA.partitionKey]: orgId },
         ConsistentRead: true,
-        ProjectionExpression: SUMMARY_ATTRIBUTES.map((a) => `#${a}`).join(', '),
-        ExpressionAttributeNames: names(SUMMARY_ATTRIBUTES),
+        ...projection(SUMMARY_ATTRIBUTES),
       }),
     );
     return out.Item ? toSummary(out.Item) : undefined;
   }
 
-  /** One org with fingerprints of its tokens; the token values never leave this function. */
+  /** One org with fingerprints of its secrets; the secret values never leave this function. */
   async details(orgId: string): Promise<TenantDetails | undefined> {
-    const attributes = [...SUMMARY_ATTRIBUTES, ...TOKEN_ATTRIBUTES];
     const out = await this.#doc.send(
       new GetCommand({
         TableName: this.#table,
         Key: { [TABLE_SCHEMA.partitionKey]: orgId },
         ConsistentRead: true,
-        ProjectionExpression: attributes.map((a) => `#${a}`).join(', '),
-        ExpressionAttributeNames: names(attributes),
+        ...projection([...SUMMARY_ATTRIBUTES, ...SECRET_ATTRIBUTES]),
       }),
     );
     if (!out.Item) return undefined;
-    const { accessToken, refreshToken } = out.Item;
+    const print = async (value: unknown) => (typeof value === 'string' ? await fingerprint(value) : undefined);
     return {
       summary: toSummary(out.Item),
-      accessTokenFingerprint: typeof accessToken === 'string' ? await fingerprint(accessToken) : undefined,
-      refreshTokenFingerprint: typeof refreshToken === 'string' ? await fingerprint(refreshToken) : undefined,
+      accessTokenFingerprint: await print(out.Item.accessToken),
+      refreshTokenFingerprint: await print(out.Item.refreshToken),
+      clientSecretFingerprint: await print(out.Item.clientSecret),
     };
   }
 
   /** Stops refreshing an org (it leaves the due index); its grant is kept so `enable` can resume. */
   async disable(orgId: string): Promise<ChangeResult> {
-    return this.#change(orgId, (before) => {
+    return changeOrg(this.#target(), orgId, (before) => {
       if (before.status === RecordStatus.Disabled) return undefined;
       return {
         set: { status: RecordStatus.Disabled, statusReason: 'DISABLED_BY_OPERATOR' },
@@ -215,7 +171,7 @@ export class TenantAdmin {
 
   /** Resumes a DISABLED org: back in the due index, due now. */
   async enable(orgId: string): Promise<ChangeResult> {
-    return this.#change(orgId, (before) => {
+    return changeOrg(this.#target(), orgId, (before) => {
       if (before.status === RecordStatus.Active) return undefined;
       if (before.status === RecordStatus.ReauthRequired) {
         throw new AdminError(
@@ -235,10 +191,12 @@ export class TenantAdmin {
 
   /**
    * Stores a new grant after the customer re-authorised: ACTIVE, due now, failures and attention cleared. The old
-   * grant's access token goes too (it belongs to the grant that died). Issued now: older hand-overs are stale.
+   * grant's access token goes too (it belongs to the grant that died); the next refresh issues a new one. Issued
+   * now: older hand-overs are stale. With `client`, the org's own client is replaced as well (an app reinstalled
+   * creates a new client in the org), and a shared client reference (clientSecretId) gives way to it.
    */
-  async reauth(orgId: string, refreshToken: string | undefined): Promise<ChangeResult> {
-    return this.#change(orgId, (before) => {
+  async reauth(orgId: string, refreshToken: string | undefined, client?: OwnClient): Promise<ChangeResult> {
+    return changeOrg(this.#target(), orgId, (before) => {
       if (before.grantType === 'refresh_token' && !refreshToken) {
         throw new AdminError('NO_REFRESH_TOKEN', `org ${orgId} uses refresh_token: reauth needs the new refresh token`);
       }
@@ -255,6 +213,7 @@ export class TenantAdmin {
           dueShard: dueShardFor(orgId, this.#shardCount),
           consecutiveFailures: 0,
           ...(refreshToken ? { refreshToken, grantIssuedAt: this.#now() } : {}),
+          ...(client ? { clientId: client.clientId, clientSecret: client.clientSecret } : {}),
         },
         remove: [
           'statusReason',
@@ -266,84 +225,15 @@ export class TenantAdmin {
           'accessToken',
           'expiresAt',
           'tokenType',
+          // The old grant's refresh-token expiry is not the new grant's.
+          'refreshTokenExpiresAt',
+          ...(client ? ['clientSecretId'] : []),
         ],
       };
     });
   }
 
-  /**
-   * Read (without tokens), decide, write conditionally on the version read and on no live lease; a lost version
-   * check (a refresher committed meanwhile) is re-read and re-decided.
-   */
-  async #change(
-    orgId: string,
-    decide: (
-      before: TenantSummary,
-    ) => { set: Record<string, unknown>; remove: string[]; needsRefreshToken?: boolean } | undefined,
-  ): Promise<ChangeResult> {
-    for (let attempt = 1; ; attempt++) {
-      const before = await this.summary(orgId);
-      if (!before) throw new AdminError('NOT_FOUND', `no org ${orgId} in table ${this.#table}`);
-      const now = this.#now();
-      if (typeof before.leaseUntil === 'number' && before.leaseUntil >= now) {
-        throw new AdminError(
-          'LEASED',
-          `a refresher holds org ${orgId} until ${new Date(before.leaseUntil).toISOString()}: try again in ` +
-            `${Math.ceil((before.leaseUntil - now) / 1000)} s`,
-        );
-      }
-      const change = decide(before);
-      if (!change) return { changed: false, before, after: before };
-      const set = { ...change.set, ...statusSince(before.status, change.set.status, now), version: before.version + 1 };
-      const conditions = ['#version = :expectedVersion', '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)'];
-      const attributeNames = names([...Object.keys(set), ...change.remove, 'version', 'leaseUntil']);
-      const values: Record<string, unknown> = { ':expectedVersion': before.version, ':now': now };
-      if (change.needsRefreshToken) {
-        conditions.push('attribute_exists(#refreshToken)');
-        attributeNames['#refreshToken'] = 'refreshToken';
-      }
-      for (const [k, v] of Object.entries(set)) values[`:${k}`] = v;
-      const setClause = `SET ${Object.keys(set)
-        .map((k) => `#${k} = :${k}`)
-        .join(', ')}`;
-      const removeClause = change.remove.length > 0 ? ` REMOVE ${change.remove.map((a) => `#${a}`).join(', ')}` : '';
-      try {
-        await this.#doc.send(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: { [TABLE_SCHEMA.partitionKey]: orgId },
-            UpdateExpression: setClause + removeClause,
-            ConditionExpression: conditions.join(' AND '),
-            ExpressionAttributeNames: attributeNames,
-            ExpressionAttributeValues: values,
-            // Not ALL_OLD on failure: that would bring the tokens back. A failure is explained by a projected re-read.
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        const now2 = await this.summary(orgId);
-        if (now2 && now2.version === before.version && change.needsRefreshToken) {
-          throw new AdminError(
-            'NO_REFRESH_TOKEN',
-            `org ${orgId} has no refresh token (its grant died before it was disabled): after the customer ` +
-              're-authorises, use `tenants reauth`',
-          );
-        }
-        if (attempt >= CHANGE_ATTEMPTS) {
-          throw new AdminError('CONFLICT', `org ${orgId} kept changing under this command (a refresher?): try again`);
-        }
-        continue;
-      }
-      return { changed: true, before, after: await this.summary(orgId) };
-    }
+  #target() {
+    return { doc: this.#doc, table: this.#table, now: this.#now, summary: (id: string) => this.summary(id) };
   }
-}
-
-function toSummary(item: Record<string, unknown>): TenantSummary {
-  // Defensive: even if a caller widened a projection, a token never enters a summary.
-  const { accessToken: _a, refreshToken: _r, ...rest } = item;
-  return {
-    ...(rest as unknown as TenantSummary),
-    consecutiveFailures: typeof rest.consecutiveFailures === 'number' ? rest.consecutiveFailures : 0,
-  };
 }

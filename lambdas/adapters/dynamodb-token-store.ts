@@ -150,52 +150,31 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async commit(req: CommitRequest): Promise<void> {
-    const set = [
-      '#accessToken = :accessToken',
-      '#tokenType = :tokenType',
-      '#expiresAt = :expiresAt',
-      '#refreshAt = :refreshAt',
-      '#dueShard = :dueShard',
-      '#lastRefreshedAt = :refreshedAt',
-      '#consecutiveFailures = :zero',
-      '#version = :nextVersion',
-    ];
-    const values: Record<string, unknown> = {
-      ':accessToken': req.accessToken,
-      ':tokenType': req.tokenType,
-      ':expiresAt': req.expiresAt,
-      ':refreshAt': req.refreshAt,
-      ':dueShard': req.dueShard,
-      ':refreshedAt': req.refreshedAt,
-      ':zero': 0,
+    // undefined leaves an attribute out of SET: a provider that does not rotate sends no refresh token, so the stored
+    // one stays valid and stays put (and so does its expiry, which the core then passes back unchanged).
+    const set: Record<string, unknown> = {
+      accessToken: req.accessToken,
+      tokenType: req.tokenType,
+      expiresAt: req.expiresAt,
+      refreshAt: req.refreshAt,
+      dueShard: req.dueShard,
+      lastRefreshedAt: req.refreshedAt,
+      consecutiveFailures: 0,
+      refreshToken: req.refreshToken,
+      scope: req.scope,
+      refreshTokenExpiresAt: req.refreshTokenExpiresAt,
+      // The org works again: any attention goes, except the refresh-token warning the core decided to (re)set.
+      attention: req.attention,
     };
-    const extraNames: Record<string, string> = {
-      '#accessToken': 'accessToken',
-      '#tokenType': 'tokenType',
-      '#expiresAt': 'expiresAt',
-      '#refreshAt': 'refreshAt',
-      '#dueShard': 'dueShard',
-      '#lastRefreshedAt': 'lastRefreshedAt',
-      '#consecutiveFailures': 'consecutiveFailures',
-      '#lastError': 'lastError',
-      '#attention': 'attention',
-      '#rotationAtRisk': 'rotationAtRisk',
-    };
-    // A provider that does not rotate sends no refresh token: the stored one stays valid and stays put.
-    if (req.refreshToken !== undefined) {
-      set.push('#refreshToken = :refreshToken');
-      values[':refreshToken'] = req.refreshToken;
-      extraNames['#refreshToken'] = 'refreshToken';
-    }
-    if (req.scope !== undefined) {
-      set.push('#scope = :scope');
-      values[':scope'] = req.scope;
-      extraNames['#scope'] = 'scope';
-    }
+    const assigned = Object.keys(set).filter((k) => set[k] !== undefined);
+    const remove = ['leaseOwner', 'leaseUntil', 'lastError', 'rotationAtRisk'];
+    for (const k of ['refreshTokenExpiresAt', 'attention']) if (set[k] === undefined) remove.push(k);
     await this.#fencedUpdate('commit', req, {
-      update: `SET ${set.join(', ')} REMOVE #leaseOwner, #leaseUntil, #lastError, #attention, #rotationAtRisk`,
-      names: extraNames,
-      values,
+      update:
+        `SET ${[...assigned.map((k) => `#${k} = :${k}`), '#version = :nextVersion'].join(', ')} ` +
+        `REMOVE ${remove.map((k) => `#${k}`).join(', ')}`,
+      names: Object.fromEntries([...assigned, ...remove].map((k) => [`#${k}`, k])),
+      values: Object.fromEntries(assigned.map((k) => [`:${k}`, set[k]])),
       landed: (current) => current.accessToken === req.accessToken,
     });
   }
@@ -205,13 +184,15 @@ export class DynamoDbTokenStore implements TokenStore {
       update:
         'SET #refreshToken = :refreshToken, #refreshAt = :refreshAt, #lastError = :error, ' +
         '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one, #version = :nextVersion ' +
-        'REMOVE #leaseOwner, #leaseUntil, #rotationAtRisk',
+        // The salvaged token is a new one: the old one's expiry is not its expiry.
+        'REMOVE #leaseOwner, #leaseUntil, #rotationAtRisk, #refreshTokenExpiresAt',
       names: {
         '#refreshToken': 'refreshToken',
         '#refreshAt': 'refreshAt',
         '#lastError': 'lastError',
         '#consecutiveFailures': 'consecutiveFailures',
         '#rotationAtRisk': 'rotationAtRisk',
+        '#refreshTokenExpiresAt': 'refreshTokenExpiresAt',
       },
       values: {
         ':refreshToken': req.refreshToken,
@@ -265,7 +246,7 @@ export class DynamoDbTokenStore implements TokenStore {
         'SET #status = :reauth, #lastError = :error, #attention = :attention, ' +
         '#statusSince = :since, #statusReason = :reason, ' +
         '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one, #version = :nextVersion ' +
-        'REMOVE #leaseOwner, #leaseUntil, #dueShard, #refreshAt, #refreshToken, #rotationAtRisk',
+        'REMOVE #leaseOwner, #leaseUntil, #dueShard, #refreshAt, #refreshToken, #rotationAtRisk, #refreshTokenExpiresAt',
       names: {
         '#lastError': 'lastError',
         '#attention': 'attention',
@@ -276,6 +257,7 @@ export class DynamoDbTokenStore implements TokenStore {
         '#refreshAt': 'refreshAt',
         '#refreshToken': 'refreshToken',
         '#rotationAtRisk': 'rotationAtRisk',
+        '#refreshTokenExpiresAt': 'refreshTokenExpiresAt',
       },
       values: {
         ':reauth': RecordStatus.ReauthRequired,

@@ -1,7 +1,7 @@
 // Org state changes as EventBridge events, so hosted apps can tell their customers to re-authorise. The detail holds
 // the org id, the reason code and the time: never a token.
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Log, Notifier, OrgEventType } from '../core/ports.js';
+import type { Log, Notifier, OrgEventDetail, OrgEventType } from '../core/ports.js';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../events.js';
 
 type EventBridgeSdk = { client: EventBridgeClient; PutEventsCommand: typeof PutEventsCommand };
@@ -23,7 +23,7 @@ export class EventBridgeNotifier implements Notifier {
     return this.#sdk;
   }
 
-  async orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void> {
+  async orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void> {
     try {
       const { client, PutEventsCommand } = await this.#load();
       const out = await client.send(
@@ -33,11 +33,7 @@ export class EventBridgeNotifier implements Notifier {
               EventBusName: this.options.eventBusName,
               Source: EVENT_SOURCE,
               DetailType: EVENT_DETAIL_TYPES[type],
-              Detail: JSON.stringify({
-                orgId: detail.orgId,
-                reason: detail.reason,
-                at: new Date(detail.at).toISOString(),
-              }),
+              Detail: JSON.stringify(eventDetail(detail)),
             },
           ],
         }),
@@ -50,15 +46,31 @@ export class EventBridgeNotifier implements Notifier {
   }
 }
 
+/** The event's detail as hosted apps receive it: times as ISO strings, optional fields only when set. */
+export function eventDetail(detail: OrgEventDetail): Record<string, string> {
+  return {
+    orgId: detail.orgId,
+    reason: detail.reason,
+    at: new Date(detail.at).toISOString(),
+    ...(detail.message ? { message: detail.message } : {}),
+    ...(detail.refreshTokenExpiresAt !== undefined
+      ? { refreshTokenExpiresAt: new Date(detail.refreshTokenExpiresAt).toISOString() }
+      : {}),
+  };
+}
+
 /** Local mode and deployments without a bus: the event is logged, nothing else. */
 export class LogNotifier implements Notifier {
   constructor(private readonly log: Log) {}
-  async orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void> {
+  async orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void> {
+    const { orgId, reason, message, refreshTokenExpiresAt } = eventDetail(detail);
     this.log.info('org event', {
       type,
       detailType: EVENT_DETAIL_TYPES[type],
-      orgId: detail.orgId,
-      reason: detail.reason,
+      orgId,
+      reason,
+      ...(message ? { eventMessage: message } : {}),
+      ...(refreshTokenExpiresAt ? { refreshTokenExpiresAt } : {}),
     });
   }
 }

@@ -9,6 +9,11 @@ import { PLAIN } from './validation-messages.js';
 
 /** Longest access-token lifetime we believe: anything longer is a provider bug, not a reason to stop refreshing. */
 export const MAX_EXPIRES_IN_SECONDS = 366 * 86_400;
+/** Longest refresh-token lifetime we believe (ten years): beyond that it is as good as "does not expire". */
+export const MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS = 3_660 * 86_400;
+
+/** When the refresh token runs out, as the provider said it: relative to the request, or absolute. */
+export type RefreshTokenExpiry = { inMs: number } | { atMs: number };
 
 export interface TokenSet {
   accessToken: string;
@@ -17,6 +22,27 @@ export interface TokenSet {
   tokenType: string;
   expiresInMs: number;
   scope: string | undefined;
+  /** The refresh token's own expiry (`refresh_token_expires_in`, or the profile's absolute field); undefined if unsaid. */
+  refreshTokenExpiry: RefreshTokenExpiry | undefined;
+}
+
+/** What a provider's profile adds to reading its token response. */
+export interface ResponseFields {
+  /** Epoch-seconds field with the refresh token's absolute expiry (provider-profiles.ts). */
+  refreshTokenExpiresAtField?: string | undefined;
+}
+
+/**
+ * Said on the record and in the org event when a client_credentials org's client is refused: an AppFoundry premium
+ * app's install creates that client in the customer's org, and uninstalling deletes it.
+ */
+export const CLIENT_GONE_HINT = "the org's OAuth client may have been deleted (app uninstalled) or disabled";
+/** The same for a refresh_token org, whose client is usually the vendor's own, shared by many orgs. */
+export const CLIENT_REJECTED_HINT = 'the OAuth client was refused: check its id, secret and allowed grant types';
+
+/** The hint an org event about a refused client carries (never provider text). */
+export function clientRejectedHint(grantType: GrantType): string {
+  return grantType === 'client_credentials' ? CLIENT_GONE_HINT : CLIENT_REJECTED_HINT;
 }
 
 export type Interpretation =
@@ -42,6 +68,20 @@ const expiresIn = z.pipe(
     ),
 );
 
+const refreshTokenExpiresIn = z.pipe(
+  z.transform((v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)),
+  z
+    .number({ error: 'refresh_token_expires_in is not a number' })
+    .check(
+      z.multipleOf(1, 'refresh_token_expires_in must be whole seconds'),
+      z.positive('refresh_token_expires_in must be positive'),
+      z.maximum(
+        MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS,
+        `refresh_token_expires_in is over ${MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS} s`,
+      ),
+    ),
+);
+
 const tokenResponseSchema = z.object({
   access_token: z
     .string({ error: 'access_token is missing or not a string' })
@@ -56,7 +96,24 @@ const tokenResponseSchema = z.object({
       .check(z.minLength(1, 'refresh_token is empty'), z.maxLength(16_384, 'refresh_token is too long')),
   ),
   scope: z.optional(z.string({ error: 'scope is not a string' }).check(z.maxLength(4096, 'scope is too long'))),
+  refresh_token_expires_in: z.optional(refreshTokenExpiresIn),
 });
+
+/** The profile's absolute expiry field: whole epoch seconds in the future (at most ten years ahead). */
+function absoluteRefreshTokenExpiry(
+  json: Record<string, unknown>,
+  field: string | undefined,
+  now: number,
+): { atMs: number } | string | undefined {
+  if (field === undefined || json[field] === undefined) return undefined;
+  const raw = json[field];
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value)) return `${field} is not whole epoch seconds`;
+  const atMs = value * 1000;
+  if (atMs <= now) return `${field} is in the past`;
+  if (atMs > now + MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS * 1000) return `${field} is too far in the future`;
+  return { atMs };
+}
 
 const oauthErrorSchema = z.object({
   error: z.string().check(z.maxLength(200)),
@@ -88,6 +145,8 @@ function interpretSuccess(
   contentType: string | undefined,
   body: string,
   grantType: GrantType,
+  fields: ResponseFields,
+  now: number,
 ): Interpretation {
   // A 2xx to a refresh_token grant means the server may have rotated: whatever we do next must assume the old
   // refresh token could be dead. Client credentials have no refresh token to lose.
@@ -104,8 +163,12 @@ function interpretSuccess(
     );
   }
   const parsed = tokenResponseSchema.safeParse(json, PLAIN);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => i.message).join('; ');
+  const absolute = absoluteRefreshTokenExpiry(json as Record<string, unknown>, fields.refreshTokenExpiresAtField, now);
+  if (!parsed.success || typeof absolute === 'string') {
+    const problems = [
+      ...(parsed.success ? [] : parsed.error.issues.map((i) => i.message)),
+      ...(typeof absolute === 'string' ? [absolute] : []),
+    ].join('; ');
     const rt = (json as Record<string, unknown>).refresh_token;
     const salvage = atRisk && typeof rt === 'string' && rt.length > 0 && rt.length <= 16_384 ? rt : undefined;
     return failure(
@@ -115,6 +178,7 @@ function interpretSuccess(
     );
   }
   const r = parsed.data;
+  const relative = r.refresh_token_expires_in === undefined ? undefined : { inMs: r.refresh_token_expires_in * 1000 };
   return {
     kind: 'tokens',
     tokens: {
@@ -123,6 +187,8 @@ function interpretSuccess(
       tokenType: 'Bearer',
       expiresInMs: r.expires_in * 1000,
       scope: r.scope,
+      // A client_credentials answer has no refresh token whose expiry could matter.
+      refreshTokenExpiry: grantType === 'refresh_token' ? (absolute ?? relative) : undefined,
     },
   };
 }
@@ -134,7 +200,12 @@ function oauthError(body: string): { error: string; description: string } | unde
 }
 
 /** Turns one HTTP exchange into tokens or a classified failure. */
-export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now: number): Interpretation {
+export function interpretOutcome(
+  outcome: HttpOutcome,
+  grantType: GrantType,
+  now: number,
+  fields: ResponseFields = {},
+): Interpretation {
   if (outcome.kind === 'no-response') {
     const what = outcome.reason === 'timeout' ? 'timed out' : `failed (${outcome.detail})`;
     if (outcome.sent && grantType === 'refresh_token') {
@@ -152,7 +223,7 @@ export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now
   }
 
   const { status, body, contentType } = outcome;
-  if (status >= 200 && status < 300) return interpretSuccess(status, contentType, body, grantType);
+  if (status >= 200 && status < 300) return interpretSuccess(status, contentType, body, grantType, fields, now);
 
   const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, now);
   if (status === 429) {
@@ -182,12 +253,14 @@ export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now
       new RefreshError(ErrorCode.InvalidGrant, FailureClass.GrantDead, `token endpoint answered ${status} ${detail}`),
     );
   }
+  // A client_credentials org's client belongs to that org alone: its refusal most likely means it is gone.
+  const clientGone = grantType === 'client_credentials' ? `: ${CLIENT_GONE_HINT}` : '';
   if (oauth?.error === 'invalid_client' || (status === 401 && oauth === undefined)) {
     return failure(
       new RefreshError(
         ErrorCode.InvalidClient,
         FailureClass.ClientMisconfigured,
-        `token endpoint rejected the client (${status} ${detail})`,
+        `token endpoint rejected the client (${status} ${detail})${clientGone}`,
       ),
     );
   }
@@ -196,7 +269,7 @@ export function interpretOutcome(outcome: HttpOutcome, grantType: GrantType, now
       new RefreshError(
         ErrorCode.UnauthorizedClient,
         FailureClass.ClientMisconfigured,
-        `client may not use this grant (${status} ${detail})`,
+        `client may not use this grant (${status} ${detail})${clientGone}`,
       ),
     );
   }

@@ -1,7 +1,7 @@
 // What a commit's result means beyond "stored": the alarm a received-but-unstored answer raises, and when a success
 // is news worth an event. Pure, so the commit path only performs what these decide.
 import { ErrorCode, type ErrorCodeValue } from './errors.js';
-import type { GrantType, TokenRecord } from './record.js';
+import { Attention, type GrantType, type TokenRecord } from './record.js';
 
 /** After this many failures in a row, a success is news worth an event ("recovered"). */
 export const RECOVERY_EVENT_AFTER_FAILURES = 3;
@@ -24,7 +24,11 @@ export function unstoredTokensVerdict(fenced: boolean, grantType: GrantType): Un
   };
 }
 
-/** A commit after an attention mark or a run of failures tells the hosted app the org works again. */
+/**
+ * A commit after an attention mark or a run of failures tells the hosted app the org works again. An expiring refresh
+ * token is not a failure: the org worked all along, and commits keep that mark while it lasts.
+ */
 export function announcesRecovery(record: Pick<TokenRecord, 'attention' | 'consecutiveFailures'>): boolean {
-  return record.attention !== undefined || record.consecutiveFailures >= RECOVERY_EVENT_AFTER_FAILURES;
+  const failed = record.attention !== undefined && record.attention !== Attention.RefreshTokenExpiring;
+  return failed || record.consecutiveFailures >= RECOVERY_EVENT_AFTER_FAILURES;
 }

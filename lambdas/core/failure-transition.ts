@@ -21,6 +21,12 @@ export interface FailureFacts {
   consecutiveFailures: number;
   /** When the stored access token expires; undefined when the org has none (or its record cannot be trusted). */
   expiresAt: number | undefined;
+  /** When the stored refresh token expires, if known: a backoff never waits past halfway to it either. */
+  refreshTokenExpiresAt?: number | undefined;
+  /** The record's attention now: REFRESH_TOKEN_EXPIRING survives a release that sets none of its own. */
+  currentAttention?: string | undefined;
+  /** The record's lastError code before this failure: a refused client is announced once, not every retry. */
+  previousErrorCode?: string | undefined;
   now: number;
   schedulePeriodMs: number;
   /** Uniform in [0, 1), for the backoff's jitter. */
@@ -42,17 +48,39 @@ export type FailureTransition =
   | {
       action: 'release';
       refreshAt: number;
-      /** MISCONFIGURED: an operator must act. EXPIRED: the backoff reaches past the token's expiry. */
+      /**
+       * MISCONFIGURED: an operator must act. EXPIRED: the backoff reaches past the token's expiry. Otherwise the
+       * REFRESH_TOKEN_EXPIRING mark the last commit set, which only a commit may clear.
+       */
       attention: AttentionValue | undefined;
       level: 'warn' | 'error';
       reason: 'NEEDS_OPERATOR' | 'BACKOFF';
+      /** ClientRejected: the provider refused the org's client for the first time in a row (invalid/unauthorized). */
+      event: Extract<OrgEventType, 'ClientRejected'> | undefined;
     };
 
+/** The codes that mean the provider refused the org's OAuth client itself. */
+const CLIENT_REJECTED: readonly string[] = [ErrorCode.InvalidClient, ErrorCode.UnauthorizedClient];
+
+/**
+ * The attention a release writes. One value per org, so a precedence: REAUTH_REQUIRED (markReauth) over
+ * MISCONFIGURED over EXPIRED (both decided by each failure) over REFRESH_TOKEN_EXPIRING (decided by each commit,
+ * kept through failures in between).
+ */
+export function releaseAttention(
+  decided: AttentionValue | undefined,
+  current: string | undefined,
+): AttentionValue | undefined {
+  return decided ?? (current === Attention.RefreshTokenExpiring ? Attention.RefreshTokenExpiring : undefined);
+}
+
 function backoffAt(f: FailureFacts, retryAfterMs: number | undefined): number {
+  // Halfway to whichever runs out first: a refresh token lost to a long backoff cannot be refreshed back.
+  const deadlines = [f.expiresAt, f.refreshTokenExpiresAt].filter((t): t is number => t !== undefined && t > f.now);
   return transientRetryAt({
     now: f.now,
     consecutiveFailures: f.consecutiveFailures + 1,
-    expiresAt: f.expiresAt,
+    expiresAt: deadlines.length > 0 ? Math.min(...deadlines) : f.expiresAt,
     retryAfterMs,
     schedulePeriodMs: f.schedulePeriodMs,
     random: f.random,
@@ -77,7 +105,15 @@ export function failureTransition(f: FailureFacts): FailureTransition {
   const level = f.failureClass === FailureClass.Transient ? 'warn' : 'error';
   if (needsOperator) {
     const refreshAt = misconfiguredRetryAt(f.now, f.random);
-    return { action: 'release', refreshAt, attention: Attention.Misconfigured, level, reason: 'NEEDS_OPERATOR' };
+    const event = CLIENT_REJECTED.includes(f.code) && f.previousErrorCode !== f.code ? 'ClientRejected' : undefined;
+    return {
+      action: 'release',
+      refreshAt,
+      attention: Attention.Misconfigured,
+      level,
+      reason: 'NEEDS_OPERATOR',
+      event,
+    };
   }
   const refreshAt = backoffAt(f, f.retryAfterMs);
   // Backing off past expiry takes the org out of the due set while hosted apps get 401s: list it as EXPIRED so the
@@ -86,9 +122,10 @@ export function failureTransition(f: FailureFacts): FailureTransition {
   return {
     action: 'release',
     refreshAt,
-    attention: pastExpiry ? Attention.Expired : undefined,
+    attention: releaseAttention(pastExpiry ? Attention.Expired : undefined, f.currentAttention),
     level,
     reason: 'BACKOFF',
+    event: undefined,
   };
 }
 

@@ -12,6 +12,8 @@ export interface NewOrgGrant {
   issuedAt?: number | undefined;
   /** `sha256:…` of a refresh token a hosted app handed over (grant intake), to recognise a repeated hand-over. */
   fingerprint?: string | undefined;
+  /** The org's own client's secret, with settings.clientId; ignored (never stored) without it. */
+  clientSecret?: string | undefined;
 }
 
 export interface NewOrgPlacement {
@@ -38,6 +40,7 @@ export function newOrgRecord(
       refreshToken: settings.grantType === 'refresh_token' ? grant.refreshToken : undefined,
       grantIssuedAt: grant.issuedAt ?? placement.since,
       grantFingerprint: settings.grantType === 'refresh_token' ? grant.fingerprint : undefined,
+      clientSecret: settings.clientId !== undefined ? grant.clientSecret : undefined,
       status: RecordStatus.Active,
       statusSince: placement.since,
       version: 0,

@@ -63,6 +63,10 @@ export interface CommitRequest {
   refreshAt: number;
   dueShard: number;
   refreshedAt: number;
+  /** The stored refresh token's expiry after this refresh; undefined removes it (unknown). */
+  refreshTokenExpiresAt?: number | undefined;
+  /** REFRESH_TOKEN_EXPIRING, or undefined: the commit removes any other attention (the org works again). */
+  attention?: string | undefined;
 }
 
 /**
@@ -128,11 +132,23 @@ export interface TokenEndpoint {
   send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome>;
 }
 
-export type OrgEventType = 'ReauthRequired' | 'RotationLost' | 'Recovered';
+export type OrgEventType = 'ReauthRequired' | 'RotationLost' | 'Recovered' | 'ClientRejected' | 'RefreshTokenExpiring';
+
+/** An org event's detail: never a token, never provider text. */
+export interface OrgEventDetail {
+  orgId: string;
+  /** A stable code (an error code, or RECOVERED / REFRESH_TOKEN_EXPIRING). */
+  reason: string;
+  at: number;
+  /** A fixed sentence from the core saying what the reason means for the hosted app (e.g. "client deleted?"). */
+  message?: string | undefined;
+  /** RefreshTokenExpiring: when the org's refresh token runs out (epoch ms). */
+  refreshTokenExpiresAt?: number | undefined;
+}
 
 /** Tells hosted apps about an org's state changes (EventBridge in AWS). Must never throw into the refresh. */
 export interface Notifier {
-  orgEvent(type: OrgEventType, detail: { orgId: string; reason: string; at: number }): Promise<void>;
+  orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void>;
 }
 
 export interface Clock {

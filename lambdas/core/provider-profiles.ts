@@ -2,7 +2,10 @@
 // client authenticates, which hosts a client secret may ever be sent to, and how the provider rotates. Adding a
 // provider is adding an entry, not a branch: the record schema, the request builder and the CLI all read this table.
 
-/** Genesys Cloud region → login host suffix (`https://login.<host>/oauth/token`). */
+/**
+ * Genesys Cloud region → login host suffix (`https://login.<host>/oauth/token`): the 18 regions of the platform SDKs'
+ * region-host tables (`PureCloudRegionHosts`), EU Sovereign Cloud (`eusc-de-east-1`) on its own parent domain.
+ */
 export const GENESYS_LOGIN_HOSTS: Readonly<Record<string, string>> = Object.freeze({
   'us-east-1': 'mypurecloud.com',
   'eu-west-1': 'mypurecloud.ie',
@@ -21,6 +24,7 @@ export const GENESYS_LOGIN_HOSTS: Readonly<Record<string, string>> = Object.free
   'eu-central-2': 'euc2.pure.cloud',
   'mx-central-1': 'mxc1.pure.cloud',
   'ap-southeast-1': 'apse1.pure.cloud',
+  'eusc-de-east-1': 'edee1.eusc-pure.cloud',
 });
 
 export type ClientAuthMethod = 'basic' | 'post';
@@ -47,6 +51,16 @@ export interface RequiredField {
   notOneOf?: string;
 }
 
+/** A lifetime an org may ask the provider for in its token request, and the range the provider documents. */
+export interface RequestableLifetime {
+  /** The form parameter carrying it, in seconds. */
+  param: string;
+  minSeconds: number;
+  maxSeconds: number;
+  /** What the provider gives when the request does not ask (for messages and docs). */
+  defaultSeconds: number;
+}
+
 export interface ProviderProfile {
   /** Builds the org-scoped token URL from the record alone. */
   tokenUrl(inputs: TokenUrlInputs): string;
@@ -62,6 +76,18 @@ export interface ProviderProfile {
   strictRotation: boolean;
   /** Whether the record may name a body parameter that carries the org id. */
   acceptsOrgParam: boolean;
+  /**
+   * Lifetimes the org's record may ask for (`requestedExpiresIn`, `requestedRefreshTokenExpiresIn`); a provider
+   * without an entry sets lifetimes on its side (Genesys: on the OAuth client) and such a record field is refused.
+   */
+  requestableLifetimes: { accessToken?: RequestableLifetime; refreshToken?: RequestableLifetime };
+  /**
+   * A token-response field holding the refresh token's absolute expiry in epoch seconds, for a provider that sends
+   * one. `refresh_token_expires_in` (relative) is read from every provider.
+   */
+  refreshTokenExpiresAtField: string | undefined;
+  /** Told to an operator onboarding a refresh_token org without a refresh token, when the provider has a reason. */
+  missingRefreshTokenHint: string | undefined;
 }
 
 export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.freeze({
@@ -80,6 +106,10 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     allowedHosts: Object.values(GENESYS_LOGIN_HOSTS).map((host) => `login.${host}`),
     strictRotation: false,
     acceptsOrgParam: false,
+    // The token duration (300-172 800 s, default 24 h) is a setting of the org's OAuth client, not of the request.
+    requestableLifetimes: {},
+    refreshTokenExpiresAtField: undefined,
+    missingRefreshTokenHint: undefined,
   },
   zendesk: {
     tokenUrl: ({ subdomain }) => `https://${subdomain}.zendesk.com/oauth/tokens`,
@@ -89,6 +119,20 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     allowedHosts: ['*.zendesk.com'],
     strictRotation: true,
     acceptsOrgParam: false,
+    // Zendesk's token request takes both (authorization_code and refresh_token grants) and enforces them.
+    requestableLifetimes: {
+      accessToken: { param: 'expires_in', minSeconds: 300, maxSeconds: 172_800, defaultSeconds: 1_800 },
+      refreshToken: {
+        param: 'refresh_token_expires_in',
+        minSeconds: 604_800,
+        maxSeconds: 7_776_000,
+        defaultSeconds: 2_592_000,
+      },
+    },
+    refreshTokenExpiresAtField: undefined,
+    missingRefreshTokenHint:
+      'Zendesk issues refresh tokens only since 2025-04-30: a token issued before cannot be refreshed, so the ' +
+      'customer must re-authorise the app to give this org a refresh token',
   },
   generic: {
     tokenUrl: ({ tokenUrl }) => tokenUrl ?? '',
@@ -98,6 +142,9 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     allowedHosts: 'config',
     strictRotation: false,
     acceptsOrgParam: true,
+    requestableLifetimes: {},
+    refreshTokenExpiresAtField: undefined,
+    missingRefreshTokenHint: undefined,
   },
 });
 

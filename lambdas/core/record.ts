@@ -1,7 +1,7 @@
 // The token record: one DynamoDB item per org. The schema is the single source of what a valid record is; every
 // message names the field and never echoes a value (a value may be a token).
 import * as z from 'zod/mini';
-import { PROFILES, PROVIDER_NAMES, type ProviderName } from './provider-profiles.js';
+import { PROFILES, PROVIDER_NAMES, type ProviderName, type RequestableLifetime } from './provider-profiles.js';
 import { PLAIN } from './validation-messages.js';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -19,6 +19,11 @@ export const Attention = {
   ReauthRequired: 'REAUTH_REQUIRED',
   Misconfigured: 'MISCONFIGURED',
   Expired: 'EXPIRED',
+  /**
+   * Set at commit: the refresh token expires within the warning period and refreshing does not extend it, so the org
+   * is heading for re-authorisation (core/refresh-token-outlook.ts). The others take precedence over it.
+   */
+  RefreshTokenExpiring: 'REFRESH_TOKEN_EXPIRING',
 } as const;
 
 export const GRANT_TYPES = ['refresh_token', 'client_credentials'] as const;
@@ -37,6 +42,17 @@ const SUBDOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
 const tokenString = str().check(z.minLength(1, 'must not be empty'), z.maxLength(16_384, 'is too long'));
+/** An OAuth client id or secret: one line of printable characters (what Secrets Manager's JSON holds too). */
+const clientString = (max: number) =>
+  str().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(max, 'is too long'),
+    z.regex(/^[\x21-\x7e]*$/, 'must be printable characters without spaces'),
+  );
+/** A requested lifetime in seconds; the provider's own range is checked by checkProviderFields. */
+const lifetimeSeconds = z
+  .int({ error: 'must be a whole number of seconds' })
+  .check(z.positive('must be a positive number of seconds'));
 const epochMs = z.int({ error: 'must be a number (whole epoch ms)' }).check(z.nonnegative('must not be negative'));
 const count = z.int({ error: 'must be a whole number' }).check(z.nonnegative('must not be negative'));
 
@@ -61,13 +77,25 @@ export const orgSettingsShape = {
   ),
   scope: z.optional(str().check(z.maxLength(1024, 'is too long'), z.regex(PRINTABLE, 'must be printable ASCII'))),
   requiresOfflineAccess: z.optional(z.boolean({ error: 'must be true or false' })),
-  clientSecretId: clientSecretIdSchema,
+  /** A client shared by many orgs, in Secrets Manager. Exactly one of this and clientId (the org's own client). */
+  clientSecretId: z.optional(clientSecretIdSchema),
+  /** The org's own OAuth client; its secret (`clientSecret`) lives in the record, never in these settings. */
+  clientId: z.optional(clientString(1024)),
+  /** Lifetimes to ask the provider for, where its profile allows (Zendesk: expires_in, refresh_token_expires_in). */
+  requestedExpiresIn: z.optional(lifetimeSeconds),
+  requestedRefreshTokenExpiresIn: z.optional(lifetimeSeconds),
 };
+
+/** The org's own client secret: as sensitive as its refresh token (never logged, never in the reader's grant). */
+export const clientSecretSchema = clientString(4096);
 
 const recordObject = z.object({
   ...orgSettingsShape,
   accessToken: z.optional(tokenString),
   refreshToken: z.optional(tokenString),
+  /** When the stored refresh token expires (epoch ms), when the provider says so. */
+  refreshTokenExpiresAt: z.optional(epochMs),
+  clientSecret: z.optional(clientSecretSchema),
   tokenType: z.optional(str().check(z.maxLength(64, 'is too long'))),
   expiresAt: z.optional(epochMs),
   refreshAt: z.optional(epochMs),
@@ -96,12 +124,39 @@ const recordObject = z.object({
 
 type SettingsForCheck = {
   provider: ProviderName;
+  grantType: GrantType;
   region?: string | undefined;
   subdomain?: string | undefined;
   tokenUrl?: string | undefined;
   clientAuth?: string | undefined;
   orgParam?: string | undefined;
+  clientSecretId?: string | undefined;
+  clientId?: string | undefined;
+  requestedExpiresIn?: number | undefined;
+  requestedRefreshTokenExpiresIn?: number | undefined;
 };
+
+type Issue = (path: string, message: string) => void;
+
+/** A requested lifetime must be one the provider documents; a provider that takes none refuses the field. */
+function checkLifetime(
+  issue: Issue,
+  field: 'requestedExpiresIn' | 'requestedRefreshTokenExpiresIn',
+  value: number | undefined,
+  provider: ProviderName,
+  lifetime: RequestableLifetime | undefined,
+): void {
+  if (value === undefined) return;
+  if (lifetime === undefined) {
+    issue(field, `is not supported by provider ${provider}: its token lifetimes are set on the provider's side`);
+  } else if (value < lifetime.minSeconds || value > lifetime.maxSeconds) {
+    issue(
+      field,
+      `must be ${lifetime.minSeconds}-${lifetime.maxSeconds} seconds for provider ${provider} ` +
+        `(its ${lifetime.param}; default ${lifetime.defaultSeconds})`,
+    );
+  }
+}
 
 /**
  * Cross-field rules: what the org's provider needs, read from its profile (provider-profiles.ts), never from a branch
@@ -120,6 +175,41 @@ export function checkProviderFields(s: SettingsForCheck, ctx: z.core.$Refinement
   if (s.orgParam !== undefined && !profile.acceptsOrgParam) {
     issue('orgParam', `is not used by provider ${s.provider}: its org scope is in the token URL`);
   }
+  const lifetimes = profile.requestableLifetimes;
+  checkLifetime(issue, 'requestedExpiresIn', s.requestedExpiresIn, s.provider, lifetimes.accessToken);
+  if (s.requestedRefreshTokenExpiresIn !== undefined && s.grantType !== 'refresh_token') {
+    issue('requestedRefreshTokenExpiresIn', 'is for refresh_token orgs: client_credentials has no refresh token');
+  } else {
+    checkLifetime(
+      issue,
+      'requestedRefreshTokenExpiresIn',
+      s.requestedRefreshTokenExpiresIn,
+      s.provider,
+      lifetimes.refreshToken,
+    );
+  }
+  const client = clientSourceProblem(s);
+  if (client) issue(client.field, client.message);
+}
+
+/**
+ * One client per org, from one place: shared in Secrets Manager (clientSecretId), or the org's own in the record
+ * (clientId, with clientSecret). Exported for onboarding, which reports it even when other fields are wrong.
+ */
+export function clientSourceProblem(s: {
+  clientSecretId?: unknown;
+  clientId?: unknown;
+}): { field: 'clientId' | 'clientSecretId'; message: string } | undefined {
+  if (s.clientSecretId !== undefined && s.clientId !== undefined) {
+    return { field: 'clientId', message: 'and clientSecretId are two ways to give the client: give one, not both' };
+  }
+  if (s.clientSecretId === undefined && s.clientId === undefined) {
+    return {
+      field: 'clientSecretId',
+      message: "is required, or the org's own client (clientId and clientSecret): the OAuth client its requests use",
+    };
+  }
+  return undefined;
 }
 
 /** What an operator (or a hosted app's intake) chooses when onboarding an org, with the provider's rules applied. */
@@ -131,6 +221,19 @@ export const tokenRecordSchema = recordObject.check(
     checkProviderFields(r, ctx);
     if (r.grantType === 'refresh_token' && r.status === RecordStatus.Active && r.refreshToken === undefined) {
       ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'is required for an ACTIVE refresh_token org' });
+    }
+    if (r.clientId !== undefined && r.clientSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientSecret'],
+        message: "is required with clientId (the org's own client)",
+      });
+    } else if (r.clientSecret !== undefined && r.clientId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientId'],
+        message: "is required with clientSecret (the org's own client)",
+      });
     }
   }),
 );

@@ -15,15 +15,54 @@ export function leadTimeMs(lifetimeMs: number, refreshWindowMs: number): number 
   return Math.max(0, Math.min(refreshWindowMs, lifetimeMs / 2));
 }
 
+/** A refresh token that runs out is fatal (re-authorisation), an access token only until the next refresh: a day. */
+export const REFRESH_TOKEN_LEAD_MS = 86_400_000;
+
+/**
+ * How long before a refresh token's expiry its org is refreshed (when refreshing extends it): a day, but never less
+ * than the refresh window nor more than half the refresh token's lifetime.
+ */
+export function refreshTokenLeadMs(lifetimeMs: number, refreshWindowMs: number): number {
+  return Math.max(0, Math.min(Math.max(REFRESH_TOKEN_LEAD_MS, refreshWindowMs), lifetimeMs / 2));
+}
+
+/** The refresh token's expiry as the schedule sees it (core/refresh-token-outlook.ts decides `extended`). */
+export interface RefreshTokenDeadline {
+  expiresAt: number;
+  /** This refresh moved the expiry later: refreshing again before it runs out extends it again. */
+  extended: boolean;
+}
+
 /**
  * The next refreshAt: expiresAt − lead − jitter, where jitter is at most half the lead. Tenants onboarded together
  * thus spread out, and refreshAt always lies in (issuedAt, expiresAt − lead/2].
+ *
+ * With a refresh token that expires (`refreshToken`), the org is refreshed before it runs out whatever the access
+ * token's lifetime: by its own lead when refreshing extends it; when it does not (an absolute expiry), one last time
+ * a lead before it runs out, for the longest-lived access token it can still buy, and then on the access token's
+ * schedule (that refresh meets invalid_grant and asks for re-authorisation, which the warning announced days ago).
  */
-export function nextRefreshAt(issuedAt: number, expiresAt: number, s: ScheduleSettings, random: number): number {
+export function nextRefreshAt(
+  issuedAt: number,
+  expiresAt: number,
+  s: ScheduleSettings,
+  random: number,
+  refreshToken?: RefreshTokenDeadline,
+): number {
   const lifetime = Math.max(0, expiresAt - issuedAt);
   const lead = leadTimeMs(lifetime, s.refreshWindowMs);
   const jitter = Math.floor(random * Math.min(s.jitterMs, lead / 2));
-  return Math.round(expiresAt - lead - jitter);
+  const byAccessToken = Math.round(expiresAt - lead - jitter);
+  if (refreshToken === undefined) return byAccessToken;
+  if (refreshToken.extended) {
+    const rtLead = refreshTokenLeadMs(Math.max(0, refreshToken.expiresAt - issuedAt), s.refreshWindowMs);
+    const rtJitter = Math.floor(random * Math.min(s.jitterMs, rtLead / 2));
+    return Math.min(byAccessToken, Math.round(refreshToken.expiresAt - rtLead - rtJitter));
+  }
+  // Not extendable: one last refresh a full lead before the end, if that is still ahead. Its lead is not cut to half
+  // the remaining lifetime: that would chase the expiry with ever shorter steps, refresh after refresh.
+  const lastRefresh = Math.round(refreshToken.expiresAt - Math.max(REFRESH_TOKEN_LEAD_MS, s.refreshWindowMs));
+  return lastRefresh > issuedAt ? Math.min(byAccessToken, lastRefresh) : byAccessToken;
 }
 
 /** A lifetime shorter than two schedule periods cannot be refreshed comfortably: report it (it is still refreshed). */
@@ -40,6 +79,7 @@ export function fullJitterBackoffMs(attempt: number, baseMs: number, capMs: numb
 export interface RetryAtInput {
   now: number;
   consecutiveFailures: number;
+  /** The first deadline: the access token's expiry, or the refresh token's when that comes first. */
   expiresAt: number | undefined;
   retryAfterMs: number | undefined;
   schedulePeriodMs: number;

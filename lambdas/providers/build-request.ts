@@ -81,6 +81,20 @@ export function requestedScope(record: TokenRecord): string | undefined {
   return [...scopes].join(' ');
 }
 
+/**
+ * The lifetimes the org asks its provider for, as the profile names its parameters. The record schema has checked
+ * the range; a provider without the parameter never gets one (the schema refuses such a record).
+ */
+export function requestedLifetimes(record: TokenRecord): [string, number][] {
+  const { accessToken, refreshToken } = PROFILES[record.provider].requestableLifetimes;
+  const out: [string, number][] = [];
+  if (accessToken && record.requestedExpiresIn !== undefined) out.push([accessToken.param, record.requestedExpiresIn]);
+  if (refreshToken && record.grantType === 'refresh_token' && record.requestedRefreshTokenExpiresIn !== undefined) {
+    out.push([refreshToken.param, record.requestedRefreshTokenExpiresIn]);
+  }
+  return out;
+}
+
 function basicAuthorization(c: ClientCredentials): string {
   // RFC 6749 §2.3.1: form-urlencode each part before Base64, so ':' or non-ASCII in a secret survives.
   const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
@@ -103,6 +117,7 @@ export function buildTokenRequest(record: TokenRecord, client: ClientCredentials
   const scope = requestedScope(record);
   if (scope) form.set('scope', scope);
   if (record.orgParam) form.set(record.orgParam, record.orgId);
+  for (const [param, seconds] of requestedLifetimes(record)) form.set(param, String(seconds));
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',

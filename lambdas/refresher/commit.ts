@@ -4,13 +4,19 @@ import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
 import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
 import { ConditionFailedError } from '../core/errors.js';
 import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
+import { Attention } from '../core/record.js';
 import { scrub } from '../core/redact.js';
+import { expiringVerdict, refreshTokenOutlook } from '../core/refresh-token-outlook.js';
 import { fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
 import { dueShardFor } from '../core/shard.js';
 import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import type { RefreshOutcome } from './refresh-outcome.js';
 
 const COMMIT_ATTEMPTS = 5;
+
+/** The RefreshTokenExpiring event's message: what the hosted app should do about it. */
+export const REFRESH_TOKEN_EXPIRING_MESSAGE =
+  "the org's refresh token runs out soon and refreshing does not extend it: ask the customer to re-authorise the app";
 
 export interface Received {
   tokens: TokenSet;
@@ -33,25 +39,63 @@ export async function commitTokens(
   const expiresAt = sentAt + tokens.expiresInMs;
   const warnings = lifetimeWarnings(deps, orgId, record.requiresOfflineAccess, tokens);
   const now = clock.now();
+  // A provider that does not rotate sends no refresh token; client credentials have none.
+  const refreshToken = record.grantType === 'refresh_token' ? tokens.refreshToken : undefined;
+  const outlook = refreshTokenOutlook({
+    previousExpiresAt: record.grantType === 'refresh_token' ? record.refreshTokenExpiresAt : undefined,
+    previousRefreshedAt: record.lastRefreshedAt,
+    previouslyExpiring: record.attention === Attention.RefreshTokenExpiring,
+    rotated: refreshToken !== undefined,
+    reported: tokens.refreshTokenExpiry,
+    sentAt,
+  });
+  const refreshAt = nextRefreshAt(
+    sentAt,
+    expiresAt,
+    settings,
+    random(),
+    outlook.expiresAt === undefined ? undefined : { expiresAt: outlook.expiresAt, extended: outlook.extended },
+  );
+  const expiring = expiringVerdict({
+    outlook,
+    now,
+    nextRefreshAt: refreshAt,
+    warningMs: settings.refreshTokenWarningMs,
+    previousAttention: record.attention,
+  });
   const failure = await writeReceivedTokens(deps, scope, () =>
     store.commit({
       orgId,
       claimedVersion,
       owner: scope.owner,
       accessToken: tokens.accessToken,
-      // A provider that does not rotate sends no refresh token; client credentials have none.
-      refreshToken: record.grantType === 'refresh_token' ? tokens.refreshToken : undefined,
+      refreshToken,
       tokenType: tokens.tokenType,
       scope: tokens.scope,
       expiresAt,
-      refreshAt: nextRefreshAt(sentAt, expiresAt, settings, random()),
+      refreshAt,
       dueShard: dueShardFor(orgId, settings.shardCount),
       refreshedAt: clock.now(),
+      refreshTokenExpiresAt: outlook.expiresAt,
+      attention: expiring.attention,
     }),
   );
   if (failure === undefined) {
     if (announcesRecovery(record)) {
       await notifier.orgEvent('Recovered', { orgId, reason: record.lastError?.code ?? 'RECOVERED', at: now });
+    }
+    if (expiring.announce) {
+      log.warn('refresh token expires soon and refreshing does not extend it: the org will need re-authorisation', {
+        orgId,
+        refreshTokenExpiresAt: outlook.expiresAt,
+      });
+      await notifier.orgEvent('RefreshTokenExpiring', {
+        orgId,
+        reason: 'REFRESH_TOKEN_EXPIRING',
+        at: now,
+        message: REFRESH_TOKEN_EXPIRING_MESSAGE,
+        refreshTokenExpiresAt: outlook.expiresAt,
+      });
     }
     log.debug('refreshed', { orgId, expiresAt });
     return { orgId, result: 'refreshed', warnings, ambiguous };

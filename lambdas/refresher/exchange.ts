@@ -4,6 +4,7 @@ import { interpretOutcome, type TokenSet } from '../core/classify.js';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import { leaseAllowsSend, nextExchangeStep } from '../core/exchange-retry.js';
 import type { HttpOutcome, TokenRequest } from '../core/ports.js';
+import { PROFILES } from '../core/provider-profiles.js';
 import type { Claimed, RefreshDeps } from './refresh-deps.js';
 
 export type ExchangeResult =
@@ -32,6 +33,7 @@ export async function exchangeTokens(
   let rotationAtRisk = claimed.ambiguous;
   let ambiguousRetryUsed = false;
   let attempts = 0;
+  const fields = { refreshTokenExpiresAtField: PROFILES[claimed.record.provider].refreshTokenExpiresAtField };
   for (;;) {
     // The lease check runs once the slot is ours: waiting for a slot uses up lease time.
     const sent = await slots(async (): Promise<Sent | undefined> => {
@@ -49,7 +51,7 @@ export async function exchangeTokens(
       return { kind: 'failure', error, rotationAtRisk, ambiguous, salvageRefreshToken: undefined };
     }
     attempts++;
-    const verdict = interpretOutcome(sent.outcome, request.grantType, sent.receivedAt);
+    const verdict = interpretOutcome(sent.outcome, request.grantType, sent.receivedAt, fields);
     if (verdict.kind === 'tokens') return { kind: 'tokens', tokens: verdict.tokens, sentAt: sent.sentAt, ambiguous };
 
     const { error } = verdict;

@@ -1,5 +1,7 @@
 // Acting on a failed refresh: perform the transition core/failure-transition.ts decides (salvage, re-auth, release)
 // with the store's fenced writes, then log, notify and report the outcome.
+
+import { clientRejectedHint } from '../core/classify.js';
 import { ConditionFailedError, ErrorCode, FailureClass, RefreshError, toLastError } from '../core/errors.js';
 import { failureTransition, lostTheRecord } from '../core/failure-transition.js';
 import { scrub } from '../core/redact.js';
@@ -39,6 +41,9 @@ export async function handleFailure(
     ambiguous: context.ambiguous === true,
     consecutiveFailures: record.consecutiveFailures,
     expiresAt: record.expiresAt,
+    refreshTokenExpiresAt: record.grantType === 'refresh_token' ? record.refreshTokenExpiresAt : undefined,
+    currentAttention: record.attention,
+    previousErrorCode: record.lastError?.code,
     now: clock.now(),
     schedulePeriodMs: settings.schedulePeriodMs,
     random: random(),
@@ -130,6 +135,11 @@ export async function handleFailure(
         provider: record.provider,
         reason: transition.reason,
       });
+      if (transition.event) {
+        // A fixed sentence, never the provider's text: the hosted app learns what to do, not what the provider said.
+        const message = clientRejectedHint(record.grantType);
+        await notifier.orgEvent(transition.event, { orgId, reason: error.code, at: clock.now(), message });
+      }
       return failedOutcome(orgId, error, ambiguous);
     }
   }

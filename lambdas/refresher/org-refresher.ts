@@ -9,6 +9,7 @@ import { claimOrg } from './claim.js';
 import { commitTokens } from './commit.js';
 import { exchangeTokens } from './exchange.js';
 import { handleFailure } from './failure.js';
+import { orgClient } from './org-client.js';
 import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import { asRefreshError, type RefreshOutcome } from './refresh-outcome.js';
 
@@ -41,10 +42,14 @@ export class OrgRefresher {
     const deps = this.deps;
     let client: ClientCredentials;
     try {
-      client = await deps.credentials.get(record.clientSecretId);
+      client = await orgClient(record, deps.credentials);
     } catch (err) {
-      return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous });
+      return handleFailure(deps, claimed, scope, asRefreshError(err), {
+        rotationAtRisk: claimed.ambiguous,
+        secrets: [record.accessToken, record.refreshToken, record.clientSecret],
+      });
     }
+    // Every secret this refresh handles is scrubbed by value from whatever text leaves the process (invariant 5).
     const secrets = [record.accessToken, record.refreshToken, client.clientSecret];
     let request: ReturnType<typeof buildTokenRequest>;
     try {

@@ -14,6 +14,7 @@ export type OrgRefreshConfig = Pick<
   | 'maxAttempts'
   | 'shardCount'
   | 'jitterMs'
+  | 'refreshTokenWarningMs'
   | 'allowedTokenHosts'
   | 'allowLoopbackHttp'
   | 'tokenEndpointOverride'

@@ -30,6 +30,9 @@ export function emitRunMetrics(summary: RunSummary, sink: MetricSink): void {
     count(MetricName.ExpiredAccessTokens, summary.expired);
     if (summary.orgsNeedingReauth !== undefined) count(MetricName.OrgsNeedingReauth, summary.orgsNeedingReauth);
     if (summary.orgsMisconfigured !== undefined) count(MetricName.OrgsMisconfigured, summary.orgsMisconfigured);
+    if (summary.orgsRefreshTokenExpiring !== undefined) {
+      count(MetricName.OrgsRefreshTokenExpiring, summary.orgsRefreshTokenExpiring);
+    }
     count(MetricName.RunCompleted, 1);
   }
   sink.addMetric(MetricName.RunDurationMs, 'Milliseconds', summary.durationMs);

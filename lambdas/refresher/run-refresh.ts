@@ -34,6 +34,8 @@ export interface RunSummary {
   /** Gauges from the attention index (undefined in direct mode, which does not read them). */
   orgsNeedingReauth: number | undefined;
   orgsMisconfigured: number | undefined;
+  /** Orgs whose unextendable refresh token runs out within the warning period (attention REFRESH_TOKEN_EXPIRING). */
+  orgsRefreshTokenExpiring: number | undefined;
   /** The run stopped claiming because less than one lease of Lambda time remained. */
   stoppedEarly: boolean;
   durationMs: number;
@@ -75,6 +77,7 @@ function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
     warnings: {},
     orgsNeedingReauth: undefined,
     orgsMisconfigured: undefined,
+    orgsRefreshTokenExpiring: undefined,
     stoppedEarly: false,
     durationMs: 0,
   };
@@ -120,7 +123,7 @@ export class RefreshRun {
     const { clock } = this.deps;
     const started = clock.now();
     const summary = emptySummary('sweep', scope.owner);
-    // The gauges are independent of the sweep; read them alongside (three small COUNT queries per run).
+    // The gauges are independent of the sweep; read them alongside (four small COUNT queries per run).
     const gauges = this.#readGauges(summary);
     const candidates = await this.#dueCandidates(started);
     summary.due = candidates.length;
@@ -210,13 +213,15 @@ export class RefreshRun {
   /** Reads the attention gauges into the summary; returns the number of orgs backing off past expiry. */
   async #readGauges(summary: RunSummary): Promise<number | undefined> {
     try {
-      const [reauth, misconfigured, expired] = await Promise.all([
+      const [reauth, misconfigured, expired, refreshTokenExpiring] = await Promise.all([
         this.deps.store.countAttention(Attention.ReauthRequired),
         this.deps.store.countAttention(Attention.Misconfigured),
         this.deps.store.countAttention(Attention.Expired),
+        this.deps.store.countAttention(Attention.RefreshTokenExpiring),
       ]);
       summary.orgsNeedingReauth = reauth;
       summary.orgsMisconfigured = misconfigured;
+      summary.orgsRefreshTokenExpiring = refreshTokenExpiring;
       return expired;
     } catch (err) {
       // A gauge is not worth failing a run for; the missing data point is visible on the dashboard.

@@ -41,6 +41,7 @@ const SERVICE_ALARMS = [
   ['TokenNotCommitted', MetricName.TokenNotCommitted, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['RotationLost', MetricName.RotationLost, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+  ['OrgsRefreshTokenExpiring', MetricName.OrgsRefreshTokenExpiring, 'Maximum', 300, 1, 1, undefined, 'ignore'],
 ] as const;
 
 describe('Construct: RefresherAlarms', () => {
@@ -151,8 +152,8 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
-      // 12 on the refresher, 1 on the grant intake (grant-intake.test.ts)
-      expect(alarms).toHaveLength(13);
+      // 13 on the refresher, 1 on the grant intake (grant-intake.test.ts)
+      expect(alarms).toHaveLength(14);
       for (const a of alarms) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);

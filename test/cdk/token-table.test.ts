@@ -151,6 +151,19 @@ describe('Construct: TokenTable', () => {
       expect(tableStatement?.Condition.StringEqualsIfExists).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });
     });
 
+    it("cannot read any secret the record holds: the refresh token, the org's own client secret", () => {
+      const allowed = tableStatement?.Condition['ForAllValues:StringEquals']['dynamodb:Attributes'] as string[];
+      for (const secret of ['refreshToken', 'clientSecret']) expect(allowed).not.toContain(secret);
+      // Nor anything that only onboarding or the refresher needs.
+      for (const other of ['clientId', 'clientSecretId', 'refreshTokenExpiresAt']) expect(allowed).not.toContain(other);
+      // ForAllValues over an allow-list: a request naming clientSecret alongside allowed attributes is refused too,
+      // and without Select = SPECIFIC_ATTRIBUTES a projection-less GetItem (every attribute) would pass.
+      expect(Object.keys(tableStatement?.Condition ?? {}).sort()).toEqual([
+        'ForAllValues:StringEquals',
+        'StringEqualsIfExists',
+      ]);
+    });
+
     it('allows GetItem/BatchGetItem on the table itself: no Query, Scan or index that could project more', () => {
       expect(asArray(tableStatement?.Action).sort()).toEqual([...READER_TABLE_ACTIONS].sort());
       expect(tableStatement?.Resource).toEqual({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] });

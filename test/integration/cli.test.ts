@@ -122,6 +122,81 @@ describe('Command: tenants add', () => {
   });
 });
 
+describe("Command: tenants add — the org's own client", () => {
+  const OWN = { clientId: 'own-client-7d0c9a3e', clientSecret: 'own-client-secret-0123456789' };
+
+  it('stores the client in the record (never through argv), refreshes with it, shows only a fingerprint', async () => {
+    // Prepare: the customer's org has its own client at the provider (here: the loopback OAuth server's cc client)
+    const secretFile = path.join(dir, 'own-secret.txt');
+    writeFileSync(secretFile, `${CLIENTS.cc.clientSecret}\n`, { mode: 0o600 });
+    const args = ['--provider', 'generic', '--token-url', h.oauth.tokenUrl, '--client-auth', 'basic'];
+
+    // Act
+    const added = await cli(
+      [
+        ...['tenants', 'add', 'own-cc', ...args, '--grant-type', 'client_credentials'],
+        ...['--client-id', CLIENTS.cc.clientId, '--client-secret-file', secretFile],
+      ],
+      opts,
+    );
+    const refreshed = await cli(['tenants', 'refresh', 'own-cc'], opts);
+    const show = await cli(['tenants', 'show', 'own-cc'], opts);
+    const json = await cli(['tenants', 'show', 'own-cc', '--json'], opts);
+    const list = await cli(['tenants', 'list', '--json'], opts);
+
+    // Assess
+    expect(added).toMatchObject({ code: 0 });
+    expect(added.stdout).toMatch(/^added own-cc \(generic, client_credentials, its own client\): ACTIVE/);
+    expect(await h.getRecord('own-cc')).toMatchObject({
+      clientId: CLIENTS.cc.clientId,
+      clientSecret: CLIENTS.cc.clientSecret,
+      status: 'ACTIVE',
+    });
+    expect(await h.getRecord('own-cc')).not.toHaveProperty('clientSecretId');
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const fp = await fingerprint(CLIENTS.cc.clientSecret);
+    expect(show.stdout).toContain(`its own: ${CLIENTS.cc.clientId}, secret ${fp} (in the record)`);
+    expect(JSON.parse(json.stdout)).toMatchObject({ clientId: CLIENTS.cc.clientId, clientSecretFingerprint: fp });
+    for (const out of [added, refreshed, show, json, list]) {
+      expect(out.stdout + out.stderr).not.toContain(CLIENTS.cc.clientSecret);
+      expect(out.stdout).not.toMatch(/"clientSecret"/);
+    }
+  });
+
+  it('reads the client secret from stdin with --client-secret-file -', async () => {
+    const out = await cli(
+      [
+        ...['tenants', 'add', 'own-stdin', '--provider', 'genesys', '--region', 'eusc-de-east-1'],
+        ...['--grant-type', 'client_credentials', '--client-id', OWN.clientId, '--client-secret-file', '-'],
+      ],
+      { ...opts, stdin: `${OWN.clientSecret}\n` },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    expect(await h.getRecord('own-stdin')).toMatchObject({
+      region: 'eusc-de-east-1',
+      clientId: OWN.clientId,
+      clientSecret: OWN.clientSecret,
+    });
+  });
+
+  it('reauth stores a new own client after a reinstall, replacing a shared one, and clears the failure', async () => {
+    await addGeneric('own-reinstall', 'cc');
+    const secretFile = path.join(dir, 'new-secret.txt');
+    writeFileSync(secretFile, OWN.clientSecret, { mode: 0o600 });
+    const rt = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'own-reinstall');
+    const out = await cli(
+      ['tenants', 'reauth', 'own-reinstall', '--client-id', OWN.clientId, '--client-secret-file', secretFile],
+      { ...opts, stdin: rt },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^re-authorised own-reinstall with its new client: ACTIVE -> ACTIVE/);
+    const record = await h.getRecord('own-reinstall');
+    expect(record).toMatchObject({ clientId: OWN.clientId, clientSecret: OWN.clientSecret, refreshToken: rt });
+    expect(record).not.toHaveProperty('clientSecretId');
+    expect(out.stdout + out.stderr).not.toContain(OWN.clientSecret);
+  });
+});
+
 describe('Command: tenants list / show', () => {
   it('lists orgs in a table and as JSON, never with a token', async () => {
     // Prepare: one refreshed org, so there is an access token too
@@ -315,6 +390,10 @@ describe('Command: tenants reauth', () => {
 
 describe('Binary: bin/tenant-tokens.mjs', () => {
   const bin = path.resolve('bin/tenant-tokens.mjs');
+  // The bin runs the compiled CLI (dist/cli): build it from the sources under test.
+  beforeAll(async () => {
+    await run('npm', ['run', '--silent', 'build:cli'], { timeout: 120_000 });
+  }, 150_000);
   const env = () => ({
     PATH: process.env.PATH,
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoDbEndpoint'),

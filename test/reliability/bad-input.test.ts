@@ -53,6 +53,38 @@ const RECORD_CASES: RecordCase[] = [
   { name: 'rotationAtRisk is "true" (a string)', extra: { rotationAtRisk: 'true' }, code: REC },
   { name: 'version is a string', extra: { version: '0' }, code: REC },
   { name: 'version missing', extra: { version: undefined }, code: REC },
+  // The org's own client, refresh-token expiry, requested lifetimes
+  { name: 'clientSecret without clientId', extra: { clientSecret: 'own-secret-0123456789' }, code: REC },
+  { name: 'clientId without clientSecret', extra: { clientSecretId: undefined, clientId: 'own-client' }, code: REC },
+  {
+    name: 'clientId and clientSecretId both',
+    extra: { clientId: 'own-client', clientSecret: 'own-secret-0123456789' },
+    code: REC,
+  },
+  {
+    name: 'clientSecret with spaces',
+    extra: { clientSecretId: undefined, clientId: 'own-client', clientSecret: 'own secret 0123456789' },
+    code: REC,
+  },
+  {
+    name: 'clientSecret of 5 000 characters',
+    extra: { clientSecretId: undefined, clientId: 'own-client', clientSecret: long(5_000) },
+    code: REC,
+  },
+  { name: 'refreshTokenExpiresAt is a string', extra: { refreshTokenExpiresAt: 'next week' }, code: REC },
+  { name: 'refreshTokenExpiresAt negative', extra: { refreshTokenExpiresAt: -1 }, code: REC },
+  { name: 'requestedExpiresIn on a generic org', extra: { requestedExpiresIn: 600 }, code: REC },
+  { name: 'requestedExpiresIn is a string', extra: { requestedExpiresIn: '600' }, code: REC },
+  {
+    name: 'zendesk requestedRefreshTokenExpiresIn of one day',
+    extra: { provider: 'zendesk', subdomain: 'acme', orgParam: undefined, requestedRefreshTokenExpiresIn: 86_400 },
+    code: REC,
+  },
+  {
+    name: 'genesys region "eusc-de-east-2"',
+    extra: { provider: 'genesys', region: 'eusc-de-east-2', orgParam: undefined },
+    code: REC,
+  },
   // Oversized strings
   { name: 'refreshToken of 20 KB', extra: { refreshToken: long(20_000) }, code: REC },
   { name: 'accessToken of 20 KB', extra: { accessToken: long(20_000) }, code: REC },

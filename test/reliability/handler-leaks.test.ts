@@ -13,9 +13,11 @@ import { fileLedger } from './support/file-ledger.js';
 import { orgIds, scanRecords, seedOrgs } from './support/fleet.js';
 import { LeakLedger } from './support/leak-ledger.js';
 
-const secret = CLIENTS.orgParam.clientSecret;
+/** The secret of the client that sent this request: all a provider could echo back. */
+const secretOf = (info: TokenRequestInfo) =>
+  Object.values(CLIENTS).find((c) => c.clientId === info.clientId)?.clientSecret ?? '';
 /** What a careless provider prints: the request it received, secrets and all. */
-const echo = (info: TokenRequestInfo) => `request was: ${info.params.toString()}&client_secret=${secret}`;
+const echo = (info: TokenRequestInfo) => `request was: ${info.params.toString()}&client_secret=${secretOf(info)}`;
 
 const HOSTILE: Record<string, (info: TokenRequestInfo) => Fault | undefined> = {
   'echoing-invalid-grant': (info) => ({
@@ -31,14 +33,14 @@ const HOSTILE: Record<string, (info: TokenRequestInfo) => Fault | undefined> = {
     status: 401,
     body: JSON.stringify({
       error: 'invalid_client',
-      error_description: `client_secret ${secret} rejected; ${echo(info)}`,
+      error_description: `client_secret ${secretOf(info)} rejected; ${echo(info)}`,
     }),
   }),
   'echoing-500-page': (info) => ({
     kind: 'status',
     status: 500,
     contentType: 'text/html',
-    body: `<html><pre>Traceback: ${echo(info)} Authorization: Basic ${Buffer.from(`x:${secret}`).toString('base64')}</pre></html>`,
+    body: `<html><pre>Traceback: ${echo(info)} Authorization: Basic ${Buffer.from(`x:${secretOf(info)}`).toString('base64')}</pre></html>`,
   }),
   'echoing-400-text': (info) => ({ kind: 'status', status: 400, contentType: 'text/plain', body: echo(info) }),
   'salvage-no-access-token': () => ({ kind: 'mutate', mutate: (b) => ({ ...b, access_token: undefined }) }),
@@ -72,17 +74,22 @@ describe('Secrets never leak through the real handler', () => {
   it('scheduled and direct invocations over hostile providers leave no token or client secret in any output', async () => {
     const healthy = orgIds('leak-healthy', 10);
     const hostile = Object.keys(HOSTILE).map((name) => `leak-${name}`);
+    // The same hostile providers for orgs whose own client (and its secret) lives in the record.
+    const ownHostile = Object.keys(HOSTILE).map((name) => `leak-own-${name}`);
     await seedOrgs(h, [...healthy, ...hostile], () => ({ clientKey: 'orgParam' }));
+    await seedOrgs(h, ownHostile, () => ({ clientKey: 'own', ownClient: true }));
     const revoked = await h.seedOrg('leak-revoked', { clientKey: 'orgParam' });
     await h.oauth.revokeGrant(revoked.refreshToken as string);
     await h.seedOrg('leak-missing-secret', { extra: { clientSecretId: 'tenant-tokens/missing' } });
     await h.seedOrg('leak-bad-record', { extra: { provider: 'genesys', region: 'atlantis-1' } });
-    h.oauth.faultHook = (info) => HOSTILE[(info.params.get('organization_id') ?? '').replace(/^leak-/, '')]?.(info);
+    h.oauth.faultHook = (info) =>
+      HOSTILE[(info.params.get('organization_id') ?? '').replace(/^leak-(own-)?/, '')]?.(info);
 
     const handler = buildHandler(createHandlerParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }));
     const { result: results, lines } = await captureOutput(async () => [
       await handler(scheduledEvent(), lambdaContext(60_000)),
       await handler({ orgIds: [...hostile, 'leak-revoked', 'leak-missing-secret'] }, lambdaContext(60_000)),
+      await handler({ orgIds: ownHostile }, lambdaContext(60_000)),
       await handler({ sweep: true }, lambdaContext(60_000)),
     ]);
 
@@ -98,6 +105,8 @@ describe('Secrets never leak through the real handler', () => {
     expect(lines.some((l) => l.includes('"_aws"') && l.includes('RefreshSucceeded'))).toBe(true);
     expect(lines.some((l) => l.includes('INVALID_GRANT'))).toBe(true);
     expect(lines.some((l) => l.includes('BAD_RESPONSE'))).toBe(true);
+    // The orgs with their own client were refreshed with it, and the hostile ones echoed it back at us.
+    expect((await scanRecords(h)).get('leak-own-echoing-400-text')?.lastError).toBeDefined();
     expect(h.oauth.issuedTokens.size).toBeGreaterThan(20);
     const scan = ledger.scan();
     expect(scan.leaks).toEqual([]);

@@ -1,4 +1,5 @@
-// Org events on EventBridge, so hosted apps can tell their customers: re-auth needed, rotation lost, recovered. The
+// Org events on EventBridge, so hosted apps can tell their customers: re-auth needed, rotation lost, recovered, client
+// rejected (refresh-token expiry is in test/integration/refresh-token-expiry.test.ts). The
 // refresher runs for real (DynamoDB Local, oidc-provider); only EventBridge, which has no local engine, is mocked.
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -48,9 +49,16 @@ describe('Notifications: org events on the default EventBridge bus', () => {
         expect(e.EventBusName).toBe('default');
         expect(e.Source).toBe(EVENT_SOURCE);
         const detail = JSON.parse(e.Detail ?? '{}');
-        expect(Object.keys(detail).sort()).toEqual(['at', 'orgId', 'reason']);
+        // A fixed message only where the event has one to give; never anything else.
+        const withMessage = e.DetailType === EVENT_DETAIL_TYPES.ClientRejected;
+        expect(Object.keys(detail).sort()).toEqual(['at', ...(withMessage ? ['message'] : []), 'orgId', 'reason']);
         expect(Number.isNaN(Date.parse(detail.at))).toBe(false);
-        return { detailType: e.DetailType, orgId: detail.orgId, reason: detail.reason };
+        return {
+          detailType: e.DetailType,
+          orgId: detail.orgId,
+          reason: detail.reason,
+          ...(withMessage ? { message: detail.message } : {}),
+        };
       });
     });
   }
@@ -117,6 +125,29 @@ describe('Notifications: org events on the default EventBridge bus', () => {
       { detailType: EVENT_DETAIL_TYPES.Recovered, orgId: 'ev-recovered-client', reason: 'INVALID_CLIENT' },
       { detailType: EVENT_DETAIL_TYPES.Recovered, orgId: 'ev-recovered-failures', reason: 'PROVIDER_UNAVAILABLE' },
     ]);
+    cases++;
+  });
+
+  it('a client_credentials org\'s own client refused: one "Org Client Rejected", saying it may be gone', async () => {
+    await h.seedOrg('ev-client-gone', { clientKey: 'own', ownClient: true, grantType: 'client_credentials' });
+    h.oauth.faultHook = (info) =>
+      info.params.get('organization_id') === 'ev-client-gone'
+        ? { kind: 'status', status: 401, body: JSON.stringify({ error: 'invalid_client' }) }
+        : undefined;
+    await runtime().run.refreshOrgs(['ev-client-gone'], h.scope());
+    await runtime().run.refreshOrgs(['ev-client-gone'], h.scope());
+    expect(published()).toEqual([
+      {
+        detailType: EVENT_DETAIL_TYPES.ClientRejected,
+        orgId: 'ev-client-gone',
+        reason: 'INVALID_CLIENT',
+        message: "the org's OAuth client may have been deleted (app uninstalled) or disabled",
+      },
+    ]);
+    expect((await h.getRecord('ev-client-gone'))?.lastError).toMatchObject({
+      code: 'INVALID_CLIENT',
+      message: expect.stringContaining('may have been deleted (app uninstalled) or disabled'),
+    });
     cases++;
   });
 

@@ -1,5 +1,5 @@
 // Runs the operator CLI in-process with captured output, a given stdin and environment.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../cli/tenant-tokens.js';
@@ -32,6 +32,7 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
       },
       readStdin: async () => options.stdin,
       readFile: (p) => readFile(p, 'utf8'),
+      fileMode: async (p) => (await stat(p)).mode & 0o777,
       env: options.env ?? {},
     },
     {

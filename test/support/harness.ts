@@ -36,6 +36,13 @@ export const CLIENTS = {
     requireOrgParam: 'organization_id',
   },
   cc: { clientId: 'cc-client', clientSecret: 'cc-client-secret-0123456789abc', auth: 'basic' },
+  /** An org's own client (an AppFoundry premium app's install creates one per customer org): kept in the record. */
+  own: {
+    clientId: 'own-client',
+    clientSecret: 'own-client-secret-in-the-record-0123',
+    auth: 'post',
+    requireOrgParam: 'organization_id',
+  },
 } as const satisfies Record<string, OAuthClientSpec>;
 
 export const secretIdFor = (clientId: string) => `tenant-tokens/${clientId}`;
@@ -59,6 +66,8 @@ export class CapturedLog implements Log {
 
 export interface SeedOptions {
   clientKey?: keyof typeof CLIENTS;
+  /** The client lives in the record (clientId + clientSecret), not in Secrets Manager. */
+  ownClient?: boolean;
   grantType?: 'refresh_token' | 'client_credentials';
   refreshToken?: string;
   extra?: Record<string, unknown>;
@@ -163,13 +172,13 @@ export async function createHarness(endpoint: string, options: HarnessOptions = 
         grantType,
         tokenUrl: oauth.tokenUrl,
         clientAuth: client.auth,
-        clientSecretId: secretIdFor(client.clientId),
+        ...(seed.ownClient ? { clientId: client.clientId } : { clientSecretId: secretIdFor(client.clientId) }),
         ...('requireOrgParam' in client ? { orgParam: client.requireOrgParam } : {}),
       };
       const item = {
         ...newOrgRecord(
           settings,
-          { refreshToken },
+          { refreshToken, clientSecret: seed.ownClient ? client.clientSecret : undefined },
           { refreshAt: seed.refreshAt ?? Date.now() - 1000, shardCount: config.shardCount },
         ),
         ...seed.extra,

@@ -87,7 +87,10 @@ export class MemoryTokenStore implements TokenStore {
     });
     if (req.refreshToken !== undefined) item.refreshToken = req.refreshToken;
     if (req.scope !== undefined) item.scope = req.scope;
-    for (const k of ['leaseOwner', 'leaseUntil', 'lastError', 'attention', 'rotationAtRisk']) delete item[k];
+    for (const k of ['leaseOwner', 'leaseUntil', 'lastError', 'attention', 'rotationAtRisk', 'refreshTokenExpiresAt'])
+      delete item[k];
+    if (req.refreshTokenExpiresAt !== undefined) item.refreshTokenExpiresAt = req.refreshTokenExpiresAt;
+    if (req.attention !== undefined) item.attention = req.attention;
   }
 
   async salvage(req: SalvageRequest) {
@@ -99,7 +102,7 @@ export class MemoryTokenStore implements TokenStore {
       consecutiveFailures: Number(item.consecutiveFailures ?? 0) + 1,
       version: req.claimedVersion + 1,
     });
-    for (const k of ['leaseOwner', 'leaseUntil', 'rotationAtRisk']) delete item[k];
+    for (const k of ['leaseOwner', 'leaseUntil', 'rotationAtRisk', 'refreshTokenExpiresAt']) delete item[k];
   }
 
   async release(req: ReleaseRequest) {
@@ -126,7 +129,15 @@ export class MemoryTokenStore implements TokenStore {
       consecutiveFailures: Number(item.consecutiveFailures ?? 0) + 1,
       version: req.claimedVersion + 1,
     });
-    for (const k of ['leaseOwner', 'leaseUntil', 'dueShard', 'refreshAt', 'refreshToken', 'rotationAtRisk'])
+    for (const k of [
+      'leaseOwner',
+      'leaseUntil',
+      'dueShard',
+      'refreshAt',
+      'refreshToken',
+      'rotationAtRisk',
+      'refreshTokenExpiresAt',
+    ])
       delete item[k];
   }
 

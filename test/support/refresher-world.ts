@@ -6,6 +6,7 @@ import type {
   CredentialsSource,
   HttpOutcome,
   Notifier,
+  OrgEventDetail,
   OrgEventType,
   TokenEndpoint,
   TokenRequest,
@@ -29,6 +30,7 @@ export const settings: OrgRefreshConfig = {
   maxAttempts: 3,
   shardCount: 4,
   jitterMs: 0,
+  refreshTokenWarningMs: 7 * 86_400_000,
   allowedTokenHosts: ['idp.example.com'],
   allowLoopbackHttp: false,
   tokenEndpointOverride: undefined,
@@ -79,8 +81,11 @@ export const status = (code: number, body: unknown = {}, retryAfter?: string): H
 
 export class RecordingNotifier implements Notifier {
   readonly events: { type: OrgEventType; orgId: string; reason: string }[] = [];
-  async orgEvent(type: OrgEventType, d: { orgId: string; reason: string }) {
+  /** Every event's whole detail, in order. */
+  readonly details: (OrgEventDetail & { type: OrgEventType })[] = [];
+  async orgEvent(type: OrgEventType, d: OrgEventDetail) {
     this.events.push({ type, orgId: d.orgId, reason: d.reason });
+    this.details.push({ type, ...d });
   }
 }
 

@@ -35,9 +35,44 @@ describe('Profile: genesys', () => {
     expect(form(req.body)).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-value' });
   });
 
-  it('covers exactly the 17 regions the issue lists', () => {
-    expect(Object.keys(GENESYS_LOGIN_HOSTS)).toHaveLength(17);
-    expect(GENESYS_LOGIN_HOSTS['us-east-2']).toBe('use2.us-gov-pure.cloud');
+  it('sends the EU Sovereign Cloud region to its own parent domain', () => {
+    const req = buildTokenRequest(record({ provider: 'genesys', region: 'eusc-de-east-1' }), client, policy);
+    expect(req.url).toBe('https://login.edee1.eusc-pure.cloud/oauth/token');
+  });
+
+  it('asks for no lifetime: Genesys sets token duration on the OAuth client', () => {
+    expect(() => record({ provider: 'genesys', region: 'us-east-1', requestedExpiresIn: 3600 })).toThrow(
+      /requestedExpiresIn is not supported by provider genesys/,
+    );
+  });
+});
+
+describe('Function: requestedLifetimes (Zendesk)', () => {
+  const zendesk = { provider: 'zendesk', subdomain: 'acme' };
+
+  it('adds expires_in and refresh_token_expires_in to a refresh_token request', () => {
+    const req = buildTokenRequest(
+      record({ ...zendesk, requestedExpiresIn: 600, requestedRefreshTokenExpiresIn: 604_800 }),
+      client,
+      policy,
+    );
+    expect(form(req.body)).toMatchObject({ expires_in: '600', refresh_token_expires_in: '604800' });
+  });
+
+  it('adds only expires_in to a client_credentials request (it has no refresh token)', () => {
+    const req = buildTokenRequest(
+      record({ ...zendesk, grantType: 'client_credentials', refreshToken: undefined, requestedExpiresIn: 7200 }),
+      client,
+      policy,
+    );
+    expect(form(req.body)).toMatchObject({ grant_type: 'client_credentials', expires_in: '7200' });
+    expect(form(req.body)).not.toHaveProperty('refresh_token_expires_in');
+  });
+
+  it('asks for nothing when the record asks for nothing (the provider default applies)', () => {
+    const body = form(buildTokenRequest(record(zendesk), client, policy).body);
+    expect(body).not.toHaveProperty('expires_in');
+    expect(body).not.toHaveProperty('refresh_token_expires_in');
   });
 });
 

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { interpretOutcome, lacksOfflineAccess, MAX_EXPIRES_IN_SECONDS } from '../../lambdas/core/classify.js';
+import {
+  CLIENT_GONE_HINT,
+  clientRejectedHint,
+  interpretOutcome,
+  lacksOfflineAccess,
+  MAX_EXPIRES_IN_SECONDS,
+  MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS,
+} from '../../lambdas/core/classify.js';
 import type { HttpOutcome } from '../../lambdas/core/ports.js';
 
 const now = 1_800_000_000_000;
@@ -173,5 +180,89 @@ describe('Function: lacksOfflineAccess', () => {
     [undefined, 'openid', false],
   ])('requires=%s granted=%s → %s', (requires, granted, expected) => {
     expect(lacksOfflineAccess(requires, granted)).toBe(expected);
+  });
+});
+
+describe('Function: interpretOutcome — refresh-token expiry', () => {
+  const tokensOf = (v: ReturnType<typeof interpretOutcome>) => (v.kind === 'tokens' ? v.tokens : undefined);
+
+  it('reads refresh_token_expires_in (number or numeric string) as a relative expiry', () => {
+    for (const value of [604_800, '604800']) {
+      const v = interpretOutcome(json(200, { ...good, refresh_token_expires_in: value }), 'refresh_token', now);
+      expect(tokensOf(v)?.refreshTokenExpiry).toEqual({ inMs: 604_800_000 });
+    }
+  });
+
+  it('says nothing when the provider says nothing', () => {
+    expect(tokensOf(interpretOutcome(json(200, good), 'refresh_token', now))?.refreshTokenExpiry).toBeUndefined();
+  });
+
+  it("reads a profile's absolute field (epoch seconds) and prefers it", () => {
+    const at = Math.floor(now / 1000) + 86_400;
+    const v = interpretOutcome(
+      json(200, { ...good, refresh_token_expires_in: 5, refresh_token_expires_at: at }),
+      'refresh_token',
+      now,
+      { refreshTokenExpiresAtField: 'refresh_token_expires_at' },
+    );
+    expect(tokensOf(v)?.refreshTokenExpiry).toEqual({ atMs: at * 1000 });
+  });
+
+  it('ignores the expiry in a client_credentials answer (there is no refresh token to keep)', () => {
+    const v = interpretOutcome(json(200, { ...good, refresh_token_expires_in: 600 }), 'client_credentials', now);
+    expect(tokensOf(v)?.refreshTokenExpiry).toBeUndefined();
+  });
+
+  it.each([
+    ['zero', { refresh_token_expires_in: 0 }, 'refresh_token_expires_in must be positive'],
+    ['fractional', { refresh_token_expires_in: 1.5 }, 'refresh_token_expires_in must be whole seconds'],
+    ['text', { refresh_token_expires_in: 'a week' }, 'refresh_token_expires_in is not a number'],
+    [
+      'absurdly long',
+      { refresh_token_expires_in: MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS + 1 },
+      'refresh_token_expires_in is over',
+    ],
+  ])('a %s refresh_token_expires_in is BAD_RESPONSE; the rotated refresh token is still salvaged', (_, extra, msg) => {
+    const v = interpretOutcome(json(200, { ...good, ...extra }), 'refresh_token', now);
+    expect(v).toMatchObject({ kind: 'failure', salvageRefreshToken: 'rt-456' });
+    expect(v.kind === 'failure' && v.error.message).toContain(msg);
+  });
+
+  it.each([
+    ['in the past', Math.floor(now / 1000) - 1, 'refresh_token_expires_at is in the past'],
+    ['not a number', 'tomorrow', 'refresh_token_expires_at is not whole epoch seconds'],
+  ])('an absolute field %s is BAD_RESPONSE', (_, value, msg) => {
+    const v = interpretOutcome(json(200, { ...good, refresh_token_expires_at: value }), 'refresh_token', now, {
+      refreshTokenExpiresAtField: 'refresh_token_expires_at',
+    });
+    expect(v.kind === 'failure' && v.error.code).toBe('BAD_RESPONSE');
+    expect(v.kind === 'failure' && v.error.message).toContain(msg);
+  });
+});
+
+describe('Function: interpretOutcome — a refused client', () => {
+  it.each([
+    [401, { error: 'invalid_client', error_description: 'client not found' }, 'INVALID_CLIENT'],
+    [400, { error: 'unauthorized_client' }, 'UNAUTHORIZED_CLIENT'],
+    [401, 'Unauthorized', 'INVALID_CLIENT'],
+  ] as const)(
+    '%i %j on a client_credentials org says the client may have been deleted (app uninstalled)',
+    (st, body, code) => {
+      const v = interpretOutcome(json(st, body), 'client_credentials', now);
+      expect(v.kind === 'failure' && v.error.code).toBe(code);
+      expect(v.kind === 'failure' && v.error.message).toContain(
+        "the org's OAuth client may have been deleted (app uninstalled) or disabled",
+      );
+    },
+  );
+
+  it('on a refresh_token org (a shared client, usually) it does not claim the client is gone', () => {
+    const v = interpretOutcome(json(401, { error: 'invalid_client' }), 'refresh_token', now);
+    expect(v.kind === 'failure' && v.error.message).not.toContain(CLIENT_GONE_HINT);
+  });
+
+  it('gives the event a fixed hint per grant type, never provider text', () => {
+    expect(clientRejectedHint('client_credentials')).toBe(CLIENT_GONE_HINT);
+    expect(clientRejectedHint('refresh_token')).toMatch(/^the OAuth client was refused/);
   });
 });

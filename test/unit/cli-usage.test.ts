@@ -1,6 +1,6 @@
 // Usage errors never reach DynamoDB: the client here points at a closed port, so any call would fail the test with
 // exit code 1 instead of the expected 2.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,6 +23,18 @@ const file = (name: string, content: string) => {
   return p;
 };
 const genesys = ['--provider', 'genesys', '--region', 'us-east-1', '--grant-type', 'refresh_token', '--secret-id', 's'];
+const genesysOwn = ['--provider', 'genesys', '--region', 'us-east-1', '--grant-type', 'client_credentials'];
+const zendesk = ['--provider', 'zendesk', '--subdomain', 'acme', '--grant-type', 'refresh_token', '--secret-id', 's'];
+const worldReadable = (name: string, content: string) => {
+  const p = file(name, content);
+  chmodSync(p, 0o644);
+  return p;
+};
+const privateFile = (name: string, content: string) => {
+  const p = file(name, content);
+  chmodSync(p, 0o600);
+  return p;
+};
 const generic = ['--provider', 'generic', '--grant-type', 'client_credentials', '--secret-id', 's'];
 
 describe('Command: tenant-tokens (usage errors, exit 2)', () => {
@@ -169,6 +181,66 @@ describe('Command: tenant-tokens (usage errors, exit 2)', () => {
       /must be one line of printable characters without spaces/,
     ],
     [
+      'a client secret file without --client-id',
+      ['tenants', 'add', 'org-1', ...genesys, '--client-secret-file', '/dev/null'],
+      /--client-secret-file goes with --client-id \(the org's own client\); with --secret-id the secret is in/,
+    ],
+    [
+      '--client-id without its secret file',
+      ['tenants', 'add', 'org-1', ...genesysOwn, '--client-id', 'own-client'],
+      /--client-id needs --client-secret-file FILE \(or - for stdin\)/,
+    ],
+    [
+      'both a shared and an own client',
+      ['tenants', 'add', 'org-1', ...genesys, '--client-id', 'own-client', '--client-secret-file', '/dev/null'],
+      /--client-id and --secret-id are two ways to give the client: give one, not both/,
+    ],
+    [
+      'neither a shared nor an own client',
+      ['tenants', 'add', 'org-1', ...genesysOwn],
+      /--secret-id is required, or the org's own client \(--client-id and --client-secret-file\)/,
+    ],
+    [
+      'a refresh token and a client secret both on stdin',
+      [
+        ...['tenants', 'add', 'org-1', '--provider', 'genesys', '--region', 'us-east-1'],
+        ...['--grant-type', 'refresh_token', '--client-id', 'own-client', '--client-secret-file', '-'],
+      ],
+      /a refresh token and a client secret cannot both come from stdin/,
+    ],
+    [
+      'an empty client secret file',
+      ['tenants', 'add', 'org-1', ...genesysOwn, '--client-id', 'c', '--client-secret-file', file('cs-empty', '\n')],
+      /the client secret from .*cs-empty is empty/,
+    ],
+    [
+      'a lifetime Genesys does not take',
+      ['tenants', 'add', 'org-1', ...genesys, '--expires-in', '3600'],
+      /--expires-in is not supported by provider genesys/,
+    ],
+    [
+      'a Zendesk refresh-token lifetime out of its range',
+      ['tenants', 'add', 'org-1', ...zendesk, '--refresh-token-expires-in', '86400'],
+      /--refresh-token-expires-in must be 604800-7776000 seconds for provider zendesk/,
+    ],
+    [
+      'a lifetime that is no number',
+      ['tenants', 'add', 'org-1', ...zendesk, '--expires-in', 'soon'],
+      /--expires-in must be a whole number of seconds/,
+    ],
+    [
+      'a Zendesk org without a refresh token (tokens before 2025-04-30 cannot be refreshed)',
+      ['tenants', 'add', 'org-1', ...zendesk],
+      /no refresh token: .*Zendesk issues refresh tokens only since 2025-04-30: .* must re-authorise the app/,
+    ],
+    ['import without a FILE', ['tenants', 'import'], /expected FILE, got 0 arguments/],
+    [
+      'an import file others may read',
+      ['tenants', 'import', worldReadable('world.jsonl', '{}\n')],
+      /world.jsonl holds secrets but its mode is 0644 .*: run `chmod 600 .*world.jsonl` and import again/,
+    ],
+    ['a missing import file', ['tenants', 'import', '/nonexistent/orgs.jsonl'], /cannot read .*: ENOENT/],
+    [
       'an invalid SHARD_COUNT',
       ['tenants', 'list'],
       /SHARD_COUNT must be a whole number 1-64/,
@@ -197,6 +269,8 @@ describe('Command: tenant-tokens (usage errors, exit 2)', () => {
     ['--access-token', ['tenants', 'add', 'org-1', '--access-token', SECRET]],
     ['--token', ['--table', 'tokens', 'tenants', 'reauth', 'org-1', `--token=${SECRET}`]],
     ['--client-secret', ['tenants', 'add', 'org-1', ...genesys, '--client-secret', SECRET]],
+    ['--client-secret=…', ['tenants', 'add', 'org-1', ...genesysOwn, '--client-id', 'c', `--client-secret=${SECRET}`]],
+    ['--secret', ['tenants', 'reauth', 'org-1', '--secret', SECRET]],
   ])('refuses a secret given on the command line (%s), saying why, without echoing it', async (_flag, argv) => {
     const run = await cli(argv, { env, dynamoDb: unreachable, stdin: 'rt-from-stdin' });
     expect(run.code).toBe(2);
@@ -219,6 +293,38 @@ describe('Command: tenant-tokens (usage errors, exit 2)', () => {
   });
 });
 
+describe('Command: tenants import (validation, before any write)', () => {
+  it('reports every bad line with its number and field, writes nothing, exits 1, never echoes a secret', async () => {
+    const good = { orgId: 'ok-1', provider: 'genesys', region: 'us-east-1', grantType: 'client_credentials' };
+    const lines = [
+      JSON.stringify({ ...good, clientId: 'c', clientSecret: SECRET }),
+      JSON.stringify({ ...good, orgId: 'bad-region', region: 'mars-1', clientId: 'c', clientSecret: SECRET }),
+      '',
+      `{"orgId": "broken", "clientSecret": "${SECRET}"`,
+      JSON.stringify({ ...good, orgId: 'no-client' }),
+    ];
+    const run = await cli(['tenants', 'import', privateFile('bad.jsonl', lines.join('\n'))], {
+      env,
+      dynamoDb: unreachable,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/bad\.jsonl:2: region is not a Genesys Cloud region/);
+    expect(run.stderr).toMatch(/bad\.jsonl:4: line is not valid JSON \(at character \d+\)/);
+    expect(run.stderr).toMatch(/bad\.jsonl:5: clientSecretId is required, or the org's own client/);
+    expect(run.stderr).toMatch(/nothing written: 3 of 4 lines are invalid; fix them, or pass --skip-invalid/);
+    expect(run.stderr + run.stdout).not.toContain(SECRET);
+  });
+
+  it('--dry-run --json validates and counts without touching the table', async () => {
+    const line = { orgId: 'dry', provider: 'genesys', region: 'us-east-1', grantType: 'client_credentials' };
+    const path = privateFile('dry.jsonl', `${JSON.stringify({ ...line, clientId: 'c', clientSecret: SECRET })}\n`);
+    const run = await cli(['tenants', 'import', path, '--dry-run', '--json'], { env, dynamoDb: unreachable });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ lines: 1, valid: 1, invalid: 0, written: false, added: 0 });
+    expect(run.stdout).not.toContain(SECRET);
+  });
+});
+
 describe('Command: tenant-tokens --help', () => {
   it.each([
     [['--help'], /^Usage: tenant-tokens \[--table NAME\] tenants <command>/],
@@ -232,6 +338,7 @@ describe('Command: tenant-tokens --help', () => {
     [['tenants', 'disable', '--help'], /^Usage: tenant-tokens \[--table NAME\] tenants disable ORG/],
     [['tenants', 'enable', '--help'], /^Usage: tenant-tokens \[--table NAME\] tenants enable ORG/],
     [['tenants', 'reauth', '--help'], /^Usage: tenant-tokens \[--table NAME\] tenants reauth ORG/],
+    [['tenants', 'import', '--help'], /^Usage: tenant-tokens \[--table NAME\] tenants import FILE/],
   ])('%j prints its help and exits 0', async (argv, usage) => {
     const run = await cli(argv, { env: {}, dynamoDb: unreachable });
     expect(run.code).toBe(0);

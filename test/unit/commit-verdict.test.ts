@@ -19,6 +19,9 @@ describe('Function: announcesRecovery', () => {
     [{ attention: undefined, consecutiveFailures: 2 }, false],
     [{ attention: undefined, consecutiveFailures: 3 }, true],
     [{ attention: 'EXPIRED', consecutiveFailures: 1 }, true],
+    // An expiring refresh token is a warning about the future, not a failure: no "recovered" on every commit.
+    [{ attention: 'REFRESH_TOKEN_EXPIRING', consecutiveFailures: 0 }, false],
+    [{ attention: 'REFRESH_TOKEN_EXPIRING', consecutiveFailures: 3 }, true],
   ])('%o → %s', (record, announces) => {
     expect(announcesRecovery(record)).toBe(announces);
   });

@@ -17,6 +17,7 @@ describe('Function: loadConfig', () => {
       allowedTokenHosts: [],
       allowLoopbackHttp: false,
       tokenEndpointOverride: undefined,
+      refreshTokenWarningMs: 7 * 86_400_000,
     });
   });
 
@@ -38,6 +39,9 @@ describe('Function: loadConfig', () => {
       'ALLOWED_TOKEN_HOSTS entries must be host names',
     ],
     [{ ...base, ALLOW_LOOPBACK_HTTP: 'yes' }, 'ALLOW_LOOPBACK_HTTP: must be "true" or "false"'],
+    [{ ...base, REFRESH_TOKEN_WARNING_SECONDS: '7d' }, 'REFRESH_TOKEN_WARNING_SECONDS must be a number of seconds'],
+    [{ ...base, REFRESH_TOKEN_WARNING_SECONDS: '60' }, 'REFRESH_TOKEN_WARNING_SECONDS must be at least 3600'],
+    [{ ...base, REFRESH_TOKEN_WARNING_SECONDS: '9999999' }, 'REFRESH_TOKEN_WARNING_SECONDS must be at most 7776000'],
     [
       { ...base, ALLOW_LOOPBACK_HTTP: 'true', TOKEN_ENDPOINT_OVERRIDE: 'http://10.1.2.3:80' },
       'TOKEN_ENDPOINT_OVERRIDE must be a loopback origin',

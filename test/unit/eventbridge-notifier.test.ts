@@ -41,6 +41,38 @@ describe('Class: EventBridgeNotifier', () => {
       expect(log.warnings).toEqual([]);
     });
 
+    it('adds the fixed message and the refresh-token expiry to the events that carry them', async () => {
+      const client = new EventBridgeClient({ region: 'us-east-1' });
+      const mock = mockClient(client);
+      mock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+      const notifier = new EventBridgeNotifier({ eventBusName: 'org-events', log: captureLog(), client });
+
+      await notifier.orgEvent('RefreshTokenExpiring', {
+        orgId: 'org-4',
+        reason: 'REFRESH_TOKEN_EXPIRING',
+        at: Date.UTC(2030, 0, 1),
+        message: 'ask the customer to re-authorise',
+        refreshTokenExpiresAt: Date.UTC(2030, 0, 4),
+      });
+      await notifier.orgEvent('ClientRejected', {
+        orgId: 'org-5',
+        reason: 'INVALID_CLIENT',
+        at: Date.UTC(2030, 0, 1),
+        message: "the org's OAuth client may have been deleted (app uninstalled) or disabled",
+      });
+
+      const sent = mock.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
+      expect(sent.map((e) => e?.DetailType)).toEqual(['Org Refresh Token Expiring', 'Org Client Rejected']);
+      expect(JSON.parse(sent[0]?.Detail ?? '')).toEqual({
+        orgId: 'org-4',
+        reason: 'REFRESH_TOKEN_EXPIRING',
+        at: '2030-01-01T00:00:00.000Z',
+        message: 'ask the customer to re-authorise',
+        refreshTokenExpiresAt: '2030-01-04T00:00:00.000Z',
+      });
+      expect(JSON.parse(sent[1]?.Detail ?? '')).toMatchObject({ reason: 'INVALID_CLIENT', message: /uninstalled/ });
+    });
+
     it('never throws into the refresh: a failed PutEvents is a warning', async () => {
       const client = new EventBridgeClient({ region: 'us-east-1' });
       mockClient(client).on(PutEventsCommand).rejects(new Error('boom'));

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FailureClass } from '../../lambdas/core/errors.js';
-import { type FailureFacts, failureTransition, lostTheRecord } from '../../lambdas/core/failure-transition.js';
+import {
+  type FailureFacts,
+  failureTransition,
+  lostTheRecord,
+  releaseAttention,
+} from '../../lambdas/core/failure-transition.js';
 import { Attention } from '../../lambdas/core/record.js';
 import { MISCONFIGURED_BACKOFF_MS } from '../../lambdas/core/schedule.js';
 
@@ -76,6 +81,63 @@ describe('Function: failureTransition', () => {
       { retryAfterMs: 60 * MIN },
       { action: 'release', attention: Attention.Expired, refreshAt: NOW + 60 * MIN },
     ],
+    [
+      'invalid_client for the first time in a row is announced (ClientRejected: the client may be gone)',
+      { code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured, previousErrorCode: undefined },
+      { action: 'release', attention: Attention.Misconfigured, event: 'ClientRejected' },
+    ],
+    [
+      'unauthorized_client after another error is announced too',
+      {
+        code: ErrorCode.UnauthorizedClient,
+        failureClass: FailureClass.ClientMisconfigured,
+        previousErrorCode: ErrorCode.Timeout,
+      },
+      { action: 'release', event: 'ClientRejected' },
+    ],
+    [
+      'invalid_client again (the ~30 min retries) is not announced again',
+      {
+        code: ErrorCode.InvalidClient,
+        failureClass: FailureClass.ClientMisconfigured,
+        previousErrorCode: ErrorCode.InvalidClient,
+      },
+      { action: 'release', attention: Attention.Misconfigured, event: undefined },
+    ],
+    [
+      'a missing secret is misconfiguration but not a refused client: no event',
+      { code: ErrorCode.SecretNotFound, failureClass: FailureClass.ClientMisconfigured },
+      { action: 'release', attention: Attention.Misconfigured, event: undefined },
+    ],
+    [
+      'a transient failure keeps the REFRESH_TOKEN_EXPIRING mark the last commit set',
+      { currentAttention: Attention.RefreshTokenExpiring },
+      { action: 'release', attention: Attention.RefreshTokenExpiring },
+    ],
+    [
+      'EXPIRED (hosted apps get 401s now) takes precedence over REFRESH_TOKEN_EXPIRING',
+      { currentAttention: Attention.RefreshTokenExpiring, expiresAt: undefined },
+      { action: 'release', attention: Attention.Expired },
+    ],
+    [
+      'MISCONFIGURED takes precedence over REFRESH_TOKEN_EXPIRING',
+      {
+        currentAttention: Attention.RefreshTokenExpiring,
+        code: ErrorCode.InvalidClient,
+        failureClass: FailureClass.ClientMisconfigured,
+      },
+      { action: 'release', attention: Attention.Misconfigured },
+    ],
+    [
+      'an EXPIRED mark is decided afresh by each failure, never kept',
+      { currentAttention: Attention.Expired },
+      { action: 'release', attention: undefined },
+    ],
+    [
+      'a backoff never waits past halfway to an earlier refresh-token expiry',
+      { expiresAt: NOW + 30 * 86_400_000, refreshTokenExpiresAt: NOW + 4 * MIN, consecutiveFailures: 30, random: 0.99 },
+      { action: 'release', refreshAt: NOW + 2 * MIN },
+    ],
   ])('%s', (_name, over, expected) => {
     expect(failureTransition(facts(over))).toMatchObject(expected);
   });
@@ -111,6 +173,19 @@ describe('Function: failureTransition', () => {
         },
       ),
     );
+  });
+});
+
+describe('Function: releaseAttention', () => {
+  it.each<[string | undefined, string | undefined, string | undefined]>([
+    [undefined, undefined, undefined],
+    [undefined, Attention.RefreshTokenExpiring, Attention.RefreshTokenExpiring],
+    [undefined, Attention.Misconfigured, undefined],
+    [undefined, Attention.Expired, undefined],
+    [Attention.Expired, Attention.RefreshTokenExpiring, Attention.Expired],
+    [Attention.Misconfigured, Attention.RefreshTokenExpiring, Attention.Misconfigured],
+  ])('decided %s, current %s → %s', (decided, current, expected) => {
+    expect(releaseAttention(decided as never, current)).toBe(expected);
   });
 });
 

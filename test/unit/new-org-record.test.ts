@@ -29,6 +29,20 @@ describe('Function: newOrgRecord', () => {
     expect(parseRecord(item).ok).toBe(true);
   });
 
+  it("stores the org's own client secret with its client id, and never without one", () => {
+    const own = { ...genesys, clientSecretId: undefined, clientId: 'own-client' };
+    const item = newOrgRecord(own, { refreshToken: 'rt', clientSecret: 'own-secret' }, { refreshAt: 1, shardCount: 1 });
+    expect(item).toMatchObject({ clientId: 'own-client', clientSecret: 'own-secret' });
+    expect(item).not.toHaveProperty('clientSecretId');
+    expect(parseRecord(item).ok).toBe(true);
+    const shared = newOrgRecord(
+      genesys,
+      { refreshToken: 'rt', clientSecret: 'stray' },
+      { refreshAt: 1, shardCount: 1 },
+    );
+    expect(shared).not.toHaveProperty('clientSecret');
+  });
+
   it('leaves undefined settings out of the item (a document client may not strip them)', () => {
     const item = newOrgRecord(
       { ...genesys, scope: undefined },

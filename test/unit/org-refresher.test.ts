@@ -352,3 +352,97 @@ describe('Class: OrgRefresher', () => {
     }
   });
 });
+
+describe("Class: OrgRefresher — the org's own client, refresh-token expiry, refused clients", () => {
+  const OWN_SECRET = 'own-client-secret-in-the-record';
+  const own = { clientSecretId: undefined, clientId: 'own-client', clientSecret: OWN_SECRET };
+  const DAY = 86_400_000;
+  const refresh = (orgId = 'org-1') => refresher.refresh({ orgId, version: 7 }, scope);
+
+  it("sends the org's own client from its record and never asks Secrets Manager", async () => {
+    seed('org-1', own);
+    credentials.error = new RefreshError(ErrorCode.SecretNotFound, FailureClass.ClientMisconfigured, 'must not read');
+    expect(await refresh()).toMatchObject({ result: 'refreshed' });
+    expect(credentials.reads).toBe(0);
+    expect(endpoint.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`own-client:${OWN_SECRET}`).toString('base64')}`,
+    );
+  });
+
+  it("never lets the org's own secret into a log line or lastError, even when the provider echoes it", async () => {
+    seed('org-1', own);
+    endpoint.script = [() => status(401, { error: 'invalid_client', error_description: `secret ${OWN_SECRET} bad` })];
+    await refresh();
+    const text = log.text() + JSON.stringify(record().lastError) + JSON.stringify(notifier.details);
+    expect(text).not.toContain(OWN_SECRET);
+    expect(record().lastError).toMatchObject({ code: 'INVALID_CLIENT' });
+  });
+
+  it("stores the refresh token's expiry and refreshes before it runs out, whatever the access token's lifetime", async () => {
+    seed();
+    endpoint.script = [() => ok('rt-2', 'at-2', { expires_in: 30 * 86_400, refresh_token_expires_in: 7 * 86_400 })];
+    await refresh();
+    expect(record().refreshTokenExpiresAt).toBe(T0 + 7 * DAY);
+    expect(record().refreshAt).toBe(T0 + 6 * DAY);
+    expect(record().attention).toBeUndefined();
+  });
+
+  it('an unextendable refresh token inside the warning period: REFRESH_TOKEN_EXPIRING, one event, no Recovered', async () => {
+    // The last refresh told us the refresh token dies in 3 days; this one rotates it with the same absolute expiry.
+    seed('org-1', { refreshTokenExpiresAt: T0 + 3 * DAY });
+    endpoint.script = [() => ok('rt-2', 'at-2', { refresh_token_expires_in: 3 * 86_400 })];
+    await refresh();
+    expect(record()).toMatchObject({ attention: 'REFRESH_TOKEN_EXPIRING', refreshTokenExpiresAt: T0 + 3 * DAY });
+    expect(notifier.details).toEqual([
+      expect.objectContaining({
+        type: 'RefreshTokenExpiring',
+        orgId: 'org-1',
+        reason: 'REFRESH_TOKEN_EXPIRING',
+        refreshTokenExpiresAt: T0 + 3 * DAY,
+        message: expect.stringMatching(/re-authorise/),
+      }),
+    ]);
+    // The next refresh keeps the mark, announces nothing, and is no "recovery".
+    clock.t = record().refreshAt as number;
+    endpoint.script = [() => ok('rt-3', 'at-3', { refresh_token_expires_in: 3 * 86_400 - (clock.t - T0) / 1000 })];
+    await refresher.refresh({ orgId: 'org-1', version: record().version as number }, scope);
+    expect(record().attention).toBe('REFRESH_TOKEN_EXPIRING');
+    expect(notifier.events.map((e) => e.type)).toEqual(['RefreshTokenExpiring']);
+  });
+
+  it('a transient failure keeps the REFRESH_TOKEN_EXPIRING mark (only a commit may clear it)', async () => {
+    seed('org-1', { attention: 'REFRESH_TOKEN_EXPIRING', refreshTokenExpiresAt: T0 + 3 * DAY });
+    endpoint.script = [() => status(503)];
+    await refresh();
+    expect(record().attention).toBe('REFRESH_TOKEN_EXPIRING');
+  });
+
+  it('a rotation to a new full lifetime clears the mark (the grant lives on)', async () => {
+    seed('org-1', { attention: 'REFRESH_TOKEN_EXPIRING', refreshTokenExpiresAt: T0 + 3 * DAY });
+    endpoint.script = [() => ok('rt-2', 'at-2', { refresh_token_expires_in: 30 * 86_400 })];
+    await refresh();
+    expect(record().attention).toBeUndefined();
+    expect(record().refreshTokenExpiresAt).toBe(T0 + 30 * DAY);
+  });
+
+  it('a client_credentials org whose client is refused: lastError and one ClientRejected event say it may be gone', async () => {
+    seed('org-1', { ...own, grantType: 'client_credentials', refreshToken: undefined });
+    endpoint.script = [() => status(401, { error: 'invalid_client' })];
+    await refresh();
+    expect((record().lastError as { message: string }).message).toMatch(
+      /may have been deleted \(app uninstalled\) or disabled/,
+    );
+    expect(record().attention).toBe('MISCONFIGURED');
+    expect(notifier.details).toEqual([
+      expect.objectContaining({
+        type: 'ClientRejected',
+        reason: 'INVALID_CLIENT',
+        message: "the org's OAuth client may have been deleted (app uninstalled) or disabled",
+      }),
+    ]);
+    // The retry ~30 minutes later meets the same refusal: no second event.
+    clock.t = (record().refreshAt as number) + 1;
+    await refresher.refresh({ orgId: 'org-1', version: record().version as number }, scope);
+    expect(notifier.events).toHaveLength(1);
+  });
+});

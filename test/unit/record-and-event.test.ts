@@ -40,10 +40,45 @@ describe('Function: parseRecord', () => {
     [{ clientSecretId: 'has spaces' }, 'clientSecretId must be a Secrets Manager secret name or ARN'],
     [{ scope: 'openid\nevil' }, 'scope must be printable ASCII'],
     [{ expiresAt: 'soon' }, 'expiresAt must be a number'],
+    [{ refreshTokenExpiresAt: 'next week' }, 'refreshTokenExpiresAt must be a number'],
+    [{ refreshTokenExpiresAt: -1 }, 'refreshTokenExpiresAt must not be negative'],
+    [{ clientSecretId: undefined }, 'clientSecretId is required, or the org'],
+    [{ clientId: 'own-client' }, 'clientId and clientSecretId are two ways'],
+    [{ clientSecretId: undefined, clientId: 'own-client' }, 'clientSecret is required with clientId'],
+    [{ clientSecret: 'own-secret-value' }, 'clientId is required with clientSecret'],
+    [{ clientSecretId: undefined, clientId: 'c', clientSecret: 'has space' }, 'clientSecret must be printable'],
+    [{ clientSecretId: undefined, clientId: 'c', clientSecret: 'x'.repeat(4097) }, 'clientSecret is too long'],
+    [{ requestedExpiresIn: 3600 }, 'requestedExpiresIn is not supported by provider genesys'],
+    [{ requestedExpiresIn: -5 }, 'requestedExpiresIn must be a positive number of seconds'],
+    [
+      { provider: 'zendesk', region: undefined, subdomain: 'acme', requestedRefreshTokenExpiresIn: 60 },
+      'requestedRefreshTokenExpiresIn must be 604800-7776000 seconds for provider zendesk',
+    ],
+    [{ region: 'eusc-de-east-2' }, 'region is not a Genesys Cloud region'],
   ])('%j → %s', (change, message) => {
     const r = parseRecord({ ...valid, ...change });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.message).toContain(message);
+  });
+
+  it("accepts an org with its own client in the record, a refresh-token expiry and Zendesk's lifetimes", () => {
+    const own = { clientSecretId: undefined, clientId: 'own-client', clientSecret: 'own-secret-value' };
+    expect(parseRecord({ ...valid, ...own, refreshTokenExpiresAt: 1 }).ok).toBe(true);
+    const zendesk = { provider: 'zendesk', region: undefined, subdomain: 'acme' };
+    expect(
+      parseRecord({ ...valid, ...zendesk, requestedExpiresIn: 600, requestedRefreshTokenExpiresIn: 604_800 }).ok,
+    ).toBe(true);
+    expect(parseRecord({ ...valid, region: 'eusc-de-east-1' }).ok).toBe(true);
+  });
+
+  it('never echoes the client secret in its message', () => {
+    const r = parseRecord({
+      ...valid,
+      clientSecretId: undefined,
+      clientId: 'c',
+      clientSecret: 'secret with spaces 42',
+    });
+    expect(!r.ok && r.message).not.toContain('secret with spaces 42');
   });
 
   it('never echoes a field value in its message (a value may be a token)', () => {

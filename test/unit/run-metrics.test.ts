@@ -21,6 +21,7 @@ const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   warnings: { SHORT_LIFETIME: 2 },
   orgsNeedingReauth: 4,
   orgsMisconfigured: 1,
+  orgsRefreshTokenExpiring: 3,
   stoppedEarly: true,
   durationMs: 1234,
   ...over,
@@ -45,6 +46,7 @@ describe('Function: emitRunMetrics', () => {
       [MetricName.ExpiredAccessTokens]: 2,
       [MetricName.OrgsNeedingReauth]: 4,
       [MetricName.OrgsMisconfigured]: 1,
+      [MetricName.OrgsRefreshTokenExpiring]: 3,
       [MetricName.RunCompleted]: 1,
       [MetricName.RunDurationMs]: 1234,
     });
@@ -56,6 +58,7 @@ describe('Function: emitRunMetrics', () => {
       MetricName.DueOrgs,
       MetricName.ExpiredAccessTokens,
       MetricName.OrgsNeedingReauth,
+      MetricName.OrgsRefreshTokenExpiring,
       MetricName.RunCompleted,
     ]) {
       expect(out[name]).toBeUndefined();
@@ -64,7 +67,8 @@ describe('Function: emitRunMetrics', () => {
   });
 
   it('omits a gauge that could not be read rather than reporting 0', () => {
-    const out = collect(summary({ orgsNeedingReauth: undefined }));
+    const out = collect(summary({ orgsNeedingReauth: undefined, orgsRefreshTokenExpiring: undefined }));
     expect(out[MetricName.OrgsNeedingReauth]).toBeUndefined();
+    expect(out[MetricName.OrgsRefreshTokenExpiring]).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import {
   misconfiguredRetryAt,
   nextRefreshAt,
   parseRetryAfterMs,
+  refreshTokenLeadMs,
   TRANSIENT_BACKOFF_CAP_MS,
   transientRetryAt,
 } from '../../lambdas/core/schedule.js';
@@ -146,5 +147,71 @@ describe('Function: parseRetryAfterMs', () => {
     [undefined, undefined],
   ])('%s → %s', (value, expected) => {
     expect(parseRetryAfterMs(value, now)).toBe(expected);
+  });
+});
+
+describe('Function: nextRefreshAt — with an expiring refresh token', () => {
+  const DAY = 86_400_000;
+
+  it('refreshes before an extendable refresh token runs out, whatever the access token lifetime', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 }),
+        fc.integer({ min: 1_000, max: 366 * DAY }),
+        fc.integer({ min: 1_000, max: 366 * DAY }),
+        settings,
+        random01,
+        (issuedAt, lifetime, rtLifetime, s, r) => {
+          const rtExpiresAt = issuedAt + rtLifetime;
+          const at = nextRefreshAt(issuedAt, issuedAt + lifetime, s, r, { expiresAt: rtExpiresAt, extended: true });
+          const rtLead = refreshTokenLeadMs(rtLifetime, s.refreshWindowMs);
+          expect(at).toBeGreaterThan(issuedAt);
+          expect(at).toBeLessThanOrEqual(Math.round(rtExpiresAt - rtLead) + 1);
+          // …and never later than the access token alone would have it.
+          expect(at).toBeLessThanOrEqual(nextRefreshAt(issuedAt, issuedAt + lifetime, s, r));
+        },
+      ),
+    );
+  });
+
+  it('a 30-day access token with a 7-day refresh token is refreshed a day before the refresh token runs out', () => {
+    const s = { refreshWindowMs: 600_000, jitterMs: 0, schedulePeriodMs: 60_000 };
+    expect(nextRefreshAt(0, 30 * DAY, s, 0, { expiresAt: 7 * DAY, extended: true })).toBe(6 * DAY);
+  });
+
+  it('an unextendable one gets one last refresh a lead before it runs out, then the access token decides', () => {
+    const s = { refreshWindowMs: 600_000, jitterMs: 0, schedulePeriodMs: 60_000 };
+    // Well before: one more refresh a day before the end, for the longest-lived access token it can still buy.
+    expect(nextRefreshAt(0, 30 * DAY, s, 0, { expiresAt: 7 * DAY, extended: false })).toBe(6 * DAY);
+    // That refresh done (now inside the lead): no refresh every tick until it dies; the access token's schedule.
+    const issued = 6 * DAY + 1;
+    expect(nextRefreshAt(issued, issued + 30 * DAY, s, 0, { expiresAt: 7 * DAY, extended: false })).toBe(
+      issued + 30 * DAY - 600_000,
+    );
+  });
+
+  it('never schedules an unextendable refresh token at or before the issue time (no refresh loop)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 }),
+        fc.integer({ min: 1_000, max: 366 * DAY }),
+        fc.integer({ min: -366 * DAY, max: 366 * DAY }),
+        settings,
+        random01,
+        (issuedAt, lifetime, rtOffset, s, r) => {
+          const at = nextRefreshAt(issuedAt, issuedAt + lifetime, s, r, {
+            expiresAt: issuedAt + rtOffset,
+            extended: false,
+          });
+          expect(at).toBeGreaterThan(issuedAt);
+        },
+      ),
+    );
+  });
+
+  it('leads a refresh token by a day, by the window when that is longer, by half its lifetime when shorter', () => {
+    expect(refreshTokenLeadMs(30 * DAY, 600_000)).toBe(DAY);
+    expect(refreshTokenLeadMs(30 * DAY, 2 * DAY)).toBe(2 * DAY);
+    expect(refreshTokenLeadMs(6 * 3_600_000, 600_000)).toBe(3 * 3_600_000);
   });
 });

@@ -1,7 +1,8 @@
 // Runs around every test file of the reliability run, the integration scenarios included: when the file ends, every
 // harness it created is added to the file's leak ledger (its captured log, every attribute of every record except
-// the two that are meant to hold tokens, every token its OAuth server issued, every client secret), the ledger is
-// scanned, and the file fails if any secret shows up in any text.
+// the three that are meant to hold secrets, every token its OAuth server issued, every client secret — the shared
+// ones in the Secrets Manager stand-in and the orgs' own in their records), the ledger is scanned, and the file fails
+// if any secret shows up in any text.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, expect, inject } from 'vitest';
 import { createDocumentClient } from '../../../lambdas/adapters/dynamodb-token-store.js';
@@ -10,8 +11,8 @@ import { CLIENTS, createdHarnesses, type Harness } from '../../support/harness.j
 import { recordFigure } from './figures.js';
 import { fileLedger } from './file-ledger.js';
 
-/** The attributes whose job is to hold tokens; everything else on a record must be free of them. */
-const TOKEN_ATTRIBUTES = new Set(['accessToken', 'refreshToken']);
+/** The attributes whose job is to hold secrets; everything else on a record must be free of them. */
+const SECRET_ATTRIBUTES = new Set(['accessToken', 'refreshToken', 'clientSecret']);
 
 async function addHarness(h: Harness): Promise<void> {
   fileLedger.addOAuthServer(h.oauth, Object.values(CLIENTS));
@@ -24,7 +25,9 @@ async function addHarness(h: Harness): Promise<void> {
     do {
       const page = await doc.send(new ScanCommand({ TableName: h.table, ExclusiveStartKey: startKey }));
       for (const item of page.Items ?? []) {
-        const visible = Object.fromEntries(Object.entries(item).filter(([k]) => !TOKEN_ATTRIBUTES.has(k)));
+        const visible = Object.fromEntries(Object.entries(item).filter(([k]) => !SECRET_ATTRIBUTES.has(k)));
+        // An org's own client secret is a secret wherever else it turns up.
+        if (typeof item.clientSecret === 'string') fileLedger.addSecret(item.clientSecret, 'client secret');
         fileLedger.addText(`record ${h.table}`, visible);
       }
       startKey = page.LastEvaluatedKey;
