@@ -3,12 +3,11 @@
 // options) plus the checks the refresher makes before sending a client secret anywhere (https, host allow-list).
 // Pure: the environment is an argument. Problems name the field; the CLI shows them with the flags an operator typed.
 import { configSchema } from '../lambdas/config.js';
-import { RefreshError } from '../lambdas/core/errors.js';
 import { type Onboarding, type OnboardingProblem, parseOnboarding } from '../lambdas/core/onboarding.js';
 import { PROFILES } from '../lambdas/core/provider-profiles.js';
-import { describeIssues, type OrgSettings, type TokenRecord } from '../lambdas/core/record.js';
+import { describeIssues, type OrgSettings } from '../lambdas/core/record.js';
 import { PLAIN } from '../lambdas/core/validation-messages.js';
-import { resolveTokenUrl } from '../lambdas/providers/build-request.js';
+import { tokenUrlRefusal } from '../lambdas/providers/build-request.js';
 import { UsageError } from './args.js';
 
 /** Onboarding fields → the flags of `tenants add` that carry them. */
@@ -73,20 +72,14 @@ function tokenUrlProblem(s: OrgSettings, env: Record<string, string | undefined>
     try {
       allowed = [new URL(s.tokenUrl).host];
     } catch {
-      /* resolveTokenUrl reports the bad URL */
+      /* tokenUrlRefusal reports the bad URL */
     }
   }
-  try {
-    resolveTokenUrl({ ...s, status: 'ACTIVE', version: 0, consecutiveFailures: 0 } as TokenRecord, {
-      allowedTokenHosts: allowed,
-      allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
-    });
-  } catch (err) {
-    if (err instanceof RefreshError) {
-      const hint = err.code === 'TOKEN_HOST_NOT_ALLOWED' ? ': add it to ALLOWED_TOKEN_HOSTS first' : '';
-      return { field: 'tokenUrl', message: `: ${err.message}${hint}` };
-    }
-    throw err;
-  }
-  return undefined;
+  const refusal = tokenUrlRefusal(s, {
+    allowedTokenHosts: allowed,
+    allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
+  });
+  if (refusal === undefined) return undefined;
+  const hint = refusal.code === 'TOKEN_HOST_NOT_ALLOWED' ? ': add it to ALLOWED_TOKEN_HOSTS first' : '';
+  return { field: 'tokenUrl', message: `: ${refusal.message}${hint}` };
 }

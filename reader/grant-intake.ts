@@ -20,8 +20,11 @@ export interface OrgGrantSettings {
   orgParam?: string;
   scope?: string;
   requiresOfflineAccess?: boolean;
-  /** The org's OAuth client in Secrets Manager (under the deployment's prefix). */
-  clientSecretId: string;
+  /**
+   * A client shared by many orgs, in Secrets Manager (under the deployment's prefix). Leave it out when you hand the
+   * org's own client over (`grant.client`).
+   */
+  clientSecretId?: string;
   /** Settings a newer deployment accepts (the intake refuses what it does not know). */
   [setting: string]: unknown;
 }
@@ -34,6 +37,11 @@ export interface Grant {
    * issued before the stored grant is refused as stale. Pass the same value when you retry the same grant.
    */
   issuedAt?: number | Date | string;
+  /**
+   * The org's own OAuth client, when your app has one per org (an AppFoundry premium app's install creates it):
+   * stored in the org's record, readable by the refresher alone. With reauthorise it replaces the stored client.
+   */
+  client?: { clientId: string; clientSecret: string };
 }
 
 export interface GrantResult {
@@ -131,9 +139,16 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
   });
 
   return {
-    submitGrant: (org, grant) => invoke({ action: 'submitGrant', org, grant: grantPayload(grant) }, org.orgId),
-    reauthorise: (orgId, grant) => invoke({ action: 'reauthorise', orgId, grant: grantPayload(grant) }, orgId),
+    submitGrant: (org, grant) =>
+      invoke({ action: 'submitGrant', org, ...clientPayload(grant), grant: grantPayload(grant) }, org.orgId),
+    reauthorise: (orgId, grant) =>
+      invoke({ action: 'reauthorise', orgId, ...clientPayload(grant), grant: grantPayload(grant) }, orgId),
   };
+}
+
+/** The own client travels beside the grant, never among the org's settings. */
+function clientPayload(grant: Grant): { client?: { clientId: string; clientSecret: string } } {
+  return grant.client ? { client: { clientId: grant.client.clientId, clientSecret: grant.client.clientSecret } } : {};
 }
 
 function issuedAtOf(value: Grant['issuedAt'], now: () => number): number | string {

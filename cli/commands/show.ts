@@ -80,7 +80,12 @@ export const show: Command = {
           requested(t),
         ],
       ),
-      ['status', `${t.status}${t.attention ? ` (attention: ${t.attention})` : ''}`],
+      [
+        'status',
+        `${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}${t.attention ? ` (attention: ${t.attention})` : ''}` +
+          `${t.statusSince !== undefined ? `, since ${at(t.statusSince, now, false)}` : ''}`,
+      ],
+      ...optional(t.grantIssuedAt !== undefined && ['grant issued', at(t.grantIssuedAt, now, false)]),
       [
         'access token',
         accessTokenFingerprint

@@ -172,20 +172,36 @@ class GrantIntakeClient(object):
         org: Dict[str, Any],
         refresh_token: Optional[str] = None,
         issued_at: IssuedAt = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
     ) -> GrantResult:
         """Onboards a new org with its first grant and refreshes it at once; raises by code unless it is ACTIVE.
 
         `org` holds the settings `tenants add` takes: orgId, provider, grantType, region/subdomain/tokenUrl,
-        clientAuth, orgParam, scope, requiresOfflineAccess, clientSecretId. `issued_at` (a datetime or epoch seconds,
-        default now) orders hand-overs: pass the same value when retrying the same grant.
+        clientAuth, orgParam, scope, requiresOfflineAccess, and clientSecretId for a client shared through Secrets
+        Manager. `client_id` and `client_secret` hand the org's own client over instead (a premium app's install
+        creates one per org): it is stored in the org's record, readable by the refresher alone. `issued_at` (a
+        datetime or epoch seconds, default now) orders hand-overs: pass the same value when retrying the same grant.
         """
         org_id = org.get("orgId") if isinstance(org, dict) else None
         payload = {"action": "submitGrant", "org": org, "grant": self._grant(refresh_token, issued_at)}
+        payload.update(_own_client(client_id, client_secret))
         return self._invoke(payload, org_id)
 
-    def reauthorise(self, org_id: str, refresh_token: Optional[str] = None, issued_at: IssuedAt = None) -> GrantResult:
-        """Stores a new grant for an existing org (after REAUTH_REQUIRED, or a reinstall) and refreshes it at once."""
+    def reauthorise(
+        self,
+        org_id: str,
+        refresh_token: Optional[str] = None,
+        issued_at: IssuedAt = None,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+    ) -> GrantResult:
+        """Stores a new grant for an existing org (after REAUTH_REQUIRED, or a reinstall) and refreshes it at once.
+
+        With `client_id` and `client_secret` the org's own client is replaced too (a reinstalled app's new client).
+        """
         payload = {"action": "reauthorise", "orgId": org_id, "grant": self._grant(refresh_token, issued_at)}
+        payload.update(_own_client(client_id, client_secret))
         return self._invoke(payload, org_id)
 
     def _grant(self, refresh_token: Optional[str], issued_at: IssuedAt) -> Dict[str, Any]:
@@ -229,6 +245,15 @@ class GrantIntakeClient(object):
             reason=error.get("reason"),
             retry_after_seconds=error.get("retryAfterSeconds"),
         )
+
+
+def _own_client(client_id: Optional[str], client_secret: Optional[str]) -> Dict[str, Any]:
+    """The org's own client travels beside the grant, never among the org's settings."""
+    if client_id is None and client_secret is None:
+        return {}
+    if client_id is None or client_secret is None:
+        raise ValueError("client_id and client_secret go together: they make up the org's own client")
+    return {"client": {"clientId": client_id, "clientSecret": client_secret}}
 
 
 def _epoch_ms(issued_at: IssuedAt, clock: Callable[[], float]) -> int:

@@ -96,6 +96,19 @@ class GrantIntakeTest(unittest.TestCase):
         with self.assertRaises(OrgNotFound):
             self.intake.reauthorise("py-nobody", refresh_token=TOKENS["exists_again"])
 
+    def test_an_org_s_own_client_is_handed_over_beside_the_grant_and_never_echoed(self):
+        own = FIXTURE["ownClient"]
+        settings = org("py-own", grantType="client_credentials")
+        del settings["clientSecretId"]
+        result = self.intake.submit_grant(settings, client_id=own["clientId"], client_secret=own["clientSecret"])
+        self.assertEqual(result.status, "ACTIVE")
+        self.assertTrue(reader().get_access_token("py-own"))
+        with self.assertRaises(ValueError):
+            self.intake.reauthorise("py-own", client_id=own["clientId"])
+        with self.assertRaises(RecordInvalid) as ctx:
+            self.intake.submit_grant(org("py-own-2", grantType="client_credentials"), client_id="x", client_secret="y" * 12)
+        self.assertNotIn("y" * 12, all_text(ctx.exception))
+
     def test_bad_input_raises_by_code_naming_the_field_and_never_echoing_the_token(self):
         with self.assertRaises(RecordInvalid) as ctx:
             self.intake.submit_grant(org("py-bad", region="eu-west-1"), refresh_token=TOKENS["unused"])

@@ -33,6 +33,9 @@ export const SUMMARY_ATTRIBUTES = [
   'lastError',
   'attention',
   'rotationAtRisk',
+  'statusSince',
+  'statusReason',
+  'grantIssuedAt',
 ] as const;
 
 /** The attributes that hold secrets: read only to fingerprint them, never returned. */
@@ -53,6 +56,11 @@ export interface TenantSummary extends OrgSettings {
   lastError?: LastError;
   attention?: string;
   rotationAtRisk?: boolean;
+  /** When the status last changed, and why (core/status-since.ts). */
+  statusSince?: number;
+  statusReason?: string;
+  /** When the stored grant was issued (hand-overs older than this are stale). */
+  grantIssuedAt?: number;
 }
 
 export interface TenantDetails {

@@ -14,6 +14,11 @@ export interface HandedOverGrant {
   issuedAt: number;
   /** `sha256:…` of the refresh token (core/redact.ts fingerprint), to recognise the same grant handed over again. */
   fingerprint: string | undefined;
+  /**
+   * The org's own OAuth client, when the app hands a new one over (a premium app reinstalled creates a new client in
+   * the org): it replaces the stored one, or a shared client reference. The secret: never log it.
+   */
+  client?: { clientId: string; clientSecret: string } | undefined;
 }
 
 export type GrantRejection = 'ORG_NOT_FOUND' | 'ORG_DISABLED' | 'STALE_GRANT' | 'INVALID_PAYLOAD' | 'RECORD_INVALID';
@@ -103,6 +108,7 @@ export function grantDecision(
         status: RecordStatus.Active,
         ...statusSince(current.status as string | undefined, RecordStatus.Active, now),
         ...(refreshTokenGrant ? { refreshToken: grant.refreshToken, grantFingerprint: grant.fingerprint } : {}),
+        ...(grant.client ? { clientId: grant.client.clientId, clientSecret: grant.client.clientSecret } : {}),
         grantIssuedAt: grant.issuedAt,
         // Due now, in its shard: the intake refreshes it at once, and if that is cut short the next sweep does.
         refreshAt: now,
@@ -110,7 +116,12 @@ export function grantDecision(
         consecutiveFailures: 0,
         version: current.version + 1,
       },
-      remove: refreshTokenGrant ? CLEARED_BY_A_NEW_GRANT : [...CLEARED_BY_A_NEW_GRANT, 'grantFingerprint'],
+      remove: [
+        ...CLEARED_BY_A_NEW_GRANT,
+        ...(refreshTokenGrant ? [] : ['grantFingerprint']),
+        // The org's own client takes over from a client shared through Secrets Manager.
+        ...(grant.client ? ['clientSecretId'] : []),
+      ],
     },
   };
 }

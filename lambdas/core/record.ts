@@ -49,6 +49,10 @@ const clientString = (max: number) =>
     z.maxLength(max, 'is too long'),
     z.regex(/^[\x21-\x7e]*$/, 'must be printable characters without spaces'),
   );
+/** The org's own OAuth client's id. */
+export const clientIdSchema = clientString(1024);
+/** The org's own client secret: as sensitive as its refresh token (never logged, never in the reader's grant). */
+export const clientSecretSchema = clientString(4096);
 /** A requested lifetime in seconds; the provider's own range is checked by checkProviderFields. */
 const lifetimeSeconds = z
   .int({ error: 'must be a whole number of seconds' })
@@ -80,14 +84,11 @@ export const orgSettingsShape = {
   /** A client shared by many orgs, in Secrets Manager. Exactly one of this and clientId (the org's own client). */
   clientSecretId: z.optional(clientSecretIdSchema),
   /** The org's own OAuth client; its secret (`clientSecret`) lives in the record, never in these settings. */
-  clientId: z.optional(clientString(1024)),
+  clientId: z.optional(clientIdSchema),
   /** Lifetimes to ask the provider for, where its profile allows (Zendesk: expires_in, refresh_token_expires_in). */
   requestedExpiresIn: z.optional(lifetimeSeconds),
   requestedRefreshTokenExpiresIn: z.optional(lifetimeSeconds),
 };
-
-/** The org's own client secret: as sensitive as its refresh token (never logged, never in the reader's grant). */
-export const clientSecretSchema = clientString(4096);
 
 const recordObject = z.object({
   ...orgSettingsShape,

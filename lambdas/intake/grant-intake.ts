@@ -65,6 +65,7 @@ export class GrantIntake {
       refreshToken,
       issuedAt,
       fingerprint: refreshToken === undefined ? undefined : await fingerprint(refreshToken),
+      client: request.grant.client,
     };
     const action = request.action;
     const stored =
@@ -83,11 +84,15 @@ export class GrantIntake {
   async #submit(settings: OrgSettings, grant: HandedOverGrant): Promise<Stored> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const item = newOrgRecord(settings, grant, {
-      refreshAt: now,
-      shardCount: this.deps.settings.shardCount,
-      since: now,
-    });
+    const item = newOrgRecord(
+      settings,
+      { ...grant, clientSecret: grant.client?.clientSecret },
+      {
+        refreshAt: now,
+        shardCount: this.deps.settings.shardCount,
+        since: now,
+      },
+    );
     const put = await store.putNew(item);
     if (put.stored) return { stored: true };
     const current = put.current;

@@ -1,20 +1,13 @@
 // What a hosted app may hand to the grant intake (the contract in docs/hosted-apps.md "Grant intake"): a new org with
-// its first grant (`submitGrant`), or a new grant for an org that exists (`reauthorise`). The org's settings are
-// validated by the record's own rules (core/record.ts orgSettingsShape + checkProviderFields, as `tenants add`), so a
-// field added there is accepted here at once. Every message names the field and never echoes a value: a value may be
-// a refresh token or a client secret.
+// its first grant (`submitGrant`), or a new grant for an org that exists (`reauthorise`). A new org is validated by
+// the one onboarding rule set `tenants add` and `tenants import` use (core/onboarding.ts), so a field added there is
+// accepted here at once. Every message names the field and never echoes a value: a value may be a refresh token or a
+// client secret.
 import * as z from 'zod/mini';
-import { RefreshError } from '../core/errors.js';
-import { fieldsOf, ownerOf, PROFILES, type ProfileField } from '../core/provider-profiles.js';
-import {
-  checkProviderFields,
-  type OrgSettings,
-  orgIdSchema,
-  orgSettingsShape,
-  type TokenRecord,
-} from '../core/record.js';
+import { type OnboardingProblem, parseOnboarding } from '../core/onboarding.js';
+import { clientIdSchema, clientSecretSchema, type OrgSettings, orgIdSchema } from '../core/record.js';
 import { PLAIN } from '../core/validation-messages.js';
-import { type RequestPolicy, resolveTokenUrl } from '../providers/build-request.js';
+import { type RequestPolicy, tokenUrlRefusal } from '../providers/build-request.js';
 
 export const INTAKE_ACTIONS = ['submitGrant', 'reauthorise'] as const;
 export type IntakeAction = (typeof INTAKE_ACTIONS)[number];
@@ -26,10 +19,19 @@ const EARLIEST_ISSUED_AT = 946_684_800_000;
 const MAX_TOKEN_LENGTH = 16_384;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** An org's own OAuth client, as a premium app's install hands it over. */
+export interface OwnClient {
+  clientId: string;
+  /** A secret: never log it, never put it in a message. */
+  clientSecret: string;
+}
+
 export interface ParsedGrant {
   /** A bearer secret: never log it, never put it in a message. */
   refreshToken: string | undefined;
   issuedAt: number;
+  /** The org's own client, when the app hands one over (stored in the record, replacing a shared client). */
+  client?: OwnClient | undefined;
 }
 
 export type IntakeRequest =
@@ -68,17 +70,10 @@ const anObject = {
 const grantSchema = z.strictObject({ refreshToken: z.optional(refreshToken), issuedAt }, anObject);
 
 /**
- * An org's own OAuth client, for providers that hand one over at install (premium apps). Accepted in the shape, then
- * refused until the record can hold a client of its own (issue 12); until then the client lives in Secrets Manager
- * and `org.clientSecretId` names it.
+ * An org's own OAuth client, for providers that hand one over at install (an AppFoundry premium app creates one in
+ * each customer org): stored in the org's record like its refresh token, never readable by the reader grant.
  */
-const clientSchema = z.strictObject(
-  {
-    clientId: z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')),
-    clientSecret: z.string({ error: 'must be a string' }).check(z.minLength(1, 'must not be empty')),
-  },
-  anObject,
-);
+const clientSchema = z.strictObject({ clientId: clientIdSchema, clientSecret: clientSecretSchema }, anObject);
 
 const submitSchema = z.strictObject({
   action: z.literal('submitGrant'),
@@ -94,10 +89,8 @@ const reauthoriseSchema = z.strictObject({
   grant: grantSchema,
 });
 
-/** The org's settings exactly as `tenants add` takes them; unknown fields are refused (a typo is not ignored). */
-const orgSchema = z.strictObject(orgSettingsShape).check(z.superRefine(checkProviderFields));
-
-const PROFILE_FIELDS: readonly ProfileField[] = ['region', 'subdomain', 'tokenUrl', 'clientAuth'];
+/** Secrets travel in `grant` and `client`, never among the org's settings (which may end up in a log line). */
+const SECRETS_OUT_OF_ORG = { refreshToken: 'grant.refreshToken', clientSecret: 'client.clientSecret' } as const;
 
 export function parseIntakePayload(payload: unknown, now: number, policy: RequestPolicy): IntakeParse {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -111,27 +104,14 @@ export function parseIntakePayload(payload: unknown, now: number, policy: Reques
   const knownOrgId = orgIdOf(raw);
   if (!shape.success) return invalid(describeIntakeIssues(shape.error.issues, raw, ''), knownOrgId);
   const data = shape.data;
-  if (data.client !== undefined) {
-    return invalid(
-      'client is not supported by this deployment yet: store the org’s OAuth client in Secrets Manager under the ' +
-        'deployment’s prefix and name it in org.clientSecretId',
-      knownOrgId,
-    );
-  }
   const grantIssuedAt = parseIssuedAt(data.grant.issuedAt, now);
   if (typeof grantIssuedAt === 'string') return invalid(`grant.issuedAt ${grantIssuedAt}`, knownOrgId);
-  const grant: ParsedGrant = { refreshToken: data.grant.refreshToken, issuedAt: grantIssuedAt };
+  const grant: ParsedGrant = { refreshToken: data.grant.refreshToken, issuedAt: grantIssuedAt, client: data.client };
   if (data.action === 'reauthorise') return { ok: true, request: { action: 'reauthorise', orgId: data.orgId, grant } };
 
-  const org = validateOrg(data.org, policy);
+  const org = validateOrg(data.org, grant, policy);
   if ('code' in org) return { ok: false, ...org, ...(knownOrgId ? { orgId: knownOrgId } : {}) };
   const settings = org.settings;
-  if (settings.grantType === 'refresh_token' && grant.refreshToken === undefined) {
-    return invalid('grant.refreshToken is required for a refresh_token org', settings.orgId);
-  }
-  if (settings.grantType === 'client_credentials' && grant.refreshToken !== undefined) {
-    return invalid('grant.refreshToken must be left out: client_credentials has no refresh token', settings.orgId);
-  }
   return { ok: true, request: { action: 'submitGrant', orgId: settings.orgId, settings, grant } };
 }
 
@@ -205,28 +185,50 @@ function parseIssuedAt(value: number | string, now: number): number | string {
   return ms;
 }
 
-/** The record's rules, then the checks `tenants add` makes: no other provider's fields, a token URL it may use. */
+/** Where an onboarding field sits in the payload: the grant's and the client's fields are not under `org`. */
+function payloadPath(field: string, grant: ParsedGrant): string {
+  if (field === 'refreshToken') return 'grant.refreshToken';
+  if (field === 'clientSecret') return 'client.clientSecret';
+  if (field === 'clientId' && grant.client !== undefined) return 'client.clientId';
+  return field === 'record' ? 'org' : `org.${field}`;
+}
+
+/**
+ * The onboarding rules `tenants add` applies (core/onboarding.ts: the record's rules, the grant that must come with
+ * the org, no other provider's options), then the refresher's token URL checks. A problem with the grant itself is
+ * INVALID_PAYLOAD; one with the org's settings is RECORD_INVALID.
+ */
 function validateOrg(
   org: Record<string, unknown>,
+  grant: ParsedGrant,
   policy: RequestPolicy,
 ): { settings: OrgSettings } | PayloadRejection {
-  const parsed = orgSchema.safeParse(org, PLAIN);
-  if (!parsed.success) {
-    return { code: 'RECORD_INVALID', message: describeIntakeIssues(parsed.error.issues, org, 'org') };
+  for (const [field, where] of Object.entries(SECRETS_OUT_OF_ORG)) {
+    if (field in org)
+      return { code: 'INVALID_PAYLOAD', message: `org.${field} is not an org setting: send it as ${where}` };
   }
-  const settings = parsed.data;
-  const own = fieldsOf(PROFILES[settings.provider]);
-  for (const field of PROFILE_FIELDS) {
-    if (settings[field] !== undefined && !own.includes(field)) {
-      const owner = ownerOf(field) ?? 'another provider';
-      return { code: 'RECORD_INVALID', message: `org.${field} is for provider ${owner}, not ${settings.provider}` };
-    }
+  if (grant.client !== undefined && 'clientId' in org) {
+    return {
+      code: 'INVALID_PAYLOAD',
+      message: "org.clientId and client.clientId: hand the org's own client over once, in client",
+    };
   }
-  try {
-    resolveTokenUrl({ ...settings, status: 'ACTIVE', version: 0, consecutiveFailures: 0 } as TokenRecord, policy);
-  } catch (err) {
-    if (!(err instanceof RefreshError)) throw err;
-    return { code: 'RECORD_INVALID', reason: err.code, message: `org token URL: ${err.message}` };
+  const parsed = parseOnboarding({
+    ...org,
+    ...(grant.refreshToken !== undefined ? { refreshToken: grant.refreshToken } : {}),
+    ...(grant.client !== undefined ? grant.client : {}),
+  });
+  if (!parsed.ok) {
+    const grantProblem = (p: OnboardingProblem) => p.field === 'refreshToken' || p.field === 'clientSecret';
+    return {
+      code: parsed.problems.every(grantProblem) ? 'INVALID_PAYLOAD' : 'RECORD_INVALID',
+      message: parsed.problems.map((p) => `${payloadPath(p.field, grant)} ${p.message}`).join('; '),
+    };
+  }
+  const settings = parsed.org.settings;
+  const refusal = tokenUrlRefusal(settings, policy);
+  if (refusal !== undefined) {
+    return { code: 'RECORD_INVALID', reason: refusal.code, message: `org token URL: ${refusal.message}` };
   }
   return { settings };
 }

@@ -2,7 +2,7 @@
 // profile's host allow-list before the request exists, so a record can never send a client secret elsewhere.
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import type { ClientCredentials, TokenRequest } from '../core/ports.js';
-import { type ClientAuthMethod, PROFILES } from '../core/provider-profiles.js';
+import { type ClientAuthMethod, PROFILES, type TokenUrlInputs } from '../core/provider-profiles.js';
 import type { TokenRecord } from '../core/record.js';
 
 export interface RequestPolicy {
@@ -38,8 +38,11 @@ function refuse(
   throw new RefreshError(code, FailureClass.BadData, message);
 }
 
+/** What resolveTokenUrl reads of a record: the provider and the fields its profile builds the URL from. */
+export type TokenUrlSettings = Pick<TokenRecord, 'provider'> & TokenUrlInputs;
+
 /** Resolves and checks the org's token URL. Throws a bad-data RefreshError before any secret is involved. */
-export function resolveTokenUrl(record: TokenRecord, policy: RequestPolicy): URL {
+export function resolveTokenUrl(record: TokenUrlSettings, policy: RequestPolicy): URL {
   const profile = PROFILES[record.provider];
   let url: URL;
   try {
@@ -71,6 +74,20 @@ export function resolveTokenUrl(record: TokenRecord, policy: RequestPolicy): URL
     url = new URL(url.pathname + url.search, override);
   }
   return url;
+}
+
+/**
+ * The refusal the refresher would give this org's token URL (https, no credentials, a host on the profile's
+ * allow-list), or undefined: onboarding (CLI, grant intake) checks it before a record is ever written.
+ */
+export function tokenUrlRefusal(settings: TokenUrlSettings, policy: RequestPolicy): RefreshError | undefined {
+  try {
+    resolveTokenUrl(settings, policy);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RefreshError) return err;
+    throw err;
+  }
 }
 
 /** Adds offline_access to the requested scope when the org's provider needs it to keep issuing refresh tokens. */

@@ -294,6 +294,7 @@ describe('Command: tenants disable / enable', () => {
     const off = await cli(['tenants', 'disable', 'toggle'], opts);
     const offAgain = await cli(['tenants', 'disable', 'toggle'], opts);
     const disabled = await h.getRecord('toggle');
+    const shown = await cli(['tenants', 'show', 'toggle'], opts);
     const on = await cli(['tenants', 'enable', 'toggle'], opts);
     const enabled = await h.getRecord('toggle');
 
@@ -301,6 +302,8 @@ describe('Command: tenants disable / enable', () => {
     expect(offAgain).toMatchObject({ code: 0, stdout: 'org toggle is already DISABLED: nothing to do\n' });
     expect(disabled).toMatchObject({ status: 'DISABLED', refreshToken: rt, version: 1 });
     expect(disabled).not.toHaveProperty('dueShard');
+    // The operator sees why and since when (the same stamp a hosted app's status read gets).
+    expect(shown.stdout).toMatch(/^status +DISABLED \(DISABLED_BY_OPERATOR\), since \d+s ago \(/m);
     expect(on).toMatchObject({ code: 0, stdout: 'enabled toggle: DISABLED -> ACTIVE (version 2)\n' });
     expect(enabled).toMatchObject({ status: 'ACTIVE', dueShard: 0, version: 2 });
     expect(enabled?.refreshAt).toBeLessThanOrEqual(Date.now());

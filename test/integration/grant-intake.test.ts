@@ -181,6 +181,51 @@ describe('Class: GrantIntake (DynamoDB Local, oidc-provider)', () => {
   });
 });
 
+describe('Grant intake: an org with its own OAuth client', () => {
+  it('a premium app hands over the org’s own client: stored in the record, refreshed at once without Secrets Manager', async () => {
+    const { clientSecretId: _shared, ...settings } = org('gi-own', {
+      grantType: 'client_credentials',
+    });
+    const secretReads = h.secrets.calls;
+    const answer = (
+      await intake.handle(
+        {
+          action: 'submitGrant',
+          org: settings,
+          client: { clientId: CLIENTS.cc.clientId, clientSecret: CLIENTS.cc.clientSecret },
+          grant: { issuedAt: Date.now() },
+        },
+        h.scope(),
+      )
+    ).answer;
+    expect(answer).toMatchObject({ ok: true, status: 'ACTIVE' });
+    expect(h.secrets.calls).toBe(secretReads);
+    expect(await h.getRecord('gi-own')).toMatchObject({
+      clientId: CLIENTS.cc.clientId,
+      clientSecret: CLIENTS.cc.clientSecret,
+    });
+    expect(await reader.getAccessToken('gi-own')).toBeTruthy();
+  });
+
+  it('an own client with a wrong secret is CLIENT_MISCONFIGURED, and the answer never echoes the secret', async () => {
+    const { clientSecretId: _shared, ...settings } = org('gi-own-bad', { grantType: 'client_credentials' });
+    const wrongSecret = 'wrong-secret-never-echoed-0123';
+    const answer = (
+      await intake.handle(
+        {
+          action: 'submitGrant',
+          org: settings,
+          client: { clientId: CLIENTS.cc.clientId, clientSecret: wrongSecret },
+          grant: { issuedAt: Date.now() },
+        },
+        h.scope(),
+      )
+    ).answer;
+    expect(answer).toMatchObject({ ok: false, error: { code: 'CLIENT_MISCONFIGURED' } });
+    expect(JSON.stringify(answer)).not.toContain(wrongSecret);
+  });
+});
+
 describe('Grant intake racing the scheduled sweep', () => {
   it('hand-overs during sweeps of the same orgs: every new grant sent exactly once, stored and usable', async () => {
     // Prepare: due orgs with a live grant; each gets a new grant while sweeps refresh them

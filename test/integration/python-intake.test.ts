@@ -92,6 +92,8 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
         clientSecretId: secretIdFor(CLIENTS.basic.clientId),
       },
       tokens,
+      // A client_credentials org that hands its own OAuth client over (a premium app's install).
+      ownClient: { clientId: CLIENTS.cc.clientId, clientSecret: CLIENTS.cc.clientSecret },
     };
 
     // Act
@@ -114,7 +116,7 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
     });
 
     // Assess: unittest reports on stderr
-    expect(out.stderr).toMatch(/Ran 9 tests/);
+    expect(out.stderr).toMatch(/Ran 10 tests/);
     expect(out.stderr).toMatch(/\nOK\n?$/);
     expect(standIn.invocations.filter((i) => i.functionName === 'grant-intake').length).toBeGreaterThanOrEqual(10);
   }, 180_000);

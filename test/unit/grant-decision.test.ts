@@ -111,6 +111,23 @@ describe('Function: grantDecision', () => {
   });
 });
 
+describe('Function: grantDecision — an own client handed over', () => {
+  it("a reinstalled app's new client replaces the stored one, and a shared client reference gives way to it", () => {
+    const cc: HandedOverGrant = {
+      refreshToken: undefined,
+      issuedAt: NOW,
+      fingerprint: undefined,
+      client: { clientId: 'new-client', clientSecret: 'new-client-secret-0123' },
+    };
+    const decision = decide({ ...active, grantType: 'client_credentials', clientSecretId: 'tenant-tokens/x' }, cc);
+    expect(decision.decision === 'write' && decision.write.set).toMatchObject({
+      clientId: 'new-client',
+      clientSecret: 'new-client-secret-0123',
+    });
+    expect(decision.decision === 'write' && decision.write.remove).toContain('clientSecretId');
+  });
+});
+
 describe('Function: isRepeatedGrant', () => {
   it.each([
     ['the same refresh token', { grantFingerprint: 'sha256:a' }, { fingerprint: 'sha256:a', issuedAt: 1 }, true],

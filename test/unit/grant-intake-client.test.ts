@@ -86,6 +86,21 @@ describe('Function: createGrantIntake', () => {
     expect(payload(1).grant.issuedAt).toBe('2025-06-01T12:00:00Z');
   });
 
+  it("hands an org's own client over beside the grant, never among the org's settings", async () => {
+    const { intake, payload } = fakeLambda({ ok: true, orgId: 'acme', stored: true, status: 'ACTIVE', expiresAt: '' });
+    const { clientSecretId: _shared, ...ownClientOrg } = org;
+    const client = { clientId: 'app-1', clientSecret: 'client-SECRET-0123' };
+    await intake.submitGrant({ ...ownClientOrg, grantType: 'client_credentials' }, { client });
+    await intake.reauthorise('acme', { client });
+    expect(payload(0)).toEqual({
+      action: 'submitGrant',
+      org: { ...ownClientOrg, grantType: 'client_credentials' },
+      client,
+      grant: { issuedAt: NOW },
+    });
+    expect(payload(1)).toEqual({ action: 'reauthorise', orgId: 'acme', client, grant: { issuedAt: NOW } });
+  });
+
   it.each([
     ['INVALID_PAYLOAD', InvalidPayload],
     ['RECORD_INVALID', RecordInvalid],

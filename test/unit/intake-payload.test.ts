@@ -53,6 +53,25 @@ describe('Function: parseIntakePayload', () => {
       expect(parsed.ok && parsed.request.grant).toEqual({ refreshToken: undefined, issuedAt: NOW - 60_000 });
     });
 
+    it("a new org with its own OAuth client (a premium app's install): the client id in the settings, the secret with the grant", () => {
+      const { clientSecretId: _shared, ...org } = genesysOrg;
+      const parsed = parseIntakePayload(
+        submit({
+          org: { ...org, grantType: 'client_credentials' },
+          grant: { issuedAt: NOW },
+          client: { clientId: 'app-1', clientSecret: CLIENT_SECRET },
+        }),
+        NOW,
+        POLICY,
+      );
+      expect(parsed.ok && parsed.request).toMatchObject({
+        action: 'submitGrant',
+        settings: { orgId: 'acme', clientId: 'app-1' },
+        grant: { client: { clientId: 'app-1', clientSecret: CLIENT_SECRET } },
+      });
+      expect(parsed.ok && 'settings' in parsed.request && parsed.request.settings).not.toHaveProperty('clientSecret');
+    });
+
     it('a new grant for an existing org (reauthorise): only the org id and the grant', () => {
       const parsed = parseIntakePayload({ action: 'reauthorise', orgId: 'acme', grant }, NOW, POLICY);
       expect(parsed).toEqual({
@@ -180,14 +199,21 @@ describe('Function: parseIntakePayload', () => {
       'a client_credentials org with a refresh token',
       withOrg({ grantType: 'client_credentials' }),
       'INVALID_PAYLOAD',
-      /grant\.refreshToken must be left out/,
+      /grant\.refreshToken is for refresh_token orgs: client_credentials has no refresh token/,
       'acme',
     ],
     [
-      'an own client (not supported until the record holds one)',
+      'an own client besides a shared client in Secrets Manager',
       submit({ client: { clientId: 'app', clientSecret: CLIENT_SECRET } }),
+      'RECORD_INVALID',
+      /^client\.clientId /,
+      'acme',
+    ],
+    [
+      'a client secret among the org settings (secrets travel in grant and client)',
+      withOrg({ clientSecretId: undefined, clientId: 'app', clientSecret: CLIENT_SECRET }),
       'INVALID_PAYLOAD',
-      /client is not supported by this deployment yet/,
+      /org\.clientSecret is not an org setting: send it as client\.clientSecret/,
       'acme',
     ],
     [
@@ -271,7 +297,7 @@ describe('Function: parseIntakePayload', () => {
       'a misspelt org field',
       withOrg({ regoin: 'eu-west-1' }),
       'RECORD_INVALID',
-      /org has unknown field: regoin/,
+      /org\.regoin is not an onboarding field/,
       'acme',
     ],
     [
