@@ -1,16 +1,21 @@
 // CloudWatch metric math, the part alarms and dashboards here use: series ids, numbers, + - * / and parentheses,
-// and FILL(series, value). Evaluated period by period over series that may have missing values; arithmetic on a
-// missing value is missing, as in CloudWatch, which is why FILL exists. Anything else is refused by name, so a new
-// function in an alarm fails the simulation loudly instead of being evaluated wrongly.
+// comparisons (> < >= <= == !=, 1 for true and 0 for false), FILL(series, value) and IF(condition, a, b).
+// Evaluated period by period over series that may have missing values; arithmetic on a missing value is missing, as
+// in CloudWatch, which is why FILL exists, and IF takes the branch its condition picks (so IF(n > 0, x / n, 0) never
+// divides by zero). Anything else is refused by name, so a new function in an alarm fails the simulation loudly
+// instead of being evaluated wrongly.
 
 export type Series = (number | undefined)[];
 
 type Node =
   | { kind: 'num'; value: number }
   | { kind: 'ref'; id: string }
-  | { kind: 'bin'; op: '+' | '-' | '*' | '/'; left: Node; right: Node }
+  | { kind: 'bin'; op: BinaryOp; left: Node; right: Node }
   | { kind: 'neg'; operand: Node }
   | { kind: 'call'; name: string; args: Node[] };
+
+type BinaryOp = '+' | '-' | '*' | '/' | '>' | '<' | '>=' | '<=' | '==' | '!=';
+const COMPARISONS = new Set(['>', '<', '>=', '<=', '==', '!=']);
 
 export class MetricMathError extends Error {
   override readonly name = 'MetricMathError';
@@ -18,7 +23,7 @@ export class MetricMathError extends Error {
 
 function tokenize(expression: string): string[] {
   const tokens: string[] = [];
-  const pattern = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),]))/y;
+  const pattern = /\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|(>=|<=|==|!=|[-+*/(),<>]))/y;
   let index = 0;
   while (index < expression.length) {
     if (/^\s*$/.test(expression.slice(index))) break;
@@ -45,7 +50,7 @@ export function parseMetricMath(expression: string): Node {
   const primary = (): Node => {
     const token = take();
     if (token === '(') {
-      const inner = sum();
+      const inner = comparison();
       take(')');
       return inner;
     }
@@ -56,10 +61,10 @@ export function parseMetricMath(expression: string): Node {
     take('(');
     const args: Node[] = [];
     if (peek() !== ')') {
-      args.push(sum());
+      args.push(comparison());
       while (peek() === ',') {
         take(',');
-        args.push(sum());
+        args.push(comparison());
       }
     }
     take(')');
@@ -81,7 +86,14 @@ export function parseMetricMath(expression: string): Node {
     }
     return node;
   };
-  const root = sum();
+  const comparison = (): Node => {
+    const left = sum();
+    const op = peek();
+    if (op === undefined || !COMPARISONS.has(op)) return left;
+    take();
+    return { kind: 'bin', op: op as BinaryOp, left, right: sum() };
+  };
+  const root = comparison();
   if (pos !== tokens.length) throw new MetricMathError(`unexpected "${tokens[pos]}" in "${expression}"`);
   return root;
 }
@@ -139,16 +151,32 @@ export function evaluateMetricMath(expression: string, inputs: Record<string, Se
       }
       return Array.from({ length }, (_, i) => at(series, i) ?? fill);
     }
+    if (name === 'IF') {
+      const [condition, whenTrue, whenFalse] = args;
+      if (args.length !== 3 || condition === undefined || whenTrue === undefined || whenFalse === undefined) {
+        throw new MetricMathError('IF takes a condition and two values');
+      }
+      return Array.from({ length }, (_, i) => {
+        const c = at(condition, i);
+        return c === undefined ? undefined : c !== 0 ? at(whenTrue, i) : at(whenFalse, i);
+      });
+    }
     throw new MetricMathError(`metric math function ${name} is not supported by the simulation`);
   };
   const result = evaluate(parseMetricMath(expression));
   return typeof result === 'number' ? Array.from({ length }, () => result) : result;
 }
 
-const OPS: Record<'+' | '-' | '*' | '/', (a: number, b: number) => number> = {
+const OPS: Record<BinaryOp, (a: number, b: number) => number> = {
   '+': (a, b) => a + b,
   '-': (a, b) => a - b,
   '*': (a, b) => a * b,
-  // CloudWatch returns no value for a division by zero.
+  // No value for a division by zero (an alarm should not depend on it: guard with IF).
   '/': (a, b) => (b === 0 ? Number.NaN : a / b),
+  '>': (a, b) => Number(a > b),
+  '<': (a, b) => Number(a < b),
+  '>=': (a, b) => Number(a >= b),
+  '<=': (a, b) => Number(a <= b),
+  '==': (a, b) => Number(a === b),
+  '!=': (a, b) => Number(a !== b),
 };

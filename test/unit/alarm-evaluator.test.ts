@@ -130,7 +130,9 @@ describe('evaluateAlarm: over time', () => {
   it('follows the documentation’s figure: ALARM after periods 3-5 breach, OK at period 6, a lone breach ignored', () => {
     const store = new MetricStore();
     const id = { namespace: 'N', name: 'M', dimensions: {} };
-    [1, 1, 4, 4, 4, 2, 1, 1, 4, 1].forEach((v, i) => store.put(id, T0 + i * MIN + 5_000, v));
+    [1, 1, 4, 4, 4, 2, 1, 1, 4, 1].forEach((v, i) => {
+      store.put(id, T0 + i * MIN + 5_000, v);
+    });
     const timeline = evaluateAlarm(alarm({}), store, T0, T0 + 10 * MIN);
     // A period is judged once it is complete: period 5 (index 4) ends at T0 + 5 min.
     expect(stateAt(timeline, T0 + 5 * MIN - 1)).not.toBe('ALARM');

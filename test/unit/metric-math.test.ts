@@ -25,6 +25,23 @@ describe('evaluateMetricMath', () => {
     expect(evaluateMetricMath('100 * a / b', { a: [1, 1], b: [4, 0] }, 2)).toEqual([25, undefined]);
   });
 
+  it('IF picks a branch per period; the unpicked branch’s division by zero does no harm', () => {
+    const failed = [1, 0, 3, undefined];
+    const succeeded = [1, 0, 0, undefined];
+    expect(
+      evaluateMetricMath(
+        'IF(failed + succeeded > 0, 100 * failed / (failed + succeeded), 0)',
+        { failed, succeeded },
+        4,
+      ),
+    ).toEqual([50, 0, 100, undefined]);
+  });
+
+  it('comparisons are 1 or 0', () => {
+    expect(evaluateMetricMath('a >= 2', { a: [1, 2, 3] }, 3)).toEqual([0, 1, 1]);
+    expect(evaluateMetricMath('a != 2', { a: [1, 2] }, 2)).toEqual([1, 0]);
+  });
+
   it('a scalar expression is the same value in every period', () => {
     expect(evaluateMetricMath('2 * 3', {}, 2)).toEqual([6, 6]);
   });
