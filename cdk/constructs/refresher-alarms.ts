@@ -98,12 +98,25 @@ export class RefresherAlarms extends Construct {
     const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
     const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
 
-    // Transient failures are retried by design; page only when failures keep coming for two windows (10 ticks).
-    add('RefreshFailed', 'Refreshes keep failing: 5 or more failed refreshes in each of two 5-tick windows.', {
-      metric: metric(MetricName.RefreshFailed, 'Sum'),
-      threshold: 5,
+    // Transient failures are retried by design; page only when refreshes keep failing. Judged as a share of the
+    // refreshes attempted, not a count: the alarm simulation (npm run ops:simulate, docs/alarm-simulation.md) showed
+    // the former count (5 per window in two windows) blind to a 10-minute provider outage of a small fleet — a few
+    // due orgs retried with backoff fail fewer than 5 times a window — while a large fleet's everyday blips would
+    // reach it. At least half failing in 2 of 3 windows pages for an outage in any fleet, and one failed refresh
+    // (one window) never does. Runs emit both counts every time (0 included), so a window without runs is missing
+    // (not breaching: Heartbeat covers it) and IF keeps a window without attempts from dividing by zero.
+    const failed = metric(MetricName.RefreshFailed, 'Sum');
+    const succeeded = metric(MetricName.RefreshSucceeded, 'Sum');
+    add('RefreshFailed', 'Refreshes keep failing: at least half of them in 2 of 3 five-tick windows.', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(failed + succeeded > 0, 100 * failed / (failed + succeeded), 0)',
+        usingMetrics: { failed, succeeded },
+        label: 'Failed refreshes (% of attempted)',
+        period: window,
+      }),
+      threshold: 50,
       comparisonOperator: atLeast,
-      evaluationPeriods: 2,
+      evaluationPeriods: 3,
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
     });
@@ -156,10 +169,18 @@ export class RefresherAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
-    // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. Missing data IS the
-    // signal here, so it breaches.
+    // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. On the raw metric,
+    // missing data as breaching was late: CloudWatch evaluates more periods than the 3 (its evaluation range), and
+    // the good datapoints still in that range keep the alarm OK until they leave it — 6 minutes instead of 3 in the
+    // alarm simulation (docs/alarm-simulation.md). FILL gives every tick a value (0 when no sweep completed), so the
+    // last 3 ticks decide alone; breaching still covers a metric with no data at all.
     add('Heartbeat', 'No sweep completed for 3 schedule periods: the refresher is not running.', {
-      metric: metric(MetricName.RunCompleted, 'Sum', tick),
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(runs, 0)',
+        usingMetrics: { runs: metric(MetricName.RunCompleted, 'Sum', tick) },
+        label: 'Completed sweeps',
+        period: tick,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 3,
