@@ -1,7 +1,7 @@
-// Every alarm in the template must be proven by some scenario, or be listed here with the reason it cannot be
-// produced locally. An alarm nobody has seen fire is exactly what the simulation exists to prevent, so a new alarm
-// without a scenario fails the run.
-import type { Scenario } from './scenario.js';
+// Every alarm in the template must be proven by some scenario — expected (its ground truth held) and fired on time
+// in at least one — or be listed here with the reason it cannot be produced locally. An alarm nobody has seen fire
+// is exactly what the simulation exists to prevent, so a new alarm without a scenario fails the full run.
+import type { ScenarioResult } from './scenario.js';
 
 export const NOT_PRODUCIBLE: Readonly<Record<string, string>> = {
   LambdaThrottles:
@@ -12,7 +12,12 @@ export const NOT_PRODUCIBLE: Readonly<Record<string, string>> = {
     'throttle metrics) is evaluated on an empty stream and proven only silent here.',
 };
 
-export function uncoveredAlarms(alarmIds: readonly string[], scenarios: readonly Scenario[]): string[] {
-  const expected = new Set(scenarios.flatMap((s) => s.expect.map((e) => e.alarm)));
-  return alarmIds.filter((id) => !expected.has(id) && !(id in NOT_PRODUCIBLE));
+export function unprovenAlarms(
+  alarmIds: readonly string[],
+  results: readonly Pick<ScenarioResult, 'status' | 'expected' | 'missed'>[],
+): string[] {
+  const proven = new Set(
+    results.filter((r) => r.status === 'run').flatMap((r) => r.expected.filter((a) => !r.missed.includes(a))),
+  );
+  return alarmIds.filter((id) => !proven.has(id) && !(id in NOT_PRODUCIBLE));
 }

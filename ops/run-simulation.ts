@@ -8,9 +8,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { linesLeaking } from '../local/handler-output.js';
-import { NOT_PRODUCIBLE, uncoveredAlarms } from './coverage.js';
+import { NOT_PRODUCIBLE, unprovenAlarms } from './coverage.js';
 import { loadDeployment, PROJECT_ROOT } from './deployment.js';
 import { renderHtml } from './report/html.js';
+import { renderMarkdown } from './report/markdown.js';
 import { HEADERS, renderTable, resultRows, summaryLine } from './report/table.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -35,10 +36,6 @@ export async function main(argv: string[]): Promise<number> {
   const realStart = performance.now();
 
   const deployment = loadDeployment({ progress });
-  const uncovered = uncoveredAlarms(
-    deployment.alarms.map((a) => a.id),
-    SCENARIOS,
-  );
   progress(`alarms from ${deployment.templatePath}: ${deployment.alarms.map((a) => a.id).join(', ')}`);
 
   progress('starting DynamoDB Local…');
@@ -91,6 +88,13 @@ export async function main(argv: string[]): Promise<number> {
       .filter(([, c]) => !c.cleared)
       .map(([a]) => `${r.id}: ${a}`),
   );
+  // Only a run of every scenario can tell whether each alarm was proven somewhere.
+  const unproven = only
+    ? []
+    : unprovenAlarms(
+        deployment.alarms.map((a) => a.id),
+        results,
+      );
   const realSeconds = Math.round((performance.now() - realStart) / 1000);
   const mode = quick ? 'quick' : 'full';
 
@@ -110,19 +114,20 @@ export async function main(argv: string[]): Promise<number> {
     recall: t.recall,
     totals: t,
     leakedLines,
-    uncoveredAlarms: uncovered,
+    unprovenAlarms: unproven,
     notProducible: NOT_PRODUCIBLE,
     scenarios: results.map(({ world: _w, timelines: _t, ...r }) => r),
   };
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(path.join(RESULTS_DIR, 'latest.html'), renderHtml(results, t, deployment, mode));
-  process.stdout.write(`wrote ops/results/latest.json and ops/results/latest.html\n`);
+  writeFileSync(path.join(RESULTS_DIR, 'latest.md'), renderMarkdown(results, t, mode));
+  process.stdout.write('wrote ops/results/latest.json, latest.html (the picture) and latest.md\n');
 
   const problems = [
     ...(t.precision !== 1 ? [`precision ${t.precision} (unexpected alarms)`] : []),
     ...(t.recall !== 1 ? [`recall ${t.recall} (missed or late alarms)`] : []),
     ...notCleared.map((n) => `still in ALARM after its runbook: ${n}`),
-    ...uncovered.map((a) => `alarm ${a} is in the template but no scenario raises it: add one in ops/scenarios/`),
+    ...unproven.map((a) => `alarm ${a} is in the template but no scenario proved it fires: add one in ops/scenarios/`),
     ...(leakedLines > 0 ? [`${leakedLines} output lines contain a token or a client secret`] : []),
   ];
   for (const p of problems) process.stderr.write(`ops:simulate: ${p}\n`);

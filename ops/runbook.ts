@@ -229,7 +229,14 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
         return `${countBy(lost, 'orgId')}; abandoned leases taken over: ${takeovers}; timeout lines: ${timeouts}`;
       },
     },
-    ...reauthSteps.slice(0, 2),
+    {
+      says: 'exactly as in [OrgsNeedingReauth](#orgsneedingreauth)',
+      async run(w, since) {
+        const done: string[] = [];
+        for (const step of reauthSteps) done.push(await step.run(w, since));
+        return done.join('; ');
+      },
+    },
   ],
   OrgsNeedingReauth: reauthSteps,
   RefreshFailed: [

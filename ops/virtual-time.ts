@@ -49,3 +49,17 @@ export function advanceTo(at: number): void {
 export function advanceBy(ms: number): void {
   if (ms > 0) offsetMs += ms;
 }
+
+/**
+ * The refresher's Clock port on simulated time: a sleep (the in-run backoff between token attempts, the commit
+ * retries) moves the clock to its wake-up time instead of waiting in real time. Sleeps that overlap end at the latest
+ * wake-up among them, as they would in real time; the HTTP timeout stays a real timer, as the request is real.
+ */
+export const simulatedClock = {
+  now: simNow,
+  async sleep(ms: number): Promise<void> {
+    const wake = simNow() + Math.max(0, ms);
+    await new Promise((resolve) => setImmediate(resolve));
+    advanceTo(wake);
+  },
+};

@@ -8,6 +8,7 @@ import { grantRevoked } from './grant-revoked.js';
 import { healthyDay } from './healthy-day.js';
 import { backlog, providerThrottling } from './pending.js';
 import { providerOutage } from './provider-outage.js';
+import { providerOutageLong } from './provider-outage-long.js';
 import { scheduleStopped } from './schedule-stopped.js';
 import { secretBroken } from './secret-broken.js';
 import { slowProvider } from './slow-provider.js';
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   healthyDay,
   grantRevoked,
   providerOutage,
+  providerOutageLong,
   slowProvider,
   scheduleStopped,
   crashAfterAnswer,

@@ -34,7 +34,7 @@ import { type AlarmTimeline, evaluateAlarm } from '../cloudwatch/alarm-evaluator
 import { emfDatapoints } from '../cloudwatch/emf.js';
 import { MetricStore } from '../cloudwatch/metric-store.js';
 import type { RefresherDeployment } from '../deployment.js';
-import { advanceTo, simNow } from '../virtual-time.js';
+import { advanceTo, simNow, simulatedClock } from '../virtual-time.js';
 import {
   type EnvironmentFaults,
   type FaultSwitches,
@@ -45,7 +45,7 @@ import {
   TokenOwners,
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
-import { startCapture } from './output-capture.js';
+import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
   buildHandler: typeof buildHandler;
@@ -353,13 +353,16 @@ export class World {
       documentClient: createDocumentClient(ddb),
       secretsClient,
       endpoint: new FaultyTokenEndpoint(new HttpTokenEndpoint(), faults, this.owners),
+      clock: simulatedClock,
       random: prng(this.options.seed * 1000 + ++this.#environments),
     });
     const handler = buildHandler(parts);
+    const tag: EnvironmentTag = { killed: false };
     const environment = executionEnvironment(
-      (event, context) => handler(event, context),
+      (event, context) => runInEnvironment(tag, () => handler(event, context)),
       () => {
         faults.frozen = true;
+        tag.killed = true;
       },
     );
     return environment;
