@@ -93,8 +93,9 @@ describe('Construct: RefresherAlarms', () => {
       });
     });
 
-    // Proven by the alarm simulation: a count (5 per window) was blind to a 10-minute outage of a small fleet.
-    it('RefreshFailed: at least half of the attempted refreshes failed, in 2 of 3 five-tick windows', () => {
+    // Proven by the alarm simulation: a count (5 per window) was blind to a 10-minute outage of a small fleet, and
+    // a broken client secret paged it too (OrgsMisconfigured is that page).
+    it('RefreshFailed: 2+ retryable failures and half of the attempts, in 2 of 3 five-tick windows', () => {
       const a = alarm('RefreshFailed');
       expect(a).toMatchObject({
         Threshold: 50,
@@ -104,10 +105,11 @@ describe('Construct: RefresherAlarms', () => {
         TreatMissingData: 'notBreaching',
       });
       const { expression, inputs } = mathOf(a);
-      const names = Object.fromEntries(Object.entries(inputs).map(([id, stat]) => [stat.Metric.MetricName, id]));
-      const failed = names[MetricName.RefreshFailed];
-      const succeeded = names[MetricName.RefreshSucceeded];
-      expect(expression).toBe(`IF(${failed} + ${succeeded} > 0, 100 * ${failed} / (${failed} + ${succeeded}), 0)`);
+      const id = Object.fromEntries(Object.entries(inputs).map(([key, stat]) => [stat.Metric.MetricName, key]));
+      const retryable = `${id[MetricName.RefreshFailed]} - ${id[MetricName.ClientMisconfigured]} - ${id[MetricName.ReauthRequired]}`;
+      const attempted = `${id[MetricName.RefreshFailed]} + ${id[MetricName.RefreshSucceeded]}`;
+      expect(expression).toBe(`IF(${retryable} >= 2, 100 * (${retryable}) / (${attempted}), 0)`);
+      expect(Object.keys(inputs)).toHaveLength(4);
       for (const stat of Object.values(inputs)) {
         expect(stat).toMatchObject({
           Metric: { Namespace: METRIC_NAMESPACE, Dimensions: SERVICE },
@@ -275,7 +277,7 @@ describe('Construct: RefresherAlarms', () => {
           .filter((m) => m.metricStat?.metric.namespace === METRIC_NAMESPACE)
           .map((m) => m.metricStat?.metric.dimensions);
       });
-      expect(custom).toHaveLength(SERVICE_ALARMS.length + 3);
+      expect(custom).toHaveLength(SERVICE_ALARMS.length + 5);
       for (const dimensions of custom) expect(dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
       const fnEnv = stack.resolve((stack.refresher.fn.node.defaultChild as lambda.CfnFunction).environment) as {
         variables: Record<string, string>;
