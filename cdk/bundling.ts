@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REFRESHER_ENTRY = path.join(PROJECT_ROOT, 'lambdas/refresher/handler.ts');
+/** The grant intake's entry point: bundled with the same settings (REFRESHER_BUNDLING). */
+export const INTAKE_ENTRY = path.join(PROJECT_ROOT, 'lambdas/intake/handler.ts');
 
 /** ESM output needs `require` for the few CommonJS dependencies that call it. */
 export const ESM_REQUIRE_BANNER =

@@ -1,9 +1,12 @@
-// The one stack a platform engineer deploys: the token table, the scheduled refresher, its alarms and dashboard, and
-// the managed policy hosted apps attach to read access tokens.
+// The one stack a platform engineer deploys: the token table, the scheduled refresher, its alarms and dashboard, the
+// grant intake hosted apps hand grants to, and the managed policies hosted apps attach (read access tokens; hand
+// grants over).
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RefresherSettings } from '../lambdas/refresher-settings.js';
+import { GrantIntakeAlarms } from './constructs/grant-intake-alarms.js';
+import { GrantIntakeFunction } from './constructs/grant-intake-function.js';
 import { RefresherAlarms } from './constructs/refresher-alarms.js';
 import { RefresherDashboard } from './constructs/refresher-dashboard.js';
 import { RefresherFunction } from './constructs/refresher-function.js';
@@ -28,6 +31,7 @@ export class TenantTokenRefresherStack extends Stack {
   readonly table: TokenTable;
   readonly refresher: RefresherFunction;
   readonly alarms: RefresherAlarms;
+  readonly intake: GrantIntakeFunction;
 
   constructor(scope: Construct, id: string, props: TenantTokenRefresherStackProps = {}) {
     super(scope, id, {
@@ -50,8 +54,19 @@ export class TenantTokenRefresherStack extends Stack {
       table: this.table,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
+    this.intake = new GrantIntakeFunction(this, 'GrantIntake', {
+      table: this.table,
+      settings: this.refresher.settings,
+      secretPrefix: props.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+      ...(props.secretsKeyArns ? { secretsKeyArns: props.secretsKeyArns } : {}),
+      ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
+    });
+    // Before the dashboard: its alarm-state widget lists every alarm registered by then.
+    const intakeAlarms = new GrantIntakeAlarms(this, 'IntakeAlarms', { alarms: this.alarms, intake: this.intake });
     const dashboard = new RefresherDashboard(this, 'Dashboard', { alarms: this.alarms, refresher: this.refresher });
+    dashboard.dashboard.addWidgets(...intakeAlarms.widgets(this.alarms, this.intake));
     const readerPolicy = this.table.accessTokenReaderPolicy(this, 'AccessTokenReaderPolicy');
+    const intakePolicy = this.intake.intakePolicy(this, 'GrantIntakePolicy');
 
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
@@ -65,5 +80,13 @@ export class TenantTokenRefresherStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'FailureQueueUrl', { value: this.refresher.failureQueue.queueUrl });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
+    new CfnOutput(this, 'GrantIntakeFunctionName', {
+      value: this.intake.fn.functionName,
+      description: 'Hosted apps hand org grants over to this function (reader createGrantIntake, grant_intake.py)',
+    });
+    new CfnOutput(this, 'GrantIntakePolicyArn', {
+      value: intakePolicy.managedPolicyArn,
+      description: 'Attach to a hosted app role: invoke the grant intake, nothing else',
+    });
   }
 }

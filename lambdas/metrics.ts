@@ -41,6 +41,12 @@ export const MetricName = {
   /** Heartbeat: 1 for every run that completed its sweep. Missing data means the refresher is not running. */
   RunCompleted: 'RunCompleted',
   RunDurationMs: 'RunDurationMs',
+  /** Grant intake: a hosted app's grant was stored and its first refresh succeeded (the org is ACTIVE). */
+  GrantIntakeSucceeded: 'GrantIntakeSucceeded',
+  /** Grant intake: a hand-over stored nothing (invalid payload or settings, stale grant, org exists, busy, …). */
+  GrantIntakeRejected: 'GrantIntakeRejected',
+  /** Grant intake: the grant was stored but is not working yet (invalid_grant, client misconfigured, pending, …). */
+  GrantIntakeFailed: 'GrantIntakeFailed',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

@@ -95,7 +95,7 @@ export const DEMO_ORGS: readonly DemoOrg[] = [
   {
     settings: { orgId: 'umbrella-revoked', provider: 'genesys', grantType: 'refresh_token', region: 'ap-southeast-2' },
     client: 'genesys',
-    shows: 'grant revoked -> re-auth',
+    shows: 'grant revoked -> re-auth via intake',
     revoke: true,
   },
 ];

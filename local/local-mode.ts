@@ -8,8 +8,9 @@ import { timingProblems } from '../lambdas/config.js';
 import { MetricName } from '../lambdas/metrics.js';
 import type { HandlerResult } from '../lambdas/refresher/handler.js';
 import type { RefresherSettings } from '../lambdas/refresher-settings.js';
-import { createTokenReader, type TokenReader } from '../reader/index.js';
+import { createGrantIntake, createTokenReader, type TokenReader } from '../reader/index.js';
 import { DEMO_IDP_HOST, DEMO_ORGS, demoClients, seedDemoOrgs } from './demo-orgs.js';
+import { DEMO_REAUTH_ORG, DemoReauthorisation } from './demo-reauth.js';
 import {
   createTokenTable,
   DYNAMODB_LOCAL_DIR,
@@ -18,6 +19,7 @@ import {
   startDynamoDbLocal,
 } from './dynamodb-local.js';
 import { addMetrics, captureOutput, emfMetrics, linesLeaking } from './handler-output.js';
+import { LOCAL_INTAKE_FUNCTION, startIntakeStandIn } from './intake-stand-in.js';
 import { lambdaContext } from './lambda-context.js';
 import { LocalOAuthServer } from './oauth-server.js';
 import { localRefresherEnvironment } from './refresher-environment.js';
@@ -58,6 +60,8 @@ export interface LocalModeResult {
   metrics: Record<string, number>;
   tokenRequests: number;
   app: { calls: number; ok: number; retriedAfter401: number; errors: Record<string, number> };
+  /** The hosted app's hand-overs through the grant intake (the revoked demo org's re-authorisation). */
+  intake: { calls: number; ok: number; errors: Record<string, number> };
   handlerErrors: number;
   leakedLines: number;
   dynamoDbEndpoint: string;
@@ -163,6 +167,15 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
   const { buildHandler, createHandlerParts } = await import('../lambdas/refresher/handler.js');
   const handler = buildHandler(createHandlerParts(env));
   const reader = createTokenReader({ tableName: LOCAL_TABLE, client: localDynamoDbClient(ddb.endpoint) });
+  // The grant intake: the real handler behind the Lambda stand-in, which the app's SDK finds through
+  // AWS_ENDPOINT_URL_LAMBDA as it would find Lambda.
+  const intakeStandIn = await startIntakeStandIn(env);
+  process.env.AWS_ENDPOINT_URL_LAMBDA = intakeStandIn.endpoint;
+  const reauth = new DemoReauthorisation({
+    reader,
+    intake: createGrantIntake({ functionName: LOCAL_INTAKE_FUNCTION }),
+    authorise: () => oauth.mintRefreshToken(clients.genesys.clientId, DEMO_REAUTH_ORG),
+  });
 
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   writeFileSync(options.logFile, '');
@@ -205,11 +218,13 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
       renderTable([...TENANT_COLUMNS, 'APP CALLS', 'SHOWS'], rows),
       '',
       `metrics (EMF, sum of ${metricSums[MetricName.RunCompleted] ?? 0} runs): ${counters.slice(0, 6).join(' · ')}`,
-      `  ${counters.slice(6).join(' · ')}`,
+      `  ${counters.slice(6, 12).join(' · ')}`,
+      `  ${counters.slice(12).join(' · ')}`,
       `gauges (last run): ${gauges.join(' · ')} · RunDurationMs ${metricLast[MetricName.RunDurationMs] ?? 0}`,
       `oauth server: ${oauth.stats.tokenRequests} token requests, ${oauth.stats.successes} ok, ${oauth.stats.invalidGrant} invalid_grant` +
         ` · tokens or secrets in handler output: ${totals.leakedLines}`,
       `hosted app (reader library + GET /api/whoami each tick): ${appTotals.ok} ok, ${appTotals.retried} retried after a 401`,
+      reauth.line(),
       `handler logs (Powertools JSON): ${options.logFile}`,
       '',
     ].join('\n');
@@ -248,8 +263,10 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
         ) as Promise<HandlerResult>,
     );
     lastTickAt = Date.now();
+    // The hosted app re-authorises the revoked org through the grant intake; its handler's output is captured too.
+    const intakeLines = (await reauth.maybeRun(tick))?.lines ?? [];
     const logLines: string[] = [];
-    for (const line of lines) {
+    for (const line of [...lines, ...intakeLines]) {
       const metrics = emfMetrics(line);
       if (Object.keys(metrics).length === 0) {
         logLines.push(line);
@@ -258,7 +275,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
       addMetrics(metricSums, metrics);
       for (const [name, value] of Object.entries(metrics)) metricLast[name] = value;
     }
-    totals.leakedLines += linesLeaking(lines, secretsToCheck());
+    totals.leakedLines += linesLeaking([...lines, ...intakeLines], secretsToCheck());
     if (logLines.length > 0) await appendFile(options.logFile, `${logLines.join('\n')}\n`);
     if ('error' in result) {
       totals.handlerErrors++;
@@ -315,10 +332,12 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     metrics: metricSums,
     tokenRequests: oauth.stats.tokenRequests,
     app: { calls: sumApp('calls'), ok: sumApp('ok'), retriedAfter401: sumApp('retried'), errors: appErrors },
+    intake: { calls: reauth.calls, ok: reauth.ok, errors: reauth.errors },
     dynamoDbEndpoint: ddb.endpoint,
     durationMs: Date.now() - started,
   };
 
+  await intakeStandIn.stop();
   await oauth.stop();
   await secrets.stop();
   ddbClient.destroy();

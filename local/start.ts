@@ -9,7 +9,9 @@ const HELP = `Usage: npm start [-- OPTIONS]
 
 Runs the refresher on this machine, no AWS account needed: DynamoDB Local (AWS's engine, fetched on first run,
 needs Java 17+), a real OAuth server with refresh-token rotation on loopback, a Secrets Manager stand-in, six demo
-orgs, and the real Lambda handler on a scaled-down schedule. Shows a live status table; Ctrl-C stops everything.
+orgs, and the real Lambda handler on a scaled-down schedule. From tick 3 a demo hosted app re-authorises the revoked
+org through the grant intake (the real intake handler behind a Lambda Invoke stand-in). Shows a live status table;
+Ctrl-C stops everything.
 
 Options:
   --cycles N        run N schedule ticks, then exit 0 (default: until Ctrl-C)

@@ -14,6 +14,15 @@ import { ReauthRequired, TenantDisabled, TenantNotFound, TokenExpired } from './
  */
 export const READER_ATTRIBUTES = ['orgId', 'accessToken', 'tokenType', 'expiresAt', 'status'] as const;
 
+/**
+ * What `getStatus` reads: the org's status, since when and why, and its token's expiry — never a token. The reader
+ * grant allows these too (READER_GRANT_ATTRIBUTES); `statusSince`/`statusReason` need a stack with grant intake.
+ */
+export const STATUS_ATTRIBUTES = ['orgId', 'status', 'statusSince', 'statusReason', 'expiresAt'] as const;
+
+/** Every attribute the reader grant allows (`dynamodb:Attributes`): both reads' projections, nothing else. */
+export const READER_GRANT_ATTRIBUTES = [...READER_ATTRIBUTES, 'statusSince', 'statusReason'] as const;
+
 /** Same rule as the refresher's record schema (lambdas/core/record.ts ORG_ID_PATTERN; a test keeps them equal). */
 export const READER_ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
@@ -27,6 +36,20 @@ export interface AccessToken {
   tokenType: string;
   /** Epoch ms. */
   expiresAt: number;
+}
+
+/** An org's status as a hosted app may see it, so it can prompt its customer before the tokens run out. */
+export interface OrgStatus {
+  orgId: string;
+  status: 'ACTIVE' | 'REAUTH_REQUIRED' | 'DISABLED';
+  /** Since when (epoch ms) the org is in this status; undefined for records written before it was kept. */
+  since: number | undefined;
+  /** Why, while not ACTIVE: INVALID_GRANT or ROTATION_LOST (re-authorise), DISABLED_BY_OPERATOR. */
+  reason: string | undefined;
+  /** The customer must authorise the app again (status REAUTH_REQUIRED): hand the new grant over with reauthorise. */
+  needsReauthorisation: boolean;
+  /** When the stored access token expires (epoch ms), if there is one. */
+  accessTokenExpiresAt: number | undefined;
 }
 
 export interface TokenReaderOptions {
@@ -58,6 +81,8 @@ export interface TokenReader {
   withAccessToken<T>(orgId: string, fn: TokenCallback<T>): Promise<T>;
   /** Forgets the cached token (and any read in flight) for an org. */
   invalidate(orgId: string): void;
+  /** The org's status, since when and why (one consistent read, never cached, no token). */
+  getStatus(orgId: string): Promise<OrgStatus>;
 }
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -92,11 +117,29 @@ class DynamoDbTokenReader implements TokenReader {
     return (await this.getToken(orgId)).accessToken;
   }
 
+  async getStatus(orgId: string): Promise<OrgStatus> {
+    checkOrgId(orgId);
+    const item = await this.#get(orgId, STATUS_ATTRIBUTES);
+    if (!item) throw new TenantNotFound(orgId);
+    const status = str(item.status);
+    if (status !== 'ACTIVE' && status !== 'REAUTH_REQUIRED' && status !== 'DISABLED') {
+      throw new Error(`token record for org ${orgId} has an unknown status`);
+    }
+    return {
+      orgId,
+      status,
+      since: num(item.statusSince),
+      reason: status === 'ACTIVE' ? undefined : str(item.statusReason),
+      needsReauthorisation: status === 'REAUTH_REQUIRED',
+      accessTokenExpiresAt: num(item.expiresAt),
+    };
+  }
+
   getToken(orgId: string): Promise<AccessToken> {
-    if (typeof orgId !== 'string' || !READER_ORG_ID_PATTERN.test(orgId)) {
-      return Promise.reject(
-        new TypeError('orgId must be 1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit'),
-      );
+    try {
+      checkOrgId(orgId);
+    } catch (err) {
+      return Promise.reject(err);
     }
     const cached = this.#cache.get(orgId);
     if (cached) {
@@ -148,17 +191,22 @@ class DynamoDbTokenReader implements TokenReader {
     return fn(token.accessToken, token);
   }
 
-  async #read(orgId: string): Promise<AccessToken> {
+  /** One consistent GetItem projecting exactly `attributes` (the grant refuses any other request). */
+  async #get(orgId: string, attributes: readonly string[]): Promise<Record<string, AttributeValue> | undefined> {
     const out = await this.#client.send(
       new GetItemCommand({
         TableName: this.#table,
         Key: { orgId: { S: orgId } },
         ConsistentRead: true,
-        ProjectionExpression: READER_ATTRIBUTES.map((a) => `#${a}`).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(READER_ATTRIBUTES.map((a) => [`#${a}`, a])),
+        ProjectionExpression: attributes.map((a) => `#${a}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((a) => [`#${a}`, a])),
       }),
     );
-    const item = out.Item;
+    return out.Item;
+  }
+
+  async #read(orgId: string): Promise<AccessToken> {
+    const item = await this.#get(orgId, READER_ATTRIBUTES);
     if (!item) throw new TenantNotFound(orgId);
     const status = str(item.status);
     if (status === 'REAUTH_REQUIRED') throw new ReauthRequired(orgId);
@@ -169,6 +217,14 @@ class DynamoDbTokenReader implements TokenReader {
     if (accessToken === undefined || expiresAt === undefined) throw new TokenExpired(orgId, undefined);
     if (expiresAt <= this.#now()) throw new TokenExpired(orgId, expiresAt);
     return { orgId, accessToken, tokenType: str(item.tokenType) ?? 'Bearer', expiresAt };
+  }
+}
+
+function checkOrgId(orgId: string): void {
+  if (typeof orgId !== 'string' || !READER_ORG_ID_PATTERN.test(orgId)) {
+    throw new TypeError(
+      'orgId must be 1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit',
+    );
   }
 }
 

@@ -6,20 +6,28 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
-import { READER_ATTRIBUTES } from '../../reader/token-reader.js';
+import { READER_GRANT_ATTRIBUTES } from '../../reader/token-reader.js';
 
 /**
- * What a hosted app may read: exactly what the reader library's consistent GetItem projects (one definition, in the
- * reader). `refreshToken` (and the client secret id, leases, errors) stay invisible: the `dynamodb:Attributes`
- * condition refuses any request naming another attribute, and `dynamodb:Select` refuses a request for all of them.
+ * What a hosted app may read: exactly what the reader library's consistent GetItems project (one definition, in the
+ * reader): the access token, its type and expiry, the org's status, since when and why. `refreshToken` (and the
+ * client secret id, leases, errors) stay invisible: the `dynamodb:Attributes` condition refuses any request naming
+ * another attribute, and `dynamodb:Select` refuses a request for all of them.
  */
-export const ACCESS_TOKEN_ATTRIBUTES = READER_ATTRIBUTES;
+export const ACCESS_TOKEN_ATTRIBUTES = READER_GRANT_ATTRIBUTES;
 
 /**
  * The DynamoDB calls the refresher's store makes (GetCommand, QueryCommand, UpdateCommand in
  * lambdas/adapters/dynamodb-token-store.ts); a test keeps this list and the store's imports in step.
  */
 export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * The grant intake: its own conditional Put (a new org) and Update (a new grant), and the refresher's point reads and
+ * fenced updates for the org it refreshes at once (lambdas/adapters/dynamodb-grant-intake.ts and the token store's
+ * direct path). No Query: a direct refresh never reads an index.
+ */
+export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
 /** Hosted apps: single and batched point reads, nothing that lists the table. */
 export const READER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
@@ -111,6 +119,17 @@ export class TokenTable extends Construct {
       grantee,
       actions: [...REFRESHER_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn, this.indexArn(dueIndex.name), this.indexArn(attentionIndex.name)],
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /** The grant intake function: point reads and conditional writes on the table itself, no index, no Scan or Delete. */
+  grantIntakeWrites(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...INTAKE_TABLE_ACTIONS],
+      resourceArns: [this.table.tableArn],
     });
     this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;

@@ -20,12 +20,14 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import boto3
 
 # Exactly what the reader grant allows (dynamodb:Attributes, dynamodb:Select = SPECIFIC_ATTRIBUTES).
 READER_ATTRIBUTES = ("orgId", "accessToken", "tokenType", "expiresAt", "status")
+# What get_status reads: status, since when and why, and the token's expiry -- never a token.
+STATUS_ATTRIBUTES = ("orgId", "status", "statusSince", "statusReason", "expiresAt")
 DEFAULT_SKEW_SECONDS = 30.0
 
 
@@ -98,6 +100,35 @@ class AccessToken(object):
         return "AccessToken(org_id=%r, token_type=%r, expires_at=%r)" % (self.org_id, self.token_type, self.expires_at)
 
 
+class OrgStatus(object):
+    """An org's status as a hosted app may see it, so it can prompt its customer before the tokens run out."""
+
+    __slots__ = ("org_id", "status", "since", "reason", "needs_reauthorisation", "access_token_expires_at")
+
+    def __init__(
+        self,
+        org_id: str,
+        status: str,
+        since: Optional[float],
+        reason: Optional[str],
+        access_token_expires_at: Optional[float],
+    ) -> None:
+        self.org_id = org_id
+        self.status = status  # ACTIVE, REAUTH_REQUIRED or DISABLED
+        self.since = since  # epoch seconds; None for records written before it was kept
+        self.reason = reason  # while not ACTIVE: INVALID_GRANT, ROTATION_LOST, DISABLED_BY_OPERATOR
+        self.needs_reauthorisation = status == "REAUTH_REQUIRED"
+        self.access_token_expires_at = access_token_expires_at  # epoch seconds
+
+    def __repr__(self) -> str:
+        return "OrgStatus(org_id=%r, status=%r, since=%r, reason=%r)" % (
+            self.org_id,
+            self.status,
+            self.since,
+            self.reason,
+        )
+
+
 class TokenReader(object):
     """Reads access tokens, caching each until `expires_at - skew_seconds`. Thread-safe."""
 
@@ -138,15 +169,36 @@ class TokenReader(object):
         with self._lock:
             self._cache.pop(org_id, None)
 
-    def _read(self, org_id: str) -> AccessToken:
+    def get_status(self, org_id: str) -> OrgStatus:
+        """The org's status, since when and why (one consistent read, never cached, no token)."""
+        item = self._get(org_id, STATUS_ATTRIBUTES)
+        if item is None:
+            raise TenantNotFound(org_id)
+        status = item.get("status", {}).get("S")
+        if status not in ("ACTIVE", "REAUTH_REQUIRED", "DISABLED"):
+            raise TokenReaderError(org_id, "token record for org %s has an unknown status" % org_id)
+        since_ms = item.get("statusSince", {}).get("N")
+        expires_ms = item.get("expiresAt", {}).get("N")
+        return OrgStatus(
+            org_id,
+            status,
+            float(since_ms) / 1000.0 if since_ms is not None else None,
+            item.get("statusReason", {}).get("S") if status != "ACTIVE" else None,
+            float(expires_ms) / 1000.0 if expires_ms is not None else None,
+        )
+
+    def _get(self, org_id: str, attributes: Sequence[str]) -> Optional[Dict[str, Any]]:
         out = self._client.get_item(
             TableName=self._table,
             Key={"orgId": {"S": org_id}},
             ConsistentRead=True,
-            ProjectionExpression=", ".join("#" + a for a in READER_ATTRIBUTES),
-            ExpressionAttributeNames=dict(("#" + a, a) for a in READER_ATTRIBUTES),
+            ProjectionExpression=", ".join("#" + a for a in attributes),
+            ExpressionAttributeNames=dict(("#" + a, a) for a in attributes),
         )
-        item = out.get("Item")
+        return out.get("Item")
+
+    def _read(self, org_id: str) -> AccessToken:
+        item = self._get(org_id, READER_ATTRIBUTES)
         if item is None:
             raise TenantNotFound(org_id)
         status = item.get("status", {}).get("S")

@@ -15,6 +15,7 @@ import boto3
 import read_token
 from read_token import (
     READER_ATTRIBUTES,
+    STATUS_ATTRIBUTES,
     ReauthRequired,
     TenantDisabled,
     TenantNotFound,
@@ -32,7 +33,7 @@ def client():
     return boto3.client("dynamodb", endpoint_url=ENDPOINT)
 
 
-def put(org_id, status="ACTIVE", access_token=SECRET_ACCESS, expires_in=3600.0):
+def put(org_id, status="ACTIVE", access_token=SECRET_ACCESS, expires_in=3600.0, extra=None):
     item = {
         "orgId": {"S": org_id},
         "provider": {"S": "generic"},
@@ -45,6 +46,7 @@ def put(org_id, status="ACTIVE", access_token=SECRET_ACCESS, expires_in=3600.0):
         item["accessToken"] = {"S": access_token}
         item["tokenType"] = {"S": "Bearer"}
         item["expiresAt"] = {"N": str(int((time.time() + expires_in) * 1000))}
+    item.update(extra or {})
     client().put_item(TableName=TABLE, Item=item)
 
 
@@ -115,6 +117,30 @@ class ReadTokenTest(unittest.TestCase):
     def test_repr_of_a_token_leaves_the_token_out(self):
         put("py-repr")
         self.assertNotIn(SECRET_ACCESS, repr(self.reader.get_token("py-repr")))
+
+    def test_get_status_says_since_when_and_why_an_org_needs_reauthorisation_without_reading_a_token(self):
+        since_ms = int((time.time() - 600) * 1000)
+        extra = {"statusSince": {"N": str(since_ms)}, "statusReason": {"S": "INVALID_GRANT"}}
+        put("py-status", status="REAUTH_REQUIRED", access_token=None, extra=extra)
+        status = self.reader.get_status("py-status")
+        self.assertEqual(status.status, "REAUTH_REQUIRED")
+        self.assertTrue(status.needs_reauthorisation)
+        self.assertEqual(status.reason, "INVALID_GRANT")
+        self.assertAlmostEqual(status.since, since_ms / 1000.0)
+        projected = set(
+            self.calls[-1]["ExpressionAttributeNames"][p.strip()] for p in self.calls[-1]["ProjectionExpression"].split(",")
+        )
+        self.assertEqual(projected, set(STATUS_ATTRIBUTES))
+        self.assertNotIn("accessToken", projected)
+        self.assertNotIn("refreshToken", projected)
+
+    def test_get_status_of_an_active_org_has_no_reason_and_an_unknown_org_raises(self):
+        put("py-status-ok", extra={"statusReason": {"S": "INVALID_GRANT"}})
+        status = self.reader.get_status("py-status-ok")
+        self.assertEqual((status.status, status.reason, status.needs_reauthorisation), ("ACTIVE", None, False))
+        self.assertGreater(status.access_token_expires_at, time.time())
+        with self.assertRaises(TenantNotFound):
+            self.reader.get_status("py-status-nobody")
 
     def test_main_prints_expiry_not_the_token_and_exits_1_for_a_dead_grant(self):
         put("py-main")

@@ -8,6 +8,7 @@ import { newOrgRecord } from '../core/new-org-record.js';
 import { type LastError, type OrgSettings, RecordStatus, type RecordStatusValue } from '../core/record.js';
 import { fingerprint } from '../core/redact.js';
 import { dueShardFor } from '../core/shard.js';
+import { statusSince } from '../core/status-since.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 
 /** Everything an operator may see about an org. No token attribute is in this list, on purpose. */
@@ -120,7 +121,8 @@ export class TenantAdmin {
         `org ${settings.orgId} uses refresh_token but no refresh token was given`,
       );
     }
-    const item = newOrgRecord(settings, { refreshToken }, { refreshAt: this.#now(), shardCount: this.#shardCount });
+    const now = this.#now();
+    const item = newOrgRecord(settings, { refreshToken }, { refreshAt: now, shardCount: this.#shardCount, since: now });
     try {
       await this.#doc.send(
         new PutCommand({
@@ -204,7 +206,7 @@ export class TenantAdmin {
     return this.#change(orgId, (before) => {
       if (before.status === RecordStatus.Disabled) return undefined;
       return {
-        set: { status: RecordStatus.Disabled },
+        set: { status: RecordStatus.Disabled, statusReason: 'DISABLED_BY_OPERATOR' },
         // An operator chose this: it is no longer an org that needs attention.
         remove: ['dueShard', 'attention'],
       };
@@ -224,7 +226,7 @@ export class TenantAdmin {
       }
       return {
         set: { status: RecordStatus.Active, refreshAt: this.#now(), dueShard: dueShardFor(orgId, this.#shardCount) },
-        remove: [],
+        remove: ['statusReason'],
         // An ACTIVE refresh_token record without a refresh token is invalid: the grant must come back via reauth.
         needsRefreshToken: before.grantType === 'refresh_token',
       };
@@ -233,7 +235,7 @@ export class TenantAdmin {
 
   /**
    * Stores a new grant after the customer re-authorised: ACTIVE, due now, failures and attention cleared. The old
-   * grant's access token goes too (it belongs to the grant that died); the next refresh issues a new one.
+   * grant's access token goes too (it belongs to the grant that died). Issued now: older hand-overs are stale.
    */
   async reauth(orgId: string, refreshToken: string | undefined): Promise<ChangeResult> {
     return this.#change(orgId, (before) => {
@@ -252,9 +254,10 @@ export class TenantAdmin {
           refreshAt: this.#now(),
           dueShard: dueShardFor(orgId, this.#shardCount),
           consecutiveFailures: 0,
-          ...(refreshToken ? { refreshToken } : {}),
+          ...(refreshToken ? { refreshToken, grantIssuedAt: this.#now() } : {}),
         },
         remove: [
+          'statusReason',
           'attention',
           'lastError',
           'rotationAtRisk',
@@ -291,7 +294,7 @@ export class TenantAdmin {
       }
       const change = decide(before);
       if (!change) return { changed: false, before, after: before };
-      const set = { ...change.set, version: before.version + 1 };
+      const set = { ...change.set, ...statusSince(before.status, change.set.status, now), version: before.version + 1 };
       const conditions = ['#version = :expectedVersion', '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)'];
       const attributeNames = names([...Object.keys(set), ...change.remove, 'version', 'leaseUntil']);
       const values: Record<string, unknown> = { ':expectedVersion': before.version, ':now': now };
@@ -304,13 +307,12 @@ export class TenantAdmin {
         .map((k) => `#${k} = :${k}`)
         .join(', ')}`;
       const removeClause = change.remove.length > 0 ? ` REMOVE ${change.remove.map((a) => `#${a}`).join(', ')}` : '';
-      const update = setClause + removeClause;
       try {
         await this.#doc.send(
           new UpdateCommand({
             TableName: this.#table,
             Key: { [TABLE_SCHEMA.partitionKey]: orgId },
-            UpdateExpression: update,
+            UpdateExpression: setClause + removeClause,
             ConditionExpression: conditions.join(' AND '),
             ExpressionAttributeNames: attributeNames,
             ExpressionAttributeValues: values,

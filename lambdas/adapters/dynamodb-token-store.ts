@@ -258,15 +258,19 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async markReauth(req: MarkReauthRequest): Promise<void> {
     // Leaving the due index (REMOVE dueShard) is what stops the refresher from retrying a dead grant every tick; the
-    // dead refresh token goes too, so nothing can ever send it again.
+    // dead refresh token goes too, so nothing can ever send it again. statusSince/statusReason are what a hosted app
+    // reads to prompt its customer (reader getStatus).
     await this.#fencedUpdate('markReauth', req, {
       update:
         'SET #status = :reauth, #lastError = :error, #attention = :attention, ' +
+        '#statusSince = :since, #statusReason = :reason, ' +
         '#consecutiveFailures = if_not_exists(#consecutiveFailures, :zero) + :one, #version = :nextVersion ' +
         'REMOVE #leaseOwner, #leaseUntil, #dueShard, #refreshAt, #refreshToken, #rotationAtRisk',
       names: {
         '#lastError': 'lastError',
         '#attention': 'attention',
+        '#statusSince': 'statusSince',
+        '#statusReason': 'statusReason',
         '#consecutiveFailures': 'consecutiveFailures',
         '#dueShard': 'dueShard',
         '#refreshAt': 'refreshAt',
@@ -277,6 +281,8 @@ export class DynamoDbTokenStore implements TokenStore {
         ':reauth': RecordStatus.ReauthRequired,
         ':error': req.error,
         ':attention': Attention.ReauthRequired,
+        ':since': req.error.at,
+        ':reason': req.error.code,
         ':zero': 0,
         ':one': 1,
       },

@@ -8,6 +8,10 @@ import { dueShardFor } from './shard.js';
 export interface NewOrgGrant {
   /** Required for refresh_token orgs; ignored (never stored) for client_credentials. */
   refreshToken?: string | undefined;
+  /** When the grant was issued (epoch ms; default: `placement.since`): later hand-overs must be newer. */
+  issuedAt?: number | undefined;
+  /** `sha256:…` of a refresh token a hosted app handed over (grant intake), to recognise a repeated hand-over. */
+  fingerprint?: string | undefined;
 }
 
 export interface NewOrgPlacement {
@@ -15,6 +19,8 @@ export interface NewOrgPlacement {
   refreshAt: number;
   /** The deployment's SHARD_COUNT (1 puts the org in shard 0, which every deployment sweeps). */
   shardCount: number;
+  /** When the org was onboarded (epoch ms): its `statusSince`, and its grant's issue time unless the grant says. */
+  since?: number | undefined;
 }
 
 /**
@@ -30,7 +36,10 @@ export function newOrgRecord(
     Object.entries({
       ...settings,
       refreshToken: settings.grantType === 'refresh_token' ? grant.refreshToken : undefined,
+      grantIssuedAt: grant.issuedAt ?? placement.since,
+      grantFingerprint: settings.grantType === 'refresh_token' ? grant.fingerprint : undefined,
       status: RecordStatus.Active,
+      statusSince: placement.since,
       version: 0,
       consecutiveFailures: 0,
       refreshAt: placement.refreshAt,

@@ -85,6 +85,13 @@ const recordObject = z.object({
   attention: z.optional(z.string()),
   /** The last attempt may have consumed the refresh token (ambiguous outcome): an invalid_grant now means RotationLost. */
   rotationAtRisk: z.optional(z.boolean()),
+  /** When the stored grant was issued (epoch ms): a grant handed over later must be newer, or it is stale. */
+  grantIssuedAt: z.optional(epochMs),
+  /** `sha256:…` of the refresh token a hosted app handed over: a repeated hand-over of it is recognised. */
+  grantFingerprint: z.optional(z.string()),
+  /** When `status` last changed (epoch ms), and why (a code) while it is not ACTIVE: what a hosted app may read. */
+  statusSince: z.optional(epochMs),
+  statusReason: z.optional(z.string()),
 });
 
 type SettingsForCheck = {

@@ -4,18 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../config.js';
-import type { Log } from '../core/ports.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
+import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { parseEvent } from './event.js';
 import { emitRunMetrics } from './run-metrics.js';
 import type { RunSummary } from './run-refresh.js';
 import { createRuntime, type RefresherRuntime, type RuntimeOverrides } from './runtime.js';
+
+// Shared with the grant intake's entry point; re-exported where they were first defined.
+export { powertoolsLog, safeLogFields };
 
 export type HandlerResult = Omit<RunSummary, 'owner'> | { error: { code: string; message: string } };
 
@@ -52,26 +54,6 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
   return middy(refresherHandler)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
-}
-
-/** Keys Powertools owns in every log line: a field with one of these names would be dropped (with a warning). */
-const POWERTOOLS_RESERVED_KEYS = new Set(['level', 'message', 'sampling_rate', 'service', 'timestamp']);
-
-/** Renames reserved field names (`message` → `errorMessage`, others get a `field_` prefix) so no field is lost. */
-export function safeLogFields(fields: Record<string, unknown>): LogAttributes {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (!POWERTOOLS_RESERVED_KEYS.has(key)) out[key] = value;
-    else out[key === 'message' ? 'errorMessage' : `field_${key}`] = value;
-  }
-  return out as LogAttributes;
-}
-
-/** Adapts Powertools' Logger to the core's Log port (structured fields as one extra object). */
-export function powertoolsLog(logger: Logger): Log {
-  const level = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    fields ? logger[method](message, safeLogFields(fields)) : logger[method](message);
-  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }
 
 /** Creates logger, metrics and runtime from the environment (what Lambda does at cold start). */

@@ -14,15 +14,25 @@ import { CDK_JSON_CONTEXT } from './synth-stack.js';
 const CACHE = path.join(PROJECT_ROOT, 'node_modules', '.cache');
 let outdir: string;
 let bundleDir: string;
+let intakeBundleDir: string;
 
 beforeAll(() => {
   mkdirSync(CACHE, { recursive: true });
   outdir = mkdtempSync(path.join(CACHE, 'cdk-bundling-test-'));
-  const { app } = buildApp({ outdir, context: { ...CDK_JSON_CONTEXT } });
+  const { app, stack } = buildApp({ outdir, context: { ...CDK_JSON_CONTEXT } });
   app.synth();
   const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-  if (assets.length !== 1) throw new Error(`expected one asset, found ${assets.join(', ')}`);
-  bundleDir = path.join(outdir, assets[0] as string);
+  if (assets.length !== 2) throw new Error(`expected two assets (refresher, grant intake), found ${assets.join(', ')}`);
+  // Each function's code is the asset whose hash names its S3 key (`<hash>.zip` ↔ `asset.<hash>/`).
+  const template = JSON.parse(readFileSync(path.join(outdir, `${stack.stackName}.template.json`), 'utf8'));
+  const resources = template.Resources as Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
+  const assetOf = (prefix: string) => {
+    const [, fn] =
+      Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix)) ?? [];
+    return path.join(outdir, `asset.${String(fn?.Properties.Code?.S3Key).replace(/\.zip$/, '')}`);
+  };
+  bundleDir = assetOf('RefresherFunction');
+  intakeBundleDir = assetOf('GrantIntakeFunction');
 }, 120_000);
 
 afterAll(() => {
@@ -66,5 +76,43 @@ describe('Bundling: the refresher as NodejsFunction builds it', () => {
     expect(run.status, run.stderr).toBe(0);
     const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     expect(JSON.parse((line as string).slice('RESULT '.length))).toMatchObject({ error: { code: 'INVALID_EVENT' } });
+  });
+});
+
+describe('Bundling: the grant intake as NodejsFunction builds it', () => {
+  it('is its own ESM file with its source map, answers an invocation, and carries no refresher entry point', () => {
+    expect(readdirSync(intakeBundleDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    // The refresher's handler (which would validate and build a second runtime at cold start) is not in it.
+    expect(readFileSync(path.join(intakeBundleDir, 'index.mjs'), 'utf8')).not.toContain('rejected invocation');
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(intakeBundleDir, 'index.mjs')).href)});
+      const context = { awsRequestId: 'bundle-test', functionName: 'intake', functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:intake', memoryLimitInMB: '512',
+        getRemainingTimeInMillis: () => 60_000 };
+      const result = await handler({ action: 'submitGrant' }, context);
+      process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+    `;
+    const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      cwd: intakeBundleDir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        PATH: process.env.PATH,
+        TABLE_NAME: 'bundle-test',
+        EVENT_BUS_NAME: 'default',
+        POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect(JSON.parse((line as string).slice('RESULT '.length))).toMatchObject({
+      ok: false,
+      stored: false,
+      error: { code: 'INVALID_PAYLOAD' },
+    });
   });
 });

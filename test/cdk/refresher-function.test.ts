@@ -10,13 +10,21 @@ import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher
 import { configSchema, loadConfig } from '../../lambdas/config.js';
 import { DEFAULT_SERVICE_NAME } from '../../lambdas/metrics.js';
 import { LOCAL_ONLY_VARIABLES } from '../../lambdas/refresher-settings.js';
-import { asArray, onlyResource, policyStatements, synthStack, testContext } from './synth-stack.js';
+import {
+  asArray,
+  logicalIdOf,
+  onlyResource,
+  policyStatements,
+  resourceOf,
+  synthStack,
+  testContext,
+} from './synth-stack.js';
 
 const { template } = synthStack();
-const fn = onlyResource(template, 'AWS::Lambda::Function');
+const fn = resourceOf(template, 'AWS::Lambda::Function', 'RefresherFunction');
 const env: Record<string, unknown> = fn.Properties.Environment.Variables;
 const queueLogicalId = Object.keys(template.findResources('AWS::SQS::Queue'))[0];
-const fnLogicalId = Object.keys(template.findResources('AWS::Lambda::Function'))[0];
+const fnLogicalId = logicalIdOf(template, 'AWS::Lambda::Function', 'RefresherFunction');
 const statements = policyStatements(template).filter(({ policy }) => policy.startsWith('RefresherRole'));
 
 /** The refresher role's inline policy as resolved JSON, without a full synth. */
@@ -51,12 +59,12 @@ describe('Construct: RefresherFunction', () => {
     });
 
     it('logs to its own log group with a retention, and its role has no managed policy', () => {
-      const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
+      const logGroup = resourceOf(template, 'AWS::Logs::LogGroup', 'RefresherLogs');
       expect(logGroup.Properties.RetentionInDays).toBe(30);
       expect(fn.Properties.LoggingConfig.LogGroup.Ref).toBe(
-        Object.keys(template.findResources('AWS::Logs::LogGroup'))[0],
+        logicalIdOf(template, 'AWS::Logs::LogGroup', 'RefresherLogs'),
       );
-      expect(onlyResource(template, 'AWS::IAM::Role').Properties.ManagedPolicyArns).toBeUndefined();
+      expect(resourceOf(template, 'AWS::IAM::Role', 'RefresherRole').Properties.ManagedPolicyArns).toBeUndefined();
     });
 
     it('reserves no concurrency when asked to (accounts at the default limit of 10 cannot reserve any)', () => {
@@ -166,7 +174,7 @@ describe('Construct: RefresherFunction', () => {
     });
 
     it('does not retry failed invocations (the next tick does) and sends them to the failure queue', () => {
-      const config = onlyResource(template, 'AWS::Lambda::EventInvokeConfig');
+      const config = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', 'RefresherFunction');
       expect(config.Properties.MaximumRetryAttempts).toBe(0);
       expect(config.Properties.MaximumEventAgeInSeconds).toBe(60);
       expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual({

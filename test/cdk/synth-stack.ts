@@ -49,3 +49,19 @@ export function policyStatements(template: Template): Array<{ policy: string; st
 }
 
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** The logical id of the one resource of a type whose id starts with `prefix` (e.g. `RefresherFunction`). */
+export function logicalIdOf(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(resourcesOf(template, type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} named ${prefix}*, found ${ids.length}`);
+  return ids[0] as string;
+}
+
+/** The one resource of a type whose logical id starts with `prefix`: the refresher's, not the grant intake's. */
+export function resourceOf(
+  template: Template,
+  type: string,
+  prefix: string,
+): { Properties: Record<string, Cfn>; [k: string]: Cfn } {
+  return resourcesOf(template, type)[logicalIdOf(template, type, prefix)] as { Properties: Record<string, Cfn> };
+}

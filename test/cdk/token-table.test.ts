@@ -14,7 +14,7 @@ import {
   TokenTable,
 } from '../../cdk/constructs/token-table.js';
 import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
-import { asArray, type Cfn, onlyResource, policyStatements, synthStack } from './synth-stack.js';
+import { asArray, type Cfn, onlyResource, policyStatements, resourceOf, synthStack } from './synth-stack.js';
 
 const { template } = synthStack();
 const table = onlyResource(template, 'AWS::DynamoDB::Table');
@@ -128,15 +128,24 @@ describe('Construct: TokenTable', () => {
   });
 
   describe('Method: grantReadAccessTokens', () => {
-    const reader = onlyResource(template, 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument.Statement as Array<
-      Record<string, Cfn>
-    >;
+    const reader = resourceOf(template, 'AWS::IAM::ManagedPolicy', 'AccessTokenReaderPolicy').Properties.PolicyDocument
+      .Statement as Array<Record<string, Cfn>>;
     const tableStatement = reader.find((s) => asArray(s.Action).some((a: string) => a.startsWith('dynamodb:')));
 
-    it('allows point reads of access-token attributes only: refreshToken is not on the list', () => {
+    it('allows point reads of access-token and status attributes only: refreshToken is not on the list', () => {
       const allowed = tableStatement?.Condition['ForAllValues:StringEquals']['dynamodb:Attributes'];
       expect(allowed).toEqual([...ACCESS_TOKEN_ATTRIBUTES]);
-      expect(allowed).toEqual(['orgId', 'accessToken', 'tokenType', 'expiresAt', 'status']);
+      expect(allowed).toEqual([
+        'orgId',
+        'accessToken',
+        'tokenType',
+        'expiresAt',
+        'status',
+        'statusSince',
+        'statusReason',
+      ]);
+      expect(allowed).not.toContain('grantFingerprint');
+      expect(allowed).not.toContain('lastError');
       expect(allowed).not.toContain('refreshToken');
       expect(allowed).not.toContain('clientSecretId');
       expect(tableStatement?.Condition.StringEqualsIfExists).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });

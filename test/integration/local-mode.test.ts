@@ -51,7 +51,8 @@ describe('Command: npm start', () => {
       expect(result).toMatchObject({
         cycles: 3,
         orgs: 6,
-        // every demo org is due at the first tick; the revoked one goes to re-auth
+        // every demo org is due at the first tick; the revoked one goes to re-auth, and at the third tick the hosted
+        // app hands a new grant over through the grant intake, which refreshes it at once: all six end ACTIVE
         refreshed: 5,
         failed: 1,
         reauthRequired: 1,
@@ -59,13 +60,16 @@ describe('Command: npm start', () => {
         raceInvalidGrant: 0,
         handlerErrors: 0,
         leakedLines: 0,
-        statuses: { ACTIVE: 5, REAUTH_REQUIRED: 1 },
+        statuses: { ACTIVE: 6 },
+        intake: { calls: 1, ok: 1, errors: {} },
       });
       expect(result.metrics).toMatchObject({
-        RefreshSucceeded: 5,
+        // five by the sweeps, one by the intake (the same service dimension, as CloudWatch would sum them)
+        RefreshSucceeded: 6,
         RefreshFailed: 1,
         ReauthRequired: 1,
         RunCompleted: 3,
+        GrantIntakeSucceeded: 1,
       });
       expect(result.app.ok).toBeGreaterThanOrEqual(5);
       expect(await portOpen(Number(new URL(result.dynamoDbEndpoint).port))).toBe(false);

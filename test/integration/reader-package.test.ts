@@ -29,6 +29,10 @@ describe('Package export: tenant-token-refresher/reader', () => {
         'TokenExpired',
         'TokenReaderError',
         'createTokenReader',
+        'createGrantIntake',
+        'GrantIntakeError',
+        'InvalidGrant',
+        'StaleGrant',
       ]),
     );
   }, 150_000);
@@ -44,6 +48,8 @@ describe('Package export: tenant-token-refresher/reader', () => {
         'bin/tenant-tokens.mjs',
         'cli/main.ts',
         'examples/python/read_token.py',
+        'examples/python/grant_intake.py',
+        'dist/reader/grant-intake.js',
       ]),
     );
     expect(files.filter((f) => f.startsWith('test/'))).toEqual([]);

@@ -121,6 +121,8 @@ export class MemoryTokenStore implements TokenStore {
       status: 'REAUTH_REQUIRED',
       lastError: req.error,
       attention: 'REAUTH_REQUIRED',
+      statusSince: req.error.at,
+      statusReason: req.error.code,
       consecutiveFailures: Number(item.consecutiveFailures ?? 0) + 1,
       version: req.claimedVersion + 1,
     });

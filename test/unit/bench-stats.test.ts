@@ -1,10 +1,13 @@
 // The bench's arithmetic: if these are wrong, every figure in docs/performance.md is wrong with them.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { latencyWithinBudget, planPoints } from '../../bench/plan.js';
 import {
   growthRatio,
   idealPerSecond,
   median,
+  pairedRatio,
+  pairedRatios,
   percentile,
   renderTable,
   throughputRatio,
@@ -23,6 +26,61 @@ describe('Function: median', () => {
 
   it('throws on an empty list instead of returning NaN', () => {
     expect(() => median([])).toThrow(/empty/);
+  });
+});
+
+describe('Function: pairedRatio', () => {
+  // Per-process init times (ms) on a "machine" whose speed differs per pair.
+  const positive = fc.double({ min: 1, max: 1_000, noNaN: true });
+  const pairs = fc.array(fc.tuple(positive, positive, fc.double({ min: 0.2, max: 5, noNaN: true })), {
+    minLength: 1,
+    maxLength: 40,
+  });
+
+  it('is the median of the per-pair ratios (odd count)', () => {
+    expect(pairedRatio([120, 300, 110], [100, 200, 100])).toBeCloseTo(1.2, 12);
+  });
+
+  it('takes the geometric mean of the two middle ratios for an even count', () => {
+    expect(pairedRatio([110, 120, 130, 150], [100, 100, 100, 100])).toBeCloseTo(Math.sqrt(1.2 * 1.3), 12);
+  });
+
+  it('a load factor shared by both processes of a pair cancels, however much it varies between pairs', () => {
+    fc.assert(
+      fc.property(pairs, (ps) => {
+        const a = ps.map(([x]) => x);
+        const b = ps.map(([, y]) => y);
+        const loadedA = ps.map(([x, , load]) => x * load);
+        const loadedB = ps.map(([, y, load]) => y * load);
+        expect(pairedRatio(loadedA, loadedB)).toBeCloseTo(pairedRatio(a, b), 9);
+      }),
+    );
+  });
+
+  it('is symmetric: B over A is exactly the reciprocal of A over B, for odd and even counts', () => {
+    fc.assert(
+      fc.property(pairs, (ps) => {
+        const a = ps.map(([x]) => x);
+        const b = ps.map(([, y]) => y);
+        expect(pairedRatio(b, a)).toBeCloseTo(1 / pairedRatio(a, b), 9);
+      }),
+    );
+  });
+
+  it('stays at the true ratio under drifting load and a one-sided burst, where a ratio of medians does not', () => {
+    // True ratio 1.2. Load doubles after the first three pairs; pair 2's handler process alone hit a burst.
+    const handler = [120, 360, 120, 240, 240];
+    const floor = [100, 100, 100, 200, 200];
+    expect(pairedRatio(handler, floor)).toBeCloseTo(1.2, 12);
+    expect(median(handler) / median(floor)).toBeCloseTo(2.4, 12);
+  });
+
+  it('refuses unequal lengths, empty series and non-positive times instead of returning a number', () => {
+    expect(() => pairedRatio([1, 2], [1])).toThrow(/length/);
+    expect(() => pairedRatio([], [])).toThrow(/empty/);
+    expect(() => pairedRatios([1, 0], [1, 1])).toThrow(/positive/);
+    expect(() => pairedRatios([1, 1], [1, -1])).toThrow(/positive/);
+    expect(() => pairedRatios([Number.NaN], [1])).toThrow(/positive/);
   });
 });
 

@@ -41,4 +41,26 @@ describe('Function: newOrgRecord', () => {
   it('with SHARD_COUNT 1 every org lands in shard 0, which every deployment sweeps', () => {
     expect(newOrgRecord(genesys, { refreshToken: 'rt' }, { refreshAt: 1, shardCount: 1 }).dueShard).toBe(0);
   });
+
+  it('stamps statusSince and the grant’s issue time with the onboarding time, unless the grant says when', () => {
+    const item = newOrgRecord(genesys, { refreshToken: 'rt' }, { refreshAt: 5, shardCount: 1, since: 4 });
+    expect(item).toMatchObject({ statusSince: 4, grantIssuedAt: 4 });
+    const handedOver = newOrgRecord(
+      genesys,
+      { refreshToken: 'rt', issuedAt: 3, fingerprint: 'sha256:abc' },
+      { refreshAt: 5, shardCount: 1, since: 4 },
+    );
+    expect(handedOver).toMatchObject({ statusSince: 4, grantIssuedAt: 3, grantFingerprint: 'sha256:abc' });
+    expect(parseRecord(handedOver).ok).toBe(true);
+  });
+
+  it('keeps no fingerprint for a client_credentials org (it has no refresh token)', () => {
+    const item = newOrgRecord(
+      { ...genesys, grantType: 'client_credentials' },
+      { fingerprint: 'sha256:abc', issuedAt: 3 },
+      { refreshAt: 1, shardCount: 1 },
+    );
+    expect(item).not.toHaveProperty('grantFingerprint');
+    expect(item.grantIssuedAt).toBe(3);
+  });
 });

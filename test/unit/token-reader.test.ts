@@ -4,7 +4,9 @@ import { ORG_ID_PATTERN } from '../../lambdas/core/record.js';
 import {
   createTokenReader,
   READER_ATTRIBUTES,
+  READER_GRANT_ATTRIBUTES,
   ReauthRequired,
+  STATUS_ATTRIBUTES,
   TenantDisabled,
   TenantNotFound,
   TokenExpired,
@@ -271,6 +273,55 @@ describe('Function: createTokenReader', () => {
       expect(await r.withAccessToken('org-1', fn)).toBe('done');
       expect(fn).toHaveBeenCalledTimes(2);
       expect(send).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('Method: getStatus', () => {
+    it('reads status, since, reason and expiry with its own projection: never a token, never cached', async () => {
+      const { client, inputs, send } = fakeClient(() => ({
+        Item: {
+          orgId: { S: 'org-1' },
+          status: { S: 'REAUTH_REQUIRED' },
+          statusSince: { N: String(NOW - 60_000) },
+          statusReason: { S: 'INVALID_GRANT' },
+        },
+      }));
+      const r = reader(client).reader;
+
+      const status = await r.getStatus('org-1');
+      await r.getStatus('org-1');
+
+      expect(status).toEqual({
+        orgId: 'org-1',
+        status: 'REAUTH_REQUIRED',
+        since: NOW - 60_000,
+        reason: 'INVALID_GRANT',
+        needsReauthorisation: true,
+        accessTokenExpiresAt: undefined,
+      });
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(inputs[0]?.ProjectionExpression).toBe('#orgId, #status, #statusSince, #statusReason, #expiresAt');
+      expect(STATUS_ATTRIBUTES).not.toContain('accessToken');
+      expect(READER_GRANT_ATTRIBUTES).toEqual(expect.arrayContaining([...READER_ATTRIBUTES, ...STATUS_ATTRIBUTES]));
+      expect(READER_GRANT_ATTRIBUTES).not.toContain('refreshToken');
+    });
+
+    it('an ACTIVE org has no reason (a stale one from before is not shown); unknown orgs throw TenantNotFound', async () => {
+      const { client } = fakeClient((input) =>
+        input.Key?.orgId?.S === 'org-1'
+          ? { Item: { ...item(), statusReason: { S: 'INVALID_GRANT' }, statusSince: { N: '5' } } }
+          : {},
+      );
+      const r = reader(client).reader;
+      expect(await r.getStatus('org-1')).toMatchObject({
+        status: 'ACTIVE',
+        since: 5,
+        reason: undefined,
+        needsReauthorisation: false,
+        accessTokenExpiresAt: NOW + 3_600_000,
+      });
+      await expect(r.getStatus('org-2')).rejects.toBeInstanceOf(TenantNotFound);
+      await expect(r.getStatus('bad id!')).rejects.toThrow(TypeError);
     });
   });
 });

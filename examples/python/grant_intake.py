@@ -1,0 +1,249 @@
+"""Hand a grant over to the tenant-token-refresher's grant intake (Python 3.9+, boto3).
+
+The same client as the TypeScript one (reader/grant-intake.ts): one RequestResponse `lambda.invoke` of the intake
+function, which validates the grant like `tenant-tokens tenants add`, stores it without ever overwriting a newer one,
+refreshes the org at once and answers. A working grant returns a GrantResult; anything else raises the error class of
+its stable code (InvalidGrant, StaleGrant, RecordInvalid, ...), carrying the org id, whether the grant is stored and
+the org's status -- never a token.
+
+    from grant_intake import GrantIntakeClient, InvalidGrant
+
+    intake = GrantIntakeClient("tenant-tokens-grant-intake")   # the stack's output GrantIntakeFunctionName
+    org = {"orgId": "acme", "provider": "genesys", "region": "eu-west-1",
+           "grantType": "refresh_token", "clientSecretId": "tenant-tokens/genesys-app"}
+    try:
+        result = intake.submit_grant(org, refresh_token=token_from_the_oauth_callback)
+    except InvalidGrant:
+        ...  # the provider refused it: ask the customer to authorise again
+    # later, after the customer re-authorised:
+    intake.reauthorise("acme", refresh_token=new_token)
+
+The IAM role needs lambda:InvokeFunction on the intake function only (the stack's GrantIntakePolicyArn).
+"""
+
+import datetime
+import json
+import os
+import time
+from typing import Any, Callable, Dict, Optional, Union
+
+import boto3
+from botocore.config import Config
+
+# The intake may wait for a refresher's lease, then refresh the org: up to its function timeout (180 s by default).
+DEFAULT_READ_TIMEOUT_SECONDS = 200
+
+IssuedAt = Union[None, float, int, datetime.datetime]
+
+
+class GrantIntakeError(Exception):
+    """Base class: a stable `code`, `org_id`, `stored` (is the grant in the table now), `status`, `reason`."""
+
+    code = "GRANT_INTAKE_ERROR"
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        org_id: Optional[str] = None,
+        stored: bool = False,
+        status: Optional[str] = None,
+        reason: Optional[str] = None,
+        retry_after_seconds: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.org_id = org_id
+        self.stored = stored
+        self.status = status
+        self.reason = reason
+        self.retry_after_seconds = retry_after_seconds
+
+
+class InvalidPayload(GrantIntakeError):
+    """The payload's shape is wrong (a bug in the app): nothing stored."""
+
+
+class RecordInvalid(GrantIntakeError):
+    """The org's settings break the record's rules or the token-host allow-list: nothing stored."""
+
+
+class OrgExists(GrantIntakeError):
+    """submit_grant for an org that exists: use reauthorise."""
+
+
+class OrgNotFound(GrantIntakeError):
+    """reauthorise for an org that does not exist: use submit_grant."""
+
+
+class OrgDisabled(GrantIntakeError):
+    """An operator disabled the org: re-authorising cannot help until it is enabled."""
+
+
+class StaleGrant(GrantIntakeError):
+    """A grant issued at the same time or later is stored: this older one was not."""
+
+
+class Busy(GrantIntakeError):
+    """A refresher held the org longer than the intake could wait: nothing stored; hand it over again later."""
+
+
+class InvalidGrant(GrantIntakeError):
+    """Stored, but the provider refused it (invalid_grant): the org is REAUTH_REQUIRED; the customer must act."""
+
+
+class ClientMisconfigured(GrantIntakeError):
+    """Stored, but the org's OAuth client (or its secret) is wrong: an operator must fix it."""
+
+
+class ProviderUnavailable(GrantIntakeError):
+    """Stored; the provider did not answer usefully: the refresher retries with backoff."""
+
+
+class GrantPending(GrantIntakeError):
+    """Stored; the first refresh has not finished: read the status (TokenReader.get_status) in a minute."""
+
+
+class IntakeUnavailable(GrantIntakeError):
+    """The intake function failed as a whole (crash, timeout, DynamoDB down): hand the grant over again."""
+
+
+_BY_CODE = {
+    "INVALID_PAYLOAD": InvalidPayload,
+    "RECORD_INVALID": RecordInvalid,
+    "ORG_EXISTS": OrgExists,
+    "ORG_NOT_FOUND": OrgNotFound,
+    "ORG_DISABLED": OrgDisabled,
+    "STALE_GRANT": StaleGrant,
+    "BUSY": Busy,
+    "INVALID_GRANT": InvalidGrant,
+    "CLIENT_MISCONFIGURED": ClientMisconfigured,
+    "PROVIDER_UNAVAILABLE": ProviderUnavailable,
+    "PENDING": GrantPending,
+    "INTAKE_UNAVAILABLE": IntakeUnavailable,
+}
+
+
+class GrantResult(object):
+    """The org is ACTIVE with a fresh access token (not included: read it with TokenReader)."""
+
+    __slots__ = ("org_id", "status", "expires_at", "repeated")
+
+    def __init__(self, org_id: str, status: str, expires_at: float, repeated: bool) -> None:
+        self.org_id = org_id
+        self.status = status
+        self.expires_at = expires_at  # epoch seconds
+        self.repeated = repeated  # this grant had been handed over before: nothing was written
+
+    def __repr__(self) -> str:
+        return "GrantResult(org_id=%r, status=%r, expires_at=%r, repeated=%r)" % (
+            self.org_id,
+            self.status,
+            self.expires_at,
+            self.repeated,
+        )
+
+
+class GrantIntakeClient(object):
+    """Hands grants over to the intake function. Thread-safe (boto3 clients are)."""
+
+    def __init__(
+        self,
+        function_name: str,
+        client: Any = None,
+        endpoint_url: Optional[str] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not function_name:
+            raise ValueError("function_name is required (the stack's output GrantIntakeFunctionName)")
+        self._function = function_name
+        self._clock = clock
+        if client is None:
+            # boto3 >= 1.28 reads AWS_ENDPOINT_URL_LAMBDA itself; passing it keeps older releases (Debian's) working.
+            client = boto3.client(
+                "lambda",
+                endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL_LAMBDA"),
+                config=Config(read_timeout=DEFAULT_READ_TIMEOUT_SECONDS, connect_timeout=10),
+            )
+        self._client = client
+
+    def submit_grant(
+        self,
+        org: Dict[str, Any],
+        refresh_token: Optional[str] = None,
+        issued_at: IssuedAt = None,
+    ) -> GrantResult:
+        """Onboards a new org with its first grant and refreshes it at once; raises by code unless it is ACTIVE.
+
+        `org` holds the settings `tenants add` takes: orgId, provider, grantType, region/subdomain/tokenUrl,
+        clientAuth, orgParam, scope, requiresOfflineAccess, clientSecretId. `issued_at` (a datetime or epoch seconds,
+        default now) orders hand-overs: pass the same value when retrying the same grant.
+        """
+        org_id = org.get("orgId") if isinstance(org, dict) else None
+        payload = {"action": "submitGrant", "org": org, "grant": self._grant(refresh_token, issued_at)}
+        return self._invoke(payload, org_id)
+
+    def reauthorise(self, org_id: str, refresh_token: Optional[str] = None, issued_at: IssuedAt = None) -> GrantResult:
+        """Stores a new grant for an existing org (after REAUTH_REQUIRED, or a reinstall) and refreshes it at once."""
+        payload = {"action": "reauthorise", "orgId": org_id, "grant": self._grant(refresh_token, issued_at)}
+        return self._invoke(payload, org_id)
+
+    def _grant(self, refresh_token: Optional[str], issued_at: IssuedAt) -> Dict[str, Any]:
+        grant = {"issuedAt": _epoch_ms(issued_at, self._clock)}  # type: Dict[str, Any]
+        if refresh_token is not None:
+            grant["refreshToken"] = refresh_token
+        return grant
+
+    def _invoke(self, payload: Dict[str, Any], org_id: Optional[str]) -> GrantResult:
+        out = self._client.invoke(
+            FunctionName=self._function,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(payload).encode("utf-8"),
+        )
+        body = out["Payload"].read().decode("utf-8")
+        if out.get("FunctionError"):
+            error_type = _json(body).get("errorType") or out["FunctionError"]
+            raise IntakeUnavailable(
+                "INTAKE_UNAVAILABLE",
+                "the grant intake failed (%s): hand the grant over again (a repeated hand-over is recognised)"
+                % error_type,
+                org_id=org_id,
+            )
+        answer = _json(body)
+        if answer.get("ok") is True:
+            expires_at = datetime.datetime.strptime(answer["expiresAt"], "%Y-%m-%dT%H:%M:%S.%fZ")
+            return GrantResult(
+                answer["orgId"],
+                answer["status"],
+                expires_at.replace(tzinfo=datetime.timezone.utc).timestamp(),
+                bool(answer.get("repeated")),
+            )
+        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        code = str(error.get("code") or "INTAKE_UNAVAILABLE")
+        raise _BY_CODE.get(code, GrantIntakeError)(
+            code,
+            str(error.get("message") or "the grant intake gave no answer this client understands"),
+            org_id=answer.get("orgId", org_id),
+            stored=bool(answer.get("stored")),
+            status=answer.get("status"),
+            reason=error.get("reason"),
+            retry_after_seconds=error.get("retryAfterSeconds"),
+        )
+
+
+def _epoch_ms(issued_at: IssuedAt, clock: Callable[[], float]) -> int:
+    if issued_at is None:
+        return int(clock() * 1000)
+    if isinstance(issued_at, datetime.datetime):
+        if issued_at.tzinfo is None:
+            raise ValueError("issued_at must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        return int(issued_at.timestamp() * 1000)
+    return int(float(issued_at) * 1000)  # epoch seconds, Python's convention
+
+
+def _json(text: str) -> Dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

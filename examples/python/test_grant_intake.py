@@ -1,0 +1,143 @@
+"""Tests for grant_intake.py (run by test/integration/python-intake.test.ts).
+
+Against the Lambda Invoke stand-in running the REAL intake handler, DynamoDB Local and the loopback OAuth server.
+INTAKE_FIXTURE (JSON) names the function, the endpoints, the table, the org settings and refresh tokens the OAuth
+server minted for these tests (one per case; `revoked` is already revoked).
+"""
+
+import ast
+import datetime
+import json
+import os
+import time
+import unittest
+
+import boto3
+
+from grant_intake import (
+    GrantIntakeClient,
+    IntakeUnavailable,
+    InvalidGrant,
+    InvalidPayload,
+    OrgExists,
+    OrgNotFound,
+    RecordInvalid,
+    StaleGrant,
+)
+from read_token import ReauthRequired, TokenReader
+
+FIXTURE = json.loads(os.environ.get("INTAKE_FIXTURE", "{}"))
+TOKENS = FIXTURE.get("tokens", {})
+
+
+def org(org_id, **over):
+    settings = dict(FIXTURE.get("org", {}))
+    settings["orgId"] = org_id
+    settings.update(over)
+    return settings
+
+
+def reader():
+    return TokenReader(FIXTURE["table"], client=boto3.client("dynamodb", endpoint_url=FIXTURE["dynamoDbEndpoint"]))
+
+
+def all_text(err):
+    return "%s %r %s" % (err, err, json.dumps(vars(err), default=str))
+
+
+class GrantIntakeTest(unittest.TestCase):
+    def setUp(self):
+        # An explicit endpoint: Debian's boto3 (1.26) predates AWS_ENDPOINT_URL_LAMBDA.
+        self.intake = GrantIntakeClient(FIXTURE["functionName"], endpoint_url=FIXTURE["lambdaEndpoint"])
+
+    def test_a_good_grant_is_active_at_once_and_the_reader_sees_its_token(self):
+        result = self.intake.submit_grant(org("py-good"), refresh_token=TOKENS["good"])
+        self.assertEqual((result.org_id, result.status, result.repeated), ("py-good", "ACTIVE", False))
+        self.assertGreater(result.expires_at, time.time())
+        self.assertTrue(reader().get_access_token("py-good"))
+        self.assertNotIn(TOKENS["good"], repr(result))
+
+    def test_the_same_grant_handed_over_again_is_recognised_not_resent(self):
+        issued_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+        first = self.intake.submit_grant(org("py-repeat"), refresh_token=TOKENS["repeat"], issued_at=issued_at)
+        again = self.intake.submit_grant(org("py-repeat"), refresh_token=TOKENS["repeat"], issued_at=issued_at)
+        self.assertFalse(first.repeated)
+        self.assertTrue(again.repeated)
+        self.assertEqual(again.expires_at, first.expires_at)
+
+    def test_a_revoked_grant_raises_invalid_grant_stored_and_reauthorise_brings_the_org_back(self):
+        with self.assertRaises(InvalidGrant) as ctx:
+            self.intake.submit_grant(org("py-revoked"), refresh_token=TOKENS["revoked"])
+        err = ctx.exception
+        self.assertEqual((err.code, err.stored, err.status, err.reason), ("INVALID_GRANT", True, "REAUTH_REQUIRED", "INVALID_GRANT"))
+        self.assertNotIn(TOKENS["revoked"], all_text(err))
+        status = reader().get_status("py-revoked")
+        self.assertTrue(status.needs_reauthorisation)
+        self.assertLessEqual(status.since, time.time())
+        with self.assertRaises(ReauthRequired):
+            reader().get_access_token("py-revoked")
+
+        result = self.intake.reauthorise("py-revoked", refresh_token=TOKENS["fresh"])
+        self.assertEqual(result.status, "ACTIVE")
+        self.assertEqual(reader().get_status("py-revoked").status, "ACTIVE")
+
+    def test_an_older_grant_after_a_newer_one_raises_stale_grant_and_stores_nothing(self):
+        now = time.time()
+        self.intake.submit_grant(org("py-stale"), refresh_token=TOKENS["stale_newer"], issued_at=now - 10)
+        with self.assertRaises(StaleGrant) as ctx:
+            self.intake.reauthorise("py-stale", refresh_token=TOKENS["stale_older"], issued_at=now - 20)
+        self.assertFalse(ctx.exception.stored)
+        self.assertEqual(ctx.exception.status, "ACTIVE")
+
+    def test_an_existing_org_and_an_unknown_org_raise_their_own_errors(self):
+        self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists"])
+        with self.assertRaises(OrgExists):
+            self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists_again"])
+        with self.assertRaises(OrgNotFound):
+            self.intake.reauthorise("py-nobody", refresh_token=TOKENS["exists_again"])
+
+    def test_bad_input_raises_by_code_naming_the_field_and_never_echoing_the_token(self):
+        with self.assertRaises(RecordInvalid) as ctx:
+            self.intake.submit_grant(org("py-bad", region="eu-west-1"), refresh_token=TOKENS["unused"])
+        self.assertIn("org.region", str(ctx.exception))
+        with self.assertRaises(InvalidPayload) as ctx:
+            self.intake.submit_grant(org("py-bad"), refresh_token=TOKENS["unused"] + " x")
+        self.assertIn("grant.refreshToken", str(ctx.exception))
+        self.assertNotIn(TOKENS["unused"], all_text(ctx.exception))
+        with self.assertRaises(ValueError):
+            self.intake.submit_grant(org("py-bad"), refresh_token="x", issued_at=datetime.datetime.now())
+
+    def test_a_failed_invocation_raises_intake_unavailable_without_the_payload(self):
+        broken = GrantIntakeClient(FIXTURE["brokenFunctionName"], endpoint_url=FIXTURE["lambdaEndpoint"])
+        with self.assertRaises(IntakeUnavailable) as ctx:
+            broken.submit_grant(org("py-broken"), refresh_token=TOKENS["unused"])
+        self.assertNotIn(TOKENS["unused"], all_text(ctx.exception))
+
+    def test_the_default_client_reaches_the_endpoint_in_aws_endpoint_url_lambda(self):
+        self.assertEqual(os.environ.get("AWS_ENDPOINT_URL_LAMBDA"), FIXTURE["lambdaEndpoint"])
+        result = GrantIntakeClient(FIXTURE["functionName"]).submit_grant(org("py-env"), refresh_token=TOKENS["env"])
+        self.assertEqual(result.status, "ACTIVE")
+
+
+class Python39CompatibilityTest(unittest.TestCase):
+    """The motivating app runs Python 3.9: no match statements, no `X | Y` annotations (evaluated at import there)."""
+
+    def test_source_parses_as_python_3_9_and_has_no_union_operator_annotations(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grant_intake.py")
+        with open(path) as f:
+            tree = ast.parse(f.read(), feature_version=(3, 9))
+        annotations = []
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = node.args.args + node.args.kwonlyargs + node.args.posonlyargs
+                annotations += [a.annotation for a in args if a.annotation is not None]
+                if node.returns is not None:
+                    annotations.append(node.returns)
+            if isinstance(node, ast.AnnAssign):
+                annotations.append(node.annotation)
+        union = [a for a in annotations for n in ast.walk(a) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr)]
+        self.assertEqual(union, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

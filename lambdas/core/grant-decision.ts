@@ -1,0 +1,116 @@
+// What a hosted app's hand-over of a new grant does to an org that already exists (grant intake, `reauthorise`):
+// answer a repeated hand-over with the org's state, refuse it (unknown, disabled, stale, wrong grant type), wait for
+// a refresher's lease, or store it with a write conditional on the version read, a free lease and no newer grant.
+// Pure: the caller reads the record, passes the time, and performs what this returns.
+import { RecordStatus } from './record.js';
+import { dueShardFor } from './shard.js';
+import { statusSince } from './status-since.js';
+
+/** A grant as a hosted app hands it over. */
+export interface HandedOverGrant {
+  /** Required for refresh_token orgs, absent for client_credentials. A bearer secret: never log it. */
+  refreshToken: string | undefined;
+  /** When the app received the grant (epoch ms). Hand-overs are ordered by it: an older one is stale. */
+  issuedAt: number;
+  /** `sha256:…` of the refresh token (core/redact.ts fingerprint), to recognise the same grant handed over again. */
+  fingerprint: string | undefined;
+}
+
+export type GrantRejection = 'ORG_NOT_FOUND' | 'ORG_DISABLED' | 'STALE_GRANT' | 'INVALID_PAYLOAD' | 'RECORD_INVALID';
+
+/** The conditional write that stores a grant: SET and REMOVE, on the version read, with no newer grant stored. */
+export interface GrantWrite {
+  orgId: string;
+  expectedVersion: number;
+  issuedAt: number;
+  fingerprint: string | undefined;
+  set: Record<string, unknown>;
+  remove: string[];
+}
+
+export type GrantDecision =
+  /** This very grant was handed over before (an SDK or app retry): answer with the org's state, write nothing. */
+  | { decision: 'repeat' }
+  | { decision: 'reject'; code: GrantRejection; message: string }
+  /** A refresher holds the org until `until`: storing a grant under it would pull the token from under its request. */
+  | { decision: 'wait'; until: number }
+  | { decision: 'write'; write: GrantWrite };
+
+/**
+ * The same grant again: the same refresh token (its fingerprint), or for client_credentials (no token) the same
+ * issue time. Sending a refresh token twice would be refused as reuse, and reuse detection revokes the whole grant,
+ * so a repeated hand-over must never be stored and refreshed a second time.
+ */
+export function isRepeatedGrant(current: Record<string, unknown>, grant: HandedOverGrant): boolean {
+  if (grant.fingerprint !== undefined) return current.grantFingerprint === grant.fingerprint;
+  return current.grantFingerprint === undefined && current.grantIssuedAt === grant.issuedAt;
+}
+
+/** Attributes a stored grant clears: the old grant's tokens, failures, attention, a lease, the status reason. */
+const CLEARED_BY_A_NEW_GRANT = [
+  'statusReason',
+  'attention',
+  'lastError',
+  'rotationAtRisk',
+  'leaseOwner',
+  'leaseUntil',
+  'accessToken',
+  'expiresAt',
+  'tokenType',
+];
+
+export function grantDecision(
+  orgId: string,
+  current: Record<string, unknown> | undefined,
+  grant: HandedOverGrant,
+  now: number,
+  shardCount: number,
+): GrantDecision {
+  const reject = (code: GrantRejection, message: string): GrantDecision => ({ decision: 'reject', code, message });
+  if (current === undefined) {
+    return reject('ORG_NOT_FOUND', `no org ${orgId}: hand over its first grant with submitGrant`);
+  }
+  if (isRepeatedGrant(current, grant)) return { decision: 'repeat' };
+  if (current.status === RecordStatus.Disabled) {
+    return reject('ORG_DISABLED', `org ${orgId} is disabled by an operator: it must be enabled before a new grant`);
+  }
+  if (current.grantType === 'refresh_token' && grant.refreshToken === undefined) {
+    return reject('INVALID_PAYLOAD', `grant.refreshToken is required: org ${orgId} uses refresh_token`);
+  }
+  if (current.grantType === 'client_credentials' && grant.refreshToken !== undefined) {
+    return reject('INVALID_PAYLOAD', `grant.refreshToken must be left out: org ${orgId} uses client_credentials`);
+  }
+  if (typeof current.grantIssuedAt === 'number' && current.grantIssuedAt >= grant.issuedAt) {
+    return reject(
+      'STALE_GRANT',
+      `org ${orgId} holds a grant issued at ${new Date(current.grantIssuedAt).toISOString()}, not before this one ` +
+        `(${new Date(grant.issuedAt).toISOString()}): the newer grant is kept`,
+    );
+  }
+  if (typeof current.leaseUntil === 'number' && current.leaseUntil >= now) {
+    return { decision: 'wait', until: current.leaseUntil };
+  }
+  if (typeof current.version !== 'number') return reject('RECORD_INVALID', `org ${orgId} has no valid version`);
+  const refreshTokenGrant = current.grantType === 'refresh_token';
+  return {
+    decision: 'write',
+    write: {
+      orgId,
+      expectedVersion: current.version,
+      issuedAt: grant.issuedAt,
+      fingerprint: grant.fingerprint,
+      set: {
+        status: RecordStatus.Active,
+        ...statusSince(current.status as string | undefined, RecordStatus.Active, now),
+        ...(refreshTokenGrant ? { refreshToken: grant.refreshToken, grantFingerprint: grant.fingerprint } : {}),
+        grantIssuedAt: grant.issuedAt,
+        // Due now, in its shard: the intake refreshes it at once, and if that is cut short the next sweep does.
+        refreshAt: now,
+        dueShard: dueShardFor(orgId, shardCount),
+        consecutiveFailures: 0,
+        version: current.version + 1,
+      },
+      remove: refreshTokenGrant ? CLEARED_BY_A_NEW_GRANT : [...CLEARED_BY_A_NEW_GRANT, 'grantFingerprint'],
+    },
+  };
+}

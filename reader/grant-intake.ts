@@ -1,0 +1,151 @@
+// The hosted app's side of the grant intake: hand over a new org's first grant (`submitGrant`) or a new grant after
+// the customer re-authorised (`reauthorise`), and learn at once whether it works. One RequestResponse invocation of
+// the intake function (IAM: the stack's GrantIntakePolicy, or `grantIntake(role)` in CDK); the answer becomes a
+// result or a typed error by code (intake-errors.ts).
+//
+// Self-contained like the token reader: only @aws-sdk/client-lambda, loaded on first use so an app that only reads
+// tokens never pays for it.
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { grantIntakeError } from './intake-errors.js';
+
+/** An org's settings, as `tenant-tokens tenants add` takes them (the intake validates them with the same rules). */
+export interface OrgGrantSettings {
+  orgId: string;
+  provider: 'genesys' | 'zendesk' | 'generic';
+  grantType: 'refresh_token' | 'client_credentials';
+  region?: string;
+  subdomain?: string;
+  tokenUrl?: string;
+  clientAuth?: 'basic' | 'post';
+  orgParam?: string;
+  scope?: string;
+  requiresOfflineAccess?: boolean;
+  /** The org's OAuth client in Secrets Manager (under the deployment's prefix). */
+  clientSecretId: string;
+  /** Settings a newer deployment accepts (the intake refuses what it does not know). */
+  [setting: string]: unknown;
+}
+
+export interface Grant {
+  /** Required for refresh_token orgs. A bearer secret: it goes to the intake and nowhere else. */
+  refreshToken?: string;
+  /**
+   * When your app received the grant (epoch ms, Date or ISO 8601); default: now. Hand-overs are ordered by it: one
+   * issued before the stored grant is refused as stale. Pass the same value when you retry the same grant.
+   */
+  issuedAt?: number | Date | string;
+}
+
+export interface GrantResult {
+  orgId: string;
+  status: 'ACTIVE';
+  /** When the access token issued for this grant expires; the refresher renews it before. */
+  expiresAt: Date;
+  /** This grant had been handed over before (a retry): nothing was written; this is the org's state. */
+  repeated: boolean;
+}
+
+export interface GrantIntakeOptions {
+  /** The intake function's name or ARN: the stack's output GrantIntakeFunctionName. */
+  functionName: string;
+  /** Default: `new LambdaClient({})`: the standard credential chain, region and AWS_ENDPOINT_URL_LAMBDA. */
+  client?: LambdaClient;
+  now?: () => number;
+}
+
+export interface GrantIntakeClient {
+  /** Onboards a new org with its first grant, refreshes it at once; resolves when it is ACTIVE, else throws by code. */
+  submitGrant(org: OrgGrantSettings, grant: Grant): Promise<GrantResult>;
+  /** Stores a new grant for an existing org (after REAUTH_REQUIRED, or a reinstall), refreshes it at once. */
+  reauthorise(orgId: string, grant: Grant): Promise<GrantResult>;
+}
+
+type Answer =
+  | { ok: true; orgId: string; status: 'ACTIVE'; expiresAt: string; repeated?: boolean }
+  | {
+      ok: false;
+      orgId?: string;
+      stored: boolean;
+      status?: string;
+      error: { code: string; message: string; reason?: string; retryAfterSeconds?: number };
+    };
+
+export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClient {
+  if (!options.functionName) throw new TypeError('createGrantIntake: functionName is required');
+  const now = options.now ?? Date.now;
+  let sdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
+  let client = options.client;
+
+  async function invoke(payload: Record<string, unknown>, orgId: string): Promise<GrantResult> {
+    sdk ??= import('@aws-sdk/client-lambda');
+    const { InvokeCommand, LambdaClient: Client } = await sdk;
+    client ??= new Client({});
+    const out = await client.send(
+      new InvokeCommand({
+        FunctionName: options.functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
+      }),
+    );
+    const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
+    if (out.FunctionError) {
+      // Only the error's type: the function's own message says nothing an app can act on beyond "again".
+      const errorType = safeJson<{ errorType?: unknown }>(text)?.errorType;
+      throw grantIntakeError(
+        'INTAKE_UNAVAILABLE',
+        `the grant intake failed (${typeof errorType === 'string' ? errorType : out.FunctionError}): hand the grant ` +
+          'over again (a repeated hand-over of the same grant is recognised)',
+        { orgId, stored: false, status: undefined, reason: undefined, retryAfterSeconds: undefined },
+      );
+    }
+    const answer = safeJson<Answer>(text);
+    if (!answer || typeof answer.ok !== 'boolean') {
+      throw grantIntakeError('INTAKE_UNAVAILABLE', 'the grant intake gave no answer this library understands', {
+        orgId,
+        stored: false,
+        status: undefined,
+        reason: undefined,
+        retryAfterSeconds: undefined,
+      });
+    }
+    if (answer.ok) {
+      return {
+        orgId: answer.orgId,
+        status: 'ACTIVE',
+        expiresAt: new Date(answer.expiresAt),
+        repeated: !!answer.repeated,
+      };
+    }
+    throw grantIntakeError(answer.error.code, answer.error.message, {
+      orgId: answer.orgId ?? orgId,
+      stored: answer.stored,
+      status: answer.status,
+      reason: answer.error.reason,
+      retryAfterSeconds: answer.error.retryAfterSeconds,
+    });
+  }
+
+  const grantPayload = (grant: Grant) => ({
+    ...(grant.refreshToken !== undefined ? { refreshToken: grant.refreshToken } : {}),
+    issuedAt: issuedAtOf(grant.issuedAt, now),
+  });
+
+  return {
+    submitGrant: (org, grant) => invoke({ action: 'submitGrant', org, grant: grantPayload(grant) }, org.orgId),
+    reauthorise: (orgId, grant) => invoke({ action: 'reauthorise', orgId, grant: grantPayload(grant) }, orgId),
+  };
+}
+
+function issuedAtOf(value: Grant['issuedAt'], now: () => number): number | string {
+  if (value === undefined) return now();
+  if (value instanceof Date) return value.getTime();
+  return value;
+}
+
+function safeJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

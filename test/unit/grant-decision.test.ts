@@ -1,0 +1,124 @@
+// What a hosted app's new grant does to an existing org (grant intake, reauthorise): one row per case, including the
+// fences: never over a newer grant, never under a live lease, never a second time for the same refresh token.
+import { describe, expect, it } from 'vitest';
+import { grantDecision, type HandedOverGrant, isRepeatedGrant } from '../../lambdas/core/grant-decision.js';
+import { dueShardFor } from '../../lambdas/core/shard.js';
+
+const NOW = 1_750_000_000_000;
+const grant: HandedOverGrant = { refreshToken: 'rt-new-0123456789', issuedAt: NOW - 1000, fingerprint: 'sha256:new' };
+const active = {
+  orgId: 'acme',
+  grantType: 'refresh_token',
+  status: 'ACTIVE',
+  version: 7,
+  grantIssuedAt: NOW - 3_600_000,
+  grantFingerprint: 'sha256:old',
+};
+const decide = (current: Record<string, unknown> | undefined, g: HandedOverGrant = grant) =>
+  grantDecision('acme', current, g, NOW, 4);
+
+describe('Function: grantDecision', () => {
+  it.each([
+    ['the org does not exist', undefined, 'ORG_NOT_FOUND', /submitGrant/],
+    ['an operator disabled the org', { ...active, status: 'DISABLED' }, 'ORG_DISABLED', /enabled/],
+    ['a refresh_token org gets no refresh token', active, 'INVALID_PAYLOAD', /grant.refreshToken is required/],
+    [
+      'a client_credentials org gets a refresh token',
+      { ...active, grantType: 'client_credentials', grantFingerprint: undefined },
+      'INVALID_PAYLOAD',
+      /must be left out/,
+    ],
+    ['the stored grant is newer', { ...active, grantIssuedAt: NOW }, 'STALE_GRANT', /newer grant is kept/],
+    [
+      'the stored grant was issued at the same time',
+      { ...active, grantIssuedAt: grant.issuedAt },
+      'STALE_GRANT',
+      /not before this one/,
+    ],
+    ['the record has no version', { ...active, version: 'x' }, 'RECORD_INVALID', /no valid version/],
+  ])('refuses when %s (%s)', (what, current, code, message) => {
+    const g = what.includes('gets no refresh token') ? { ...grant, refreshToken: undefined } : grant;
+    const decision = decide(current as Record<string, unknown> | undefined, g);
+    expect(decision).toMatchObject({ decision: 'reject', code });
+    expect(decision.decision === 'reject' && decision.message).toMatch(message);
+    expect(JSON.stringify(decision)).not.toContain(grant.refreshToken);
+  });
+
+  it('answers a repeated hand-over of the same refresh token from the record, whatever its issue time', () => {
+    const current = { ...active, grantFingerprint: grant.fingerprint, grantIssuedAt: NOW - 5000 };
+    expect(decide(current)).toEqual({ decision: 'repeat' });
+    // Even an operator's disable after it: the answer is the org's state, nothing is written.
+    expect(decide({ ...current, status: 'DISABLED' })).toEqual({ decision: 'repeat' });
+  });
+
+  it('waits for a live lease instead of writing under a refresher (and after it, decides again)', () => {
+    expect(decide({ ...active, leaseOwner: 'run-1', leaseUntil: NOW + 20_000 })).toEqual({
+      decision: 'wait',
+      until: NOW + 20_000,
+    });
+    expect(decide({ ...active, leaseOwner: 'run-1', leaseUntil: NOW - 1 }).decision).toBe('write');
+  });
+
+  it('stores a newer grant: ACTIVE, due now, its fingerprint and issue time, the old grant’s state cleared', () => {
+    const decision = decide({ ...active, status: 'REAUTH_REQUIRED', statusReason: 'INVALID_GRANT' });
+    expect(decision).toEqual({
+      decision: 'write',
+      write: {
+        orgId: 'acme',
+        expectedVersion: 7,
+        issuedAt: grant.issuedAt,
+        fingerprint: grant.fingerprint,
+        set: {
+          status: 'ACTIVE',
+          statusSince: NOW,
+          refreshToken: grant.refreshToken,
+          grantFingerprint: grant.fingerprint,
+          grantIssuedAt: grant.issuedAt,
+          refreshAt: NOW,
+          dueShard: dueShardFor('acme', 4),
+          consecutiveFailures: 0,
+          version: 8,
+        },
+        remove: [
+          'statusReason',
+          'attention',
+          'lastError',
+          'rotationAtRisk',
+          'leaseOwner',
+          'leaseUntil',
+          'accessToken',
+          'expiresAt',
+          'tokenType',
+        ],
+      },
+    });
+  });
+
+  it('keeps statusSince of an org that stays ACTIVE, and takes a record from before grant issue times', () => {
+    const { grantIssuedAt: _none, ...legacy } = active;
+    const decision = decide(legacy);
+    expect(decision.decision === 'write' && decision.write.set).not.toHaveProperty('statusSince');
+  });
+
+  it('a client_credentials org: no refresh token or fingerprint is stored, an old fingerprint is removed', () => {
+    const cc: HandedOverGrant = { refreshToken: undefined, issuedAt: NOW, fingerprint: undefined };
+    const decision = decide({ ...active, grantType: 'client_credentials', grantFingerprint: undefined }, cc);
+    expect(decision.decision).toBe('write');
+    if (decision.decision !== 'write') return;
+    expect(decision.write.set).not.toHaveProperty('refreshToken');
+    expect(decision.write.set).not.toHaveProperty('grantFingerprint');
+    expect(decision.write.remove).toContain('grantFingerprint');
+  });
+});
+
+describe('Function: isRepeatedGrant', () => {
+  it.each([
+    ['the same refresh token', { grantFingerprint: 'sha256:a' }, { fingerprint: 'sha256:a', issuedAt: 1 }, true],
+    ['another refresh token', { grantFingerprint: 'sha256:a' }, { fingerprint: 'sha256:b', issuedAt: 1 }, false],
+    ['client credentials at the same issue time', { grantIssuedAt: 5 }, { fingerprint: undefined, issuedAt: 5 }, true],
+    ['client credentials at another issue time', { grantIssuedAt: 5 }, { fingerprint: undefined, issuedAt: 6 }, false],
+    ['a token against a record without one', { grantIssuedAt: 5 }, { fingerprint: 'sha256:a', issuedAt: 5 }, false],
+  ])('%s → %s', (_what, current, g, repeated) => {
+    expect(isRepeatedGrant(current, { refreshToken: undefined, ...g })).toBe(repeated);
+  });
+});
