@@ -37,6 +37,27 @@ export interface RefresherDeployment {
   schedule: { ruleLogicalId: string; periodSeconds: number; enabled: boolean };
   asyncInvoke: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
   failureQueue: { logicalId: string; nameToken: string };
+  /** The grant intake hosted apps invoke (the stack output GrantIntakeFunctionName), when the stack has one. */
+  intake:
+    | { logicalId: string; nameToken: string; timeoutSeconds: number; environment: Record<string, string> }
+    | undefined;
+}
+
+/** The function a stack output names (`{"Ref": …}`), if the output and the function exist. */
+function outputFunction(template: Cfn, outputName: string) {
+  const value = template?.Outputs?.[outputName]?.Value;
+  const logicalId = value ? /^ref:(.+)$/.exec(resolveValue(value))?.[1] : undefined;
+  const resource = logicalId ? template.Resources?.[logicalId] : undefined;
+  if (!logicalId || resource?.Type !== 'AWS::Lambda::Function') return undefined;
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(resource.Properties.Environment?.Variables ?? {}))
+    environment[k] = resolveValue(v);
+  return {
+    logicalId,
+    nameToken: refToken(logicalId),
+    timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
+    environment,
+  };
 }
 
 /** `rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)` in seconds. */
@@ -95,6 +116,7 @@ export function readDeployment(template: Cfn, stackName: string, templatePath = 
       maximumEventAgeSeconds: Number(invoke.MaximumEventAgeInSeconds ?? 21_600),
     },
     failureQueue: { logicalId: queueLogicalId, nameToken: getAttToken(queueLogicalId, 'QueueName') },
+    intake: outputFunction(template, 'GrantIntakeFunctionName'),
   };
 }
 

@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   // simulation builds its own per execution environment, so any valid environment will do for that one.
   process.env.TABLE_NAME = 'ops-simulation-import';
   const handlerModule = await import('../lambdas/refresher/handler.js');
+  const intakeModule = deployment.intake ? await import('../lambdas/intake/handler.js') : undefined;
 
   const results: ScenarioResult[] = [];
   const secrets = new Set<string>();
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         deployment,
         dynamoDbEndpoint: ddb.endpoint,
         handlerModule,
+        ...(intakeModule ? { intakeModule } : {}),
         quick,
         seed: Number(values.seed),
         progress,

@@ -90,6 +90,52 @@ const reauthSteps: RunbookStep[] = [
 ];
 
 export const RUNBOOK: Record<string, RunbookStep[]> = {
+  IntakeErrors: [
+    {
+      says: "the intake's log group (the function `GrantIntakeFunctionName`)",
+      async run(w, since) {
+        const errors = w
+          .logLines(since, 'intake')
+          .filter((l) => /"errorType"|grant intake failed/.test(l))
+          .map((l) => parseJson<Record<string, unknown>>(l));
+        return countBy(errors, 'message', 'errorType');
+      },
+    },
+    {
+      says: '`invalid refresher configuration` at cold start',
+      async run(w, since) {
+        const config = w.logLines(since, 'intake').find((l) => l.includes('invalid refresher configuration'));
+        if (!config || !w.intake) return 'not a configuration error';
+        const named = [...new Set(config.match(/\b[A-Z][A-Z_]{3,}\b/g) ?? [])].join(', ');
+        w.intake.deploy({ ...w.deployedEnv });
+        return `the error names ${named}: redeployed the intake with the stack's own configuration`;
+      },
+    },
+    {
+      says: 'the app hands the grant over again',
+      async run(w) {
+        if (!w.intake) return 'no intake';
+        const results: string[] = [];
+        for (const handOver of [...w.intake.pending.values()]) {
+          const r = await w.intake.reauthorise(handOver);
+          results.push(`${handOver.orgId}: ${r.ok ? 'stored' : r.code}`);
+        }
+        return results.join('; ') || 'nothing left to hand over';
+      },
+    },
+    {
+      says: '`tenants show ORG` (status, version, `lastError`)',
+      async run(w) {
+        const states: string[] = [];
+        for (const orgId of w.intake?.attempted ?? []) {
+          const r = await w.cli(['tenants', 'show', orgId, '--json']);
+          const s = parseJson<{ summary?: TenantSummary } & Partial<TenantSummary>>(r.stdout);
+          states.push(`${orgId}: ${(s.summary ?? (s as TenantSummary)).status}`);
+        }
+        return states.join('; ') || 'no org handed over';
+      },
+    },
+  ],
   Heartbeat: [
     {
       says: 'the rule is enabled (`aws events list-rules --name-prefix TenantTokenRefresher`)',
@@ -302,6 +348,7 @@ export const RUNBOOK_ORDER = [
   'Heartbeat',
   'LambdaErrors',
   'DurationNearTimeout',
+  'IntakeErrors',
   'OrgsMisconfigured',
   'TokenNotCommitted',
   'RotationLost',

@@ -8,6 +8,7 @@ import type { RefresherDeployment } from './deployment.js';
 import { executeRunbooks, type StepReport } from './runbook.js';
 import { judgeScenario, type ScenarioVerdict } from './score.js';
 import { FLEET } from './world/fleet.js';
+import type { IntakeModule } from './world/intake.js';
 import { type HandlerModule, World } from './world/world.js';
 
 const MIN = 60_000;
@@ -87,6 +88,7 @@ export interface HarnessOptions {
   deployment: RefresherDeployment;
   dynamoDbEndpoint: string;
   handlerModule: HandlerModule;
+  intakeModule?: IntakeModule;
   quick: boolean;
   seed: number;
   progress: (line: string) => void;
@@ -142,6 +144,7 @@ export async function runScenario(scenario: Scenario, options: HarnessOptions): 
     deployment,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     handlerModule: options.handlerModule,
+    ...(options.intakeModule ? { intakeModule: options.intakeModule } : {}),
     name: scenario.id,
     seed: options.seed,
   });

@@ -6,6 +6,7 @@ import { crashAfterAnswer } from './crash-after-answer.js';
 import { dynamodbUnreachable } from './dynamodb-unreachable.js';
 import { grantRevoked } from './grant-revoked.js';
 import { healthyDay } from './healthy-day.js';
+import { intakeUnavailable } from './intake-unavailable.js';
 import { backlog, providerThrottling } from './pending.js';
 import { providerOutage } from './provider-outage.js';
 import { providerOutageLong } from './provider-outage-long.js';
@@ -25,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   secretBroken,
   badConfiguration,
   dynamodbUnreachable,
+  intakeUnavailable,
   backlog,
   providerThrottling,
 ];

@@ -45,6 +45,7 @@ import {
   TokenOwners,
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
+import { type IntakeModule, SimulatedIntake } from './intake.js';
 import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
@@ -56,6 +57,8 @@ export interface WorldOptions {
   deployment: RefresherDeployment;
   dynamoDbEndpoint: string;
   handlerModule: HandlerModule;
+  /** The grant intake's handler module, when the stack has an intake. */
+  intakeModule?: IntakeModule;
   /** Distinguishes this scenario's table. */
   name: string;
   seed: number;
@@ -82,6 +85,8 @@ export interface OperatorCommand {
   stderr: string;
 }
 
+export type LogGroup = 'refresher' | 'intake';
+
 /** Namespace of the simulation's own series (ground truth), kept apart from anything CloudWatch would hold. */
 export const TRUTH_NAMESPACE = 'Simulation/GroundTruth';
 
@@ -98,7 +103,8 @@ function prng(seed: number): () => number {
 
 export class World {
   readonly store = new MetricStore();
-  readonly logs: { t: number; line: string }[] = [];
+  /** The log groups: the refresher's and the grant intake's. */
+  readonly logs: { t: number; line: string; fn: LogGroup }[] = [];
   readonly attempts: AttemptRecord[] = [];
   readonly truth: TruthSample[] = [];
   readonly marks: Mark[] = [];
@@ -115,6 +121,8 @@ export class World {
   env: Record<string, string>;
   readonly deployedEnv: Record<string, string>;
   readonly lambda: AsyncLambda;
+  /** The grant intake hosted apps hand grants over to (when the stack has one). */
+  intake: SimulatedIntake | undefined;
   #nextTickAt: number;
   #environments = 0;
   readonly #tmp = mkdtempSync(path.join(tmpdir(), 'ops-simulate-'));
@@ -158,7 +166,10 @@ export class World {
       maximumRetryAttempts: deployment.asyncInvoke.maximumRetryAttempts,
       maximumEventAgeMs: deployment.asyncInvoke.maximumEventAgeSeconds * 1000,
       coldStart: () => this.#coldStart(),
-      onAttempt: (record) => this.#onAttempt(record),
+      onAttempt: (record) => {
+        this.attempts.push(record);
+        this.#lambdaMetrics('refresher', record);
+      },
       onFailure: (record, at) => this.queue.send(record, at),
       now: simNow,
       around: async (fn) => {
@@ -166,7 +177,7 @@ export class World {
         try {
           return await fn();
         } finally {
-          this.#ingest(capture.stop());
+          this.#ingest(capture.stop(), 'refresher');
         }
       },
     });
@@ -189,7 +200,31 @@ export class World {
         Object.values(clients).map((c) => [c.secretId, { clientId: c.clientId, clientSecret: c.clientSecret }]),
       ),
     );
-    return new World(options, tableName, ddb, doc, admin, oauth, secrets, clients);
+    const world = new World(options, tableName, ddb, doc, admin, oauth, secrets, clients);
+    const { intake } = options.deployment;
+    if (intake && options.intakeModule) {
+      const env = { ...world.deployedEnv, ...World.#localised(intake.environment, world.deployedEnv) };
+      world.intake = await SimulatedIntake.start(
+        options.intakeModule,
+        env,
+        intake.timeoutSeconds * 1000,
+        {
+          owners: world.owners,
+          ingest: (lines, fn) => world.#ingest(lines, fn),
+          lambdaMetrics: (fn, record) => world.#lambdaMetrics(fn, record),
+        },
+        options.dynamoDbEndpoint,
+        secrets.endpoint,
+      );
+    }
+    return world;
+  }
+
+  /** A function's deployed environment with the table and the local engines of this world. */
+  static #localised(deployed: Record<string, string>, local: Record<string, string>): Record<string, string> {
+    const { NODE_OPTIONS: _n, EVENT_BUS_NAME: _e, ...rest } = deployed;
+    const keep = ['TABLE_NAME', 'ALLOWED_TOKEN_HOSTS'];
+    return { ...rest, ...Object.fromEntries(keep.map((k) => [k, local[k] as string])) };
   }
 
   get deployment(): RefresherDeployment {
@@ -313,13 +348,14 @@ export class World {
       .map((t) => t.alarmId);
   }
 
-  /** Log lines (the function's log group) since `from`. */
-  logLines(from = this.startedAt): string[] {
-    return this.logs.filter((l) => l.t >= from).map((l) => l.line);
+  /** Log lines of a function's log group since `from`. */
+  logLines(from = this.startedAt, fn: LogGroup = 'refresher'): string[] {
+    return this.logs.filter((l) => l.t >= from && l.fn === fn).map((l) => l.line);
   }
 
   async stop(): Promise<void> {
     this.lambda.deploy();
+    await this.intake?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
     await deleteTokenTable(this.ddb, this.tableName);
@@ -368,20 +404,31 @@ export class World {
     return environment;
   }
 
-  #onAttempt(record: AttemptRecord): void {
-    this.attempts.push(record);
+  /** What Lambda publishes for one invocation of a function, and what its runtime logs when it failed. */
+  #lambdaMetrics(
+    fn: LogGroup,
+    record: Pick<AttemptRecord, 'startedAt' | 'durationMs' | 'outcome'> & {
+      errorType?: string | undefined;
+      errorMessage?: string | undefined;
+      eventAgeMs?: number;
+      coldStart?: boolean;
+      requestId?: string;
+    },
+  ): void {
     const t = record.startedAt + record.durationMs;
-    const dimensions = { FunctionName: this.deployment.fn.nameToken };
-    const put = (name: string, value: number) =>
-      this.store.put({ namespace: 'AWS/Lambda', name, dimensions }, t, value);
+    const name = fn === 'refresher' ? this.deployment.fn.nameToken : (this.deployment.intake?.nameToken ?? fn);
+    const dimensions = { FunctionName: name };
+    const put = (metric: string, value: number) =>
+      this.store.put({ namespace: 'AWS/Lambda', name: metric, dimensions }, t, value);
     put('Invocations', 1);
     put('Errors', record.outcome === 'error' ? 1 : 0);
     put('Duration', record.durationMs);
-    put('AsyncEventAge', record.eventAgeMs);
+    if (record.eventAgeMs !== undefined) put('AsyncEventAge', record.eventAgeMs);
     // What the Node.js runtime writes to the log group when an invocation fails as a whole.
     if (record.outcome === 'error') {
       this.logs.push({
         t,
+        fn,
         line: JSON.stringify({
           level: 'ERROR',
           message: record.coldStart && record.errorType !== 'Runtime.ExitError' ? 'Init error' : 'Invoke error',
@@ -393,12 +440,12 @@ export class World {
     }
   }
 
-  #ingest(lines: string[]): void {
+  #ingest(lines: string[], fn: LogGroup): void {
     const t = simNow();
     for (const line of lines) {
       const points = emfDatapoints(line);
       if (points.length === 0) {
-        this.logs.push({ t, line });
+        this.logs.push({ t, line, fn });
         continue;
       }
       for (const p of points) this.store.put(p.id, p.t, p.values);
