@@ -151,9 +151,10 @@ describe('Construct: GrantIntakeFunction', () => {
         TreatMissingData: 'notBreaching',
       });
       // A quiet period counts as 0 errors (FILL): the alarm clears once the intake works again (alarm simulation).
-      const [expression, ...others] = alarm?.Metrics.filter((m: { ReturnData?: boolean }) => m.ReturnData !== false);
+      const metrics = alarm?.Metrics ?? [];
+      const [expression, ...others] = metrics.filter((m: { ReturnData?: boolean }) => m.ReturnData !== false);
       expect(others).toEqual([]);
-      const input = alarm?.Metrics.find((m: { MetricStat?: unknown }) => m.MetricStat);
+      const input = metrics.find((m: { MetricStat?: unknown }) => m.MetricStat);
       expect(expression.Expression).toBe(`FILL(${input.Id}, 0)`);
       expect(input.MetricStat).toMatchObject({
         Metric: {
