@@ -31,7 +31,15 @@ export class GrantIntakeAlarms extends Construct {
       alarmDescription:
         'Grant intake invocations failed as a whole (crash, timeout, DynamoDB or configuration): hosted apps ' +
         `could not hand grants over. Runbook: docs/runbook.md#${runbookAnchor(INTAKE_ALARM_ID)}`,
-      metric: intake.fn.metricErrors({ statistic: 'Sum', period: alarms.window }),
+      // The intake runs only when a hosted app hands a grant over, so its Errors metric is sparse: on the raw metric
+      // the alarm kept re-evaluating the last failed period (CloudWatch's evaluation range) and stayed in ALARM 15
+      // minutes after the fix, in the alarm simulation (docs/alarm-simulation.md). FILL makes a quiet period a 0.
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(errors, 0)',
+        usingMetrics: { errors: intake.fn.metricErrors({ statistic: 'Sum', period: alarms.window }) },
+        label: 'Failed intake invocations',
+        period: alarms.window,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

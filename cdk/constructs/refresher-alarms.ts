@@ -98,12 +98,31 @@ export class RefresherAlarms extends Construct {
     const atLeast = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
     const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
 
-    // Transient failures are retried by design; page only when failures keep coming for two windows (10 ticks).
-    add('RefreshFailed', 'Refreshes keep failing: 5 or more failed refreshes in each of two 5-tick windows.', {
-      metric: metric(MetricName.RefreshFailed, 'Sum'),
-      threshold: 5,
+    // Transient failures are retried by design; page only when refreshes keep failing for a reason the refresher
+    // retries (5xx, 429, timeouts, the network, the store, unusable answers). Dead grants and broken clients are
+    // left out: they page once, through OrgsNeedingReauth / RotationLost / OrgsMisconfigured, whose runbooks fix them.
+    // Judged as a share of the refreshes attempted, not a count: the alarm simulation (npm run ops:simulate,
+    // docs/alarm-simulation.md) showed the former count (5 per window in two windows) blind to a 10-minute provider
+    // outage of a small fleet — a few due orgs retried with backoff fail fewer than 5 times a window — while a large
+    // fleet's everyday blips would reach it. At least 2 such failures and half of the attempts, in 2 of 3 windows,
+    // pages for an outage in a fleet of any size; one failed refresh never does. Runs emit every count each time (0
+    // included), so a window without runs is missing (not breaching: Heartbeat covers it).
+    const retryable = 'failed - misconfigured - reauth';
+    add('RefreshFailed', 'Refreshes keep failing: half or more of them, for reasons that retry, in 2 of 3 windows.', {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(${retryable} >= 2, 100 * (${retryable}) / (failed + succeeded), 0)`,
+        usingMetrics: {
+          failed: metric(MetricName.RefreshFailed, 'Sum'),
+          succeeded: metric(MetricName.RefreshSucceeded, 'Sum'),
+          misconfigured: metric(MetricName.ClientMisconfigured, 'Sum'),
+          reauth: metric(MetricName.ReauthRequired, 'Sum'),
+        },
+        label: 'Failed refreshes that retry (% of attempted)',
+        period: window,
+      }),
+      threshold: 50,
       comparisonOperator: atLeast,
-      evaluationPeriods: 2,
+      evaluationPeriods: 3,
       datapointsToAlarm: 2,
       treatMissingData: notBreaching,
     });
@@ -171,10 +190,18 @@ export class RefresherAlarms extends Construct {
       },
     );
 
-    // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. Missing data IS the
-    // signal here, so it breaches.
+    // No RunCompleted for 3 ticks: the schedule, the function or its configuration is broken. On the raw metric,
+    // missing data as breaching was late: CloudWatch evaluates more periods than the 3 (its evaluation range), and
+    // the good datapoints still in that range keep the alarm OK until they leave it — 6 minutes instead of 3 in the
+    // alarm simulation (docs/alarm-simulation.md). FILL gives every tick a value (0 when no sweep completed), so the
+    // last 3 ticks decide alone; breaching still covers a metric with no data at all.
     add('Heartbeat', 'No sweep completed for 3 schedule periods: the refresher is not running.', {
-      metric: metric(MetricName.RunCompleted, 'Sum', tick),
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(runs, 0)',
+        usingMetrics: { runs: metric(MetricName.RunCompleted, 'Sum', tick) },
+        label: 'Completed sweeps',
+        period: tick,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 3,

@@ -11,7 +11,15 @@ import { buildApp } from '../../cdk/build-app.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher-stack.js';
 import { METRIC_NAMESPACE, MetricName } from '../../lambdas/metrics.js';
-import { logicalIdOf, onlyResource, resourceOf, resourcesOf, synthStack, testContext } from './synth-stack.js';
+import {
+  type Cfn,
+  logicalIdOf,
+  onlyResource,
+  resourceOf,
+  resourcesOf,
+  synthStack,
+  testContext,
+} from './synth-stack.js';
 
 const { template } = synthStack({ alarmEmail: 'oncall@example.com' });
 const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties);
@@ -35,7 +43,6 @@ const GTE = 'GreaterThanOrEqualToThreshold';
 
 /** [alarm id, metric, statistic, period s, threshold, evaluation periods, datapoints, missing data] */
 const SERVICE_ALARMS = [
-  ['RefreshFailed', MetricName.RefreshFailed, 'Sum', 300, 5, 2, 2, 'notBreaching'],
   ['OrgsNeedingReauth', MetricName.OrgsNeedingReauth, 'Maximum', 300, 1, 1, undefined, 'ignore'],
   ['ExpiredAccessTokens', MetricName.ExpiredAccessTokens, 'Maximum', 60, 1, 2, 2, 'notBreaching'],
   ['TokenNotCommitted', MetricName.TokenNotCommitted, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
@@ -64,19 +71,61 @@ describe('Construct: RefresherAlarms', () => {
       },
     );
 
-    it('Heartbeat: fewer than 1 completed sweep in each of 3 schedule periods, missing data breaching', () => {
-      expect(alarm('Heartbeat')).toMatchObject({
-        Namespace: METRIC_NAMESPACE,
-        MetricName: MetricName.RunCompleted,
-        Dimensions: SERVICE,
-        Statistic: 'Sum',
-        Period: 60,
+    /** The MetricStat inputs of a metric-math alarm, by id, and its one returned expression. */
+    function mathOf(a: Cfn) {
+      const inputs = Object.fromEntries(
+        a.Metrics.filter((m: Cfn) => m.MetricStat).map((m: Cfn) => [m.Id, m.MetricStat]),
+      ) as Record<string, Cfn>;
+      const [returned, ...others] = a.Metrics.filter((m: Cfn) => m.ReturnData !== false);
+      expect(others).toHaveLength(0);
+      return { expression: returned.Expression as string, inputs };
+    }
+
+    // Proven by the alarm simulation (docs/alarm-simulation.md): the raw metric with missing data as breaching
+    // fired after 6 periods, not 3, because CloudWatch's evaluation range holds older good datapoints.
+    it('Heartbeat: fewer than 1 completed sweep in each of 3 schedule periods, every period filled with 0', () => {
+      const a = alarm('Heartbeat');
+      expect(a).toMatchObject({
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
         EvaluationPeriods: 3,
         DatapointsToAlarm: 3,
         TreatMissingData: 'breaching',
       });
+      const { expression, inputs } = mathOf(a);
+      const [id] = Object.keys(inputs);
+      expect(expression).toBe(`FILL(${id}, 0)`);
+      expect(inputs[id as string]).toMatchObject({
+        Metric: { Namespace: METRIC_NAMESPACE, MetricName: MetricName.RunCompleted, Dimensions: SERVICE },
+        Stat: 'Sum',
+        Period: 60,
+      });
+    });
+
+    // Proven by the alarm simulation: a count (5 per window) was blind to a 10-minute outage of a small fleet, and
+    // a broken client secret paged it too (OrgsMisconfigured is that page).
+    it('RefreshFailed: 2+ retryable failures and half of the attempts, in 2 of 3 five-tick windows', () => {
+      const a = alarm('RefreshFailed');
+      expect(a).toMatchObject({
+        Threshold: 50,
+        ComparisonOperator: GTE,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
+      const { expression, inputs } = mathOf(a);
+      const id = Object.fromEntries(Object.entries(inputs).map(([key, stat]) => [stat.Metric.MetricName, key]));
+      const retryable = `${id[MetricName.RefreshFailed]} - ${id[MetricName.ClientMisconfigured]} - ${id[MetricName.ReauthRequired]}`;
+      const attempted = `${id[MetricName.RefreshFailed]} + ${id[MetricName.RefreshSucceeded]}`;
+      expect(expression).toBe(`IF(${retryable} >= 2, 100 * (${retryable}) / (${attempted}), 0)`);
+      expect(Object.keys(inputs)).toHaveLength(4);
+      for (const stat of Object.values(inputs)) {
+        expect(stat).toMatchObject({
+          Metric: { Namespace: METRIC_NAMESPACE, Dimensions: SERVICE },
+          Stat: 'Sum',
+          Period: 300,
+        });
+      }
     });
   });
 
@@ -216,7 +265,12 @@ describe('Construct: RefresherAlarms', () => {
       const { stack } = buildApp({
         context: testContext({ schedulePeriodSeconds: '300', refreshWindowSeconds: '900' }),
       });
-      const period = (id: string) => cfnAlarm(stack, id).period;
+      const period = (id: string) => {
+        const a = cfnAlarm(stack, id);
+        if (a.period !== undefined) return a.period;
+        const stats = stack.resolve(a.metrics) as { metricStat?: { period: number } }[];
+        return stats.find((m) => m.metricStat)?.metricStat?.period;
+      };
       expect(period('Heartbeat')).toBe(300);
       expect(period('ExpiredAccessTokens')).toBe(300);
       expect(period('RefreshFailed')).toBe(1500);
@@ -224,11 +278,17 @@ describe('Construct: RefresherAlarms', () => {
 
     it('follows the service name into every custom metric dimension and the function’s environment', () => {
       const { stack } = buildApp({ context: testContext({ serviceName: 'tokens-staging' }) });
-      const custom = Object.keys(stack.alarms.alarms)
-        .map((id) => cfnAlarm(stack, id))
-        .filter((a) => a.namespace === METRIC_NAMESPACE);
-      expect(custom).toHaveLength(SERVICE_ALARMS.length + 1);
-      for (const a of custom) expect(a.dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
+      // Every metric of the refresher's namespace, whether an alarm watches it directly or through metric math.
+      const custom = Object.keys(stack.alarms.alarms).flatMap((id) => {
+        const a = cfnAlarm(stack, id);
+        if (a.namespace === METRIC_NAMESPACE) return [a.dimensions];
+        const stats = (stack.resolve(a.metrics) ?? []) as { metricStat?: { metric: Cfn } }[];
+        return stats
+          .filter((m) => m.metricStat?.metric.namespace === METRIC_NAMESPACE)
+          .map((m) => m.metricStat?.metric.dimensions);
+      });
+      expect(custom).toHaveLength(SERVICE_ALARMS.length + 5);
+      for (const dimensions of custom) expect(dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
       const fnEnv = stack.resolve((stack.refresher.fn.node.defaultChild as lambda.CfnFunction).environment) as {
         variables: Record<string, string>;
       };

@@ -146,14 +146,24 @@ describe('Construct: GrantIntakeFunction', () => {
         .map((r) => r.Properties)
         .find((a) => a.AlarmName === 'TenantTokenRefresher-IntakeErrors');
       expect(alarm).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
-        Statistic: 'Sum',
-        Period: 300,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
+      });
+      // A quiet period counts as 0 errors (FILL): the alarm clears once the intake works again (alarm simulation).
+      const metrics = alarm?.Metrics ?? [];
+      const [expression, ...others] = metrics.filter((m: { ReturnData?: boolean }) => m.ReturnData !== false);
+      expect(others).toEqual([]);
+      const input = metrics.find((m: { MetricStat?: unknown }) => m.MetricStat);
+      expect(expression.Expression).toBe(`FILL(${input.Id}, 0)`);
+      expect(input.MetricStat).toMatchObject({
+        Metric: {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+        },
+        Stat: 'Sum',
+        Period: 300,
       });
       expect(alarm?.AlarmDescription).toMatch(/Runbook: docs\/runbook\.md#intakeerrors$/);
     });

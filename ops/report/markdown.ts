@@ -1,0 +1,50 @@
+// The run as Markdown (ops/results/latest.md), for docs/alarm-simulation.md and an issue's closing note: one bullet
+// per scenario — each expected alarm with its time to fire and its deadline, anything unexpected or missed, and how
+// long after the runbook each alarm cleared — wrapped to 120 columns as the docs require.
+import type { ScenarioResult } from '../scenario.js';
+import type { Totals } from '../score.js';
+import { summaryLine } from './table.js';
+
+const fmt = (s: number | undefined) => (s === undefined ? '?' : s < 120 ? `${s} s` : `${Math.round(s / 6) / 10} min`);
+
+function wrap(text: string, width = 120, indent = '  '): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length > width && line) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+export function renderMarkdown(results: readonly ScenarioResult[], t: Totals, mode: string): string {
+  const bullets = results.map((r) => {
+    if (r.status === 'pending') return wrap(`- **${r.id}** — ${r.pendingReason}.`);
+    const expected = r.expected.length
+      ? r.expected
+          .map(
+            (a) =>
+              `${a} ${r.late.includes(a) ? 'LATE ' : ''}${fmt(r.secondsToFire[a])} (deadline ${fmt(r.deadlineSeconds[a])})`,
+          )
+          .join(', ')
+      : 'nothing expected';
+    const cleared = Object.entries(r.cleared)
+      .map(
+        ([a, c]) =>
+          `${a} ${!c.cleared ? 'NOT cleared' : c.beforeRunbook ? 'on its own' : `+${fmt(c.secondsAfterRunbook)}`}`,
+      )
+      .join(', ');
+    const parts = [
+      `- **${r.id}** — ${expected}`,
+      `unexpected: ${r.unexpected.join(', ') || 'none'}`,
+      `missed: ${r.missed.join(', ') || 'none'}`,
+      ...(cleared ? [`cleared after the runbook: ${cleared}`] : []),
+    ];
+    return wrap(`${parts.join('; ')}.`);
+  });
+  return `Alarm simulation, ${mode} run: ${summaryLine(t)}.\n\n${bullets.join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+// A healthy day: the fleet refreshing around the clock, with the small trouble a real day has — one token request
+// answered 503, one 429 with Retry-After, one slow answer (well inside the HTTP timeout). Nothing may page.
+import type { Scenario } from '../scenario.js';
+
+const HOUR = 3_600_000;
+
+export const healthyDay: Scenario = {
+  id: 'healthy-day',
+  title: 'A healthy day (one 503, one 429, one slow answer)',
+  expect: [],
+  async run({ w, quick, fault }) {
+    fault('start of the day: no fault (nothing may fire)');
+    const hours = quick ? 3 : 24;
+    let blips = 0;
+    w.oauth.faultHook = (info) => {
+      if (info.grantType !== 'refresh_token') return undefined;
+      blips++;
+      if (blips === 3) return { kind: 'status', status: 503 };
+      if (blips === 7) return { kind: 'status', status: 429, headers: { 'retry-after': '30' } };
+      if (blips === 11) return { kind: 'delay', ms: 3000 };
+      return undefined;
+    };
+    await w.runFor(hours * HOUR);
+    w.oauth.faultHook = undefined;
+  },
+};

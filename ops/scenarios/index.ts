@@ -1,0 +1,32 @@
+// Every scenario, in the order the report lists them.
+import type { Scenario } from '../scenario.js';
+import { badConfiguration } from './bad-configuration.js';
+import { commitFails } from './commit-fails.js';
+import { crashAfterAnswer } from './crash-after-answer.js';
+import { dynamodbUnreachable } from './dynamodb-unreachable.js';
+import { grantRevoked } from './grant-revoked.js';
+import { healthyDay } from './healthy-day.js';
+import { intakeUnavailable } from './intake-unavailable.js';
+import { backlog, providerThrottling } from './pending.js';
+import { providerOutage } from './provider-outage.js';
+import { providerOutageLong } from './provider-outage-long.js';
+import { scheduleStopped } from './schedule-stopped.js';
+import { secretBroken } from './secret-broken.js';
+import { slowProvider } from './slow-provider.js';
+
+export const SCENARIOS: readonly Scenario[] = [
+  healthyDay,
+  grantRevoked,
+  providerOutage,
+  providerOutageLong,
+  slowProvider,
+  scheduleStopped,
+  crashAfterAnswer,
+  commitFails,
+  secretBroken,
+  badConfiguration,
+  dynamodbUnreachable,
+  intakeUnavailable,
+  backlog,
+  providerThrottling,
+];

@@ -1,0 +1,47 @@
+// The alarm simulation reads everything it deploys from the synthesized template (ops/deployment.ts): every alarm
+// with its metric or metric math resolved, the dashboard's widgets, the refresher's environment, timeout, schedule,
+// asynchronous-invocation settings and failure queue. Checked here on the stack the tests synthesize, so a change
+// to the stack that the simulation cannot read fails `npm test`, not only `npm run ops:simulate`.
+import { describe, expect, it } from 'vitest';
+import { readDeployment } from '../../ops/deployment.js';
+import { synthStack } from './synth-stack.js';
+
+const { stack, template } = synthStack();
+const deployment = readDeployment(template.toJSON(), stack.stackName);
+
+describe('ops/deployment.ts on the synthesized stack', () => {
+  it('reads every alarm, by the id its runbook section has', () => {
+    expect(deployment.alarms.map((a) => a.id).sort()).toEqual(Object.keys(stack.alarms.alarms).sort());
+    for (const a of deployment.alarms) {
+      expect(a.evaluationPeriods).toBeGreaterThanOrEqual(a.datapointsToAlarm);
+      expect(a.periodSeconds % 60).toBe(0);
+    }
+  });
+
+  it('binds the AWS metrics to the deployed function and failure queue', () => {
+    const byId = Object.fromEntries(deployment.alarms.map((a) => [a.id, a]));
+    const dims = (id: string) => {
+      const q = byId[id]?.query;
+      return q?.kind === 'metric' ? q.metric.dimensions : undefined;
+    };
+    expect(dims('LambdaErrors')).toEqual({ FunctionName: deployment.fn.nameToken });
+    expect(dims('FailureQueueMessages')).toEqual({ QueueName: deployment.failureQueue.nameToken });
+  });
+
+  it('reads the function’s schedule, timeout, environment and asynchronous-invocation settings', () => {
+    expect(deployment.schedule).toMatchObject({ periodSeconds: 60, enabled: true });
+    expect(deployment.fn.timeoutSeconds).toBe(stack.refresher.settings.lambdaTimeoutSeconds);
+    expect(deployment.fn.environment.HTTP_TIMEOUT_MS).toBe(String(stack.refresher.settings.httpTimeoutMs));
+    expect(deployment.asyncInvoke).toEqual({ maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 });
+  });
+
+  it('reads the dashboard’s graphs with their metrics and periods, and the alarm widget’s alarms', () => {
+    const graphs = deployment.dashboard.filter((w) => w.kind === 'graph');
+    expect(graphs.length).toBeGreaterThan(3);
+    expect(graphs.flatMap((g) => g.lines.map((l) => l.label))).toContain('ExpiredAccessTokens');
+    const alarms = deployment.dashboard.find((w) => w.kind === 'alarms');
+    expect(alarms?.kind === 'alarms' && alarms.alarmLogicalIds.sort()).toEqual(
+      deployment.alarms.map((a) => a.logicalId).sort(),
+    );
+  });
+});
