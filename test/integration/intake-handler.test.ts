@@ -117,7 +117,8 @@ describe('Lambda handler (lambdas/intake/handler.ts)', () => {
       'INVALID_PAYLOAD',
       'INVALID_PAYLOAD',
       'INVALID_PAYLOAD',
-      'INVALID_PAYLOAD',
+      // An own client beside a shared client (clientSecretId): the org's settings name two clients.
+      'RECORD_INVALID',
       'RECORD_INVALID',
       'RECORD_INVALID',
       'INVALID_PAYLOAD',
