@@ -156,6 +156,7 @@ export class LocalOAuthServer {
     readonly origin: string,
     private readonly clients: Map<string, OAuthClientSpec>,
     private readonly options: OAuthServerOptions,
+    private readonly grantEnds: Map<string, number> = new Map(),
   ) {
     this.faultHook = options.faultHook;
     this.latencyMs = options.latencyMs ?? 0;
@@ -178,6 +179,8 @@ export class LocalOAuthServer {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const clients = new Map(options.clients.map((c) => [c.clientId, c]));
+    // Grants ended on a fixed date (endGrantAt): grantId → epoch ms. Read by the RefreshToken TTL below.
+    const grantEnds = new Map<string, number>();
 
     const provider = new Provider(origin, {
       adapter: mapAdapterFactory(),
@@ -198,7 +201,9 @@ export class LocalOAuthServer {
       ttl: {
         AccessToken: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
         ClientCredentials: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
-        RefreshToken: (ctx) => {
+        RefreshToken: (ctx, token) => {
+          const end = grantEnds.get(String((token as { grantId?: string } | undefined)?.grantId));
+          if (end !== undefined) return Math.max(1, Math.ceil((end - Date.now()) / 1000));
           const rotated = (ctx as RotationCtx | undefined)?.oidc?.entities?.RotatedRefreshToken;
           if (options.refreshTokenExpiry === 'absolute' && rotated) return Math.max(1, rotated.remainingTTL);
           return requested(ctx, 'refreshToken') ?? options.refreshTokenTtlSeconds ?? 14 * 86_400;
@@ -212,7 +217,7 @@ export class LocalOAuthServer {
     // Loopback over http: oidc-provider wants to know it is not behind a TLS-terminating proxy by accident.
     provider.proxy = false;
 
-    const self = new LocalOAuthServer(provider, server, sockets, origin, clients, options);
+    const self = new LocalOAuthServer(provider, server, sockets, origin, clients, options, grantEnds);
     provider.use((ctx, next) => self.middleware(ctx as never, next));
     provider.on('grant.error', (_ctx, error: { error?: string }) => {
       const code = error.error ?? 'unknown';
@@ -303,9 +308,15 @@ export class LocalOAuthServer {
       if (typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
         this.lastAccessTokenByRefresh.set(body.refresh_token, body.access_token);
       }
-      if (this.options.reportRefreshTokenExpiresIn && typeof body.refresh_token === 'string') {
-        const issued = await this.provider.RefreshToken.find(body.refresh_token);
-        if (issued) body.refresh_token_expires_in = issued.remainingTTL;
+      if (typeof body.refresh_token === 'string') {
+        const reports = this.options.reportRefreshTokenExpiresIn || this.reportingAccounts.size > 0;
+        const issued = reports ? await this.provider.RefreshToken.find(body.refresh_token) : undefined;
+        if (
+          issued &&
+          (this.options.reportRefreshTokenExpiresIn || this.reportingAccounts.has(String(issued.accountId)))
+        ) {
+          body.refresh_token_expires_in = issued.remainingTTL;
+        }
       }
     }
 
@@ -406,6 +417,23 @@ export class LocalOAuthServer {
     const grant = await this.provider.Grant.find(token.grantId);
     await grant?.destroy();
     await token.destroy();
+  }
+
+  /** Accounts whose answers carry `refresh_token_expires_in` (endGrantAt), besides reportRefreshTokenExpiresIn. */
+  private readonly reportingAccounts = new Set<string>();
+
+  /**
+   * The provider ends the grant behind this refresh token at `at` (epoch ms), whatever the refresher does: an
+   * absolute refresh-token lifetime counted from the customer's consent long ago, as an IdP tenant can impose it.
+   * Every refresh token rotated in that grant from now on expires then (so refreshing cannot extend it), and from
+   * now on every answer for its account says when its refresh token expires (`refresh_token_expires_in`). A new
+   * consent (`mintRefreshToken`: a new grant) is not ended: its refresh tokens get the ordinary lifetime.
+   */
+  async endGrantAt(refreshToken: string, at: number): Promise<void> {
+    const token = await this.provider.RefreshToken.find(refreshToken);
+    if (!token?.grantId) throw new Error('unknown refresh token');
+    this.grantEnds.set(token.grantId, at);
+    this.reportingAccounts.add(String(token.accountId));
   }
 
   /** True when the server would accept this refresh token right now (not consumed, not revoked, not expired). */

@@ -285,6 +285,68 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
     },
   ],
   OrgsNeedingReauth: reauthSteps,
+  OrgsRefreshTokenExpiring: [
+    {
+      says: '`tenants list --json`, orgs with `attention: REFRESH_TOKEN_EXPIRING`',
+      async run(w) {
+        const expiring = (await tenants(w)).filter((t) => t.attention === 'REFRESH_TOKEN_EXPIRING');
+        return expiring.map((t) => `${t.orgId} (${t.provider})`).join(', ') || 'none';
+      },
+    },
+    {
+      says: "`tenants show ORG` prints the refresh token's expiry",
+      async run(w) {
+        const expiring = (await tenants(w)).filter((t) => t.attention === 'REFRESH_TOKEN_EXPIRING');
+        const shown: string[] = [];
+        for (const t of expiring) {
+          const r = await w.cli(['tenants', 'show', t.orgId]);
+          const line = /^refresh token\s+(.*)$/m.exec(r.stdout)?.[1] ?? '';
+          const expires = /expires (.*)$/.exec(line)?.[1];
+          if (!expires) throw new Error(`tenants show ${t.orgId} prints no refresh-token expiry:\n${r.stdout}`);
+          shown.push(`${t.orgId}: expires ${expires}`);
+        }
+        return shown.join('; ') || 'no org marked';
+      },
+    },
+    {
+      says: 'ask the customer to re-authorise before the date',
+      async run(w) {
+        const expiring = (await tenants(w)).filter((t) => t.attention === 'REFRESH_TOKEN_EXPIRING');
+        const done: string[] = [];
+        for (const t of expiring) {
+          const file = await w.customerReauthorises(t.orgId);
+          const r = await w.cli(['tenants', 'reauth', t.orgId, '--refresh-token-file', file]);
+          if (r.code !== 0) throw new Error(`tenants reauth ${t.orgId} failed: ${r.stderr}`);
+          done.push(t.orgId);
+        }
+        return done.length ? `the customer re-authorised ${done.join(', ')}` : 'nothing to do';
+      },
+    },
+    {
+      says: 'store the new grant with `tenants reauth ORG --refresh-token-file FILE`, which clears the mark',
+      async run(w) {
+        const left = (await tenants(w)).filter((t) => t.attention === 'REFRESH_TOKEN_EXPIRING');
+        if (left.length) throw new Error(`still marked after tenants reauth: ${left.map((t) => t.orgId).join(', ')}`);
+        return 'stored in the step above (the new grant in a 0600 file); `tenants list` shows no org marked';
+      },
+    },
+    {
+      says: "then `tenants refresh ORG` at once: `reauth` drops the old grant's access token",
+      async run(w) {
+        // The orgs just re-authorised: ACTIVE, a refresh token, and no access token (so no expiresAt) any more.
+        const tokenless = (await tenants(w)).filter(
+          (t) => t.status === 'ACTIVE' && t.grantType === 'refresh_token' && t.expiresAt === undefined,
+        );
+        const results: string[] = [];
+        for (const t of tokenless) {
+          const r = await w.cli(['tenants', 'refresh', t.orgId]);
+          if (r.code !== 0) throw new Error(`tenants refresh ${t.orgId} failed: ${r.stderr}`);
+          results.push(`${t.orgId}: ${r.stdout.trim()}`);
+        }
+        return results.join('; ') || 'no org without an access token';
+      },
+    },
+  ],
   RefreshFailed: [
     {
       says: 'the `refresh failed` log lines grouped by `code` and `provider`',
@@ -355,6 +417,7 @@ export const RUNBOOK_ORDER = [
   'OrgsNeedingReauth',
   'RefreshFailed',
   'ExpiredAccessTokens',
+  'OrgsRefreshTokenExpiring',
   'FailureQueueMessages',
 ];
 

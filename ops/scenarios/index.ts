@@ -10,6 +10,7 @@ import { intakeUnavailable } from './intake-unavailable.js';
 import { backlog, providerThrottling } from './pending.js';
 import { providerOutage } from './provider-outage.js';
 import { providerOutageLong } from './provider-outage-long.js';
+import { refreshTokenExpiring } from './refresh-token-expiring.js';
 import { scheduleStopped } from './schedule-stopped.js';
 import { secretBroken } from './secret-broken.js';
 import { slowProvider } from './slow-provider.js';
@@ -27,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   badConfiguration,
   dynamodbUnreachable,
   intakeUnavailable,
+  refreshTokenExpiring,
   backlog,
   providerThrottling,
 ];

@@ -159,3 +159,47 @@ describe('Refresh-token expiry: a provider that rotates to a new full lifetime (
     expect(rec?.refreshTokenExpiresAt as number).toBeLessThanOrEqual(Date.now() + 8 * DAY);
   });
 });
+
+describe('Refresh-token expiry: one grant the provider ends on a fixed date (LocalOAuthServer.endGrantAt)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The server's defaults: sliding refresh tokens, no refresh_token_expires_in unless a grant is ended.
+    h = await createHarness(inject('dynamoDbEndpoint'));
+  });
+  afterAll(async () => h.close());
+
+  it('only that org learns the end and is marked REFRESH_TOKEN_EXPIRING; a new consent is not ended', async () => {
+    await h.seedOrg('rte-ended');
+    await h.seedOrg('rte-other');
+    const run = h.runtime().run;
+    const endsAt = Date.now() + 3 * DAY;
+    await h.oauth.endGrantAt(String((await h.getRecord('rte-ended'))?.refreshToken), endsAt);
+
+    await run.refreshOrgs(['rte-ended', 'rte-other'], h.scope());
+    const first = await h.getRecord('rte-ended');
+    expect(Math.abs((first?.refreshTokenExpiresAt as number) - endsAt)).toBeLessThan(5_000);
+    expect((await h.getRecord('rte-other'))?.refreshTokenExpiresAt).toBeUndefined();
+
+    for (const orgId of ['rte-ended', 'rte-other']) await lastRefreshedLongAgo(h, orgId);
+    await run.refreshOrgs(['rte-ended', 'rte-other'], h.scope());
+    const second = await h.getRecord('rte-ended');
+    expect(second).toMatchObject({ attention: 'REFRESH_TOKEN_EXPIRING', status: 'ACTIVE' });
+    expect(Math.abs((second?.refreshTokenExpiresAt as number) - endsAt)).toBeLessThan(5_000);
+    expect((await h.getRecord('rte-other'))?.attention).toBeUndefined();
+
+    // The customer consents again: a new grant, with the ordinary (sliding, 14-day) lifetime, still reported.
+    const fresh = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'rte-ended');
+    await h.doc.send(
+      new UpdateCommand({
+        TableName: h.table,
+        Key: { orgId: 'rte-ended' },
+        UpdateExpression: 'SET refreshToken = :rt REMOVE attention, refreshTokenExpiresAt',
+        ExpressionAttributeValues: { ':rt': fresh },
+      }),
+    );
+    await run.refreshOrgs(['rte-ended'], h.scope());
+    const renewed = await h.getRecord('rte-ended');
+    expect(renewed?.attention).toBeUndefined();
+    expect(renewed?.refreshTokenExpiresAt as number).toBeGreaterThan(Date.now() + 13 * DAY);
+  });
+});
