@@ -127,6 +127,13 @@ export const configSchema = z.object({
     z.transform((v: string | undefined) => (v ? v : undefined)),
   ),
   EVENT_BUS_NAME: z.optional(z.string()),
+  // Fleet scale (docs/fleet.md): parallel sweeps and per-token-host limits.
+  MAX_SWEEPS: integer('MAX_SWEEPS', 4, 1, 64),
+  ORGS_PER_SWEEP: integer('ORGS_PER_SWEEP', 3000, 1, 1_000_000),
+  HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 64, 1, 10_000),
+  HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 400, 1, 100_000),
+  HOST_FAILURES_TO_DEGRADE: integer('HOST_FAILURES_TO_DEGRADE', 5, 1, 100),
+  HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 60, 1, 900),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -147,6 +154,14 @@ export interface RefresherConfig {
   allowLoopbackHttp: boolean;
   tokenEndpointOverride: string | undefined;
   eventBusName: string | undefined;
+  /** Most sweeps running at once (a planner's workers and older ticks' still running). */
+  maxSweeps: number;
+  /** Due orgs one sweep is expected to refresh within one schedule period: the planner's sizing unit. */
+  orgsPerSweep: number;
+  hostMaxInFlight: number;
+  hostMaxPerSecond: number;
+  hostFailuresToDegrade: number;
+  hostBackoffMs: number;
 }
 
 export class ConfigError extends Error {
@@ -197,5 +212,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP,
     tokenEndpointOverride: e.TOKEN_ENDPOINT_OVERRIDE,
     eventBusName: e.EVENT_BUS_NAME || undefined,
+    maxSweeps: e.MAX_SWEEPS,
+    orgsPerSweep: e.ORGS_PER_SWEEP,
+    hostMaxInFlight: e.HOST_MAX_IN_FLIGHT,
+    hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
+    hostFailuresToDegrade: e.HOST_FAILURES_TO_DEGRADE,
+    hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
   };
 }

@@ -17,6 +17,13 @@ export interface RefresherSettings extends TimingSettings {
   allowedTokenHosts: readonly string[];
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every metric, so also what the alarms watch. */
   serviceName: string;
+  /** Fleet scale (docs/fleet.md): MAX_SWEEPS, ORGS_PER_SWEEP and the per-token-host limits. */
+  maxSweeps: number;
+  orgsPerSweep: number;
+  hostMaxInFlight: number;
+  hostMaxPerSecond: number;
+  hostFailuresToDegrade: number;
+  hostBackoffSeconds: number;
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
@@ -42,6 +49,12 @@ export function defaultRefresherSettings(): RefresherSettings {
     secretCacheSeconds: d.SECRET_CACHE_SECONDS,
     allowedTokenHosts: d.ALLOWED_TOKEN_HOSTS,
     serviceName: DEFAULT_SERVICE_NAME,
+    maxSweeps: d.MAX_SWEEPS,
+    orgsPerSweep: d.ORGS_PER_SWEEP,
+    hostMaxInFlight: d.HOST_MAX_IN_FLIGHT,
+    hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
+    hostFailuresToDegrade: d.HOST_FAILURES_TO_DEGRADE,
+    hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
   };
 }
 
@@ -64,5 +77,11 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     POWERTOOLS_SERVICE_NAME: s.serviceName,
     // The bundle ships a source map; without this flag stack traces point into minified code.
     NODE_OPTIONS: '--enable-source-maps',
+    MAX_SWEEPS: String(s.maxSweeps),
+    ORGS_PER_SWEEP: String(s.orgsPerSweep),
+    HOST_MAX_IN_FLIGHT: String(s.hostMaxInFlight),
+    HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
+    HOST_FAILURES_TO_DEGRADE: String(s.hostFailuresToDegrade),
+    HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
   };
 }

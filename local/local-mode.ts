@@ -263,7 +263,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     if ('error' in result) {
       totals.handlerErrors++;
       io.stderr(`handler rejected the event: ${result.error.code}: ${result.error.message}`);
-    } else {
+    } else if (result.mode !== 'plan') {
       totals.refreshed += result.refreshed;
       totals.failed += result.failedTotal;
       totals.reauthRequired += result.reauthRequired;

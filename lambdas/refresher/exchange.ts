@@ -1,13 +1,18 @@
-// Sending the org's token request inside its lease: one slot per request in flight, the lease checked before every
-// send, and the retry policy of core/exchange-retry.ts between attempts.
+// Sending the org's token request inside its lease: through its token host's gate (the host's limits and backoff),
+// one slot per request in flight, the lease checked before every send, and the retry policy of
+// core/exchange-retry.ts between attempts.
 import { interpretOutcome, type TokenSet } from '../core/classify.js';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import { leaseAllowsSend, nextExchangeStep } from '../core/exchange-retry.js';
+import { hostSignalOf, tokenHostOf } from '../core/host-limits.js';
 import type { HttpOutcome, TokenRequest } from '../core/ports.js';
+import type { Gated, HostGate } from './host-gate.js';
 import type { Claimed, RefreshDeps } from './refresh-deps.js';
 
 export type ExchangeResult =
   | { kind: 'tokens'; tokens: TokenSet; sentAt: number; ambiguous: boolean }
+  /** The host was backed off before the first attempt: nothing was sent (docs/fleet.md#per-host-limits). */
+  | { kind: 'deferred'; degradedUntil: number }
   | {
       kind: 'failure';
       error: RefreshError;
@@ -18,6 +23,11 @@ export type ExchangeResult =
 
 /** Runs the task at once: no bound beyond the caller's own pool. */
 const unbounded = <T>(task: () => Promise<T>): Promise<T> => task();
+/** No host gate (the operator CLI, unit tests): every request runs. */
+const ungated = async <T>(_host: string, task: () => Promise<T>): Promise<Gated<T>> => ({
+  ran: true,
+  value: await task(),
+});
 
 type Sent = { sentAt: number; outcome: HttpOutcome; receivedAt: number };
 
@@ -25,21 +35,39 @@ export async function exchangeTokens(
   deps: RefreshDeps,
   claimed: Claimed,
   request: TokenRequest,
+  gate?: HostGate,
 ): Promise<ExchangeResult> {
   const { endpoint, clock, settings, random } = deps;
   const slots = deps.exchangeSlots ?? unbounded;
+  const host = tokenHostOf(request.url);
+  const gated = gate ? gate.run.bind(gate) : ungated;
   let ambiguous = claimed.ambiguous;
   let rotationAtRisk = claimed.ambiguous;
   let ambiguousRetryUsed = false;
   let attempts = 0;
+  let lastFailure: Extract<ExchangeResult, { kind: 'failure' }> | undefined;
   for (;;) {
-    // The lease check runs once the slot is ours: waiting for a slot uses up lease time.
-    const sent = await slots(async (): Promise<Sent | undefined> => {
-      if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
-      const sentAt = clock.now();
-      const outcome = await endpoint.send(request, settings.httpTimeoutMs);
-      return { sentAt, outcome, receivedAt: clock.now() };
-    });
+    // The host's gate first (its limits and backoff), then a slot; the lease check runs once the slot is ours:
+    // waiting for either uses up lease time.
+    const passed = await gated(host, () =>
+      slots(async (): Promise<Sent | undefined> => {
+        if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
+        const sentAt = clock.now();
+        const outcome = await endpoint.send(request, settings.httpTimeoutMs);
+        return { sentAt, outcome, receivedAt: clock.now() };
+      }),
+    );
+    if (!passed.ran) {
+      if (lastFailure === undefined) return { kind: 'deferred', degradedUntil: passed.degradedUntil };
+      // A retry the host's backoff stopped: this org's own failure stands, due again when the backoff ends.
+      const { error } = lastFailure;
+      const retryAfterMs = Math.max(error.retryAfterMs ?? 0, passed.degradedUntil - clock.now());
+      return {
+        ...lastFailure,
+        error: new RefreshError(error.code, error.failureClass, error.message, { retryAfterMs }),
+      };
+    }
+    const sent = passed.value;
     if (sent === undefined) {
       const error = new RefreshError(
         ErrorCode.LeaseTooShort,
@@ -49,6 +77,7 @@ export async function exchangeTokens(
       return { kind: 'failure', error, rotationAtRisk, ambiguous, salvageRefreshToken: undefined };
     }
     attempts++;
+    await gate?.observe(host, hostSignalOf(sent.outcome, sent.receivedAt));
     const verdict = interpretOutcome(sent.outcome, request.grantType, sent.receivedAt);
     if (verdict.kind === 'tokens') return { kind: 'tokens', tokens: verdict.tokens, sentAt: sent.sentAt, ambiguous };
 
@@ -62,6 +91,7 @@ export async function exchangeTokens(
       ambiguous,
       salvageRefreshToken: verdict.salvageRefreshToken,
     };
+    lastFailure = failure;
     if (verdict.salvageRefreshToken !== undefined) return failure;
     const step = nextExchangeStep(
       {
@@ -79,6 +109,13 @@ export async function exchangeTokens(
       },
     );
     if (step.decision === 'stop') return failure;
+    // The host itself is backed off now (this answer or another sweep's): no retry inside this lease; the org is due
+    // again when the backoff ends.
+    const hostUntil = gate?.backedOffUntil(host);
+    if (hostUntil !== undefined) {
+      const retryAfterMs = Math.max(error.retryAfterMs ?? 0, hostUntil - clock.now());
+      return { ...failure, error: new RefreshError(error.code, error.failureClass, error.message, { retryAfterMs }) };
+    }
     if (step.reason === 'AMBIGUOUS_QUICK_RETRY') ambiguousRetryUsed = true;
     await clock.sleep(step.delayMs);
   }

@@ -39,6 +39,15 @@ export interface RunSummary {
   durationMs: number;
   /** Direct mode: each org's outcome, so a caller knows what happened to the orgs it named. */
   outcomes?: RefreshOutcome[];
+  /**
+   * Sweeps: due orgs that were already due when the previous tick started (RefreshBacklog, core/fan-out.ts). Only a
+   * full sweep emits it as a gauge; a worker's share of it is in its log line.
+   */
+  backlog?: number;
+  /** Sweeps under sweep leases (docs/fleet.md): the shards walked, those skipped as busy, the tick. */
+  fleet?: { tick: string; shards: number[]; shardsBusy: number[]; worker: boolean };
+  /** Token hosts this run backed off for every sweep (one ProviderDegraded each). */
+  hostsDegraded?: string[];
 }
 
 /**
@@ -54,6 +63,15 @@ export interface RunOptions {
   concurrency: number;
   shardCount: number;
   leaseMs: number;
+  /** For the backlog count: orgs due since before the previous tick. */
+  schedulePeriodMs?: number;
+}
+
+export interface SweepOptions {
+  /** Walk only these shards (the ones whose sweep lease this run holds); default every shard. */
+  shards?: readonly number[];
+  /** Read the attention gauges (a full sweep does; a worker leaves the fleet gauges to the planner). */
+  gauges?: boolean;
 }
 
 function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
@@ -115,15 +133,19 @@ export class RefreshRun {
     private readonly options: RunOptions,
   ) {}
 
-  /** Scheduled: every due org of every shard, most overdue first, until done or out of time. */
-  async sweep(scope: RunScope): Promise<RunSummary> {
+  /** Scheduled: every due org of every shard (or of `options.shards`), most overdue first, until done or out of time. */
+  async sweep(scope: RunScope, options: SweepOptions = {}): Promise<RunSummary> {
     const { clock } = this.deps;
     const started = clock.now();
     const summary = emptySummary('sweep', scope.owner);
     // The gauges are independent of the sweep; read them alongside (three small COUNT queries per run).
-    const gauges = this.#readGauges(summary);
-    const candidates = await this.#dueCandidates(started);
+    const gauges = options.gauges === false ? Promise.resolve(0) : this.#readGauges(summary);
+    const candidates = await this.#dueCandidates(started, options.shards);
     summary.due = candidates.length;
+    if (this.options.schedulePeriodMs !== undefined) {
+      const cutoff = started - this.options.schedulePeriodMs;
+      summary.backlog = candidates.filter((c) => c.refreshAt <= cutoff).length;
+    }
     // An org without any access token yet is as unusable to a hosted app as one whose token expired. Orgs listed as
     // EXPIRED are counted from the attention index; counting them here too would double them.
     summary.expired = candidates.filter(
@@ -190,8 +212,8 @@ export class RefreshRun {
     );
   }
 
-  async #dueCandidates(now: number): Promise<DueCandidate[]> {
-    const shards = Array.from({ length: this.options.shardCount }, (_, shard) => shard);
+  async #dueCandidates(now: number, only?: readonly number[]): Promise<DueCandidate[]> {
+    const shards = only ?? Array.from({ length: this.options.shardCount }, (_, shard) => shard);
     const perShard = await Promise.all(
       shards.map(async (shard) => {
         const items = [];

@@ -1,0 +1,159 @@
+// Per-token-host limits and backoff, as pure decisions (docs/fleet.md#per-host-limits). A token host is the URL's
+// host: a Genesys region's login host, one Zendesk subdomain, a generic provider's host. Every sweep gets an equal
+// share of each host's budget (no coordination needed); a host that rate-limits or keeps failing is backed off as a
+// whole, for every sweep, instead of every org retrying alone. Table tests: test/unit/host-limits.test.ts.
+import type { HttpOutcome } from './ports.js';
+import { parseRetryAfterMs } from './schedule.js';
+
+export interface HostBudget {
+  /** HOST_MAX_IN_FLIGHT: token requests in flight to one host, across every sweep. */
+  maxInFlight: number;
+  /** HOST_MAX_PER_SECOND: token requests started per second to one host, across every sweep. */
+  maxPerSecond: number;
+}
+
+export interface HostLimits {
+  inFlight: number;
+  /** Minimum gap between two requests this sweep sends to one host. */
+  intervalMs: number;
+}
+
+/**
+ * One sweep's share of a host's budget: 1/share of it, never below one request in flight (a sweep must make
+ * progress). With share = MAX_SWEEPS and at most MAX_SWEEPS sweeps at once, the sum never exceeds the budget as long
+ * as the budget allows one request in flight per sweep.
+ */
+export function hostLimitsFor(budget: HostBudget, share: number): HostLimits {
+  const s = Math.max(1, Math.floor(share));
+  return {
+    inFlight: Math.max(1, Math.floor(budget.maxInFlight / s)),
+    intervalMs: (1000 * s) / Math.max(0.001, budget.maxPerSecond),
+  };
+}
+
+/**
+ * Pacing: when the next request to a host may start, given when the previous one was allowed to. No bursts: requests
+ * are spaced by `intervalMs` (a leaky bucket), so a herd of due orgs reaches the host at the configured rate.
+ */
+export function paceRequest(
+  nextFreeAt: number,
+  now: number,
+  intervalMs: number,
+): { startAt: number; nextFreeAt: number } {
+  const startAt = Math.max(now, nextFreeAt);
+  return { startAt, nextFreeAt: startAt + intervalMs };
+}
+
+/** What one token request told us about its host. */
+export type HostSignal =
+  /** An answer that says the host works (a token, or an OAuth error about this org's grant or client). */
+  | { kind: 'answered' }
+  /** 429: the host asks us to slow down, maybe with Retry-After. */
+  | { kind: 'rate-limited'; retryAfterMs: number | undefined }
+  /** 5xx, 408, a timeout or a network error: one more in a run of failures. */
+  | { kind: 'failed'; retryAfterMs: number | undefined }
+  /** Nothing learned about the host (e.g. a reset after sending on a stale socket). */
+  | { kind: 'neutral' };
+
+/**
+ * What an exchange says about its host. A reset after the request was sent is neutral: it is typically one stale
+ * keep-alive socket, not the host (a burst of them after an idle period must not back a healthy host off).
+ */
+export function hostSignalOf(outcome: HttpOutcome, now: number): HostSignal {
+  if (outcome.kind === 'no-response') {
+    return outcome.reason === 'network' && outcome.sent
+      ? { kind: 'neutral' }
+      : { kind: 'failed', retryAfterMs: undefined };
+  }
+  const retryAfterMs = parseRetryAfterMs(outcome.retryAfter, now);
+  if (outcome.status === 429) return { kind: 'rate-limited', retryAfterMs };
+  if (outcome.status >= 500 || outcome.status === 408) return { kind: 'failed', retryAfterMs };
+  return { kind: 'answered' };
+}
+
+export interface HostBackoffSettings {
+  /** HOST_FAILURES_TO_DEGRADE: failures in a row (5xx, timeouts) that back the host off. */
+  failuresToDegrade: number;
+  /** HOST_BACKOFF_SECONDS: the pause after such a run, and after a 429 that names no Retry-After. */
+  backoffMs: number;
+}
+
+/** Longest host backoff honoured, whatever Retry-After says: a typo in a provider's header must not stop us for a day. */
+export const MAX_HOST_BACKOFF_MS = 15 * 60_000;
+/** Shortest host backoff: a Retry-After of 0 still means "not this instant". */
+export const MIN_HOST_BACKOFF_MS = 1_000;
+
+export type HostVerdict =
+  | { degrade: false; failuresInRow: number }
+  | { degrade: true; failuresInRow: number; until: number; reason: 'RATE_LIMITED' | 'PROVIDER_UNAVAILABLE' };
+
+const clampBackoff = (ms: number) => Math.min(MAX_HOST_BACKOFF_MS, Math.max(MIN_HOST_BACKOFF_MS, ms));
+
+/**
+ * After one request: a 429 backs the host off at once, until its Retry-After (or HOST_BACKOFF_SECONDS); a run of
+ * HOST_FAILURES_TO_DEGRADE failures backs it off for HOST_BACKOFF_SECONDS (or a longer Retry-After). An answer resets
+ * the run.
+ */
+export function hostVerdict(
+  failuresInRow: number,
+  signal: HostSignal,
+  now: number,
+  s: HostBackoffSettings,
+): HostVerdict {
+  switch (signal.kind) {
+    case 'answered':
+      return { degrade: false, failuresInRow: 0 };
+    case 'neutral':
+      return { degrade: false, failuresInRow };
+    case 'rate-limited':
+      return {
+        degrade: true,
+        failuresInRow: 0,
+        until: now + clampBackoff(signal.retryAfterMs ?? s.backoffMs),
+        reason: 'RATE_LIMITED',
+      };
+    case 'failed': {
+      const run = failuresInRow + 1;
+      if (run < Math.max(1, s.failuresToDegrade)) return { degrade: false, failuresInRow: run };
+      return {
+        degrade: true,
+        failuresInRow: 0,
+        until: now + clampBackoff(Math.max(s.backoffMs, signal.retryAfterMs ?? 0)),
+        reason: 'PROVIDER_UNAVAILABLE',
+      };
+    }
+  }
+}
+
+export function isDegraded(degradedUntil: number | undefined, now: number): boolean {
+  return degradedUntil !== undefined && degradedUntil > now;
+}
+
+export interface DeferInput {
+  degradedUntil: number;
+  /** When the org's stored access token expires (undefined: it has none). */
+  expiresAt: number | undefined;
+  schedulePeriodMs: number;
+  /** Uniform in [0, 1). */
+  random: number;
+}
+
+/**
+ * An org of a degraded host is released without an attempt: due again when the host's backoff ends, spread over one
+ * schedule period so the host is not met by every deferred org at the same instant. It is not the org's own failure
+ * (no lastError, no failure count); like any release past the token's expiry it is listed as EXPIRED, so the
+ * expired-token gauge keeps counting it.
+ */
+export function deferredRefreshAt(i: DeferInput): { refreshAt: number; pastExpiry: boolean } {
+  const refreshAt = Math.round(i.degradedUntil + i.random * i.schedulePeriodMs);
+  return { refreshAt, pastExpiry: i.expiresAt === undefined || refreshAt >= i.expiresAt };
+}
+
+/** The host a token request goes to (lower case, with a port when the URL names one). */
+export function tokenHostOf(url: string): string {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return 'invalid-url';
+  }
+}

@@ -1,0 +1,52 @@
+// A sweep under sweep leases: take the leases of the shards it was given (all of them for a full sweep), walk only
+// those, give them back. Two sweeps therefore never walk the same shard at once, whether they are one tick's parallel
+// workers or an overlapping next tick; the org leases still make every refresh exclusive on their own (invariant 1),
+// the sweep leases only spare the failed claims (docs/fleet.md#sweep-leases).
+import type { FleetStore } from '../core/fleet-ports.js';
+import type { Clock, Log } from '../core/ports.js';
+import type { RunScope } from './refresh-deps.js';
+import type { RefreshRun, RunSummary } from './run-refresh.js';
+
+export interface LeasedSweepDeps {
+  run: RefreshRun;
+  fleet: FleetStore;
+  clock: Clock;
+  log: Log;
+  shardCount: number;
+}
+
+export interface LeasedSweepRequest {
+  /** The shards a worker event names; undefined for a full sweep (every shard). */
+  shards: readonly number[] | undefined;
+  tick: string;
+}
+
+export async function leasedSweep(
+  deps: LeasedSweepDeps,
+  req: LeasedSweepRequest,
+  scope: RunScope,
+): Promise<RunSummary> {
+  const { fleet, clock, log, shardCount } = deps;
+  const worker = req.shards !== undefined;
+  const wanted = req.shards ?? Array.from({ length: shardCount }, (_, shard) => shard);
+  const now = clock.now();
+  // The lease lasts as long as this invocation can: a sweep that dies leaves nothing behind for longer than that.
+  // A SHARD_COUNT below the highest this table was swept with throws here (ShardCountShrunkError, CONFIG_INVALID).
+  const grant = await fleet.claimShards({
+    shards: wanted,
+    owner: scope.owner,
+    tick: req.tick,
+    until: now + Math.max(0, scope.remainingMs()),
+    now,
+    shardCount,
+  });
+  if (grant.busy.length > 0) log.info('shards already being swept', { tick: req.tick, shardsBusy: grant.busy });
+  try {
+    // A worker leaves the fleet gauges to the planner; a full sweep reads them as it always has.
+    const summary = await deps.run.sweep(scope, { shards: grant.granted, gauges: !worker });
+    summary.fleet = { tick: req.tick, shards: grant.granted, shardsBusy: grant.busy, worker };
+    return summary;
+  } finally {
+    await fleet.releaseShards(grant.granted, scope.owner);
+  }
+}
