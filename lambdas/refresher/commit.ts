@@ -5,7 +5,7 @@ import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict
 import { ConditionFailedError } from '../core/errors.js';
 import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
 import { scrub } from '../core/redact.js';
-import { fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
+import { firstRefreshAt, fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
 import { dueShardFor } from '../core/shard.js';
 import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import type { RefreshOutcome } from './refresh-outcome.js';
@@ -44,7 +44,12 @@ export async function commitTokens(
       tokenType: tokens.tokenType,
       scope: tokens.scope,
       expiresAt,
-      refreshAt: nextRefreshAt(sentAt, expiresAt, settings, random()),
+      // An org's first refresh since onboarding spreads its next one over the lifetime, so orgs imported together do
+      // not stay together (docs/fleet.md#onboarding-herds); after that, each keeps its own phase.
+      refreshAt:
+        record.lastRefreshedAt === undefined
+          ? firstRefreshAt(sentAt, expiresAt, settings, random())
+          : nextRefreshAt(sentAt, expiresAt, settings, random()),
       dueShard: dueShardFor(orgId, settings.shardCount),
       refreshedAt: clock.now(),
     }),

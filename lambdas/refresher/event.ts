@@ -21,8 +21,11 @@ const directSchema = z.strictObject({
 /** The most shards one worker event may name: SHARD_COUNT's own maximum. */
 export const MAX_EVENT_SHARDS = 64;
 
+/** A message for a wrong type only; other issues (unknown fields) keep their own plain message. */
+const typeError = (message: string) => (issue: { code: string }) => (issue.code === 'invalid_type' ? message : undefined);
+
 const planSchema = z.strictObject({
-  plan: z.strictObject({}, { error: 'must be an empty object {}' }),
+  plan: z.strictObject({}, { error: typeError('must be an empty object {}') }),
 });
 
 const workerSchema = z.strictObject({
@@ -47,7 +50,7 @@ const workerSchema = z.strictObject({
         .int({ error: 'must be a whole number' })
         .check(z.minimum(1, 'must be at least 1'), z.maximum(1000, 'must be at most 1000')),
     },
-    { error: 'must be true (a full sweep) or {"shards": [...], "tick": "...", "hostShare": N}' },
+    { error: typeError('must be true (a full sweep) or {"shards": [...], "tick": "...", "hostShare": N}') },
   ),
 });
 
@@ -77,12 +80,12 @@ export function parseEvent(event: unknown, limits: { shardCount?: number } = {})
     return { ok: false, code: ErrorCode.InvalidEvent, message: `event is not a JSON object: ${EXPECTED}` };
   }
   const record = event as Record<string, unknown>;
-  if (isScheduled(record)) return { ok: true, event: { kind: 'sweep' } };
   if ('plan' in record) {
     const parsed = planSchema.safeParse(record, PLAIN);
     if (!parsed.success) return invalid(`invalid planner event: ${describeIssues(parsed.error)}`);
     return { ok: true, event: { kind: 'plan' } };
   }
+  if (isScheduled(record)) return { ok: true, event: { kind: 'sweep' } };
   if ('sweep' in record) {
     const parsed = workerSchema.safeParse(record, PLAIN);
     if (!parsed.success) return invalid(`invalid sweep worker event: ${describeIssues(parsed.error)}`);

@@ -55,6 +55,16 @@ describe('Class: OrgRefresher', () => {
       expect(new URLSearchParams(endpoint.requests[0]?.body).get('refresh_token')).toBe(OLD_RT);
     });
 
+    it('spreads the first refresh after onboarding over the usable lifetime (no onboarding herd)', async () => {
+      seed('org-1', { lastRefreshedAt: undefined });
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      // random() is 0.5 here: half-way between one schedule period after issue and expiry − lead.
+      const earliest = T0 + 60_000;
+      const latest = T0 + 3_600_000 - 600_000;
+      expect(record().refreshAt).toBe(earliest + (latest - earliest) / 2);
+      expect(record().lastRefreshedAt).toBe(T0);
+    });
+
     it('keeps the stored refresh token when the provider does not rotate', async () => {
       seed();
       endpoint.script = [() => status(200, { access_token: 'a2', token_type: 'Bearer', expires_in: 3600 })];
