@@ -22,7 +22,8 @@ const directSchema = z.strictObject({
 export const MAX_EVENT_SHARDS = 64;
 
 /** A message for a wrong type only; other issues (unknown fields) keep their own plain message. */
-const typeError = (message: string) => (issue: { code: string }) => (issue.code === 'invalid_type' ? message : undefined);
+const typeError = (message: string) => (issue: { code: string }) =>
+  issue.code === 'invalid_type' ? message : undefined;
 
 const planSchema = z.strictObject({
   plan: z.strictObject({}, { error: typeError('must be an empty object {}') }),
