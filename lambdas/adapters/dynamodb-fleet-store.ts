@@ -279,6 +279,7 @@ export class DynamoDbFleetStore implements FleetStore {
             ':degraded': COORDINATION.hostDegradedAttention,
           },
           ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...this.#capacity,
         }),
       );

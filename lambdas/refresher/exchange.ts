@@ -50,24 +50,32 @@ export async function exchangeTokens(
     // The host's gate first (its limits and backoff), then a slot; the lease check runs once the slot is ours:
     // waiting for either uses up lease time.
     const passed = await gated(host, () =>
-      slots(async (): Promise<Sent | undefined> => {
+      slots(async (): Promise<Sent | { backedOffUntil: number } | undefined> => {
+        // Checked once more with the slot in hand: the host may have been backed off while this request waited.
+        const backedOffUntil = gate?.backedOffUntil(host);
+        if (backedOffUntil !== undefined) return { backedOffUntil };
         if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
         const sentAt = clock.now();
         const outcome = await endpoint.send(request, settings.httpTimeoutMs);
         return { sentAt, outcome, receivedAt: clock.now() };
       }),
     );
-    if (!passed.ran) {
-      if (lastFailure === undefined) return { kind: 'deferred', degradedUntil: passed.degradedUntil };
+    const blockedUntil = !passed.ran
+      ? passed.degradedUntil
+      : passed.value !== undefined && 'backedOffUntil' in passed.value
+        ? passed.value.backedOffUntil
+        : undefined;
+    if (blockedUntil !== undefined) {
+      if (lastFailure === undefined) return { kind: 'deferred', degradedUntil: blockedUntil };
       // A retry the host's backoff stopped: this org's own failure stands, due again when the backoff ends.
       const { error } = lastFailure;
-      const retryAfterMs = Math.max(error.retryAfterMs ?? 0, passed.degradedUntil - clock.now());
+      const retryAfterMs = Math.max(error.retryAfterMs ?? 0, blockedUntil - clock.now());
       return {
         ...lastFailure,
         error: new RefreshError(error.code, error.failureClass, error.message, { retryAfterMs }),
       };
     }
-    const sent = passed.value;
+    const sent = passed.ran ? (passed.value as Sent | undefined) : undefined;
     if (sent === undefined) {
       const error = new RefreshError(
         ErrorCode.LeaseTooShort,

@@ -15,8 +15,11 @@ import {
 } from '../core/host-limits.js';
 import type { Clock, Log } from '../core/ports.js';
 
-/** How long a run trusts its copy of the shared host backoffs before reading them again (one small query). */
-export const HOST_STATE_CACHE_MS = 10_000;
+/**
+ * How long a run trusts its copy of the shared host backoffs before reading them again: one small query on the
+ * attention index (0.5 RCU), so a sweep learns of another's backoff within two seconds for ~15 RCU a minute.
+ */
+export const HOST_STATE_CACHE_MS = 2_000;
 
 export type Gated<T> = { ran: true; value: T } | { ran: false; degradedUntil: number };
 
