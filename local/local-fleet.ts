@@ -87,7 +87,10 @@ export class LocalFleet {
 
   /** One planner tick (`{"plan": {}}`); resolves with its summary once the planner returns (workers still running). */
   plan(): Promise<HandlerResult> {
-    return this.planner({ plan: {} }, lambdaContext(this.timeoutMs, { functionName: 'tenant-token-refresher-planner' }));
+    return this.planner(
+      { plan: {} },
+      lambdaContext(this.timeoutMs, { functionName: 'tenant-token-refresher-planner' }),
+    );
   }
 
   /** One planner tick and every worker it started, to the end. */

@@ -8,7 +8,7 @@ import { newOrgRecord } from '../core/new-org-record.js';
 import { type LastError, type OrgSettings, RecordStatus, type RecordStatusValue } from '../core/record.js';
 import { fingerprint } from '../core/redact.js';
 import { dueShardFor } from '../core/shard.js';
-import { TABLE_SCHEMA } from '../table-schema.js';
+import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
 
 /** Everything an operator may see about an org. No token attribute is in this list, on purpose. */
 export const SUMMARY_ATTRIBUTES = [
@@ -158,7 +158,8 @@ export class TenantAdmin {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) out.push(toSummary(item));
+      // The fan-out's coordination items (keys `#…`, no org can have one) are not tenants.
+      for (const item of page.Items ?? []) if (isOrgKey(item.orgId)) out.push(toSummary(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return out.sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));

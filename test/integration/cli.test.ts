@@ -123,6 +123,18 @@ describe('Command: tenants add', () => {
 });
 
 describe('Command: tenants list / show', () => {
+  it('lists tenants only: the fan-out’s coordination items (sweep leases, host backoffs) are not orgs', async () => {
+    await addGeneric('listed-among-coordination');
+    for (const orgId of ['#sweep', '#host:idp.example.com']) {
+      await h.doc.send(new PutCommand({ TableName: h.table, Item: { orgId, degradedUntil: 1, highestShardCount: 4 } }));
+    }
+    const json = await cli(['tenants', 'list', '--json'], opts);
+    expect(json.code).toBe(0);
+    const ids = (JSON.parse(json.stdout) as { orgId: string }[]).map((o) => o.orgId);
+    expect(ids).toContain('listed-among-coordination');
+    expect(ids.filter((id) => id.startsWith('#'))).toEqual([]);
+  });
+
   it('lists orgs in a table and as JSON, never with a token', async () => {
     // Prepare: one refreshed org, so there is an access token too
     const rt = await addGeneric('list-me');
