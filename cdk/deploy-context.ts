@@ -21,6 +21,12 @@ const NUMERIC_SETTINGS = {
   shardCount: 'shardCount',
   jitterSeconds: 'jitterSeconds',
   secretCacheSeconds: 'secretCacheSeconds',
+  maxSweeps: 'maxSweeps',
+  orgsPerSweep: 'orgsPerSweep',
+  hostMaxInFlight: 'hostMaxInFlight',
+  hostMaxPerSecond: 'hostMaxPerSecond',
+  hostFailuresToDegrade: 'hostFailuresToDegrade',
+  hostBackoffSeconds: 'hostBackoffSeconds',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [

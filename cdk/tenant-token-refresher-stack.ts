@@ -7,6 +7,7 @@ import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { RefresherAlarms } from './constructs/refresher-alarms.js';
 import { RefresherDashboard } from './constructs/refresher-dashboard.js';
 import { RefresherFunction } from './constructs/refresher-function.js';
+import { SweepPlanner } from './constructs/sweep-planner.js';
 import { TokenTable } from './constructs/token-table.js';
 import { DEFAULT_SECRET_PREFIX } from './deploy-context.js';
 
@@ -27,6 +28,7 @@ export interface TenantTokenRefresherStackProps extends StackProps {
 export class TenantTokenRefresherStack extends Stack {
   readonly table: TokenTable;
   readonly refresher: RefresherFunction;
+  readonly planner: SweepPlanner;
   readonly alarms: RefresherAlarms;
 
   constructor(scope: Construct, id: string, props: TenantTokenRefresherStackProps = {}) {
@@ -45,6 +47,13 @@ export class TenantTokenRefresherStack extends Stack {
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
       ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
     });
+    // The schedule's target: plans each tick and starts the sweep workers (the refresher function above).
+    this.planner = new SweepPlanner(this, 'Planner', {
+      table: this.table,
+      worker: this.refresher,
+      ...(props.reservedConcurrency === false ? { reservedConcurrency: false } : {}),
+      ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
+    });
     this.alarms = new RefresherAlarms(this, 'Alarms', {
       refresher: this.refresher,
       table: this.table,
@@ -58,6 +67,7 @@ export class TenantTokenRefresherStack extends Stack {
       description: 'The token table (operator CLI: --table)',
     });
     new CfnOutput(this, 'RefresherFunctionName', { value: this.refresher.fn.functionName });
+    new CfnOutput(this, 'PlannerFunctionName', { value: this.planner.fn.functionName });
     new CfnOutput(this, 'AccessTokenReaderPolicyArn', {
       value: readerPolicy.managedPolicyArn,
       description: 'Attach to a hosted app role: reads access tokens, never refresh tokens',

@@ -11,12 +11,12 @@ import { buildApp } from '../../cdk/build-app.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher-stack.js';
 import { METRIC_NAMESPACE, MetricName } from '../../lambdas/metrics.js';
-import { onlyResource, resourcesOf, synthStack, testContext } from './synth-stack.js';
+import { onlyResource, resourceNamed, resourcesOf, synthStack, testContext } from './synth-stack.js';
 
 const { template } = synthStack({ alarmEmail: 'oncall@example.com' });
 const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties);
 const topicLogicalId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
-const fnLogicalId = Object.keys(template.findResources('AWS::Lambda::Function'))[0];
+const fnLogicalId = resourceNamed(template, 'AWS::Lambda::Function', 'RefresherFunction').id;
 const SERVICE = [{ Name: 'service', Value: 'tenant-token-refresher' }];
 
 function cfnAlarm(stack: TenantTokenRefresherStack, id: string): cloudwatch.CfnAlarm {
@@ -41,6 +41,8 @@ const SERVICE_ALARMS = [
   ['TokenNotCommitted', MetricName.TokenNotCommitted, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['RotationLost', MetricName.RotationLost, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+  ['RefreshBacklog', MetricName.RefreshBacklog, 'Maximum', 60, 1, 3, 3, 'ignore'],
+  ['ProviderDegraded', MetricName.ProviderDegraded, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
 ] as const;
 
 describe('Construct: RefresherAlarms', () => {
@@ -103,7 +105,7 @@ describe('Construct: RefresherAlarms', () => {
     });
 
     it('DurationNearTimeout: the longest run at 90 % of the function timeout', () => {
-      const timeoutSeconds = onlyResource(template, 'AWS::Lambda::Function').Properties.Timeout;
+      const timeoutSeconds = resourceNamed(template, 'AWS::Lambda::Function', 'RefresherFunction').Properties.Timeout;
       expect(alarm('DurationNearTimeout')).toMatchObject({
         Namespace: 'AWS/Lambda',
         MetricName: 'Duration',
@@ -151,7 +153,7 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
-      expect(alarms).toHaveLength(12);
+      expect(alarms).toHaveLength(14);
       for (const a of alarms) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);

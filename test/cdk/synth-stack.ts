@@ -49,3 +49,15 @@ export function policyStatements(template: Template): Array<{ policy: string; st
 }
 
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** The one resource of a type whose logical id starts with `prefix` (e.g. `RefresherFunction`, `PlannerFunction`). */
+export function resourceNamed(
+  template: Template,
+  type: string,
+  prefix: string,
+): { id: string; Properties: Record<string, Cfn>; [k: string]: Cfn } {
+  const found = Object.entries(resourcesOf(template, type)).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${prefix}…, found ${found.length}`);
+  const [id, res] = found[0] as [string, { Properties: Record<string, Cfn> }];
+  return { id, ...res };
+}

@@ -179,7 +179,7 @@ describe('Fan-out: per-host backoff', () => {
     const workers = sweeps(first.result.workers);
     expect(workers.length).toBeGreaterThan(1);
     const degraded = workers.flatMap((s) => s.hostsDegraded ?? []);
-    expect(degraded).toEqual(['127.0.0.1:' + new URL(h.oauth.origin).port]);
+    expect(degraded).toEqual([`127.0.0.1:${new URL(h.oauth.origin).port}`]);
     const emf = first.lines.map(emfMetrics).reduce((a, m) => a + (m.ProviderDegraded ?? 0), 0);
     expect(emf).toBe(1);
     expect(first.lines.filter((l) => l.includes('"host event"'))).toHaveLength(1);
