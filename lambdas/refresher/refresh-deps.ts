@@ -55,7 +55,7 @@ export interface Candidate {
 /** A record this run holds the lease on. */
 export interface Claimed {
   record: TokenRecord;
-  /** The version the claim wrote: every later write is conditional on it (the version fence). */
+  /** The version the lease was taken at: every later write is conditional on it and on the owner (the fence). */
   claimedVersion: number;
   leaseUntil: number;
   /** The refresh token may already be spent: an abandoned lease was taken over, or the record says rotationAtRisk. */

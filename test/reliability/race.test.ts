@@ -126,7 +126,7 @@ describe('Races: 8 refresher processes sweeping the same 1 000 orgs at once', ()
         const exactlyOnce =
           watch.count(old.refreshToken) === 1 &&
           now?.refreshToken !== old.refreshToken &&
-          now?.version === (old.version as number) + 2 &&
+          now?.version === (old.version as number) + 1 &&
           now?.leaseOwner === undefined &&
           now?.status === 'ACTIVE';
         if (!exactlyOnce) violations++;

@@ -47,7 +47,7 @@ describe('Function: deferOrg (through OrgRefresher)', () => {
     expect(endpoint.requests).toHaveLength(0);
     const r = record();
     expect(r.refreshAt).toBe(T0 + 120_000 + 30_000); // the backoff's end, spread over a period (random 0.5)
-    expect(r).toMatchObject({ consecutiveFailures: 2, version: 9 });
+    expect(r).toMatchObject({ consecutiveFailures: 2, version: 8 });
     expect(r.lastError).toBeUndefined();
     expect(r.leaseOwner).toBeUndefined();
     expect(r.attention).toBeUndefined();
