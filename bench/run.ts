@@ -10,6 +10,8 @@ import { throughputSvg } from './chart.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
+import { type FleetProfile, measureFleet } from './fleet.js';
+import { fleetFigures } from './fleet-figures.js';
 import { HandlerRig } from './invoke.js';
 import { planPoints } from './plan.js';
 import { growthRatio, idealPerSecond, renderTable, round } from './stats.js';
@@ -44,6 +46,7 @@ interface Profile {
   costConcurrency: number;
   costLatencyMs: number;
   coldStartProcesses: number;
+  fleet: FleetProfile;
 }
 
 const FULL: Profile = {
@@ -59,6 +62,14 @@ const FULL: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartProcesses: 10,
+  // 4 sweeps × 8 in flight at 500 ms: 64 refreshes/s in all, the load of the headline c16/250 ms point.
+  fleet: {
+    scalingOrgsPerSweep: 320,
+    scalingConcurrency: 8,
+    scalingLatencyMs: 500,
+    wastedOrgs: 1000,
+    writeUnitOrgs: 200,
+  },
 };
 
 const QUICK: Profile = {
@@ -74,6 +85,13 @@ const QUICK: Profile = {
   costConcurrency: DEFAULT_CONCURRENCY,
   costLatencyMs: 100,
   coldStartProcesses: 10,
+  fleet: {
+    scalingOrgsPerSweep: 160,
+    scalingConcurrency: 8,
+    scalingLatencyMs: 500,
+    wastedOrgs: 400,
+    writeUnitOrgs: 100,
+  },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -174,6 +192,9 @@ async function main(): Promise<void> {
     log(`cold start: bundling and ${profile.coldStartProcesses} fresh processes…`);
     const coldStart = await measureColdStart(path.join(RESULTS_DIR, 'bundle'), profile.coldStartProcesses);
 
+    // 7. Fleet scale: parallel sweeps, wasted claims, write units, and the cost model (bench/fleet.ts).
+    const fleetRaw = await measureFleet(ddb.endpoint, endpoint, profile.fleet, log);
+
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
     const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
@@ -181,6 +202,7 @@ async function main(): Promise<void> {
     const requestsPerRefresh = Math.max(...cost.map((c) => c.requestsPerRefresh));
     const totalRefreshed = points.reduce((a, p) => a + p.refreshed, 0);
     const cpuMsPerRefresh = round(points.reduce((a, p) => a + p.cpuMsPerRefresh * p.refreshed, 0) / totalRefreshed, 2);
+    const fleetResult = fleetFigures(fleetRaw, { cpuMsPerRefresh, throughputRatio });
     const figures = {
       throughputRatio,
       readUnitsPerRefreshGrowth,
@@ -195,12 +217,19 @@ async function main(): Promise<void> {
       wallSeconds,
       ...figures,
       cpuMsPerRefresh,
-      goals: Object.fromEntries(
-        Object.entries(figures).map(([name, value]) => {
-          const goal = GOALS[name as keyof typeof GOALS];
-          return [name, { goal: `${goal.op} ${goal.value}`, value, met: met(name as keyof typeof GOALS, value) }];
-        }),
-      ),
+      goals: {
+        ...Object.fromEntries(
+          Object.entries(figures).map(([name, value]) => {
+            const goal = GOALS[name as keyof typeof GOALS];
+            return [name, { goal: `${goal.op} ${goal.value}`, value, met: met(name as keyof typeof GOALS, value) }];
+          }),
+        ),
+        ...fleetResult.goals,
+      },
+      fleet: fleetResult.fleet,
+      writeUnitsPerRefresh: fleetResult.writeUnitsPerRefresh,
+      costModel: fleetResult.costModel,
+      capacity: fleetResult.capacity,
       machine: {
         cores: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -240,11 +269,21 @@ async function main(): Promise<void> {
       path.join(RESULTS_DIR, 'throughput.svg'),
       throughputSvg(points, `tenant-token-refresher: throughput vs ideal (${os.cpus().length} cores, ${profile.mode})`),
     );
-    process.stdout.write(`${report(result)}\n`);
+    process.stdout.write(`${report(result)}\n\n${fleetResult.report}\n`);
     // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
     // to prevent, and a failed refresh would make every figure above meaningless.
-    const invalidGrants = points.reduce((a, p) => a + p.endpointInvalidGrant, 0);
-    const failed = points.reduce((a, p) => a + p.failed, 0) + cost.reduce((a, c) => a + c.failed, 0);
+    const invalidGrants =
+      points.reduce((a, p) => a + p.endpointInvalidGrant, 0) +
+      fleetRaw.scaling.endpointInvalidGrant +
+      fleetRaw.wasted.fanOut.endpointInvalidGrant +
+      fleetRaw.wasted.today.endpointInvalidGrant;
+    const failed =
+      points.reduce((a, p) => a + p.failed, 0) +
+      cost.reduce((a, c) => a + c.failed, 0) +
+      fleetRaw.scaling.failed +
+      fleetRaw.wasted.failed +
+      fleetRaw.opaque.failed +
+      fleetRaw.jwt.failed;
     if (invalidGrants > 0 || failed > 0) {
       log(`bench: ${invalidGrants} invalid_grant and ${failed} failed refreshes: the figures are not valid`);
       process.exitCode = 1;

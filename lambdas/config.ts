@@ -133,7 +133,7 @@ export const configSchema = z.object({
   HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 64, 1, 10_000),
   HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 400, 1, 100_000),
   HOST_FAILURES_TO_DEGRADE: integer('HOST_FAILURES_TO_DEGRADE', 5, 1, 100),
-  HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 60, 1, 900),
+  HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
 });
 
 export type RawConfig = z.input<typeof configSchema>;

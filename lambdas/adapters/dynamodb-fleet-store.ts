@@ -148,6 +148,35 @@ export class DynamoDbFleetStore implements FleetStore {
     }
   }
 
+  async renewShards(shards: readonly number[], owner: string, until: number): Promise<void> {
+    if (shards.length === 0) return;
+    const renew = async (group: readonly number[]) => {
+      const names: Record<string, string> = { '#o': 'owner', '#u': 'until' };
+      group.forEach((shard, i) => {
+        names[`#s${i}`] = shardAttribute(shard);
+      });
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { [TABLE_SCHEMA.partitionKey]: COORDINATION.sweepLeasesKey },
+          UpdateExpression: `SET ${group.map((_, i) => `#s${i}.#u = :until`).join(', ')}`,
+          ConditionExpression: group.map((_, i) => `#s${i}.#o = :owner`).join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':owner': owner, ':until': until },
+          ...this.#capacity,
+        }),
+      );
+      this.#onCapacity?.('renewShards', out.ConsumedCapacity);
+    };
+    try {
+      await renew(shards);
+    } catch {
+      // One lapsed and was taken over (it stays with its taker): renew the others one by one. A lease that cannot be
+      // renewed lapses; the org leases keep every refresh exclusive either way.
+      await Promise.all(shards.map((shard) => renew([shard]).catch(() => undefined)));
+    }
+  }
+
   async sweepState(): Promise<SweepState> {
     const out = await this.#doc.send(
       new GetCommand({

@@ -15,7 +15,7 @@ export interface SweepLeaseRequest {
   /** The sweep's owner string (unique per invocation, like an org lease's owner). */
   owner: string;
   tick: string;
-  /** The sweep's own deadline: a sweep cannot walk past it, so its leases lapse when it dies. */
+  /** One org lease from now (or the sweep's deadline, if sooner); renewed while the sweep runs, so it lapses soon after the sweep dies. */
   until: number;
   now: number;
   /** SHARD_COUNT of this deployment: recorded as the highest ever swept, and refused if below it. */
@@ -61,6 +61,8 @@ export interface FleetStore {
   claimShards(req: SweepLeaseRequest): Promise<SweepLeaseGrant>;
   /** Gives the leases back (only those this owner still holds). Never throws: a lease also lapses by itself. */
   releaseShards(shards: readonly number[], owner: string): Promise<void>;
+  /** Extends the leases this owner still holds to `until`. Never throws: a lease not renewed lapses. */
+  renewShards(shards: readonly number[], owner: string, until: number): Promise<void>;
   sweepState(): Promise<SweepState>;
   countDue(shard: number, now: number, backlogCutoff: number): Promise<DueCount>;
   /** Hosts listed as degraded (their backoff may have ended already: the caller compares `until` with now). */

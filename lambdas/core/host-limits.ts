@@ -74,7 +74,10 @@ export function hostSignalOf(outcome: HttpOutcome, now: number): HostSignal {
 export interface HostBackoffSettings {
   /** HOST_FAILURES_TO_DEGRADE: failures in a row (5xx, timeouts) that back the host off. */
   failuresToDegrade: number;
-  /** HOST_BACKOFF_SECONDS: the pause after such a run, and after a 429 that names no Retry-After. */
+  /**
+   * HOST_BACKOFF_SECONDS: the first pause after such a run, or after a 429 that names no Retry-After; it doubles with
+   * each episode that follows without an answer in between (a real outage), up to MAX_HOST_BACKOFF_MS.
+   */
   backoffMs: number;
 }
 
@@ -83,42 +86,46 @@ export const MAX_HOST_BACKOFF_MS = 15 * 60_000;
 /** Shortest host backoff: a Retry-After of 0 still means "not this instant". */
 export const MIN_HOST_BACKOFF_MS = 1_000;
 
+/** A host's backoff state as one sweep sees it: failures in a row, and backoff episodes since its last answer. */
+export interface HostHealth {
+  failuresInRow: number;
+  episodes: number;
+}
+
 export type HostVerdict =
-  | { degrade: false; failuresInRow: number }
-  | { degrade: true; failuresInRow: number; until: number; reason: 'RATE_LIMITED' | 'PROVIDER_UNAVAILABLE' };
+  | { degrade: false; health: HostHealth }
+  | { degrade: true; health: HostHealth; until: number; reason: 'RATE_LIMITED' | 'PROVIDER_UNAVAILABLE' };
 
 const clampBackoff = (ms: number) => Math.min(MAX_HOST_BACKOFF_MS, Math.max(MIN_HOST_BACKOFF_MS, ms));
 
 /**
- * After one request: a 429 backs the host off at once, until its Retry-After (or HOST_BACKOFF_SECONDS); a run of
- * HOST_FAILURES_TO_DEGRADE failures backs it off for HOST_BACKOFF_SECONDS (or a longer Retry-After). An answer resets
- * the run.
+ * After one request: a 429 backs the host off at once, until its Retry-After (or the escalating backoff when it names
+ * none); a run of HOST_FAILURES_TO_DEGRADE failures backs it off for the escalating backoff (or a longer
+ * Retry-After). The backoff starts at HOST_BACKOFF_SECONDS and doubles with each episode until the host answers again:
+ * a chance run of failures costs a short pause, an outage quickly a long one. An answer resets both counts.
  */
-export function hostVerdict(
-  failuresInRow: number,
-  signal: HostSignal,
-  now: number,
-  s: HostBackoffSettings,
-): HostVerdict {
+export function hostVerdict(health: HostHealth, signal: HostSignal, now: number, s: HostBackoffSettings): HostVerdict {
+  const escalated = s.backoffMs * 2 ** Math.min(health.episodes, 20);
+  const episode = { failuresInRow: 0, episodes: health.episodes + 1 };
   switch (signal.kind) {
     case 'answered':
-      return { degrade: false, failuresInRow: 0 };
+      return { degrade: false, health: { failuresInRow: 0, episodes: 0 } };
     case 'neutral':
-      return { degrade: false, failuresInRow };
+      return { degrade: false, health };
     case 'rate-limited':
       return {
         degrade: true,
-        failuresInRow: 0,
-        until: now + clampBackoff(signal.retryAfterMs ?? s.backoffMs),
+        health: episode,
+        until: now + clampBackoff(signal.retryAfterMs ?? escalated),
         reason: 'RATE_LIMITED',
       };
     case 'failed': {
-      const run = failuresInRow + 1;
-      if (run < Math.max(1, s.failuresToDegrade)) return { degrade: false, failuresInRow: run };
+      const run = health.failuresInRow + 1;
+      if (run < Math.max(1, s.failuresToDegrade)) return { degrade: false, health: { ...health, failuresInRow: run } };
       return {
         degrade: true,
-        failuresInRow: 0,
-        until: now + clampBackoff(Math.max(s.backoffMs, signal.retryAfterMs ?? 0)),
+        health: episode,
+        until: now + clampBackoff(Math.max(escalated, signal.retryAfterMs ?? 0)),
         reason: 'PROVIDER_UNAVAILABLE',
       };
     }
@@ -133,6 +140,7 @@ export interface DeferInput {
   degradedUntil: number;
   /** When the org's stored access token expires (undefined: it has none). */
   expiresAt: number | undefined;
+  now: number;
   schedulePeriodMs: number;
   /** Uniform in [0, 1). */
   random: number;
@@ -140,12 +148,17 @@ export interface DeferInput {
 
 /**
  * An org of a degraded host is released without an attempt: due again when the host's backoff ends, spread over one
- * schedule period so the host is not met by every deferred org at the same instant. It is not the org's own failure
- * (no lastError, no failure count); like any release past the token's expiry it is listed as EXPIRED, so the
- * expired-token gauge keeps counting it.
+ * schedule period so the host is not met by every deferred org at the same instant — but, while its token is still
+ * valid, never later than halfway to its expiry (at least a period from now), the same bound as an org's own backoff:
+ * back then, a host still backed off defers it again without a request, and a host that has recovered refreshes it
+ * before its token lapses. It is not the org's own failure (no lastError, no failure count); like any release past
+ * the token's expiry it is listed as EXPIRED, so the expired-token gauge keeps counting it.
  */
 export function deferredRefreshAt(i: DeferInput): { refreshAt: number; pastExpiry: boolean } {
-  const refreshAt = Math.round(i.degradedUntil + i.random * i.schedulePeriodMs);
+  let refreshAt = Math.round(i.degradedUntil + i.random * i.schedulePeriodMs);
+  if (i.expiresAt !== undefined && i.expiresAt > i.now) {
+    refreshAt = Math.min(refreshAt, Math.round(i.now + Math.max(i.schedulePeriodMs, (i.expiresAt - i.now) / 2)));
+  }
   return { refreshAt, pastExpiry: i.expiresAt === undefined || refreshAt >= i.expiresAt };
 }
 

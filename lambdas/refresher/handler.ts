@@ -90,6 +90,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
       clock: runtime.clock,
       log: runtime.log,
       shardCount: config.shardCount,
+      leaseMs: config.leaseMs,
     };
     const summary =
       event.kind === 'direct'

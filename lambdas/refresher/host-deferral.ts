@@ -16,6 +16,7 @@ export async function deferOrg(
   const { refreshAt, pastExpiry } = deferredRefreshAt({
     degradedUntil,
     expiresAt: record.expiresAt,
+    now: deps.clock.now(),
     schedulePeriodMs: deps.settings.schedulePeriodMs,
     random: deps.random(),
   });

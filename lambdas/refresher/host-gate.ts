@@ -7,6 +7,7 @@ import type { FleetStore, HostDegradation, HostNotifier } from '../core/fleet-po
 import {
   type HostBackoffSettings,
   type HostBudget,
+  type HostHealth,
   type HostSignal,
   hostLimitsFor,
   hostVerdict,
@@ -38,7 +39,7 @@ export interface HostGateDeps {
 interface HostState {
   limit: ReturnType<typeof pLimit>;
   nextFreeAt: number;
-  failuresInRow: number;
+  health: HostHealth;
 }
 
 export class HostGate {
@@ -80,8 +81,8 @@ export class HostGate {
     const { clock, fleet, notifier, log } = this.deps;
     const state = this.#state(host);
     const now = clock.now();
-    const verdict = hostVerdict(state.failuresInRow, signal, now, this.deps.backoff);
-    state.failuresInRow = verdict.failuresInRow;
+    const verdict = hostVerdict(state.health, signal, now, this.deps.backoff);
+    state.health = verdict.health;
     if (!verdict.degrade) return;
     this.#remember(host, verdict.until);
     const degradation: HostDegradation = { host, until: verdict.until, reason: verdict.reason };
@@ -111,7 +112,11 @@ export class HostGate {
   #state(host: string): HostState {
     let state = this.#hosts.get(host);
     if (!state) {
-      state = { limit: pLimit(this.#limits.inFlight), nextFreeAt: Number.NEGATIVE_INFINITY, failuresInRow: 0 };
+      state = {
+        limit: pLimit(this.#limits.inFlight),
+        nextFreeAt: Number.NEGATIVE_INFINITY,
+        health: { failuresInRow: 0, episodes: 0 },
+      };
       this.#hosts.set(host, state);
     }
     return state;

@@ -13,6 +13,8 @@ export interface LeasedSweepDeps {
   clock: Clock;
   log: Log;
   shardCount: number;
+  /** LEASE_SECONDS: a sweep lease lasts one org lease and is renewed every third of it while the sweep runs. */
+  leaseMs: number;
 }
 
 export interface LeasedSweepRequest {
@@ -30,23 +32,35 @@ export async function leasedSweep(
   const worker = req.shards !== undefined;
   const wanted = req.shards ?? Array.from({ length: shardCount }, (_, shard) => shard);
   const now = clock.now();
-  // The lease lasts as long as this invocation can: a sweep that dies leaves nothing behind for longer than that.
-  // A SHARD_COUNT below the highest this table was swept with throws here (ShardCountShrunkError, CONFIG_INVALID).
+  // A sweep lease lasts one org lease (never past this invocation's deadline) and is renewed while the sweep runs: a
+  // sweep that dies holds its shards no longer than it would hold an org, so a crash does not leave a whole shard
+  // unswept for the rest of the Lambda timeout. A SHARD_COUNT below the highest this table was swept with throws
+  // here (ShardCountShrunkError, CONFIG_INVALID).
+  const leaseUntil = () => clock.now() + Math.max(0, Math.min(deps.leaseMs, scope.remainingMs()));
   const grant = await fleet.claimShards({
     shards: wanted,
     owner: scope.owner,
     tick: req.tick,
-    until: now + Math.max(0, scope.remainingMs()),
+    until: leaseUntil(),
     now,
     shardCount,
   });
   if (grant.busy.length > 0) log.info('shards already being swept', { tick: req.tick, shardsBusy: grant.busy });
+  const renewal =
+    grant.granted.length > 0
+      ? setInterval(
+          () => void fleet.renewShards(grant.granted, scope.owner, leaseUntil()),
+          Math.max(1, deps.leaseMs / 3),
+        )
+      : undefined;
+  renewal?.unref();
   try {
     // A worker leaves the fleet gauges to the planner; a full sweep reads them as it always has.
     const summary = await deps.run.sweep(scope, { shards: grant.granted, gauges: !worker });
     summary.fleet = { tick: req.tick, shards: grant.granted, shardsBusy: grant.busy, worker };
     return summary;
   } finally {
+    clearInterval(renewal);
     await fleet.releaseShards(grant.granted, scope.owner);
   }
 }

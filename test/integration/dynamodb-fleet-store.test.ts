@@ -52,6 +52,17 @@ describe('Class: DynamoDbFleetStore — sweep leases', () => {
     expect((await fleet.sweepState()).leases.size).toBe(0);
   });
 
+  it('renews only the leases its owner still holds', async () => {
+    await lease('renew-a', [6], { until: NOW + 1000 });
+    await lease('renew-b', [7], { until: NOW + 1000 });
+    await fleet.renewShards([6, 7], 'renew-a', NOW + 9000); // 7 is b's: a's own is renewed, b's is not
+    const state = await fleet.sweepState();
+    expect(state.leases.get(6)?.until).toBe(NOW + 9000);
+    expect(state.leases.get(7)?.until).toBe(NOW + 1000);
+    await fleet.releaseShards([6], 'renew-a');
+    await fleet.releaseShards([7], 'renew-b');
+  });
+
   it('a lapsed lease (its sweep died) is taken over', async () => {
     await lease('dead', [5], { until: NOW + 1000 });
     expect(await lease('next', [5], { now: NOW + 2000 })).toEqual({ granted: [5], busy: [] });

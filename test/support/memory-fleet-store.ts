@@ -46,6 +46,14 @@ export class MemoryFleetStore implements FleetStore {
     for (const shard of shards) if (this.leases.get(shard)?.owner === owner) this.leases.delete(shard);
   }
 
+  async renewShards(shards: readonly number[], owner: string, until: number): Promise<void> {
+    this.calls.push(`renewShards:${shards.join(',')}`);
+    for (const shard of shards) {
+      const lease = this.leases.get(shard);
+      if (lease?.owner === owner) lease.until = until;
+    }
+  }
+
   async sweepState(): Promise<SweepState> {
     return { leases: new Map(this.leases), highestShardCount: this.highestShardCount };
   }

@@ -17,7 +17,7 @@ import {
 import type { HttpOutcome } from '../../lambdas/core/ports.js';
 
 const NOW = 1_800_000_000_000;
-const backoff = { failuresToDegrade: 5, backoffMs: 60_000 };
+const backoff = { failuresToDegrade: 5, backoffMs: 10_000 };
 
 describe('Function: hostLimitsFor', () => {
   it.each([
@@ -60,15 +60,17 @@ describe('Function: paceRequest', () => {
 
 describe('Function: hostVerdict', () => {
   const run = (signals: HostSignal[]) => {
-    let failures = 0;
+    let health = { failuresInRow: 0, episodes: 0 };
     let last: ReturnType<typeof hostVerdict> | undefined;
     for (const s of signals) {
-      last = hostVerdict(failures, s, NOW, backoff);
-      failures = last.failuresInRow;
+      last = hostVerdict(health, s, NOW, backoff);
+      health = last.health;
     }
     return last;
   };
   const failed: HostSignal = { kind: 'failed', retryAfterMs: undefined };
+  const limited: HostSignal = { kind: 'rate-limited', retryAfterMs: undefined };
+  const fiveFailures = [failed, failed, failed, failed, failed];
 
   it.each<[string, HostSignal[], unknown]>([
     [
@@ -76,11 +78,7 @@ describe('Function: hostVerdict', () => {
       [{ kind: 'rate-limited', retryAfterMs: 120_000 }],
       { degrade: true, until: NOW + 120_000, reason: 'RATE_LIMITED' },
     ],
-    [
-      'a 429 without Retry-After: HOST_BACKOFF_SECONDS',
-      [{ kind: 'rate-limited', retryAfterMs: undefined }],
-      { degrade: true, until: NOW + 60_000, reason: 'RATE_LIMITED' },
-    ],
+    ['a 429 without Retry-After: HOST_BACKOFF_SECONDS', [limited], { degrade: true, until: NOW + 10_000 }],
     [
       'a Retry-After of a day is capped at 15 minutes',
       [{ kind: 'rate-limited', retryAfterMs: 86_400_000 }],
@@ -91,21 +89,41 @@ describe('Function: hostVerdict', () => {
       [{ kind: 'rate-limited', retryAfterMs: 0 }],
       { degrade: true, until: NOW + MIN_HOST_BACKOFF_MS },
     ],
-    ['four failures in a row: not yet', [failed, failed, failed, failed], { degrade: false, failuresInRow: 4 }],
     [
-      'the fifth failure in a row backs the host off',
-      [failed, failed, failed, failed, failed],
-      { degrade: true, until: NOW + 60_000, reason: 'PROVIDER_UNAVAILABLE', failuresInRow: 0 },
+      'four failures in a row: not yet',
+      [failed, failed, failed, failed],
+      { degrade: false, health: { failuresInRow: 4, episodes: 0 } },
+    ],
+    [
+      'the fifth failure in a row backs the host off for HOST_BACKOFF_SECONDS',
+      fiveFailures,
+      { degrade: true, until: NOW + 10_000, reason: 'PROVIDER_UNAVAILABLE', health: { failuresInRow: 0, episodes: 1 } },
+    ],
+    [
+      'each episode without an answer in between doubles the backoff (an outage, not a chance run)',
+      [...fiveFailures, ...fiveFailures, ...fiveFailures],
+      { degrade: true, until: NOW + 40_000, health: { episodes: 3 } },
+    ],
+    ['429s escalate the same way', [limited, limited], { degrade: true, until: NOW + 20_000 }],
+    [
+      'an answer resets the escalation',
+      [...fiveFailures, ...fiveFailures, { kind: 'answered' }, ...fiveFailures],
+      { degrade: true, until: NOW + 10_000, health: { episodes: 1 } },
+    ],
+    [
+      'the escalation stops at 15 minutes',
+      Array.from({ length: 12 }, () => limited),
+      { degrade: true, until: NOW + MAX_HOST_BACKOFF_MS },
     ],
     [
       'an answer in between resets the run',
       [failed, failed, failed, failed, { kind: 'answered' }, failed],
-      { degrade: false, failuresInRow: 1 },
+      { degrade: false, health: { failuresInRow: 1 } },
     ],
     [
       'a neutral outcome (reset on a stale socket) neither counts nor resets',
       [failed, failed, { kind: 'neutral' }, failed],
-      { degrade: false, failuresInRow: 3 },
+      { degrade: false, health: { failuresInRow: 3 } },
     ],
     [
       'a 503 Retry-After longer than the backoff is honoured',
@@ -152,18 +170,26 @@ describe('Function: hostSignalOf', () => {
 });
 
 describe('Function: deferredRefreshAt', () => {
+  const base = { now: NOW, degradedUntil: NOW + 60_000, expiresAt: NOW + 3_600_000, schedulePeriodMs: 60_000 };
   it('is due again when the backoff ends, spread over one schedule period', () => {
-    const base = { degradedUntil: NOW + 60_000, expiresAt: NOW + 3_600_000, schedulePeriodMs: 60_000 };
     expect(deferredRefreshAt({ ...base, random: 0 })).toEqual({ refreshAt: NOW + 60_000, pastExpiry: false });
     expect(deferredRefreshAt({ ...base, random: 0.5 }).refreshAt).toBe(NOW + 90_000);
   });
+  it('while the token is valid, never later than halfway to its expiry (at least a period from now)', () => {
+    const long = { ...base, degradedUntil: NOW + 900_000 };
+    expect(deferredRefreshAt({ ...long, expiresAt: NOW + 600_000, random: 0 }).refreshAt).toBe(NOW + 300_000);
+    expect(deferredRefreshAt({ ...long, expiresAt: NOW + 90_000, random: 0 })).toEqual({
+      refreshAt: NOW + 60_000,
+      pastExpiry: false,
+    });
+  });
   it('says so when that is past the token’s expiry (the org is then listed as EXPIRED)', () => {
-    expect(
-      deferredRefreshAt({ degradedUntil: NOW + 60_000, expiresAt: NOW + 30_000, schedulePeriodMs: 60_000, random: 0 }),
-    ).toMatchObject({ pastExpiry: true });
-    expect(
-      deferredRefreshAt({ degradedUntil: NOW, expiresAt: undefined, schedulePeriodMs: 60_000, random: 0 }),
-    ).toMatchObject({ pastExpiry: true });
+    expect(deferredRefreshAt({ ...base, expiresAt: NOW + 30_000, random: 0 })).toMatchObject({ pastExpiry: true });
+    expect(deferredRefreshAt({ ...base, expiresAt: NOW - 1, random: 0 })).toMatchObject({
+      refreshAt: NOW + 60_000,
+      pastExpiry: true,
+    });
+    expect(deferredRefreshAt({ ...base, expiresAt: undefined, random: 0 })).toMatchObject({ pastExpiry: true });
   });
 });
 

@@ -24,7 +24,7 @@ beforeEach(() => {
   run = new RefreshRun(world.refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
   for (let i = 0; i < 16; i++) world.seed(`org-${i}`);
 });
-const deps = () => ({ run, fleet, clock, log, shardCount: 4 });
+const deps = () => ({ run, fleet, clock, log, shardCount: 4, leaseMs: 60_000 });
 const inShard = (shard: number) => [...store.items.values()].filter((i) => dueShardFor(String(i.orgId), 4) === shard);
 
 describe('Function: leasedSweep', () => {
@@ -66,6 +66,21 @@ describe('Function: leasedSweep', () => {
       if (op === 'queryDue') throw new Error('dynamodb down');
     };
     await expect(leasedSweep(deps(), { shards: [0, 1], tick: 't' }, scope)).rejects.toThrow('dynamodb down');
+    expect(fleet.leases.size).toBe(0);
+  });
+
+  it('takes one org lease’s worth of sweep lease and renews it while the sweep runs (a dead sweep frees its shards)', async () => {
+    const slow = {
+      sweep: async () => {
+        await new Promise((r) => setTimeout(r, 80));
+        return run.sweep(scope, { shards: [0], gauges: false });
+      },
+    } as unknown as RefreshRun;
+    const sweep = leasedSweep({ ...deps(), run: slow, leaseMs: 30 }, { shards: [0], tick: 't' }, scope);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(fleet.leases.get(0)?.until).toBe(clock.now() + 30);
+    await sweep;
+    expect(fleet.calls.filter((c) => c.startsWith('renewShards:0')).length).toBeGreaterThanOrEqual(2);
     expect(fleet.leases.size).toBe(0);
   });
 });
