@@ -29,7 +29,7 @@ const ungated = async <T>(_host: string, task: () => Promise<T>): Promise<Gated<
   value: await task(),
 });
 
-type Sent = { sentAt: number; outcome: HttpOutcome; receivedAt: number };
+type Sent = { sentAt: number; outcome: HttpOutcome; receivedAt: number; observed: Promise<void> | undefined };
 
 export async function exchangeTokens(
   deps: RefreshDeps,
@@ -57,7 +57,11 @@ export async function exchangeTokens(
         if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
         const sentAt = clock.now();
         const outcome = await endpoint.send(request, settings.httpTimeoutMs);
-        return { sentAt, outcome, receivedAt: clock.now() };
+        const receivedAt = clock.now();
+        // Told to the host's gate before the slot is freed: a 429 backs the host off before the next request can
+        // take this slot (the sharing with other sweeps is awaited below, outside the slot).
+        const observed = gate?.observe(host, hostSignalOf(outcome, receivedAt));
+        return { sentAt, outcome, receivedAt, observed };
       }),
     );
     const blockedUntil = !passed.ran
@@ -85,7 +89,7 @@ export async function exchangeTokens(
       return { kind: 'failure', error, rotationAtRisk, ambiguous, salvageRefreshToken: undefined };
     }
     attempts++;
-    await gate?.observe(host, hostSignalOf(sent.outcome, sent.receivedAt));
+    await sent.observed;
     const verdict = interpretOutcome(sent.outcome, request.grantType, sent.receivedAt);
     if (verdict.kind === 'tokens') return { kind: 'tokens', tokens: verdict.tokens, sentAt: sent.sentAt, ambiguous };
 

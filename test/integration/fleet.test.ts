@@ -165,13 +165,15 @@ describe('Fan-out: per-host backoff', () => {
     const h = await harness(settings, { latencyMs: 20 });
     const ids = orgIds('rl', 40);
     await seedOrgs(h, ids);
-    // The provider rate-limits everything for two seconds (Retry-After: 2), as a real one does within its window.
-    const limitedUntil = Date.now() + 2_000;
-    const watch = new RefreshTokenWatch(h.oauth, () =>
-      Date.now() < limitedUntil
+    // The provider rate-limits everything for two seconds from the first request (Retry-After: 2), as a real one does
+    // within its window.
+    let limitedUntil: number | undefined;
+    const watch = new RefreshTokenWatch(h.oauth, () => {
+      limitedUntil ??= Date.now() + 2_000;
+      return Date.now() < limitedUntil
         ? { kind: 'status', status: 429, body: '{"error":"rate_limited"}', headers: { 'retry-after': '2' } }
-        : undefined,
-    );
+        : undefined;
+    });
     const clock = offsetClock();
     const fleet = await fleetFor(h, settings, clock);
 
@@ -196,6 +198,7 @@ describe('Fan-out: per-host backoff', () => {
     for (const r of deferredRecords) expect(r.consecutiveFailures).toBe(0);
 
     // After the backoff (and its spread over a period) every org is due and the host takes requests again.
+    await new Promise((r) => setTimeout(r, Math.max(0, (limitedUntil ?? 0) - Date.now())));
     clock.offsetMs = 3 * 60_000;
     const second = await captureOutput(() => fleet.tick());
     const refreshed = sum(first.result.workers, (s) => s.refreshed) + sum(second.result.workers, (s) => s.refreshed);
