@@ -54,13 +54,25 @@ export async function leasedSweep(
         )
       : undefined;
   renewal?.unref();
+  // The shards go back as soon as every due org has been started: the last refreshes finish under their own org
+  // leases, and a sweep slowed by a few retrying orgs does not hold its shards (and the orgs becoming due in them)
+  // from the next tick.
+  let released: Promise<void> | undefined;
+  const release = () => {
+    clearInterval(renewal);
+    released ??= fleet.releaseShards(grant.granted, scope.owner);
+    return released;
+  };
   try {
     // A worker leaves the fleet gauges to the planner; a full sweep reads them as it always has.
-    const summary = await deps.run.sweep(scope, { shards: grant.granted, gauges: !worker });
+    const summary = await deps.run.sweep(scope, {
+      shards: grant.granted,
+      gauges: !worker,
+      onLastStarted: () => void release(),
+    });
     summary.fleet = { tick: req.tick, shards: grant.granted, shardsBusy: grant.busy, worker };
     return summary;
   } finally {
-    clearInterval(renewal);
-    await fleet.releaseShards(grant.granted, scope.owner);
+    await release();
   }
 }

@@ -72,6 +72,11 @@ export interface SweepOptions {
   shards?: readonly number[];
   /** Read the attention gauges (a full sweep does; a worker leaves the fleet gauges to the planner). */
   gauges?: boolean;
+  /**
+   * Called once every due org has been started (claimed, or skipped): only the last ones are still in flight, so the
+   * sweep can give its shards back for the next tick while they finish.
+   */
+  onLastStarted?: () => void;
 }
 
 function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
@@ -151,7 +156,7 @@ export class RefreshRun {
     summary.expired = candidates.filter(
       (c) => (c.expiresAt === undefined || c.expiresAt <= started) && c.attention !== Attention.Expired,
     ).length;
-    await this.#refreshAll(candidates, scope, summary, false);
+    await this.#refreshAll(candidates, scope, summary, false, options.onLastStarted);
     summary.expired += (await gauges) ?? 0;
     summary.durationMs = clock.now() - started;
     return summary;
@@ -195,11 +200,20 @@ export class RefreshRun {
     return this.refresher.refresh({ orgId, version }, scope, true);
   }
 
-  async #refreshAll(candidates: Candidate[], scope: RunScope, summary: RunSummary, force: boolean): Promise<void> {
+  async #refreshAll(
+    candidates: Candidate[],
+    scope: RunScope,
+    summary: RunSummary,
+    force: boolean,
+    onLastStarted?: () => void,
+  ): Promise<void> {
     const limit = pLimit(this.options.concurrency * WORKERS_PER_EXCHANGE_SLOT);
+    let started = 0;
+    if (candidates.length === 0) onLastStarted?.();
     await Promise.all(
       candidates.map((candidate) =>
         limit(async () => {
+          if (++started === candidates.length) onLastStarted?.();
           // Stop claiming when less than one lease of Lambda time is left: a claimed org must have time to finish,
           // or its lease would be abandoned and the next refresher would have to treat it as ambiguous.
           const outcome: RefreshOutcome =

@@ -8,7 +8,7 @@ import { RefreshRun } from '../../lambdas/refresher/run-refresh.js';
 import type { CapturedLog } from '../support/harness.js';
 import { MemoryFleetStore } from '../support/memory-fleet-store.js';
 import type { MemoryTokenStore } from '../support/memory-store.js';
-import { type FakeClock, type RefresherWorld, refresherWorld, scope, T0 } from '../support/refresher-world.js';
+import { type FakeClock, ok, type RefresherWorld, refresherWorld, scope, T0 } from '../support/refresher-world.js';
 
 let world: RefresherWorld;
 let store: MemoryTokenStore;
@@ -82,5 +82,29 @@ describe('Function: leasedSweep', () => {
     await sweep;
     expect(fleet.calls.filter((c) => c.startsWith('renewShards:0')).length).toBeGreaterThanOrEqual(2);
     expect(fleet.leases.size).toBe(0);
+  });
+
+  it('gives its shards back once every due org has started, while the last refreshes are still in flight', async () => {
+    let answer!: () => void;
+    const held = new Promise<void>((r) => {
+      answer = r;
+    });
+    world.endpoint.script = [
+      async () => {
+        await held;
+        return ok();
+      },
+    ];
+    // Room for all 16 orgs at once (8 slots × 2 in progress each).
+    const roomy = new RefreshRun(
+      world.refresher,
+      { store, clock, log },
+      { concurrency: 8, shardCount: 4, leaseMs: 60_000 },
+    );
+    const sweep = leasedSweep({ ...deps(), run: roomy }, { shards: undefined, tick: 't' }, scope);
+    while (world.endpoint.requests.length < 16) await new Promise((r) => setTimeout(r, 1));
+    expect(fleet.leases.size).toBe(0);
+    answer();
+    expect((await sweep).refreshed).toBe(16);
   });
 });
