@@ -136,6 +136,16 @@ export function isDegraded(degradedUntil: number | undefined, now: number): bool
   return degradedUntil !== undefined && degradedUntil > now;
 }
 
+/**
+ * An org whose token expires within two schedule periods may still send through a backed-off host (within the host's
+ * limits): the backoff holds the fleet back, never an org's last chance before its hosted app gets 401s. Against a
+ * host that is really down those few requests fail and back off as the org's own failures; against a host that
+ * rate-limits they are a trickle. An org with no token, or one already expired, has no last chance to lose: it waits.
+ */
+export function mayPassBackoff(expiresAt: number | undefined, now: number, schedulePeriodMs: number): boolean {
+  return expiresAt !== undefined && expiresAt > now && expiresAt - now <= 2 * schedulePeriodMs;
+}
+
 export interface DeferInput {
   degradedUntil: number;
   /** When the org's stored access token expires (undefined: it has none). */

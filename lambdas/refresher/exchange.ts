@@ -4,7 +4,7 @@
 import { interpretOutcome, type TokenSet } from '../core/classify.js';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import { leaseAllowsSend, nextExchangeStep } from '../core/exchange-retry.js';
-import { hostSignalOf, tokenHostOf } from '../core/host-limits.js';
+import { hostSignalOf, mayPassBackoff, tokenHostOf } from '../core/host-limits.js';
 import type { HttpOutcome, TokenRequest } from '../core/ports.js';
 import type { Gated, HostGate } from './host-gate.js';
 import type { Claimed, RefreshDeps } from './refresh-deps.js';
@@ -41,6 +41,9 @@ export async function exchangeTokens(
   const slots = deps.exchangeSlots ?? unbounded;
   const host = tokenHostOf(request.url);
   const gated = gate ? gate.run.bind(gate) : ungated;
+  // An org about to expire is not held back by its host's backoff (its last chance before hosted apps see 401s).
+  const urgent = () => mayPassBackoff(claimed.record.expiresAt, clock.now(), settings.schedulePeriodMs);
+  const backedOff = () => (gate && !urgent() ? gate.backedOffUntil(host) : undefined);
   let ambiguous = claimed.ambiguous;
   let rotationAtRisk = claimed.ambiguous;
   let ambiguousRetryUsed = false;
@@ -49,20 +52,23 @@ export async function exchangeTokens(
   for (;;) {
     // The host's gate first (its limits and backoff), then a slot; the lease check runs once the slot is ours:
     // waiting for either uses up lease time.
-    const passed = await gated(host, () =>
-      slots(async (): Promise<Sent | { backedOffUntil: number } | undefined> => {
-        // Checked once more with the slot in hand: the host may have been backed off while this request waited.
-        const backedOffUntil = gate?.backedOffUntil(host);
-        if (backedOffUntil !== undefined) return { backedOffUntil };
-        if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
-        const sentAt = clock.now();
-        const outcome = await endpoint.send(request, settings.httpTimeoutMs);
-        const receivedAt = clock.now();
-        // Told to the host's gate before the slot is freed: a 429 backs the host off before the next request can
-        // take this slot (the sharing with other sweeps is awaited below, outside the slot).
-        const observed = gate?.observe(host, hostSignalOf(outcome, receivedAt));
-        return { sentAt, outcome, receivedAt, observed };
-      }),
+    const passed = await gated(
+      host,
+      () =>
+        slots(async (): Promise<Sent | { backedOffUntil: number } | undefined> => {
+          // Checked once more with the slot in hand: the host may have been backed off while this request waited.
+          const backedOffUntil = backedOff();
+          if (backedOffUntil !== undefined) return { backedOffUntil };
+          if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
+          const sentAt = clock.now();
+          const outcome = await endpoint.send(request, settings.httpTimeoutMs);
+          const receivedAt = clock.now();
+          // Told to the host's gate before the slot is freed: a 429 backs the host off before the next request can
+          // take this slot (the sharing with other sweeps is awaited below, outside the slot).
+          const observed = gate?.observe(host, hostSignalOf(outcome, receivedAt));
+          return { sentAt, outcome, receivedAt, observed };
+        }),
+      urgent(),
     );
     const blockedUntil = !passed.ran
       ? passed.degradedUntil
@@ -123,7 +129,7 @@ export async function exchangeTokens(
     if (step.decision === 'stop') return failure;
     // The host itself is backed off now (this answer or another sweep's): no retry inside this lease; the org is due
     // again when the backoff ends.
-    const hostUntil = gate?.backedOffUntil(host);
+    const hostUntil = backedOff();
     if (hostUntil !== undefined) {
       const retryAfterMs = Math.max(error.retryAfterMs ?? 0, hostUntil - clock.now());
       return { ...failure, error: new RefreshError(error.code, error.failureClass, error.message, { retryAfterMs }) };

@@ -57,12 +57,13 @@ export class HostGate {
   }
 
   /**
-   * Runs `task` (one token request) within the host's limits, or not at all while the host is backed off. The backoff
-   * is checked again after waiting for a slot and for the pace: another sweep may have backed the host off meanwhile.
+   * Runs `task` (one token request) within the host's limits, or not at all while the host is backed off — unless
+   * `urgent` (core/host-limits.ts, mayPassBackoff). The backoff is checked again after waiting for a slot and for the
+   * pace: another sweep may have backed the host off meanwhile.
    */
-  async run<T>(host: string, task: () => Promise<T>): Promise<Gated<T>> {
+  async run<T>(host: string, task: () => Promise<T>, urgent = false): Promise<Gated<T>> {
     const { clock } = this.deps;
-    const blocked = await this.#backedOff(host);
+    const blocked = urgent ? undefined : await this.#backedOff(host);
     if (blocked !== undefined) return { ran: false, degradedUntil: blocked };
     const state = this.#state(host);
     return state.limit(async (): Promise<Gated<T>> => {
@@ -70,7 +71,7 @@ export class HostGate {
       state.nextFreeAt = paced.nextFreeAt;
       const wait = paced.startAt - clock.now();
       if (wait > 0) await clock.sleep(wait);
-      const until = await this.#backedOff(host);
+      const until = urgent ? undefined : await this.#backedOff(host);
       if (until !== undefined) return { ran: false, degradedUntil: until };
       return { ran: true, value: await task() };
     });

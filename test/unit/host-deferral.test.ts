@@ -55,7 +55,7 @@ describe('Function: deferOrg (through OrgRefresher)', () => {
 
   it('lists the org as EXPIRED when the backoff outlasts its token, and keeps rotationAtRisk', async () => {
     await fleet.markHostDegraded({ host: 'idp.example.com', until: T0 + 600_000, reason: 'RATE_LIMITED' }, T0);
-    seed('org-1', { expiresAt: T0 + 60_000, rotationAtRisk: true });
+    seed('org-1', { expiresAt: T0 - 1, rotationAtRisk: true });
     await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
     expect(record()).toMatchObject({ attention: 'EXPIRED', rotationAtRisk: true });
   });
@@ -79,6 +79,14 @@ describe('Function: deferOrg (through OrgRefresher)', () => {
     expect(record().refreshAt as number).toBeGreaterThanOrEqual(T0 + 90_000);
     expect(record()).toMatchObject({ consecutiveFailures: 1, lastError: { code: 'RATE_LIMITED' } });
     expect((await fleet.degradedHosts()).map((d) => d.host)).toEqual(['idp.example.com']);
+  });
+
+  it('an org whose token expires within two periods is still sent (its last chance), within the host’s limits', async () => {
+    await fleet.markHostDegraded({ host: 'idp.example.com', until: T0 + 600_000, reason: 'RATE_LIMITED' }, T0);
+    seed('org-1', { expiresAt: T0 + 90_000 });
+    const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+    expect(outcome).toMatchObject({ result: 'refreshed' });
+    expect(endpoint.requests).toHaveLength(1);
   });
 
   it('without a host gate (the operator CLI) nothing is deferred', async () => {

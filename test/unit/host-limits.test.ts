@@ -10,6 +10,7 @@ import {
   hostVerdict,
   isDegraded,
   MAX_HOST_BACKOFF_MS,
+  mayPassBackoff,
   MIN_HOST_BACKOFF_MS,
   paceRequest,
   tokenHostOf,
@@ -190,6 +191,17 @@ describe('Function: deferredRefreshAt', () => {
       pastExpiry: true,
     });
     expect(deferredRefreshAt({ ...base, expiresAt: undefined, random: 0 })).toMatchObject({ pastExpiry: true });
+  });
+});
+
+describe('Function: mayPassBackoff', () => {
+  it.each([
+    ['a token expiring within two periods: its last chance passes the backoff', NOW + 120_000, true],
+    ['a token with more time left waits for the host', NOW + 120_001, false],
+    ['a token already expired has no last chance to lose: it waits', NOW, false],
+    ['no token at all (a new org): it waits (no storm of first refreshes into a backed-off host)', undefined, false],
+  ])('%s', (_name, expiresAt, expected) => {
+    expect(mayPassBackoff(expiresAt, NOW, 60_000)).toBe(expected);
   });
 });
 
