@@ -25,7 +25,7 @@ const NUMERIC_SETTINGS = {
   orgsPerSweep: 'orgsPerSweep',
   hostMaxInFlight: 'hostMaxInFlight',
   hostMaxPerSecond: 'hostMaxPerSecond',
-  hostFailuresToDegrade: 'hostFailuresToDegrade',
+  hostFailureRun: 'hostFailureRun',
   hostBackoffSeconds: 'hostBackoffSeconds',
 } as const satisfies Record<string, keyof RefresherSettings>;
 

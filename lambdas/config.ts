@@ -132,7 +132,7 @@ export const configSchema = z.object({
   ORGS_PER_SWEEP: integer('ORGS_PER_SWEEP', 3000, 1, 1_000_000),
   HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 64, 1, 10_000),
   HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 400, 1, 100_000),
-  HOST_FAILURES_TO_DEGRADE: integer('HOST_FAILURES_TO_DEGRADE', 5, 1, 100),
+  HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
 });
 
@@ -160,7 +160,7 @@ export interface RefresherConfig {
   orgsPerSweep: number;
   hostMaxInFlight: number;
   hostMaxPerSecond: number;
-  hostFailuresToDegrade: number;
+  hostFailureRun: number;
   hostBackoffMs: number;
 }
 
@@ -216,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orgsPerSweep: e.ORGS_PER_SWEEP,
     hostMaxInFlight: e.HOST_MAX_IN_FLIGHT,
     hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
-    hostFailuresToDegrade: e.HOST_FAILURES_TO_DEGRADE,
+    hostFailureRun: e.HOST_FAILURE_RUN,
     hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
   };
 }

@@ -22,7 +22,7 @@ export interface RefresherSettings extends TimingSettings {
   orgsPerSweep: number;
   hostMaxInFlight: number;
   hostMaxPerSecond: number;
-  hostFailuresToDegrade: number;
+  hostFailureRun: number;
   hostBackoffSeconds: number;
 }
 
@@ -53,7 +53,7 @@ export function defaultRefresherSettings(): RefresherSettings {
     orgsPerSweep: d.ORGS_PER_SWEEP,
     hostMaxInFlight: d.HOST_MAX_IN_FLIGHT,
     hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
-    hostFailuresToDegrade: d.HOST_FAILURES_TO_DEGRADE,
+    hostFailureRun: d.HOST_FAILURE_RUN,
     hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
   };
 }
@@ -81,7 +81,7 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     ORGS_PER_SWEEP: String(s.orgsPerSweep),
     HOST_MAX_IN_FLIGHT: String(s.hostMaxInFlight),
     HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
-    HOST_FAILURES_TO_DEGRADE: String(s.hostFailuresToDegrade),
+    HOST_FAILURE_RUN: String(s.hostFailureRun),
     HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
   };
 }

@@ -72,7 +72,7 @@ export function hostSignalOf(outcome: HttpOutcome, now: number): HostSignal {
 }
 
 export interface HostBackoffSettings {
-  /** HOST_FAILURES_TO_DEGRADE: failures in a row (5xx, timeouts) that back the host off. */
+  /** HOST_FAILURE_RUN: failures in a row (5xx, timeouts) that back the host off. */
   failuresToDegrade: number;
   /**
    * HOST_BACKOFF_SECONDS: the first pause after such a run, or after a 429 that names no Retry-After; it doubles with
@@ -100,7 +100,7 @@ const clampBackoff = (ms: number) => Math.min(MAX_HOST_BACKOFF_MS, Math.max(MIN_
 
 /**
  * After one request: a 429 backs the host off at once, until its Retry-After (or the escalating backoff when it names
- * none); a run of HOST_FAILURES_TO_DEGRADE failures backs it off for the escalating backoff (or a longer
+ * none); a run of HOST_FAILURE_RUN failures backs it off for the escalating backoff (or a longer
  * Retry-After). The backoff starts at HOST_BACKOFF_SECONDS and doubles with each episode until the host answers again:
  * a chance run of failures costs a short pause, an outage quickly a long one. An answer resets both counts.
  */

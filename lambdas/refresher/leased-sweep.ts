@@ -13,7 +13,7 @@ export interface LeasedSweepDeps {
   clock: Clock;
   log: Log;
   shardCount: number;
-  /** LEASE_SECONDS: a sweep lease lasts one org lease and is renewed every third of it while the sweep runs. */
+  /** LEASE_SECONDS: a sweep lease lasts a third of an org lease and is renewed every third of that while it runs. */
   leaseMs: number;
 }
 
@@ -32,11 +32,12 @@ export async function leasedSweep(
   const worker = req.shards !== undefined;
   const wanted = req.shards ?? Array.from({ length: shardCount }, (_, shard) => shard);
   const now = clock.now();
-  // A sweep lease lasts one org lease (never past this invocation's deadline) and is renewed while the sweep runs: a
-  // sweep that dies holds its shards no longer than it would hold an org, so a crash does not leave a whole shard
-  // unswept for the rest of the Lambda timeout. A SHARD_COUNT below the highest this table was swept with throws
-  // here (ShardCountShrunkError, CONFIG_INVALID).
-  const leaseUntil = () => clock.now() + Math.max(0, Math.min(deps.leaseMs, scope.remainingMs()));
+  // A sweep lease lasts a third of an org lease (never past this invocation's deadline) and is renewed every third of
+  // that while the sweep runs: a sweep that dies holds its shards for less time than it holds an org, so a crash does
+  // not leave whole shards unswept for the rest of the Lambda timeout. A SHARD_COUNT below the highest this table was
+  // swept with throws here (ShardCountShrunkError, CONFIG_INVALID).
+  const sweepLeaseMs = Math.max(1_000, deps.leaseMs / 3);
+  const leaseUntil = () => clock.now() + Math.max(0, Math.min(sweepLeaseMs, scope.remainingMs()));
   const grant = await fleet.claimShards({
     shards: wanted,
     owner: scope.owner,
@@ -48,10 +49,7 @@ export async function leasedSweep(
   if (grant.busy.length > 0) log.info('shards already being swept', { tick: req.tick, shardsBusy: grant.busy });
   const renewal =
     grant.granted.length > 0
-      ? setInterval(
-          () => void fleet.renewShards(grant.granted, scope.owner, leaseUntil()),
-          Math.max(1, deps.leaseMs / 3),
-        )
+      ? setInterval(() => void fleet.renewShards(grant.granted, scope.owner, leaseUntil()), sweepLeaseMs / 3)
       : undefined;
   renewal?.unref();
   // The shards go back as soon as every due org has been started: the last refreshes finish under their own org

@@ -123,7 +123,7 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       log,
       budget: { maxInFlight: config.hostMaxInFlight, maxPerSecond: config.hostMaxPerSecond },
       share,
-      backoff: { failuresToDegrade: config.hostFailuresToDegrade, backoffMs: config.hostBackoffMs },
+      backoff: { failuresToDegrade: config.hostFailureRun, backoffMs: config.hostBackoffMs },
       fleet,
       notifier: hostNotifier,
     });

@@ -10,8 +10,8 @@ import {
   hostVerdict,
   isDegraded,
   MAX_HOST_BACKOFF_MS,
-  mayPassBackoff,
   MIN_HOST_BACKOFF_MS,
+  mayPassBackoff,
   paceRequest,
   tokenHostOf,
 } from '../../lambdas/core/host-limits.js';

@@ -69,16 +69,16 @@ describe('Function: leasedSweep', () => {
     expect(fleet.leases.size).toBe(0);
   });
 
-  it('takes one org lease’s worth of sweep lease and renews it while the sweep runs (a dead sweep frees its shards)', async () => {
+  it('takes a third of an org lease as its sweep lease and renews it while it runs (a dead sweep frees its shards)', async () => {
     const slow = {
       sweep: async () => {
-        await new Promise((r) => setTimeout(r, 80));
+        await new Promise((r) => setTimeout(r, 800));
         return run.sweep(scope, { shards: [0], gauges: false });
       },
     } as unknown as RefreshRun;
-    const sweep = leasedSweep({ ...deps(), run: slow, leaseMs: 30 }, { shards: [0], tick: 't' }, scope);
+    const sweep = leasedSweep({ ...deps(), run: slow, leaseMs: 3_000 }, { shards: [0], tick: 't' }, scope);
     await new Promise((r) => setTimeout(r, 5));
-    expect(fleet.leases.get(0)?.until).toBe(clock.now() + 30);
+    expect(fleet.leases.get(0)?.until).toBe(clock.now() + 1_000);
     await sweep;
     expect(fleet.calls.filter((c) => c.startsWith('renewShards:0')).length).toBeGreaterThanOrEqual(2);
     expect(fleet.leases.size).toBe(0);
