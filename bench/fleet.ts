@@ -311,7 +311,12 @@ class FleetBench {
     const sweep = isSweep(run.result) ? run.result : undefined;
     const refreshed = sweep?.refreshed ?? 0;
     const ops = rig.counter.capacityByOperation;
-    const measured = rig.counter.writeUnits / Math.max(1, refreshed);
+    // What one refresh writes: its claim and its commit. The sweep's own writes (its sweep leases taken, renewed and
+    // given back) are per sweep, not per org: reported apart, and priced apart by the cost model.
+    const perOrg = (ops.claim?.write ?? 0) + (ops.commit?.write ?? 0);
+    const measured = perOrg / Math.max(1, refreshed);
+    const sweepLeaseWrites =
+      (ops.claimShards?.write ?? 0) + (ops.renewShards?.write ?? 0) + (ops.releaseShards?.write ?? 0);
     const after =
       (await rig.doc.send(new GetCommand({ TableName: rig.table, Key: { orgId: seeded.orgId } }))).Item ?? {};
     await rig.tearDown();
@@ -331,6 +336,8 @@ class FleetBench {
       refreshed,
       measured: round(measured, 3),
       computed: claimUnits + commitUnits,
+      sweepLeaseWriteUnitsPerSweep: sweepLeaseWrites,
+      allWriteUnitsPerRefreshThisRun: round(rig.counter.writeUnits / Math.max(1, refreshed), 3),
       claimUnits: { measured: round((ops.claim?.write ?? 0) / Math.max(1, refreshed), 3), computed: claimUnits },
       commitUnits: { measured: round((ops.commit?.write ?? 0) / Math.max(1, refreshed), 3), computed: commitUnits },
       itemBytes: { seeded: before, leased, afterRefresh: finalSize, dueIndexEntry: entry },

@@ -130,8 +130,9 @@ export const configSchema = z.object({
   // Fleet scale (docs/fleet.md): parallel sweeps and per-token-host limits.
   MAX_SWEEPS: integer('MAX_SWEEPS', 4, 1, 64),
   ORGS_PER_SWEEP: integer('ORGS_PER_SWEEP', 3000, 1, 1_000_000),
-  HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 64, 1, 10_000),
-  HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 400, 1, 100_000),
+  // 0: no cap beyond the sweeps' own CONCURRENCY × MAX_SWEEPS; set to a provider's documented limit.
+  HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 0, 0, 10_000),
+  HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 0, 0, 100_000),
   HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
 });

@@ -36,7 +36,10 @@ function loadHandlerModule(): Promise<HandlerModule> {
 }
 
 export class LocalFleet {
-  /** Every worker invocation's result, in completion order (the stand-in keeps only their outcome). */
+  /**
+   * Every worker invocation's result, in completion order (the stand-in keeps only their outcome). `worker` calls the
+   * worker function directly (a full sweep by hand), in an idle execution environment like any invocation.
+   */
   readonly workerResults: HandlerResult[] = [];
   readonly asyncFailures: AsyncFailure[] = [];
 
@@ -51,9 +54,22 @@ export class LocalFleet {
   static async start(options: LocalFleetOptions): Promise<LocalFleet> {
     const timeoutMs = options.timeoutMs ?? Number(options.env.LAMBDA_TIMEOUT_SECONDS ?? 180) * 1000;
     const { buildHandler, createHandlerParts } = await loadHandlerModule();
-    const worker = buildHandler(
-      createHandlerParts(options.env, { ...options.overrides, ...options.workerOverrides }),
-    ) as unknown as Handler;
+    // Lambda runs concurrent invocations in separate execution environments, each with its own runtime (its own
+    // CONCURRENCY slots, secret cache, clients), and reuses an idle one for the next: so does this pool. One shared
+    // runtime would make four parallel sweeps share one sweep's slots.
+    const newWorker = () =>
+      buildHandler(
+        createHandlerParts(options.env, { ...options.overrides, ...options.workerOverrides }),
+      ) as unknown as Handler;
+    const idle: Handler[] = [newWorker()];
+    const worker: Handler = async (event, context) => {
+      const environment = idle.pop() ?? newWorker();
+      try {
+        return await environment(event, context);
+      } finally {
+        idle.push(environment);
+      }
+    };
     let fleet: LocalFleet | undefined;
     const standIn = await LambdaInvokeStandIn.start({
       functions: {

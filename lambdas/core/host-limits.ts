@@ -6,9 +6,9 @@ import type { HttpOutcome } from './ports.js';
 import { parseRetryAfterMs } from './schedule.js';
 
 export interface HostBudget {
-  /** HOST_MAX_IN_FLIGHT: token requests in flight to one host, across every sweep. */
+  /** HOST_MAX_IN_FLIGHT: token requests in flight to one host, across every sweep (0: no cap). */
   maxInFlight: number;
-  /** HOST_MAX_PER_SECOND: token requests started per second to one host, across every sweep. */
+  /** HOST_MAX_PER_SECOND: token requests started per second to one host, across every sweep (0: no cap). */
   maxPerSecond: number;
 }
 
@@ -26,8 +26,8 @@ export interface HostLimits {
 export function hostLimitsFor(budget: HostBudget, share: number): HostLimits {
   const s = Math.max(1, Math.floor(share));
   return {
-    inFlight: Math.max(1, Math.floor(budget.maxInFlight / s)),
-    intervalMs: (1000 * s) / Math.max(0.001, budget.maxPerSecond),
+    inFlight: budget.maxInFlight > 0 ? Math.max(1, Math.floor(budget.maxInFlight / s)) : Number.POSITIVE_INFINITY,
+    intervalMs: budget.maxPerSecond > 0 ? (1000 * s) / budget.maxPerSecond : 0,
   };
 }
 

@@ -29,6 +29,13 @@ describe('Function: hostLimitsFor', () => {
     expect(hostLimitsFor({ maxInFlight: 64, maxPerSecond: 400 }, share)).toEqual(expected);
   });
 
+  it('0 is no cap: each sweep is bounded by its own CONCURRENCY only (the default)', () => {
+    expect(hostLimitsFor({ maxInFlight: 0, maxPerSecond: 0 }, 4)).toEqual({
+      inFlight: Number.POSITIVE_INFINITY,
+      intervalMs: 0,
+    });
+  });
+
   it('property: the shares of MAX_SWEEPS sweeps never add up to more than the budget', () => {
     fc.assert(
       fc.property(
