@@ -15,7 +15,7 @@ export interface SweepLeaseRequest {
   /** The sweep's owner string (unique per invocation, like an org lease's owner). */
   owner: string;
   tick: string;
-  /** One org lease from now (or the sweep's deadline, if sooner); renewed while the sweep runs, so it lapses soon after the sweep dies. */
+  /** A third of an org lease from now (or the sweep's deadline, if sooner), renewed while the sweep runs. */
   until: number;
   now: number;
   /** SHARD_COUNT of this deployment: recorded as the highest ever swept, and refused if below it. */

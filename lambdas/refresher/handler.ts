@@ -14,10 +14,10 @@ import { ErrorCode } from '../core/errors.js';
 import { ShardCountShrunkError } from '../core/fleet-ports.js';
 import type { Log } from '../core/ports.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
-import { parseEvent, type RefresherEvent } from './event.js';
-import { leasedSweep } from './leased-sweep.js';
+import { parseEvent } from './event.js';
 import { type PlanSummary, SweepInvokeError } from './planner.js';
 import type { RunScope } from './refresh-deps.js';
+import { runRefreshEvent } from './run-event.js';
 import { emitPlanMetrics, emitRunMetrics, type MetricSink } from './run-metrics.js';
 import type { RunSummary } from './run-refresh.js';
 import { createRuntime, type RefresherRuntime, type RuntimeOverrides } from './runtime.js';
@@ -46,7 +46,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     };
     try {
       if (parsed.event.kind === 'plan') return await plan(scope);
-      const summary = await refresh(parsed.event, scope);
+      const summary = await runRefreshEvent(runtime, parsed.event, scope);
       emitRunMetrics(summary, sink);
       const { owner: _owner, ...result } = summary;
       logger.info('run summary', { summary: result });
@@ -74,31 +74,6 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     logger.info('plan summary', { summary });
     if (summary.invokeFailures > 0)
       throw new SweepInvokeError(summary.invokeFailures, summary.sweeps.length - summary.invokeFailures);
-    return summary;
-  }
-
-  async function refresh(event: Exclude<RefresherEvent, { kind: 'plan' }>, scope: RunScope): Promise<RunSummary> {
-    const { config } = runtime;
-    // Every run sends through a host gate. A worker takes the share its planner gave it; any other run the share of
-    // one of the most sweeps that can run at once (each walks at least one shard).
-    const share = event.kind === 'shards' ? event.hostShare : Math.min(config.maxSweeps, config.shardCount);
-    const gate = runtime.hostGate(share);
-    const gated: RunScope = { ...scope, hostGate: gate };
-    const deps = {
-      run: runtime.run,
-      fleet: runtime.fleet,
-      clock: runtime.clock,
-      log: runtime.log,
-      shardCount: config.shardCount,
-      leaseMs: config.leaseMs,
-    };
-    const summary =
-      event.kind === 'direct'
-        ? await runtime.run.refreshOrgs(event.orgIds, gated)
-        : event.kind === 'shards'
-          ? await leasedSweep(deps, { shards: event.shards, tick: event.tick }, gated)
-          : await leasedSweep(deps, { shards: undefined, tick: `full/${scope.owner}` }, gated);
-    if (gate.announced.length > 0) summary.hostsDegraded = gate.announced.map((d) => d.host);
     return summary;
   }
 
