@@ -15,6 +15,11 @@ export interface LeasedSweepDeps {
   shardCount: number;
   /** LEASE_SECONDS: a sweep lease lasts a third of an org lease and is renewed every third of that while it runs. */
   leaseMs: number;
+  /**
+   * SCHEDULE_PERIOD_SECONDS: once every due org has started, a tail of refreshes still in flight after this long (a
+   * few orgs retrying a slow provider) no longer holds the shards from the next tick.
+   */
+  tailReleaseMs: number;
 }
 
 export interface LeasedSweepRequest {
@@ -52,12 +57,15 @@ export async function leasedSweep(
       ? setInterval(() => void fleet.renewShards(grant.granted, scope.owner, leaseUntil()), sweepLeaseMs / 3)
       : undefined;
   renewal?.unref();
-  // The shards go back as soon as every due org has been started: the last refreshes finish under their own org
-  // leases, and a sweep slowed by a few retrying orgs does not hold its shards (and the orgs becoming due in them)
-  // from the next tick.
+  // The shards go back when the sweep ends, or earlier when every due org has been started and the last refreshes
+  // are still in flight a schedule period later: they finish under their own org leases, and a sweep slowed by a few
+  // retrying orgs does not hold its shards (and the orgs becoming due in them) from the next tick. A sweep that
+  // walks a shard given back early may meet those few orgs still leased: a bounded, rare conflict.
   let released: Promise<void> | undefined;
+  let tail: ReturnType<typeof setTimeout> | undefined;
   const release = () => {
     clearInterval(renewal);
+    clearTimeout(tail);
     released ??= fleet.releaseShards(grant.granted, scope.owner);
     return released;
   };
@@ -66,7 +74,10 @@ export async function leasedSweep(
     const summary = await deps.run.sweep(scope, {
       shards: grant.granted,
       gauges: !worker,
-      onLastStarted: () => void release(),
+      onLastStarted: () => {
+        tail = setTimeout(() => void release(), deps.tailReleaseMs);
+        tail.unref();
+      },
     });
     summary.fleet = { tick: req.tick, shards: grant.granted, shardsBusy: grant.busy, worker };
     return summary;

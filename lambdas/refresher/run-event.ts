@@ -24,6 +24,7 @@ export async function runRefreshEvent(
     log: runtime.log,
     shardCount: config.shardCount,
     leaseMs: config.leaseMs,
+    tailReleaseMs: config.schedulePeriodMs,
   };
   const summary =
     event.kind === 'direct'

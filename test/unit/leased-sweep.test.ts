@@ -24,7 +24,7 @@ beforeEach(() => {
   run = new RefreshRun(world.refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
   for (let i = 0; i < 16; i++) world.seed(`org-${i}`);
 });
-const deps = () => ({ run, fleet, clock, log, shardCount: 4, leaseMs: 60_000 });
+const deps = () => ({ run, fleet, clock, log, shardCount: 4, leaseMs: 60_000, tailReleaseMs: 60_000 });
 const inShard = (shard: number) => [...store.items.values()].filter((i) => dueShardFor(String(i.orgId), 4) === shard);
 
 describe('Function: leasedSweep', () => {
@@ -84,7 +84,7 @@ describe('Function: leasedSweep', () => {
     expect(fleet.leases.size).toBe(0);
   });
 
-  it('gives its shards back once every due org has started, while the last refreshes are still in flight', async () => {
+  it('gives its shards back when every due org has started and the last are still in flight a period later', async () => {
     let answer!: () => void;
     const held = new Promise<void>((r) => {
       answer = r;
@@ -101,8 +101,12 @@ describe('Function: leasedSweep', () => {
       { store, clock, log },
       { concurrency: 8, shardCount: 4, leaseMs: 60_000 },
     );
-    const sweep = leasedSweep({ ...deps(), run: roomy }, { shards: undefined, tick: 't' }, scope);
+    const sweep = leasedSweep({ ...deps(), run: roomy, tailReleaseMs: 30 }, { shards: undefined, tick: 't' }, scope);
     while (world.endpoint.requests.length < 16) await new Promise((r) => setTimeout(r, 1));
+    // Every org has started; the shards stay until the tail has outlasted a period…
+    expect(fleet.leases.size).toBe(4);
+    await new Promise((r) => setTimeout(r, 60));
+    // …then go back, while the refreshes are still in flight.
     expect(fleet.leases.size).toBe(0);
     answer();
     expect((await sweep).refreshed).toBe(16);
