@@ -84,6 +84,8 @@ export interface SeedSpec {
   /** How many of them are due now (the first `due`); the rest become due in an hour. */
   due: number;
   now: number;
+  /** The stored access token's size: a JWT of this many bytes; default an opaque ~100-byte token. */
+  accessTokenBytes?: number;
 }
 
 /** A record as the onboarding CLI writes it, with tokens of realistic size (opaque, ~100 characters). */
@@ -104,7 +106,10 @@ export function seedItem(spec: SeedSpec, n: number): Record<string, unknown> {
     { refreshAt, shardCount: spec.shardCount },
   );
   // An org that has been running a while: it holds an access token, due or not yet.
-  return { ...org, accessToken: `at.${orgId}.${'x'.repeat(80)}`, tokenType: 'Bearer', expiresAt: refreshAt + 600_000 };
+  const accessToken = spec.accessTokenBytes
+    ? `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${'x'.repeat(Math.max(8, spec.accessTokenBytes - 37))}`
+    : `at.${orgId}.${'x'.repeat(80)}`;
+  return { ...org, accessToken, tokenType: 'Bearer', expiresAt: refreshAt + 600_000 };
 }
 
 export interface SeedResult {

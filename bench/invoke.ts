@@ -174,6 +174,7 @@ export class HandlerRig {
     const wallMs = ended - started;
     client.destroy();
     if ('error' in result) throw new Error(`handler rejected the invocation: ${result.error.message}`);
+    if (result.mode === 'plan') throw new Error('a sweep event was answered with a plan');
     return {
       summary: result,
       wallMs,

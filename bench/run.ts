@@ -11,6 +11,8 @@ import { type CliStartup, measureCliStartup } from './cli-startup.js';
 import { measureColdStart } from './cold-start.js';
 import { type CostPoint, measureCost } from './cost.js';
 import { type EngineCapacity, probeEngineCapacity } from './dynamodb.js';
+import { type FleetProfile, measureFleet } from './fleet.js';
+import { fleetFigures } from './fleet-figures.js';
 import { type IntakeCost, measureIntake } from './intake.js';
 import { HandlerRig } from './invoke.js';
 import { planPoints } from './plan.js';
@@ -53,6 +55,7 @@ interface Profile {
   coldStartPairs: number;
   /** Grant intake round trips per kind (submitGrant, reauthorise). */
   intakeRoundTrips: number;
+  fleet: FleetProfile;
 }
 
 const FULL: Profile = {
@@ -69,6 +72,14 @@ const FULL: Profile = {
   costLatencyMs: 100,
   coldStartPairs: 30,
   intakeRoundTrips: 30,
+  // 4 sweeps × 8 in flight at 500 ms: 64 refreshes/s in all, the load of the headline c16/250 ms point.
+  fleet: {
+    scalingOrgsPerSweep: 320,
+    scalingConcurrency: 8,
+    scalingLatencyMs: 500,
+    wastedOrgs: 1000,
+    writeUnitOrgs: 200,
+  },
 };
 
 const QUICK: Profile = {
@@ -85,6 +96,13 @@ const QUICK: Profile = {
   costLatencyMs: 100,
   coldStartPairs: 20,
   intakeRoundTrips: 10,
+  fleet: {
+    scalingOrgsPerSweep: 160,
+    scalingConcurrency: 8,
+    scalingLatencyMs: 500,
+    wastedOrgs: 400,
+    writeUnitOrgs: 100,
+  },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -197,6 +215,9 @@ async function main(): Promise<void> {
     log(`cli start-up: ${profile.coldStartPairs} runs of tenant-tokens --help and of node -e ''…`);
     const cliStartup = measureCliStartup(profile.coldStartPairs);
 
+    // 7. Fleet scale: parallel sweeps, wasted claims, write units, and the cost model (bench/fleet.ts).
+    const fleetRaw = await measureFleet(ddb.endpoint, endpoint, profile.fleet, log);
+
     // Figures.
     const atDefault = points.filter((p) => p.concurrency === DEFAULT_CONCURRENCY);
     const throughputRatio = Math.min(...atDefault.map((p) => p.ratio));
@@ -204,6 +225,7 @@ async function main(): Promise<void> {
     const requestsPerRefresh = Math.max(...cost.map((c) => c.requestsPerRefresh));
     const totalRefreshed = points.reduce((a, p) => a + p.refreshed, 0);
     const cpuMsPerRefresh = round(points.reduce((a, p) => a + p.cpuMsPerRefresh * p.refreshed, 0) / totalRefreshed, 2);
+    const fleetResult = fleetFigures(fleetRaw, { cpuMsPerRefresh, throughputRatio });
     const figures = {
       throughputRatio,
       readUnitsPerRefreshGrowth,
@@ -221,12 +243,19 @@ async function main(): Promise<void> {
       // Information, no goal: they move with the machine (the goal is their ratio, initOverSdkFloor).
       initMs: coldStart.initMs,
       sdkFloorMs: coldStart.sdkFloorMs,
-      goals: Object.fromEntries(
-        Object.entries(figures).map(([name, value]) => {
-          const goal = GOALS[name as keyof typeof GOALS];
-          return [name, { goal: `${goal.op} ${goal.value}`, value, met: met(name as keyof typeof GOALS, value) }];
-        }),
-      ),
+      goals: {
+        ...Object.fromEntries(
+          Object.entries(figures).map(([name, value]) => {
+            const goal = GOALS[name as keyof typeof GOALS];
+            return [name, { goal: `${goal.op} ${goal.value}`, value, met: met(name as keyof typeof GOALS, value) }];
+          }),
+        ),
+        ...fleetResult.goals,
+      },
+      fleet: fleetResult.fleet,
+      writeUnitsPerRefresh: fleetResult.writeUnitsPerRefresh,
+      costModel: fleetResult.costModel,
+      capacity: fleetResult.capacity,
       machine: {
         cores: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -268,13 +297,21 @@ async function main(): Promise<void> {
       path.join(RESULTS_DIR, 'throughput.svg'),
       throughputSvg(points, `tenant-token-refresher: throughput vs ideal (${os.cpus().length} cores, ${profile.mode})`),
     );
-    process.stdout.write(`${report(result)}\n`);
+    process.stdout.write(`${report(result)}\n\n${fleetResult.report}\n`);
     // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
     // to prevent, and a failed refresh would make every figure above meaningless.
-    const invalidGrants = points.reduce((a, p) => a + p.endpointInvalidGrant, 0);
+    const invalidGrants =
+      points.reduce((a, p) => a + p.endpointInvalidGrant, 0) +
+      fleetRaw.scaling.endpointInvalidGrant +
+      fleetRaw.wasted.fanOut.endpointInvalidGrant +
+      fleetRaw.wasted.today.endpointInvalidGrant;
     const failed =
       points.reduce((a, p) => a + p.failed, 0) +
       cost.reduce((a, c) => a + c.failed, 0) +
+      fleetRaw.scaling.failed +
+      fleetRaw.wasted.failed +
+      fleetRaw.opaque.failed +
+      fleetRaw.jwt.failed +
       intake.submitGrant.failed +
       intake.reauthorise.failed;
     if (invalidGrants > 0 || failed > 0) {

@@ -6,7 +6,8 @@
 //     spent refresh token  → 400 invalid_grant, and the org's whole grant dies (oidc-provider's reuse detection)
 //     wrong client         → 401 invalid_client
 //   GET  /stats            counters, CPU used, mean hold time (how close the latency is to the configured one)
-//   POST /config?latencyMs=N  set the latency and zero the counters
+//   POST /config?latencyMs=N[&accessTokenBytes=M]  set the latency (and the size of the access tokens it issues,
+//                             e.g. a ~1.5 KB JWT; default ~33 bytes, opaque) and zero the counters
 // Refresh tokens are `rt.<orgId>.<generation>.<nonce>`. Generation 0 (`rt.<orgId>.0.seed`) is what the bench seeds;
 // it is accepted once per org, so 100 000 seeded orgs need no registration round trip.
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ const clientId = process.env.BENCH_CLIENT_ID ?? 'bench-client';
 const clientSecret = process.env.BENCH_CLIENT_SECRET ?? 'bench-client-secret';
 const expectedAuth = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
 let latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 100);
+let accessTokenBytes = 0;
 const expiresIn = 3600;
 
 /** Per org: the one refresh token that is valid now, or null once the grant was revoked by a reuse. */
@@ -42,6 +44,16 @@ function seedGeneration(token: string): { orgId: string; generation: string } | 
   return { orgId: parts[1] as string, generation: parts[2] as string };
 }
 
+/** A JWT-shaped access token of about `bytes` bytes (header.payload.signature, base64url). */
+function jwtShaped(bytes: number): string {
+  const header = Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url');
+  const signature = randomBytes(256).toString('base64url');
+  const payloadLength = Math.max(8, bytes - header.length - signature.length - 2);
+  return `${header}.${randomBytes(Math.ceil((payloadLength * 3) / 4))
+    .toString('base64url')
+    .slice(0, payloadLength)}.${signature}`;
+}
+
 /** Decides the answer now (the provider's state changes when it processes the request, not when it replies). */
 function exchange(body: string): { status: number; json: Record<string, unknown> } {
   const form = new URLSearchParams(body);
@@ -61,7 +73,7 @@ function exchange(body: string): { status: number; json: Record<string, unknown>
   return {
     status: 200,
     json: {
-      access_token: `at.${randomBytes(24).toString('base64url')}`,
+      access_token: accessTokenBytes > 0 ? jwtShaped(accessTokenBytes) : `at.${randomBytes(24).toString('base64url')}`,
       refresh_token: next,
       token_type: 'Bearer',
       expires_in: expiresIn,
@@ -89,6 +101,7 @@ const server = http.createServer({ keepAliveTimeout: 120_000, requestTimeout: 60
   }
   if (req.method === 'POST' && url.pathname === '/config') {
     latencyMs = Number(url.searchParams.get('latencyMs') ?? latencyMs);
+    accessTokenBytes = Number(url.searchParams.get('accessTokenBytes') ?? 0);
     stats = fresh();
     req.resume();
     res.writeHead(204).end();

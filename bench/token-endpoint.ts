@@ -63,9 +63,9 @@ export class BenchTokenEndpoint {
     return new BenchTokenEndpoint(child, `http://127.0.0.1:${port}`);
   }
 
-  /** Sets the latency and zeroes the counters. */
-  async configure(latencyMs: number): Promise<void> {
-    await this.#call('POST', `/config?latencyMs=${latencyMs}`);
+  /** Sets the latency (and the issued access tokens' size; 0 = opaque) and zeroes the counters. */
+  async configure(latencyMs: number, accessTokenBytes = 0): Promise<void> {
+    await this.#call('POST', `/config?latencyMs=${latencyMs}&accessTokenBytes=${accessTokenBytes}`);
   }
 
   async stats(): Promise<EndpointStats> {

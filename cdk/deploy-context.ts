@@ -22,6 +22,12 @@ const NUMERIC_SETTINGS = {
   jitterSeconds: 'jitterSeconds',
   secretCacheSeconds: 'secretCacheSeconds',
   refreshTokenWarningSeconds: 'refreshTokenWarningSeconds',
+  maxSweeps: 'maxSweeps',
+  orgsPerSweep: 'orgsPerSweep',
+  hostMaxInFlight: 'hostMaxInFlight',
+  hostMaxPerSecond: 'hostMaxPerSecond',
+  hostFailureRun: 'hostFailureRun',
+  hostBackoffSeconds: 'hostBackoffSeconds',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [

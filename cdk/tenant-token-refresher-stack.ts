@@ -10,6 +10,7 @@ import { GrantIntakeFunction } from './constructs/grant-intake-function.js';
 import { RefresherAlarms } from './constructs/refresher-alarms.js';
 import { RefresherDashboard } from './constructs/refresher-dashboard.js';
 import { RefresherFunction } from './constructs/refresher-function.js';
+import { SweepPlanner } from './constructs/sweep-planner.js';
 import { TokenTable } from './constructs/token-table.js';
 import { DEFAULT_SECRET_PREFIX } from './deploy-context.js';
 
@@ -30,6 +31,7 @@ export interface TenantTokenRefresherStackProps extends StackProps {
 export class TenantTokenRefresherStack extends Stack {
   readonly table: TokenTable;
   readonly refresher: RefresherFunction;
+  readonly planner: SweepPlanner;
   readonly alarms: RefresherAlarms;
   readonly intake: GrantIntakeFunction;
 
@@ -47,6 +49,13 @@ export class TenantTokenRefresherStack extends Stack {
       ...(props.secretsKeyArns ? { secretsKeyArns: props.secretsKeyArns } : {}),
       ...(props.memoryMb !== undefined ? { memoryMb: props.memoryMb } : {}),
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
+    });
+    // The schedule's target: plans each tick and starts the sweep workers (the refresher function above).
+    this.planner = new SweepPlanner(this, 'Planner', {
+      table: this.table,
+      worker: this.refresher,
+      ...(props.reservedConcurrency === false ? { reservedConcurrency: false } : {}),
       ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
     });
     this.alarms = new RefresherAlarms(this, 'Alarms', {
@@ -73,6 +82,7 @@ export class TenantTokenRefresherStack extends Stack {
       description: 'The token table (operator CLI: --table)',
     });
     new CfnOutput(this, 'RefresherFunctionName', { value: this.refresher.fn.functionName });
+    new CfnOutput(this, 'PlannerFunctionName', { value: this.planner.fn.functionName });
     new CfnOutput(this, 'AccessTokenReaderPolicyArn', {
       value: readerPolicy.managedPolicyArn,
       description: 'Attach to a hosted app role: reads access tokens, never refresh tokens',

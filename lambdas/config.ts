@@ -129,6 +129,14 @@ export const configSchema = z.object({
     z.transform((v: string | undefined) => (v ? v : undefined)),
   ),
   EVENT_BUS_NAME: z.optional(z.string()),
+  // Fleet scale (docs/fleet.md): parallel sweeps and per-token-host limits.
+  MAX_SWEEPS: integer('MAX_SWEEPS', 4, 1, 64),
+  ORGS_PER_SWEEP: integer('ORGS_PER_SWEEP', 3000, 1, 1_000_000),
+  // 0: no cap beyond the sweeps' own CONCURRENCY × MAX_SWEEPS; set to a provider's documented limit.
+  HOST_MAX_IN_FLIGHT: integer('HOST_MAX_IN_FLIGHT', 0, 0, 10_000),
+  HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 0, 0, 100_000),
+  HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
+  HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -150,6 +158,14 @@ export interface RefresherConfig {
   allowLoopbackHttp: boolean;
   tokenEndpointOverride: string | undefined;
   eventBusName: string | undefined;
+  /** Most sweeps running at once (a planner's workers and older ticks' still running). */
+  maxSweeps: number;
+  /** Due orgs one sweep is expected to refresh within one schedule period: the planner's sizing unit. */
+  orgsPerSweep: number;
+  hostMaxInFlight: number;
+  hostMaxPerSecond: number;
+  hostFailureRun: number;
+  hostBackoffMs: number;
 }
 
 export class ConfigError extends Error {
@@ -201,5 +217,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowLoopbackHttp: e.ALLOW_LOOPBACK_HTTP,
     tokenEndpointOverride: e.TOKEN_ENDPOINT_OVERRIDE,
     eventBusName: e.EVENT_BUS_NAME || undefined,
+    maxSweeps: e.MAX_SWEEPS,
+    orgsPerSweep: e.ORGS_PER_SWEEP,
+    hostMaxInFlight: e.HOST_MAX_IN_FLIGHT,
+    hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
+    hostFailureRun: e.HOST_FAILURE_RUN,
+    hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
   };
 }

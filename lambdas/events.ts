@@ -12,3 +12,11 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object
   ClientRejected: 'Org Client Rejected',
   RefreshTokenExpiring: 'Org Refresh Token Expiring',
 });
+
+/**
+ * Org-independent events about a token host (same source): one per host per backoff episode, never one per org. The
+ * detail names the host, the reason and until when it is backed off; it carries no org id and no secret.
+ */
+export const HOST_EVENT_DETAIL_TYPES = Object.freeze({
+  ProviderDegraded: 'Provider Degraded',
+} as const);

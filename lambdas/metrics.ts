@@ -52,6 +52,20 @@ export const MetricName = {
   GrantIntakeRejected: 'GrantIntakeRejected',
   /** Grant intake: the grant was stored but is not working yet (invalid_grant, client misconfigured, pending, …). */
   GrantIntakeFailed: 'GrantIntakeFailed',
+  /**
+   * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick and still due now, i.e. due
+   * and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above 0 tick after tick: the fleet has
+   * outgrown its sweeps (docs/runbook.md#refreshbacklog).
+   */
+  RefreshBacklog: 'RefreshBacklog',
+  /** Planner: sweep workers started this tick. */
+  SweepsStarted: 'SweepsStarted',
+  /** Sweeps: shards skipped because another sweep held their sweep lease (walking them already). */
+  ShardsBusy: 'ShardsBusy',
+  /** A token host was backed off as a whole (429, or a run of 5xx/timeouts): one per host per episode. */
+  ProviderDegraded: 'ProviderDegraded',
+  /** Orgs released without an attempt because their token host was backed off (not the org's own failure). */
+  HostDeferred: 'HostDeferred',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

@@ -19,6 +19,13 @@ export interface RefresherSettings extends TimingSettings {
   allowedTokenHosts: readonly string[];
   /** POWERTOOLS_SERVICE_NAME: the `service` dimension of every metric, so also what the alarms watch. */
   serviceName: string;
+  /** Fleet scale (docs/fleet.md): MAX_SWEEPS, ORGS_PER_SWEEP and the per-token-host limits. */
+  maxSweeps: number;
+  orgsPerSweep: number;
+  hostMaxInFlight: number;
+  hostMaxPerSecond: number;
+  hostFailureRun: number;
+  hostBackoffSeconds: number;
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
@@ -45,6 +52,12 @@ export function defaultRefresherSettings(): RefresherSettings {
     refreshTokenWarningSeconds: d.REFRESH_TOKEN_WARNING_SECONDS,
     allowedTokenHosts: d.ALLOWED_TOKEN_HOSTS,
     serviceName: DEFAULT_SERVICE_NAME,
+    maxSweeps: d.MAX_SWEEPS,
+    orgsPerSweep: d.ORGS_PER_SWEEP,
+    hostMaxInFlight: d.HOST_MAX_IN_FLIGHT,
+    hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
+    hostFailureRun: d.HOST_FAILURE_RUN,
+    hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
   };
 }
 
@@ -68,5 +81,11 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     POWERTOOLS_SERVICE_NAME: s.serviceName,
     // The bundle ships a source map; without this flag stack traces point into minified code.
     NODE_OPTIONS: '--enable-source-maps',
+    MAX_SWEEPS: String(s.maxSweeps),
+    ORGS_PER_SWEEP: String(s.orgsPerSweep),
+    HOST_MAX_IN_FLIGHT: String(s.hostMaxInFlight),
+    HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
+    HOST_FAILURE_RUN: String(s.hostFailureRun),
+    HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
   };
 }

@@ -20,10 +20,9 @@ import {
 } from './dynamodb-local.js';
 import { addMetrics, captureOutput, emfMetrics, linesLeaking } from './handler-output.js';
 import { LOCAL_INTAKE_FUNCTION, startIntakeStandIn } from './intake-stand-in.js';
-import { lambdaContext } from './lambda-context.js';
+import { LocalFleet } from './local-fleet.js';
 import { LocalOAuthServer } from './oauth-server.js';
 import { localRefresherEnvironment } from './refresher-environment.js';
-import { scheduledEvent } from './scheduled-event.js';
 import { SecretsStub } from './secrets-stub.js';
 
 export const LOCAL_TABLE = 'tenant-tokens-local';
@@ -163,9 +162,10 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
   const admin = new TenantAdmin({ tableName: LOCAL_TABLE, client: doc, shardCount: Number(env.SHARD_COUNT) });
   await seedDemoOrgs(admin, oauth, clients);
 
-  // Imported only now: the module builds its default handler from process.env at load, as Lambda's cold start does.
-  const { buildHandler, createHandlerParts } = await import('../lambdas/refresher/handler.js');
-  const handler = buildHandler(createHandlerParts(env));
+  // As deployed: each tick is the planner's `{"plan": {}}`, which starts sweep workers through the Lambda Invoke
+  // stand-in (docs/fleet.md). The handler module is imported only now: it builds its default handler from
+  // process.env at load, as Lambda's cold start does.
+  const fleet = await LocalFleet.start({ env });
   const reader = createTokenReader({ tableName: LOCAL_TABLE, client: localDynamoDbClient(ddb.endpoint) });
   // The grant intake: the real handler behind the Lambda stand-in, which the app's SDK finds through
   // AWS_ENDPOINT_URL_LAMBDA as it would find Lambda.
@@ -252,16 +252,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
 
   const runTick = async () => {
     tick++;
-    const { result, lines } = await captureOutput(
-      () =>
-        handler(
-          scheduledEvent(),
-          lambdaContext(Number(env.LAMBDA_TIMEOUT_SECONDS) * 1000, {
-            functionName: 'tenant-token-refresher-local',
-            memoryMb: 512,
-          }),
-        ) as Promise<HandlerResult>,
-    );
+    const { result: ticked, lines } = await captureOutput(() => fleet.tick());
     lastTickAt = Date.now();
     // The hosted app re-authorises the revoked org through the grant intake; its handler's output is captured too.
     const intakeLines = (await reauth.maybeRun(tick))?.lines ?? [];
@@ -277,16 +268,18 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     }
     totals.leakedLines += linesLeaking([...lines, ...intakeLines], secretsToCheck());
     if (logLines.length > 0) await appendFile(options.logFile, `${logLines.join('\n')}\n`);
-    if ('error' in result) {
-      totals.handlerErrors++;
-      io.stderr(`handler rejected the event: ${result.error.code}: ${result.error.message}`);
-    } else {
-      totals.refreshed += result.refreshed;
-      totals.failed += result.failedTotal;
-      totals.reauthRequired += result.reauthRequired;
-      totals.notCommitted += result.notCommitted;
-      totals.raceInvalidGrant += result.raceInvalidGrant;
-      totals.rotationLost += result.rotationLost;
+    for (const result of [ticked.plan, ...ticked.workers] as HandlerResult[]) {
+      if ('error' in result) {
+        totals.handlerErrors++;
+        io.stderr(`handler rejected the event: ${result.error.code}: ${result.error.message}`);
+      } else if (result.mode !== 'plan') {
+        totals.refreshed += result.refreshed;
+        totals.failed += result.failedTotal;
+        totals.reauthRequired += result.reauthRequired;
+        totals.notCommitted += result.notCommitted;
+        totals.raceInvalidGrant += result.raceInvalidGrant;
+        totals.rotationLost += result.rotationLost;
+      }
     }
     tenants = await admin.list();
     await simulateApp(reader, tenants, oauth.origin, app);
@@ -315,6 +308,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     clearInterval(redraw);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    await fleet.stop();
   }
   if (totals.handlerErrors > 0) exitCode = 1;
 

@@ -248,6 +248,28 @@ export class RefresherAlarms extends Construct {
       treatMissingData: notBreaching,
     });
 
+    // The fan-out (docs/fleet.md). Orgs due since before the previous tick and still unclaimed: one tick's backlog is
+    // a hiccup (a slow provider, a cold start), three in a row means the sweeps cannot keep up with the fleet. The
+    // planner emits it every tick, so missing data is the heartbeat's business.
+    add('RefreshBacklog', 'Due orgs were left unclaimed at the end of 3 ticks in a row: the sweeps cannot keep up.', {
+      metric: metric(MetricName.RefreshBacklog, 'Maximum', tick),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+
+    // One datapoint per host per backoff episode (never one per org): any is worth a look, since every org of that
+    // host waits for the backoff to end. Clears by itself once no host has been backed off for a window.
+    add('ProviderDegraded', 'A token host was backed off as a whole (429 or a run of 5xx): its orgs wait.', {
+      metric: metric(MetricName.ProviderDegraded, 'Sum'),
+      threshold: 1,
+      comparisonOperator: atLeast,
+      evaluationPeriods: 1,
+      treatMissingData: notBreaching,
+    });
+
     // DynamoDB publishes throttle events only when they happen, per table and per index; FILL makes the sum defined.
     // The SDK retries a throttled call, so only throttling that lasts two windows pages.
     this.tableThrottles = tableThrottleExpression(table, window);

@@ -67,6 +67,14 @@ export class RefresherDashboard extends Construct {
           ]),
         ],
         [
+          graph('Fan-out: backlog and sweeps (per tick)', [
+            m(MetricName.RefreshBacklog, 'Maximum', tick),
+            m(MetricName.SweepsStarted, 'Sum', tick),
+            m(MetricName.ShardsBusy, 'Sum', tick),
+          ]),
+          graph('Token hosts backed off', [m(MetricName.ProviderDegraded, 'Sum'), m(MetricName.HostDeferred, 'Sum')]),
+        ],
+        [
           graph(
             'Lambda',
             [

@@ -1,10 +1,8 @@
-// The refresher Lambda and everything that makes it run safely on its own: the schedule, no async retries (the next
-// tick is the retry), a failure queue, a log group with retention, and least-privilege access to the table, one
-// secret prefix and the default event bus.
+// The refresher Lambda — the sweep worker the planner starts (cdk/constructs/sweep-planner.ts holds the schedule) —
+// and everything that makes it run safely on its own: no async retries (the next tick is the retry), a failure queue,
+// a log group with retention, and least-privilege access to the table, one secret prefix and the default event bus.
 import path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -38,7 +36,7 @@ export interface RefresherFunctionProps {
   /** Customer-managed KMS keys encrypting those secrets (none needed with the default aws/secretsmanager key). */
   secretsKeyArns?: readonly string[];
   memoryMb?: number;
-  /** Default: enough for overlapping ticks plus two direct invocations; `false` reserves none. */
+  /** Default: MAX_SWEEPS sweeps plus two direct invocations (the fan-out's hard cap); `false` reserves none. */
   reservedConcurrency?: number | false;
   logRetention?: logs.RetentionDays;
   /** Lambda console and alarm names; default: generated. */
@@ -48,10 +46,10 @@ export interface RefresherFunctionProps {
 export class RefresherFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly failureQueue: sqs.Queue;
-  readonly schedule: events.Rule;
   readonly logGroup: logs.LogGroup;
   readonly settings: RefresherSettings;
   readonly role: iam.Role;
+  readonly schedulePeriod: Duration;
 
   constructor(scope: Construct, id: string, props: RefresherFunctionProps) {
     super(scope, id);
@@ -68,6 +66,7 @@ export class RefresherFunction extends Construct {
     if (problems.length > 0) throw new RefresherSettingsError(problems);
     // Whole minutes (checked above), so also a valid maximum event age (60 s to 6 h) below.
     const schedulePeriod = Duration.seconds(settings.schedulePeriodSeconds);
+    this.schedulePeriod = schedulePeriod;
     const secretPrefix = props.secretPrefix;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -113,40 +112,17 @@ export class RefresherFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: {
-        target: REFRESHER_BUNDLING.target,
-        format: OutputFormat.ESM,
-        minify: REFRESHER_BUNDLING.minify,
-        sourceMap: REFRESHER_BUNDLING.sourceMap,
-        sourcesContent: REFRESHER_BUNDLING.sourcesContent,
-        mainFields: [...REFRESHER_BUNDLING.mainFields],
-        banner: REFRESHER_BUNDLING.banner,
-        externalModules: [...REFRESHER_BUNDLING.externalModules],
-        // The project's own esbuild (a devDependency): no Docker, works offline.
-        forceDockerBundling: false,
-      },
+      bundling: refresherBundling(),
     });
 
-    // No Lambda retries: a failed sweep is retried by the next tick a period later, and a retry of a crashed run
-    // could only repeat the crash. Events Lambda gives up on land in the failure queue (an alarm watches it).
+    // No Lambda retries: a failed sweep is retried by the next tick a period later (its shards' sweep leases lapse at
+    // its deadline), and a retry of a crashed run could only repeat the crash. Events Lambda gives up on land in the
+    // failure queue (an alarm watches it).
     this.fn.configureAsyncInvoke({
       retryAttempts: 0,
       // A tick still queued (e.g. throttled) when the next one fires is superseded by it.
       maxEventAge: schedulePeriod,
       onFailure: new destinations.SqsDestination(this.failureQueue),
-    });
-
-    // The rule sends EventBridge's standard "Scheduled Event", which the handler treats as a sweep.
-    this.schedule = new events.Rule(this, 'Schedule', {
-      description: 'Sweeps the due index of the tenant token table',
-      schedule: events.Schedule.rate(schedulePeriod),
-      targets: [
-        new targets.LambdaFunction(this.fn, {
-          // Delivery failures only (the invoke API unavailable); a tick older than one period is superseded.
-          retryAttempts: 2,
-          maxEventAge: schedulePeriod,
-        }),
-      ],
     });
 
     props.table.grantRefresher(this.role);
@@ -195,13 +171,30 @@ export class RefresherFunction extends Construct {
 }
 
 /**
- * One invocation per tick, each at most `timeout` long, so at most ceil(timeout / period) sweeps overlap; two more
- * leave room for direct invocations (`{"orgIds": [...]}`). The cap keeps a runaway from eating the account's
- * concurrency or hammering token endpoints.
+ * The fan-out's hard cap: the planner never has more than MAX_SWEEPS sweeps running at once (the ones still running
+ * from earlier ticks included, docs/fleet.md#sizing), so that many plus two direct invocations (`{"orgIds": [...]}`).
+ * Each sweep's share of a token host's budget assumes at most MAX_SWEEPS sweeps, and the cap keeps a runaway from
+ * eating the account's concurrency or hammering token endpoints.
  */
 function reservedConcurrency(requested: number | false | undefined, s: RefresherSettings): number | undefined {
   if (requested === false) return undefined;
-  return requested ?? Math.ceil(s.lambdaTimeoutSeconds / s.schedulePeriodSeconds) + 2;
+  return requested ?? Math.min(s.maxSweeps, s.shardCount) + 2;
+}
+
+/** The handler bundle, as cdk/bundling.ts defines it: the planner and the sweep worker deploy the same one. */
+export function refresherBundling() {
+  return {
+    target: REFRESHER_BUNDLING.target,
+    format: OutputFormat.ESM,
+    minify: REFRESHER_BUNDLING.minify,
+    sourceMap: REFRESHER_BUNDLING.sourceMap,
+    sourcesContent: REFRESHER_BUNDLING.sourcesContent,
+    mainFields: [...REFRESHER_BUNDLING.mainFields],
+    banner: REFRESHER_BUNDLING.banner,
+    externalModules: [...REFRESHER_BUNDLING.externalModules],
+    // The project's own esbuild (a devDependency): no Docker, works offline.
+    forceDockerBundling: false,
+  };
 }
 
 function reservedConcurrencyProblems(requested: number | false | undefined): string[] {

@@ -29,6 +29,9 @@ export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'd
  */
 export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
+/** The sweep planner: it reads the sweep leases and counts the due index; it writes nothing. */
+export const PLANNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
 /** Hosted apps: single and batched point reads, nothing that lists the table. */
 export const READER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
 
@@ -132,6 +135,21 @@ export class TokenTable extends Construct {
       resourceArns: [this.table.tableArn],
     });
     this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The sweep planner (docs/fleet.md): the sweep-lease item (GetItem), COUNT queries on the due index and the attention
+   * gauges. Read-only, no secret, no org write.
+   */
+  grantPlanner(grantee: iam.IGrantable): iam.Grant {
+    const { dueIndex, attentionIndex } = TABLE_SCHEMA;
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...PLANNER_TABLE_ACTIONS],
+      resourceArns: [this.table.tableArn, this.indexArn(dueIndex.name), this.indexArn(attentionIndex.name)],
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_ACTIONS);
     return grant;
   }
 

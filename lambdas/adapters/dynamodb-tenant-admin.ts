@@ -9,7 +9,7 @@ import type { NewOrg } from '../core/onboarding.js';
 import { type OrgSettings, RecordStatus } from '../core/record.js';
 import { fingerprint } from '../core/redact.js';
 import { dueShardFor } from '../core/shard.js';
-import { TABLE_SCHEMA } from '../table-schema.js';
+import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
 import { changeOrg } from './tenant-change.js';
 import { type NewOrgWrite, putNewOrg, putNewOrgs } from './tenant-onboarding.js';
 import {
@@ -118,7 +118,8 @@ export class TenantAdmin {
       const page = await this.#doc.send(
         new ScanCommand({ TableName: this.#table, ...projection(SUMMARY_ATTRIBUTES), ExclusiveStartKey: startKey }),
       );
-      for (const item of page.Items ?? []) out.push(toSummary(item));
+      // The fan-out's coordination items (keys `#…`, no org can have one) are not tenants.
+      for (const item of page.Items ?? []) if (isOrgKey(item.orgId)) out.push(toSummary(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return out.sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));

@@ -122,15 +122,17 @@ export class DynamoDbTokenStore implements TokenStore {
     const ours: Landed = (current) =>
       current.leaseOwner === req.owner &&
       current.leaseUntil === req.leaseUntil &&
-      current.version === req.expectedVersion + 1;
+      current.version === req.expectedVersion;
     const out = await this.#writer.update('claim', req.orgId, ours, {
-      UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #version = :nextVersion',
+      // Only the lease: the version stays, so the due index (which projects `version`) is not written and a claim
+      // costs one table write instead of two (docs/design.md, "Lease: the claim"). The owner, unique per run, fences
+      // every later write on its own.
+      UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil',
       ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
         ':owner': req.owner,
         ':leaseUntil': req.leaseUntil,
-        ':nextVersion': req.expectedVersion + 1,
         ':expectedVersion': req.expectedVersion,
         ':active': RecordStatus.Active,
         ':now': req.now,

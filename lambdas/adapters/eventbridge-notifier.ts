@@ -1,12 +1,13 @@
 // Org state changes as EventBridge events, so hosted apps can tell their customers to re-authorise. The detail holds
 // the org id, the reason code and the time: never a token.
 import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { HostDegradation, HostNotifier } from '../core/fleet-ports.js';
 import type { Log, Notifier, OrgEventDetail, OrgEventType } from '../core/ports.js';
-import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../events.js';
+import { EVENT_DETAIL_TYPES, EVENT_SOURCE, HOST_EVENT_DETAIL_TYPES } from '../events.js';
 
 type EventBridgeSdk = { client: EventBridgeClient; PutEventsCommand: typeof PutEventsCommand };
 
-export class EventBridgeNotifier implements Notifier {
+export class EventBridgeNotifier implements Notifier, HostNotifier {
   #sdk: Promise<EventBridgeSdk> | undefined;
 
   constructor(private readonly options: { eventBusName: string; log: Log; client?: EventBridgeClient }) {}
@@ -44,6 +45,33 @@ export class EventBridgeNotifier implements Notifier {
       this.options.log.warn('could not publish org event', { orgId: detail.orgId, type, error: (err as Error)?.name });
     }
   }
+
+  /** One event per host per backoff episode (the sweep whose write started the episode sends it). */
+  async hostDegraded(detail: HostDegradation & { at: number }): Promise<void> {
+    try {
+      const { client, PutEventsCommand } = await this.#load();
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: this.options.eventBusName,
+              Source: EVENT_SOURCE,
+              DetailType: HOST_EVENT_DETAIL_TYPES.ProviderDegraded,
+              Detail: JSON.stringify({
+                host: detail.host,
+                reason: detail.reason,
+                until: new Date(detail.until).toISOString(),
+                at: new Date(detail.at).toISOString(),
+              }),
+            },
+          ],
+        }),
+      );
+      if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorCode ?? 'PutEvents entry failed');
+    } catch (err) {
+      this.options.log.warn('could not publish host event', { host: detail.host, error: (err as Error)?.name });
+    }
+  }
 }
 
 /** The event's detail as hosted apps receive it: times as ISO strings, optional fields only when set. */
@@ -60,7 +88,7 @@ export function eventDetail(detail: OrgEventDetail): Record<string, string> {
 }
 
 /** Local mode and deployments without a bus: the event is logged, nothing else. */
-export class LogNotifier implements Notifier {
+export class LogNotifier implements Notifier, HostNotifier {
   constructor(private readonly log: Log) {}
   async orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void> {
     const { orgId, reason, message, refreshTokenExpiresAt } = eventDetail(detail);
@@ -71,6 +99,15 @@ export class LogNotifier implements Notifier {
       reason,
       ...(message ? { eventMessage: message } : {}),
       ...(refreshTokenExpiresAt ? { refreshTokenExpiresAt } : {}),
+    });
+  }
+
+  async hostDegraded(detail: HostDegradation & { at: number }): Promise<void> {
+    this.log.warn('host event', {
+      detailType: HOST_EVENT_DETAIL_TYPES.ProviderDegraded,
+      host: detail.host,
+      reason: detail.reason,
+      until: detail.until,
     });
   }
 }

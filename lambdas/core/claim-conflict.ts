@@ -3,7 +3,7 @@
 // the version the item really has. Pure, so each row is a table test.
 import { RecordStatus } from './record.js';
 
-export type SkipReason = 'LEASED' | 'NOT_DUE' | 'NOT_ACTIVE' | 'NOT_FOUND' | 'OUT_OF_TIME';
+export type SkipReason = 'LEASED' | 'NOT_DUE' | 'NOT_ACTIVE' | 'NOT_FOUND' | 'OUT_OF_TIME' | 'HOST_DEGRADED';
 
 export type ClaimConflictVerdict =
   | { decision: 'skip'; reason: SkipReason }

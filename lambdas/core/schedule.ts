@@ -120,3 +120,30 @@ export function parseRetryAfterMs(value: string | undefined, now: number): numbe
   if (Number.isNaN(date)) return undefined;
   return Math.min(Math.max(0, date - now), 86_400_000);
 }
+
+/**
+ * refreshAt after an org's first refresh since onboarding (no lastRefreshedAt yet): uniform over the usable part of
+ * the lifetime, from one schedule period after issue to `expiresAt − lead`, instead of just before expiry. Orgs
+ * imported together are refreshed together the first time (they were all due at once); without this they would stay
+ * together every lifetime after, a refresh spike each time. Spread once, each org then keeps its own phase, so due
+ * load per minute settles within one lifetime (bench: `fleet.herdPeakToMean`, docs/fleet.md#onboarding-herds).
+ * Always in (issuedAt, expiresAt − lead/2]; a lifetime too short to spread falls back to nextRefreshAt.
+ */
+export function firstRefreshAt(
+  issuedAt: number,
+  expiresAt: number,
+  s: ScheduleSettings,
+  random: number,
+  refreshToken?: RefreshTokenDeadline,
+): number {
+  const lifetime = Math.max(0, expiresAt - issuedAt);
+  const lead = leadTimeMs(lifetime, s.refreshWindowMs);
+  const earliest = issuedAt + s.schedulePeriodMs;
+  const latest = expiresAt - lead;
+  if (latest <= earliest) return nextRefreshAt(issuedAt, expiresAt, s, random, refreshToken);
+  const spread = Math.round(earliest + random * (latest - earliest));
+  // A refresh token that runs out first still decides: spread, but never past its own deadline.
+  return refreshToken === undefined
+    ? spread
+    : Math.min(spread, nextRefreshAt(issuedAt, expiresAt, s, random, refreshToken));
+}

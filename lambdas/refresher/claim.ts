@@ -26,7 +26,8 @@ export async function claimOrg(
     const leaseUntil = now + settings.leaseMs;
     try {
       const before = await store.claim({ orgId, expectedVersion, owner: scope.owner, leaseUntil, now });
-      return await validateClaimed(deps, orgId, before, expectedVersion + 1, leaseUntil, scope);
+      // The claim takes the lease and leaves the version: every later write is conditional on this owner and version.
+      return await validateClaimed(deps, orgId, before, expectedVersion, leaseUntil, scope);
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       const verdict = claimConflictVerdict(err.current, now, force);

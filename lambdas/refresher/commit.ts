@@ -7,7 +7,7 @@ import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
 import { Attention } from '../core/record.js';
 import { scrub } from '../core/redact.js';
 import { expiringVerdict, refreshTokenOutlook } from '../core/refresh-token-outlook.js';
-import { fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
+import { firstRefreshAt, fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
 import { dueShardFor } from '../core/shard.js';
 import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import type { RefreshOutcome } from './refresh-outcome.js';
@@ -49,13 +49,14 @@ export async function commitTokens(
     reported: tokens.refreshTokenExpiry,
     sentAt,
   });
-  const refreshAt = nextRefreshAt(
-    sentAt,
-    expiresAt,
-    settings,
-    random(),
-    outlook.expiresAt === undefined ? undefined : { expiresAt: outlook.expiresAt, extended: outlook.extended },
-  );
+  const refreshTokenDeadline =
+    outlook.expiresAt === undefined ? undefined : { expiresAt: outlook.expiresAt, extended: outlook.extended };
+  // An org's first refresh since onboarding spreads its next one over the lifetime, so orgs imported together do not
+  // stay together (docs/fleet.md#onboarding-herds); after that, each keeps its own phase.
+  const refreshAt =
+    record.lastRefreshedAt === undefined
+      ? firstRefreshAt(sentAt, expiresAt, settings, random(), refreshTokenDeadline)
+      : nextRefreshAt(sentAt, expiresAt, settings, random(), refreshTokenDeadline);
   const expiring = expiringVerdict({
     outlook,
     now,

@@ -8,18 +8,23 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { ErrorCode } from '../core/errors.js';
+import { ShardCountShrunkError } from '../core/fleet-ports.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { parseEvent } from './event.js';
-import { emitRunMetrics } from './run-metrics.js';
+import { type PlanSummary, SweepInvokeError } from './planner.js';
+import type { RunScope } from './refresh-deps.js';
+import { runRefreshEvent } from './run-event.js';
+import { emitPlanMetrics, emitRunMetrics, type MetricSink } from './run-metrics.js';
 import type { RunSummary } from './run-refresh.js';
 import { createRuntime, type RefresherRuntime, type RuntimeOverrides } from './runtime.js';
 
 // Shared with the grant intake's entry point; re-exported where they were first defined.
 export { powertoolsLog, safeLogFields };
 
-export type HandlerResult = Omit<RunSummary, 'owner'> | { error: { code: string; message: string } };
+export type HandlerResult = Omit<RunSummary, 'owner'> | PlanSummary | { error: { code: string; message: string } };
 
 export interface HandlerParts {
   logger: Logger;
@@ -29,31 +34,60 @@ export interface HandlerParts {
 
 /** Builds the middy handler around a runtime; exported for tests, local mode and the bench. */
 export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
+  const sink: MetricSink = { addMetric: (name, unit, value) => metrics.addMetric(name, unit, value) };
+
   async function refresherHandler(event: unknown, context: Context): Promise<HandlerResult> {
-    const parsed = parseEvent(event);
+    const parsed = parseEvent(event, { shardCount: runtime.config.shardCount });
     if (!parsed.ok) {
       logger.error('rejected invocation', safeLogFields({ code: parsed.code, message: parsed.message }));
       return { error: { code: parsed.code, message: parsed.message } };
     }
-    const scope = {
+    const scope: RunScope = {
       owner: `${context.awsRequestId || 'local'}:${randomUUID().slice(0, 8)}`,
       remainingMs: () => context.getRemainingTimeInMillis(),
     };
-    const summary =
-      parsed.event.kind === 'sweep'
-        ? await runtime.run.sweep(scope)
-        : await runtime.run.refreshOrgs(parsed.event.orgIds, scope);
-    emitRunMetrics(summary, {
-      addMetric: (name, unit, value) => metrics.addMetric(name, unit, value),
-    });
-    const { owner: _owner, ...result } = summary;
-    logger.info('run summary', { summary: result });
-    return result;
+    try {
+      if (parsed.event.kind === 'plan') return await plan(scope);
+      const summary = await runRefreshEvent(runtime, parsed.event, scope);
+      emitRunMetrics(summary, sink);
+      const { owner: _owner, ...result } = summary;
+      logger.info('run summary', { summary: result });
+      return result;
+    } catch (err) {
+      // A deployment that would strand orgs (SHARD_COUNT shrunk) fails every invocation, loudly: LambdaErrors and the
+      // failure queue page on-call, and this line says why.
+      if (err instanceof ShardCountShrunkError || err instanceof SweepInvokeError) {
+        logger.error('invocation failed', safeLogFields({ code: codeOf(err), message: err.message }));
+      }
+      throw err;
+    }
+  }
+
+  async function plan(scope: RunScope): Promise<HandlerResult> {
+    if (!runtime.planner) {
+      const message =
+        'WORKER_FUNCTION_NAME is not set: this function is a sweep worker, not the planner (the stack sends ' +
+        '{"plan": {}} to the planner function only)';
+      logger.error('rejected invocation', safeLogFields({ code: ErrorCode.ConfigInvalid, message }));
+      return { error: { code: ErrorCode.ConfigInvalid, message } };
+    }
+    const summary = await runtime.planner.plan(scope);
+    emitPlanMetrics(summary, sink);
+    logger.info('plan summary', { summary });
+    if (summary.invokeFailures > 0)
+      throw new SweepInvokeError(summary.invokeFailures, summary.sweeps.length - summary.invokeFailures);
+    return summary;
   }
 
   return middy(refresherHandler)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+function codeOf(err: Error): string {
+  return err instanceof ShardCountShrunkError || err instanceof ConfigError
+    ? ErrorCode.ConfigInvalid
+    : 'SWEEP_INVOKE_FAILED';
 }
 
 /** Creates logger, metrics and runtime from the environment (what Lambda does at cold start). */
@@ -65,7 +99,30 @@ export function createHandlerParts(
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName });
   const config = loadConfig(env);
-  return { logger, metrics, runtime: createRuntime(config, powertoolsLog(logger), overrides) };
+  const workerFunctionName = overrides.workerFunctionName ?? workerFunctionNameOf(env);
+  return {
+    logger,
+    metrics,
+    runtime: createRuntime(config, powertoolsLog(logger), {
+      ...overrides,
+      ...(workerFunctionName ? { workerFunctionName } : {}),
+    }),
+  };
+}
+
+/**
+ * WORKER_FUNCTION_NAME: set on the planner function only (the sweep worker it starts). Not part of the shared config
+ * schema, because the worker function must not have it. A malformed value fails the cold start like any variable.
+ */
+export function workerFunctionNameOf(env: Record<string, string | undefined>): string | undefined {
+  const name = env.WORKER_FUNCTION_NAME;
+  if (name === undefined || name === '') return undefined;
+  if (
+    !/^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,140}(:[A-Za-z0-9_$-]{1,128})?$/.test(name)
+  ) {
+    throw new ConfigError(['WORKER_FUNCTION_NAME must be a Lambda function name or ARN']);
+  }
+  return name;
 }
 
 export const handler = buildHandler(createHandlerParts());

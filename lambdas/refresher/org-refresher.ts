@@ -9,6 +9,7 @@ import { claimOrg } from './claim.js';
 import { commitTokens } from './commit.js';
 import { exchangeTokens } from './exchange.js';
 import { handleFailure } from './failure.js';
+import { deferOrg } from './host-deferral.js';
 import { orgClient } from './org-client.js';
 import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import { asRefreshError, type RefreshOutcome } from './refresh-outcome.js';
@@ -57,8 +58,9 @@ export class OrgRefresher {
     } catch (err) {
       return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous, secrets });
     }
-    const exchange = await exchangeTokens(deps, claimed, request);
+    const exchange = await exchangeTokens(deps, claimed, request, scope.hostGate);
     if (exchange.kind === 'tokens') return commitTokens(deps, claimed, scope, exchange, secrets);
+    if (exchange.kind === 'deferred') return deferOrg(deps, claimed, scope, exchange.degradedUntil);
     return handleFailure(deps, claimed, scope, exchange.error, {
       rotationAtRisk: exchange.rotationAtRisk,
       ambiguous: exchange.ambiguous,

@@ -3,6 +3,7 @@
 import type { RefresherConfig } from '../config.js';
 import type { Clock, CredentialsSource, Log, Notifier, TokenEndpoint, TokenStore } from '../core/ports.js';
 import type { TokenRecord } from '../core/record.js';
+import type { HostGate } from './host-gate.js';
 
 /** The part of the refresher's configuration one org's refresh obeys. */
 export type OrgRefreshConfig = Pick<
@@ -42,6 +43,8 @@ export interface RunScope {
   owner: string;
   /** Time left before the invocation is killed. */
   remainingMs(): number;
+  /** This run's token-host gate (limits and backoff); none for the operator CLI. */
+  hostGate?: HostGate;
 }
 
 /** An org to refresh, with the version its claim expects (from the due index, or a consistent read). */
@@ -53,7 +56,7 @@ export interface Candidate {
 /** A record this run holds the lease on. */
 export interface Claimed {
   record: TokenRecord;
-  /** The version the claim wrote: every later write is conditional on it (the version fence). */
+  /** The version the lease was taken at: every later write is conditional on it and on the owner (the fence). */
   claimedVersion: number;
   leaseUntil: number;
   /** The refresh token may already be spent: an abandoned lease was taken over, or the record says rotationAtRisk. */

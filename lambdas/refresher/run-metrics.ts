@@ -1,6 +1,7 @@
 // Turns a run summary into the metrics the alarms watch. The summary is the single source: the log line, the
 // handler's return value and the metrics cannot disagree.
 import { MetricName, type MetricNameValue } from '../metrics.js';
+import type { PlanSummary } from './planner.js';
 import type { RunSummary } from './run-refresh.js';
 
 export type MetricUnitName = 'Count' | 'Milliseconds';
@@ -24,8 +25,12 @@ export function emitRunMetrics(summary: RunSummary, sink: MetricSink): void {
   count(MetricName.ClaimConflicts, (summary.skipped.LEASED ?? 0) + (summary.skipped.NOT_DUE ?? 0));
   count(MetricName.ScopeMissingOfflineAccess, summary.warnings.SCOPE_MISSING_OFFLINE_ACCESS ?? 0);
   count(MetricName.ShortLifetimeOrgs, summary.warnings.SHORT_LIFETIME ?? 0);
-  if (summary.mode === 'sweep') {
-    // Gauges describe the whole fleet; a direct invocation only sees the orgs it was given.
+  count(MetricName.HostDeferred, summary.skipped.HOST_DEGRADED ?? 0);
+  count(MetricName.ProviderDegraded, summary.hostsDegraded?.length ?? 0);
+  if (summary.fleet) count(MetricName.ShardsBusy, summary.fleet.shardsBusy.length);
+  if (summary.mode === 'sweep' && !summary.fleet?.worker) {
+    // Gauges describe the whole fleet; a direct invocation only sees the orgs it was given, and a sweep worker only
+    // its shards (its planner emits them).
     count(MetricName.DueOrgs, summary.due);
     count(MetricName.ExpiredAccessTokens, summary.expired);
     if (summary.orgsNeedingReauth !== undefined) count(MetricName.OrgsNeedingReauth, summary.orgsNeedingReauth);
@@ -33,7 +38,22 @@ export function emitRunMetrics(summary: RunSummary, sink: MetricSink): void {
     if (summary.orgsRefreshTokenExpiring !== undefined) {
       count(MetricName.OrgsRefreshTokenExpiring, summary.orgsRefreshTokenExpiring);
     }
+    if (summary.backlog !== undefined) count(MetricName.RefreshBacklog, summary.backlog);
     count(MetricName.RunCompleted, 1);
   }
   sink.addMetric(MetricName.RunDurationMs, 'Milliseconds', summary.durationMs);
+}
+
+/** The planner's tick: the fleet gauges (every shard), the backlog, the sweeps started, and the heartbeat. */
+export function emitPlanMetrics(plan: PlanSummary, sink: MetricSink): void {
+  const count = (name: MetricNameValue, value: number) => sink.addMetric(name, 'Count', value);
+  count(MetricName.DueOrgs, plan.due);
+  count(MetricName.ExpiredAccessTokens, plan.expired);
+  count(MetricName.RefreshBacklog, plan.backlog);
+  count(MetricName.SweepsStarted, plan.sweeps.length - plan.invokeFailures);
+  if (plan.orgsNeedingReauth !== undefined) count(MetricName.OrgsNeedingReauth, plan.orgsNeedingReauth);
+  if (plan.orgsMisconfigured !== undefined) count(MetricName.OrgsMisconfigured, plan.orgsMisconfigured);
+  // The heartbeat: a tick was planned (and its workers started). Workers' own failures page through LambdaErrors.
+  if (plan.invokeFailures === 0) count(MetricName.RunCompleted, 1);
+  sink.addMetric(MetricName.RunDurationMs, 'Milliseconds', plan.durationMs);
 }

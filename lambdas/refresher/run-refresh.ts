@@ -41,6 +41,15 @@ export interface RunSummary {
   durationMs: number;
   /** Direct mode: each org's outcome, so a caller knows what happened to the orgs it named. */
   outcomes?: RefreshOutcome[];
+  /**
+   * Sweeps: due orgs that were already due when the previous tick started (RefreshBacklog, core/fan-out.ts). Only a
+   * full sweep emits it as a gauge; a worker's share of it is in its log line.
+   */
+  backlog?: number;
+  /** Sweeps under sweep leases (docs/fleet.md): the shards walked, those skipped as busy, the tick. */
+  fleet?: { tick: string; shards: number[]; shardsBusy: number[]; worker: boolean };
+  /** Token hosts this run backed off for every sweep (one ProviderDegraded each). */
+  hostsDegraded?: string[];
 }
 
 /**
@@ -56,6 +65,20 @@ export interface RunOptions {
   concurrency: number;
   shardCount: number;
   leaseMs: number;
+  /** For the backlog count: orgs due since before the previous tick. */
+  schedulePeriodMs?: number;
+}
+
+export interface SweepOptions {
+  /** Walk only these shards (the ones whose sweep lease this run holds); default every shard. */
+  shards?: readonly number[];
+  /** Read the attention gauges (a full sweep does; a worker leaves the fleet gauges to the planner). */
+  gauges?: boolean;
+  /**
+   * Called once every due org has been started (claimed, or skipped): only the last ones are still in flight, so the
+   * sweep can give its shards back for the next tick while they finish.
+   */
+  onLastStarted?: () => void;
 }
 
 function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
@@ -118,21 +141,25 @@ export class RefreshRun {
     private readonly options: RunOptions,
   ) {}
 
-  /** Scheduled: every due org of every shard, most overdue first, until done or out of time. */
-  async sweep(scope: RunScope): Promise<RunSummary> {
+  /** Scheduled: every due org of every shard (or of `options.shards`), most overdue first, until done or out of time. */
+  async sweep(scope: RunScope, options: SweepOptions = {}): Promise<RunSummary> {
     const { clock } = this.deps;
     const started = clock.now();
     const summary = emptySummary('sweep', scope.owner);
     // The gauges are independent of the sweep; read them alongside (four small COUNT queries per run).
-    const gauges = this.#readGauges(summary);
-    const candidates = await this.#dueCandidates(started);
+    const gauges = options.gauges === false ? Promise.resolve(0) : this.#readGauges(summary);
+    const candidates = await this.#dueCandidates(started, options.shards);
     summary.due = candidates.length;
+    if (this.options.schedulePeriodMs !== undefined) {
+      const cutoff = started - this.options.schedulePeriodMs;
+      summary.backlog = candidates.filter((c) => c.refreshAt <= cutoff).length;
+    }
     // An org without any access token yet is as unusable to a hosted app as one whose token expired. Orgs listed as
     // EXPIRED are counted from the attention index; counting them here too would double them.
     summary.expired = candidates.filter(
       (c) => (c.expiresAt === undefined || c.expiresAt <= started) && c.attention !== Attention.Expired,
     ).length;
-    await this.#refreshAll(candidates, scope, summary, false);
+    await this.#refreshAll(candidates, scope, summary, false, options.onLastStarted);
     summary.expired += (await gauges) ?? 0;
     summary.durationMs = clock.now() - started;
     return summary;
@@ -176,11 +203,20 @@ export class RefreshRun {
     return this.refresher.refresh({ orgId, version }, scope, true);
   }
 
-  async #refreshAll(candidates: Candidate[], scope: RunScope, summary: RunSummary, force: boolean): Promise<void> {
+  async #refreshAll(
+    candidates: Candidate[],
+    scope: RunScope,
+    summary: RunSummary,
+    force: boolean,
+    onLastStarted?: () => void,
+  ): Promise<void> {
     const limit = pLimit(this.options.concurrency * WORKERS_PER_EXCHANGE_SLOT);
+    let started = 0;
+    if (candidates.length === 0) onLastStarted?.();
     await Promise.all(
       candidates.map((candidate) =>
         limit(async () => {
+          if (++started === candidates.length) onLastStarted?.();
           // Stop claiming when less than one lease of Lambda time is left: a claimed org must have time to finish,
           // or its lease would be abandoned and the next refresher would have to treat it as ambiguous.
           const outcome: RefreshOutcome =
@@ -193,8 +229,8 @@ export class RefreshRun {
     );
   }
 
-  async #dueCandidates(now: number): Promise<DueCandidate[]> {
-    const shards = Array.from({ length: this.options.shardCount }, (_, shard) => shard);
+  async #dueCandidates(now: number, only?: readonly number[]): Promise<DueCandidate[]> {
+    const shards = only ?? Array.from({ length: this.options.shardCount }, (_, shard) => shard);
     const perShard = await Promise.all(
       shards.map(async (shard) => {
         const items = [];

@@ -2,14 +2,18 @@
 // same code as Lambda with a different client or clock.
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
 import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
+import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
+import type { FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
 import {
   type Clock,
   type CredentialsSource,
@@ -19,7 +23,9 @@ import {
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
+import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
+import { SweepPlanner } from './planner.js';
 import type { RunScope } from './refresh-deps.js';
 import { RefreshRun } from './run-refresh.js';
 
@@ -34,6 +40,12 @@ export interface RuntimeOverrides {
   clock?: Clock;
   random?: () => number;
   onCapacity?: CapacityObserver;
+  /** Fan-out (docs/fleet.md): sweep leases and host backoff; the planner's invoker or its Lambda client. */
+  fleet?: FleetStore;
+  invoker?: SweepInvoker;
+  lambdaClient?: LambdaClient;
+  /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
+  workerFunctionName?: string;
 }
 
 export interface RefresherRuntime {
@@ -42,6 +54,12 @@ export interface RefresherRuntime {
   refresher: OrgRefresher;
   run: RefreshRun;
   clock: Clock;
+  fleet: FleetStore;
+  /** Undefined unless WORKER_FUNCTION_NAME (or an invoker) was given: only the planner function plans. */
+  planner: SweepPlanner | undefined;
+  /** A token-host gate for one run, with `share` sweeps sharing each host's budget. */
+  hostGate(share: number): HostGate;
+  log: Log;
 }
 
 export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
@@ -82,7 +100,34 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
     exchangeSlots: pLimit(config.concurrency),
   });
   const run = new RefreshRun(refresher, { store, clock, log }, config);
-  return { config, store, refresher, run, clock };
+  const fleet =
+    o.fleet ??
+    new DynamoDbFleetStore({
+      tableName: config.tableName,
+      ...(o.documentClient ? { client: o.documentClient } : {}),
+      ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+    });
+  const invoker =
+    o.invoker ??
+    (o.workerFunctionName
+      ? new LambdaSweepInvoker({
+          functionName: o.workerFunctionName,
+          ...(o.lambdaClient ? { client: o.lambdaClient } : {}),
+        })
+      : undefined);
+  const planner = invoker ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config }) : undefined;
+  const hostNotifier = 'hostDegraded' in notifier ? (notifier as Notifier & HostNotifier) : undefined;
+  const hostGate = (share: number) =>
+    new HostGate({
+      clock,
+      log,
+      budget: { maxInFlight: config.hostMaxInFlight, maxPerSecond: config.hostMaxPerSecond },
+      share,
+      backoff: { failuresToDegrade: config.hostFailureRun, backoffMs: config.hostBackoffMs },
+      fleet,
+      notifier: hostNotifier,
+    });
+  return { config, store, refresher, run, clock, fleet, planner, hostGate, log };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

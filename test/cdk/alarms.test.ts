@@ -49,6 +49,8 @@ const SERVICE_ALARMS = [
   ['RotationLost', MetricName.RotationLost, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
   ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
   ['OrgsRefreshTokenExpiring', MetricName.OrgsRefreshTokenExpiring, 'Maximum', 300, 1, 1, undefined, 'ignore'],
+  ['RefreshBacklog', MetricName.RefreshBacklog, 'Maximum', 60, 1, 3, 3, 'ignore'],
+  ['ProviderDegraded', MetricName.ProviderDegraded, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
 ] as const;
 
 describe('Construct: RefresherAlarms', () => {
@@ -201,8 +203,8 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
-      // 13 on the refresher, 1 on the grant intake (grant-intake.test.ts)
-      expect(alarms).toHaveLength(14);
+      // 15 on the refresher, 1 on the grant intake (grant-intake.test.ts)
+      expect(alarms).toHaveLength(16);
       for (const a of alarms) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);

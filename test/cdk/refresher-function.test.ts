@@ -12,19 +12,19 @@ import { DEFAULT_SERVICE_NAME } from '../../lambdas/metrics.js';
 import { LOCAL_ONLY_VARIABLES } from '../../lambdas/refresher-settings.js';
 import {
   asArray,
-  logicalIdOf,
+  type Cfn,
   onlyResource,
   policyStatements,
-  resourceOf,
+  resourceNamed,
+  resourcesOf,
   synthStack,
   testContext,
 } from './synth-stack.js';
 
 const { template } = synthStack();
-const fn = resourceOf(template, 'AWS::Lambda::Function', 'RefresherFunction');
+const fn = resourceNamed(template, 'AWS::Lambda::Function', 'RefresherFunction');
 const env: Record<string, unknown> = fn.Properties.Environment.Variables;
 const queueLogicalId = Object.keys(template.findResources('AWS::SQS::Queue'))[0];
-const fnLogicalId = logicalIdOf(template, 'AWS::Lambda::Function', 'RefresherFunction');
 const statements = policyStatements(template).filter(({ policy }) => policy.startsWith('RefresherRole'));
 
 /** The refresher role's inline policy as resolved JSON, without a full synth. */
@@ -51,20 +51,27 @@ describe('Construct: RefresherFunction', () => {
       expect(fn.Properties.Handler).toBe('index.handler');
     });
 
-    it('hands the handler its own timeout, and reserves concurrency for overlapping ticks plus two direct calls', () => {
+    it('hands the handler its own timeout, and reserves concurrency for MAX_SWEEPS sweeps plus two direct calls', () => {
       expect(fn.Properties.Timeout).toBe(180);
       expect(env.LAMBDA_TIMEOUT_SECONDS).toBe(String(fn.Properties.Timeout));
       expect(fn.Properties.MemorySize).toBe(512);
-      expect(fn.Properties.ReservedConcurrentExecutions).toBe(Math.ceil(180 / 60) + 2);
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(4 + 2);
+    });
+
+    it('follows MAX_SWEEPS (never above SHARD_COUNT) into its reserved concurrency: the fan-out’s hard cap', () => {
+      const reserved = (context: Record<string, unknown>) => {
+        const { stack } = buildApp({ context: testContext(context) });
+        return (stack.refresher.fn.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions;
+      };
+      expect(reserved({ maxSweeps: '8', shardCount: '16' })).toBe(10);
+      expect(reserved({ maxSweeps: '8', shardCount: '4' })).toBe(6);
     });
 
     it('logs to its own log group with a retention, and its role has no managed policy', () => {
-      const logGroup = resourceOf(template, 'AWS::Logs::LogGroup', 'RefresherLogs');
+      const logGroup = resourceNamed(template, 'AWS::Logs::LogGroup', 'RefresherLogs');
       expect(logGroup.Properties.RetentionInDays).toBe(30);
-      expect(fn.Properties.LoggingConfig.LogGroup.Ref).toBe(
-        logicalIdOf(template, 'AWS::Logs::LogGroup', 'RefresherLogs'),
-      );
-      expect(resourceOf(template, 'AWS::IAM::Role', 'RefresherRole').Properties.ManagedPolicyArns).toBeUndefined();
+      expect(fn.Properties.LoggingConfig.LogGroup.Ref).toBe(logGroup.id);
+      expect(resourceNamed(template, 'AWS::IAM::Role', 'RefresherRole').Properties.ManagedPolicyArns).toBeUndefined();
     });
 
     it('reserves no concurrency when asked to (accounts at the default limit of 10 cannot reserve any)', () => {
@@ -98,13 +105,15 @@ describe('Construct: RefresherFunction', () => {
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
     });
 
-    it('carries context settings through to the environment and the schedule', () => {
+    it('carries context settings through to the environment and the planner’s schedule', () => {
       // Built, not synthesized: the L1 properties are already final.
       const { stack } = buildApp({
         context: testContext({
           schedulePeriodSeconds: '300',
           refreshWindowSeconds: '900',
           allowedTokenHosts: 'idp.example.com, *.auth.example.org',
+          maxSweeps: '2',
+          hostMaxPerSecond: '50',
         }),
       });
       const cfnFn = stack.refresher.fn.node.defaultChild as lambda.CfnFunction;
@@ -112,7 +121,9 @@ describe('Construct: RefresherFunction', () => {
       expect(variables.SCHEDULE_PERIOD_SECONDS).toBe('300');
       expect(variables.REFRESH_WINDOW_SECONDS).toBe('900');
       expect(variables.ALLOWED_TOKEN_HOSTS).toBe('idp.example.com,*.auth.example.org');
-      const cfnRule = stack.refresher.schedule.node.defaultChild as events.CfnRule;
+      expect(variables.MAX_SWEEPS).toBe('2');
+      expect(variables.HOST_MAX_PER_SECOND).toBe('50');
+      const cfnRule = stack.planner.schedule.node.defaultChild as events.CfnRule;
       expect(cfnRule.scheduleExpression).toBe('rate(5 minutes)');
     });
   });
@@ -163,18 +174,15 @@ describe('Construct: RefresherFunction', () => {
   });
 
   describe('Schedule and failure handling', () => {
-    it('fires every minute by default and sends EventBridge’s standard Scheduled Event (a sweep)', () => {
+    it('is not on the schedule itself: the planner is, and starts it (docs/fleet.md)', () => {
       const rule = onlyResource(template, 'AWS::Events::Rule');
-      expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
-      expect(rule.Properties.State).toBe('ENABLED');
-      const [target] = rule.Properties.Targets;
-      expect(target.Arn).toEqual({ 'Fn::GetAtt': [fnLogicalId, 'Arn'] });
-      // No Input/InputPath/InputTransformer: the function receives the event itself.
-      expect(target.Input ?? target.InputPath ?? target.InputTransformer).toBeUndefined();
+      expect(JSON.stringify(rule.Properties.Targets)).not.toContain(fn.id);
     });
 
     it('does not retry failed invocations (the next tick does) and sends them to the failure queue', () => {
-      const config = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', 'RefresherFunction');
+      const config = Object.values(resourcesOf(template, 'AWS::Lambda::EventInvokeConfig')).find(
+        (c) => c.Properties.FunctionName.Ref === fn.id,
+      ) as { Properties: Record<string, Cfn> };
       expect(config.Properties.MaximumRetryAttempts).toBe(0);
       expect(config.Properties.MaximumEventAgeInSeconds).toBe(60);
       expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual({

@@ -52,9 +52,7 @@ export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** The logical id of the one resource of a type whose id starts with `prefix` (e.g. `RefresherFunction`). */
 export function logicalIdOf(template: Template, type: string, prefix: string): string {
-  const ids = Object.keys(resourcesOf(template, type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} named ${prefix}*, found ${ids.length}`);
-  return ids[0] as string;
+  return resourceNamed(template, type, prefix).id;
 }
 
 /** The one resource of a type whose logical id starts with `prefix`: the refresher's, not the grant intake's. */
@@ -63,5 +61,17 @@ export function resourceOf(
   type: string,
   prefix: string,
 ): { Properties: Record<string, Cfn>; [k: string]: Cfn } {
-  return resourcesOf(template, type)[logicalIdOf(template, type, prefix)] as { Properties: Record<string, Cfn> };
+  return resourceNamed(template, type, prefix);
+}
+
+/** The one resource of a type whose logical id starts with `prefix` (e.g. `RefresherFunction`, `PlannerFunction`). */
+export function resourceNamed(
+  template: Template,
+  type: string,
+  prefix: string,
+): { id: string; Properties: Record<string, Cfn>; [k: string]: Cfn } {
+  const found = Object.entries(resourcesOf(template, type)).filter(([id]) => id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${prefix}…, found ${found.length}`);
+  const [id, res] = found[0] as [string, { Properties: Record<string, Cfn> }];
+  return { id, ...res };
 }

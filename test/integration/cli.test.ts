@@ -198,6 +198,18 @@ describe("Command: tenants add — the org's own client", () => {
 });
 
 describe('Command: tenants list / show', () => {
+  it('lists tenants only: the fan-out’s coordination items (sweep leases, host backoffs) are not orgs', async () => {
+    await addGeneric('listed-among-coordination');
+    for (const orgId of ['#sweep', '#host:idp.example.com']) {
+      await h.doc.send(new PutCommand({ TableName: h.table, Item: { orgId, degradedUntil: 1, highestShardCount: 4 } }));
+    }
+    const json = await cli(['tenants', 'list', '--json'], opts);
+    expect(json.code).toBe(0);
+    const ids = (JSON.parse(json.stdout) as { orgId: string }[]).map((o) => o.orgId);
+    expect(ids).toContain('listed-among-coordination');
+    expect(ids.filter((id) => id.startsWith('#'))).toEqual([]);
+  });
+
   it('lists orgs in a table and as JSON, never with a token', async () => {
     // Prepare: one refreshed org, so there is an access token too
     const rt = await addGeneric('list-me');
@@ -213,7 +225,7 @@ describe('Command: tenants list / show', () => {
     expect(table.stdout).toMatch(/^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES/);
     expect(table.stdout).toMatch(/\nlist-me\s+generic\s+refresh_token\s+ACTIVE\s+59m \d\ds\s+\d+s ago\s+0/);
     const orgs = JSON.parse(json.stdout) as Record<string, unknown>[];
-    expect(orgs.find((o) => o.orgId === 'list-me')).toMatchObject({ status: 'ACTIVE', version: 2 });
+    expect(orgs.find((o) => o.orgId === 'list-me')).toMatchObject({ status: 'ACTIVE', version: 1 });
     for (const text of [table.stdout, json.stdout]) {
       expect(text).not.toContain(record?.accessToken as string);
       expect(text).not.toContain(record?.refreshToken as string);
@@ -257,13 +269,13 @@ describe('Command: tenants list / show', () => {
 });
 
 describe('Command: tenants refresh', () => {
-  it("refreshes now through the refresher's claim/commit path (version +2, rotated refresh token stored)", async () => {
+  it("refreshes now through the refresher's claim/commit path (version +1, rotated refresh token stored)", async () => {
     const rt = await addGeneric('refresh-now', 'orgParam');
     const out = await cli(['tenants', 'refresh', 'refresh-now'], opts);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^refreshed refresh-now: access token expires in 59m \d\ds, next refresh in/);
     const record = await h.getRecord('refresh-now');
-    expect(record).toMatchObject({ version: 2, status: 'ACTIVE', consecutiveFailures: 0 });
+    expect(record).toMatchObject({ version: 1, status: 'ACTIVE', consecutiveFailures: 0 });
     expect(record?.refreshToken).not.toBe(rt);
     expect(await h.oauth.refreshTokenUsable(record?.refreshToken as string)).toBe(true);
     expect(await h.oauth.accessTokenValid(record?.accessToken as string)).toBe(true);

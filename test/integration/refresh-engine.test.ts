@@ -49,7 +49,7 @@ describe('Sweep: due selection', () => {
 
     expect(summary).toMatchObject({ due: 5, refreshed: 5, failedTotal: 0 });
     for (const id of due)
-      expect(await h.getRecord(id), id).toMatchObject({ version: 2, accessToken: expect.any(String) });
+      expect(await h.getRecord(id), id).toMatchObject({ version: 1, accessToken: expect.any(String) });
     for (const id of notDue) expect((await h.getRecord(id))?.version, id).toBe(0);
   });
 
@@ -105,7 +105,7 @@ describe('Rotation under concurrency', () => {
     expect(r.oauth.stats.successes - successesBefore).toBe(raceRefreshed);
     for (const id of ids) {
       const rec = await r.getRecord(id);
-      expect(rec?.version, id).toBe(2);
+      expect(rec?.version, id).toBe(1);
       expect(rec?.refreshToken).not.toBe(initial.get(id));
       expect(await r.oauth.refreshTokenUsable(rec?.refreshToken as string), id).toBe(true);
       expect(rec?.leaseOwner).toBeUndefined();
@@ -203,7 +203,7 @@ describe('Transient provider failures', () => {
     const second = await h.runtime().run.refreshOrgs([id], h.scope());
     expect(second.refreshed).toBe(1);
     expect(second.ambiguous).toBe(1);
-    expect(await h.getRecord(id)).toMatchObject({ version: 4, status: 'ACTIVE' });
+    expect(await h.getRecord(id)).toMatchObject({ version: 2, status: 'ACTIVE' });
   });
 
   it('a timeout after the server rotated: reported as ROTATION_LOST at the next attempt, never as an ordinary re-auth', async () => {

@@ -3,12 +3,14 @@
 // and the token endpoint that can SIGKILL the process at a chosen point. The parent drives it over the IPC channel:
 // `invoke` runs one Lambda invocation (a sweep event, with a Lambda-like time budget); stdout carries Powertools' log
 // and EMF lines, which the parent scans for leaks.
+import { DynamoDbFleetStore } from '../../lambdas/adapters/dynamodb-fleet-store.js';
 import { createDocumentClient, DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { HttpTokenEndpoint } from '../../lambdas/adapters/http-token-endpoint.js';
 import { loadConfig } from '../../lambdas/config.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import { buildHandler, createHandlerParts } from '../../lambdas/refresher/handler.js';
 import { lambdaContext } from '../../local/lambda-context.js';
+import { unleasedFleetStore } from '../../local/unleased-fleet-store.js';
 import { KillingTokenEndpoint, KillingTokenStore, type KillPlan, KillSwitch } from './support/kill-switch.js';
 
 export interface InvokeMessage {
@@ -42,7 +44,13 @@ const store = new KillingTokenStore(
   killSwitch,
 );
 const endpoint = new KillingTokenEndpoint(new HttpTokenEndpoint(), killSwitch);
-const handler = buildHandler(createHandlerParts(process.env, { store, endpoint, clock }));
+// TEST_SWEEP_LEASES=off: sweeps as they were before sweep leases, so every process walks every shard and the race
+// test still races the org leases themselves (with sweep leases one process would take all the shards).
+const fleet =
+  process.env.TEST_SWEEP_LEASES === 'off'
+    ? unleasedFleetStore(new DynamoDbFleetStore({ tableName: config.tableName, client: createDocumentClient() }))
+    : undefined;
+const handler = buildHandler(createHandlerParts(process.env, { store, endpoint, clock, ...(fleet ? { fleet } : {}) }));
 
 process.on('message', async (message: ParentMessage) => {
   if (message.type === 'exit') process.exit(0);

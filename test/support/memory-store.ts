@@ -69,7 +69,7 @@ export class MemoryTokenStore implements TokenStore {
       throw new ConditionFailedError(req.orgId, 'claim', this.#current(req.orgId));
     }
     const before = structuredClone(item);
-    Object.assign(item, { leaseOwner: req.owner, leaseUntil: req.leaseUntil, version: req.expectedVersion + 1 });
+    Object.assign(item, { leaseOwner: req.owner, leaseUntil: req.leaseUntil });
     return before;
   }
 

@@ -107,7 +107,7 @@ export interface RefresherWorld {
   credentials: FakeCredentials;
   log: CapturedLog;
   refresher: OrgRefresher;
-  /** Puts an ACTIVE, due org with an old token pair at version 7. */
+  /** Puts an ACTIVE, due org with an old token pair at version 7, refreshed before (lastRefreshedAt set). */
   seed(orgId?: string, extra?: Record<string, unknown>): void;
   /** The org's item as the store holds it now. */
   record(orgId?: string): Record<string, unknown>;
@@ -155,6 +155,7 @@ export function refresherWorld(): RefresherWorld {
         status: 'ACTIVE',
         version: 7,
         consecutiveFailures: 0,
+        lastRefreshedAt: T0 - 3_000_000,
         ...extra,
       });
     },

@@ -38,7 +38,7 @@ beforeEach(() => {
 
 describe('Class: OrgRefresher', () => {
   describe('Method: refresh — success', () => {
-    it('claims, sends the org request, commits the rotated pair and releases the lease (version +2)', async () => {
+    it('claims, sends the org request, commits the rotated pair and releases the lease (version +1: the claim takes the lease only)', async () => {
       seed();
       const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
 
@@ -46,13 +46,23 @@ describe('Class: OrgRefresher', () => {
       expect(record()).toMatchObject({
         accessToken: 'new-access-token',
         refreshToken: 'new-refresh-token',
-        version: 9,
+        version: 8,
         consecutiveFailures: 0,
       });
       expect(record().leaseOwner).toBeUndefined();
       expect(record().expiresAt).toBe(T0 + 3_600_000);
       expect(record().refreshAt).toBe(T0 + 3_600_000 - 600_000);
       expect(new URLSearchParams(endpoint.requests[0]?.body).get('refresh_token')).toBe(OLD_RT);
+    });
+
+    it('spreads the first refresh after onboarding over the usable lifetime (no onboarding herd)', async () => {
+      seed('org-1', { lastRefreshedAt: undefined });
+      await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+      // random() is 0.5 here: half-way between one schedule period after issue and expiry − lead.
+      const earliest = T0 + 60_000;
+      const latest = T0 + 3_600_000 - 600_000;
+      expect(record().refreshAt).toBe(earliest + (latest - earliest) / 2);
+      expect(record().lastRefreshedAt).toBe(T0);
     });
 
     it('keeps the stored refresh token when the provider does not rotate', async () => {
@@ -66,7 +76,7 @@ describe('Class: OrgRefresher', () => {
       seed('org-1', { version: 8 });
       const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
       expect(outcome.result).toBe('refreshed');
-      expect(record().version).toBe(10);
+      expect(record().version).toBe(9);
     });
 
     it('emits Recovered after three or more failures in a row', async () => {
@@ -202,7 +212,7 @@ describe('Class: OrgRefresher', () => {
       expect(record()).toMatchObject({
         consecutiveFailures: 1,
         refreshToken: OLD_RT,
-        version: 9,
+        version: 8,
         lastError: { code: 'PROVIDER_UNAVAILABLE' },
       });
       expect(record().attention).toBeUndefined();
@@ -233,7 +243,7 @@ describe('Class: OrgRefresher', () => {
       const outcome = await refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
       expect(endpoint.requests).toHaveLength(0);
       expect(outcome).toMatchObject({ code: 'LEASE_TOO_SHORT', failureClass: 'transient' });
-      expect(record()).toMatchObject({ refreshToken: OLD_RT, version: 9 });
+      expect(record()).toMatchObject({ refreshToken: OLD_RT, version: 8 });
     });
 
     it('stops retrying when the next attempt could outlive the lease (slow endpoint)', async () => {
@@ -263,7 +273,7 @@ describe('Class: OrgRefresher', () => {
       expect(outcome).toMatchObject({ code: 'RECORD_INVALID', failureClass: 'bad_data' });
       expect(credentials.reads).toBe(0);
       expect(endpoint.requests).toHaveLength(0);
-      expect(record()).toMatchObject({ attention: 'MISCONFIGURED', version: 9 });
+      expect(record()).toMatchObject({ attention: 'MISCONFIGURED', version: 8 });
       expect(record().refreshAt as number).toBeGreaterThan(T0 + 20 * 60_000);
     });
 
@@ -301,7 +311,7 @@ describe('Class: OrgRefresher', () => {
         refreshToken: 'rotated-rt',
         accessToken: OLD_AT,
         lastError: { code: 'BAD_RESPONSE' },
-        version: 9,
+        version: 8,
       });
     });
   });

@@ -114,3 +114,39 @@ describe('Function: parseEvent', () => {
     expect(!r.ok && r.message).toContain(message);
   });
 });
+
+describe('Function: parseEvent — fan-out events', () => {
+  const worker = (sweep: Record<string, unknown>) => ({
+    sweep: { shards: [0, 5], tick: 't-1', hostShare: 4, ...sweep },
+  });
+
+  it('accepts the planner’s tick and a sweep worker’s event', () => {
+    expect(parseEvent({ plan: {} })).toEqual({ ok: true, event: { kind: 'plan' } });
+    expect(parseEvent(worker({}), { shardCount: 8 })).toEqual({
+      ok: true,
+      event: { kind: 'shards', shards: [0, 5], tick: 't-1', hostShare: 4 },
+    });
+  });
+
+  it.each([
+    [{ plan: { maxSweeps: 9 } }, 'plan has unknown field: maxSweeps'],
+    [{ plan: {}, sweep: true }, 'has unknown field: sweep'],
+    [{ sweep: 'yes' }, 'sweep must be true (a full sweep) or {"shards"'],
+    [worker({ shards: [] }), 'sweep.shards must name at least one shard'],
+    [worker({ shards: 3 }), 'sweep.shards must be an array of shard numbers'],
+    [worker({ shards: [1, 1] }), 'sweep.shards must not name a shard twice'],
+    [worker({ shards: [-1] }), 'sweep.shards.0 must not be negative'],
+    [worker({ shards: [1.5] }), 'sweep.shards.0 must be whole shard numbers'],
+    [worker({ shards: [64] }), 'sweep.shards.0 must be below 64'],
+    [worker({ tick: '' }), 'sweep.tick must be 1-128 of'],
+    [worker({ tick: 'a b' }), 'sweep.tick must be 1-128 of'],
+    [worker({ hostShare: 0 }), 'sweep.hostShare must be at least 1'],
+    [worker({ hostShare: undefined }), 'sweep.hostShare must be a whole number'],
+    [worker({ extra: 1 }), 'sweep has unknown field: extra'],
+    [worker({ shards: [2, 9] }), 'sweep.shards names 9, not below SHARD_COUNT (8)'],
+  ])('%j → INVALID_EVENT: %s', (event, message) => {
+    const r = parseEvent(event, { shardCount: 8 });
+    expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    expect(!r.ok && r.message).toContain(message);
+  });
+});

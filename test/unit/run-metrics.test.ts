@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetricName } from '../../lambdas/metrics.js';
-import { emitRunMetrics } from '../../lambdas/refresher/run-metrics.js';
+import type { PlanSummary } from '../../lambdas/refresher/planner.js';
+import { emitPlanMetrics, emitRunMetrics } from '../../lambdas/refresher/run-metrics.js';
 import type { RunSummary } from '../../lambdas/refresher/run-refresh.js';
 
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
@@ -70,5 +71,86 @@ describe('Function: emitRunMetrics', () => {
     const out = collect(summary({ orgsNeedingReauth: undefined, orgsRefreshTokenExpiring: undefined }));
     expect(out[MetricName.OrgsNeedingReauth]).toBeUndefined();
     expect(out[MetricName.OrgsRefreshTokenExpiring]).toBeUndefined();
+  });
+
+  it('a sweep worker emits its counters but leaves the fleet gauges and the heartbeat to its planner', () => {
+    const out = collect(
+      summary({
+        fleet: { tick: 't', shards: [1, 2], shardsBusy: [3], worker: true },
+        backlog: 7,
+        hostsDegraded: ['h'],
+      }),
+    );
+    for (const name of [MetricName.DueOrgs, MetricName.RefreshBacklog, MetricName.RunCompleted]) {
+      expect(out[name]).toBeUndefined();
+    }
+    expect(out).toMatchObject({
+      [MetricName.RefreshSucceeded]: 6,
+      [MetricName.ShardsBusy]: 1,
+      [MetricName.ProviderDegraded]: 1,
+    });
+  });
+
+  it('a full sweep emits the backlog with its gauges, and orgs deferred for a backed-off host apart from conflicts', () => {
+    const out = collect(
+      summary({
+        backlog: 7,
+        skipped: { LEASED: 1, HOST_DEGRADED: 5 },
+        fleet: { tick: 't', shards: [0], shardsBusy: [], worker: false },
+      }),
+    );
+    expect(out).toMatchObject({
+      [MetricName.RefreshBacklog]: 7,
+      [MetricName.HostDeferred]: 5,
+      [MetricName.ClaimConflicts]: 1,
+      [MetricName.ProviderDegraded]: 0,
+      [MetricName.RunCompleted]: 1,
+    });
+  });
+});
+
+describe('Function: emitPlanMetrics', () => {
+  const plan = (over: Partial<PlanSummary> = {}): PlanSummary => ({
+    mode: 'plan',
+    tick: 't',
+    due: 900,
+    expired: 3,
+    backlog: 40,
+    orgsNeedingReauth: 2,
+    orgsMisconfigured: 0,
+    shardsBusy: [],
+    runningSweeps: 0,
+    sweeps: [
+      { shards: [0, 1], due: 450 },
+      { shards: [2, 3], due: 450 },
+    ],
+    hostShare: 4,
+    invokeFailures: 0,
+    durationMs: 80,
+    ...over,
+  });
+  const collectPlan = (p: PlanSummary) => {
+    const out: Record<string, number> = {};
+    emitPlanMetrics(p, { addMetric: (name, _unit, value) => (out[name] = value) });
+    return out;
+  };
+
+  it('emits the fleet gauges, the backlog, the sweeps started and the heartbeat', () => {
+    expect(collectPlan(plan())).toEqual({
+      [MetricName.DueOrgs]: 900,
+      [MetricName.ExpiredAccessTokens]: 3,
+      [MetricName.RefreshBacklog]: 40,
+      [MetricName.SweepsStarted]: 2,
+      [MetricName.OrgsNeedingReauth]: 2,
+      [MetricName.OrgsMisconfigured]: 0,
+      [MetricName.RunCompleted]: 1,
+      [MetricName.RunDurationMs]: 80,
+    });
+  });
+
+  it('a tick whose workers Lambda refused is no heartbeat', () => {
+    const out = collectPlan(plan({ invokeFailures: 1 }));
+    expect(out[MetricName.RunCompleted]).toBeUndefined();
+    expect(out[MetricName.SweepsStarted]).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  firstRefreshAt,
   fullJitterBackoffMs,
   isShortLifetime,
   leadTimeMs,
@@ -213,5 +214,61 @@ describe('Function: nextRefreshAt — with an expiring refresh token', () => {
     expect(refreshTokenLeadMs(30 * DAY, 600_000)).toBe(DAY);
     expect(refreshTokenLeadMs(30 * DAY, 2 * DAY)).toBe(2 * DAY);
     expect(refreshTokenLeadMs(6 * 3_600_000, 600_000)).toBe(3 * 3_600_000);
+  });
+});
+
+describe('Function: firstRefreshAt (onboarding herds)', () => {
+  const issued = fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 });
+
+  it('is never due at issue time and never later than expiry − lead/2 (any lifetime, window, period)', () => {
+    fc.assert(
+      fc.property(issued, fc.integer({ min: 1_000, max: 366 * 86_400_000 }), settings, random01, (at, life, s, r) => {
+        const expiresAt = at + life;
+        const next = firstRefreshAt(at, expiresAt, s, r);
+        const lead = leadTimeMs(life, s.refreshWindowMs);
+        expect(next).toBeGreaterThan(at);
+        expect(next).toBeLessThanOrEqual(Math.round(expiresAt - lead / 2) + 1);
+      }),
+    );
+  });
+
+  it('covers the usable lifetime uniformly: one period after issue to expiry − lead', () => {
+    const s = { refreshWindowMs: 600_000, jitterMs: 60_000, schedulePeriodMs: 60_000 };
+    const t0 = 1_800_000_000_000;
+    const expiresAt = t0 + 3_600_000;
+    expect(firstRefreshAt(t0, expiresAt, s, 0)).toBe(t0 + 60_000);
+    expect(firstRefreshAt(t0, expiresAt, s, 0.999_999)).toBeCloseTo(expiresAt - 600_000, -1);
+    // 10 buckets over [0, 1): each random decile lands in its own tenth of the usable span.
+    const span = expiresAt - 600_000 - (t0 + 60_000);
+    for (let d = 0; d < 10; d++) {
+      const at = firstRefreshAt(t0, expiresAt, s, (d + 0.5) / 10);
+      expect(Math.floor(((at - t0 - 60_000) / span) * 10)).toBe(d);
+    }
+  });
+
+  it('spreads, but never past what a refresh token that runs out first allows', () => {
+    fc.assert(
+      fc.property(
+        issued,
+        fc.integer({ min: 1_000, max: 366 * 86_400_000 }),
+        fc.integer({ min: 1_000, max: 366 * 86_400_000 }),
+        fc.boolean(),
+        settings,
+        random01,
+        (at, life, rtLife, extended, s, r) => {
+          const refreshToken = { expiresAt: at + rtLife, extended };
+          const next = firstRefreshAt(at, at + life, s, r, refreshToken);
+          expect(next).toBeGreaterThan(at);
+          expect(next).toBeLessThanOrEqual(nextRefreshAt(at, at + life, s, r, refreshToken));
+          expect(next).toBeLessThanOrEqual(firstRefreshAt(at, at + life, s, r));
+        },
+      ),
+    );
+  });
+
+  it('falls back to nextRefreshAt when the lifetime is too short to spread', () => {
+    const s = { refreshWindowMs: 600_000, jitterMs: 0, schedulePeriodMs: 60_000 };
+    const t0 = 1_800_000_000_000;
+    expect(firstRefreshAt(t0, t0 + 100_000, s, 0.5)).toBe(nextRefreshAt(t0, t0 + 100_000, s, 0.5));
   });
 });

@@ -41,7 +41,11 @@ export interface AvailabilityResult {
 const TRANSIENT: Fault[] = [
   { kind: 'status', status: 503, body: JSON.stringify({ error: 'temporarily_unavailable' }) },
   { kind: 'status', status: 500, contentType: 'text/html', body: '<html>Internal Server Error</html>' },
-  { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: '{}' },
+  // Not a random 429: a 429 is a provider asking every sweep to slow down, and the refresher backs the whole host off
+  // for its Retry-After (docs/fleet.md#per-host-limits); 429s at random on 5 % of requests would model a provider that
+  // rate-limits all the time. A transient failure with Retry-After is this 503; 429 has its own tests
+  // (test/integration/fleet.test.ts, test/reliability/provider-faults.test.ts).
+  { kind: 'status', status: 503, headers: { 'retry-after': '1' }, body: '{}' },
   { kind: 'reset-before' },
 ];
 

@@ -2,6 +2,7 @@
 // refresh tokens reach the token endpoint (the exactly-once evidence).
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { isOrgKey } from '../../../lambdas/table-schema.js';
 import type { Fault, LocalOAuthServer, TokenRequestInfo } from '../../../local/oauth-server.js';
 import type { Harness, SeedOptions } from '../../support/harness.js';
 
@@ -15,7 +16,7 @@ export async function seedOrgs(h: Harness, ids: readonly string[], seed: (id: st
 
 export type StoredRecord = Record<string, unknown> & { orgId: string };
 
-/** Every record of the harness's table, strongly consistent. */
+/** Every org record of the harness's table, strongly consistent (coordination items, keyed `#…`, left out). */
 export async function scanRecords(h: Harness): Promise<Map<string, StoredRecord>> {
   const out = new Map<string, StoredRecord>();
   let startKey: Record<string, unknown> | undefined;
@@ -23,7 +24,7 @@ export async function scanRecords(h: Harness): Promise<Map<string, StoredRecord>
     const page = await h.doc.send(
       new ScanCommand({ TableName: h.table, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
-    for (const item of page.Items ?? []) out.set(String(item.orgId), item as StoredRecord);
+    for (const item of page.Items ?? []) if (isOrgKey(item.orgId)) out.set(String(item.orgId), item as StoredRecord);
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return out;

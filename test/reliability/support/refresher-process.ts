@@ -19,6 +19,8 @@ export interface RefresherEnvInput {
   settings: Partial<RefresherSettings>;
   /** Powertools' log level in the process (DEBUG: every line the leak scan can read). */
   logLevel?: 'DEBUG' | 'INFO';
+  /** false: sweeps without sweep leases, as before the fan-out (the race test races org leases). */
+  sweepLeases?: boolean;
 }
 
 /** The environment a Lambda would have, pointed at the local engines; nothing inherited but PATH. */
@@ -34,6 +36,7 @@ export function refresherEnv(input: RefresherEnvInput): Record<string, string> {
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     POWERTOOLS_LOG_LEVEL: input.logLevel ?? 'DEBUG',
+    ...(input.sweepLeases === false ? { TEST_SWEEP_LEASES: 'off' } : {}),
   };
 }
 
