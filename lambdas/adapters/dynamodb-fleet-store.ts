@@ -120,60 +120,54 @@ export class DynamoDbFleetStore implements FleetStore {
   }
 
   async releaseShards(shards: readonly number[], owner: string): Promise<void> {
-    if (shards.length === 0) return;
-    const release = async (group: readonly number[]) => {
-      const names: Record<string, string> = { '#o': 'owner' };
-      group.forEach((shard, i) => {
-        names[`#s${i}`] = shardAttribute(shard);
-      });
-      const out = await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { [TABLE_SCHEMA.partitionKey]: COORDINATION.sweepLeasesKey },
-          UpdateExpression: `REMOVE ${group.map((_, i) => `#s${i}`).join(', ')}`,
-          ConditionExpression: group.map((_, i) => `#s${i}.#o = :owner`).join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':owner': owner },
-          ...this.#capacity,
-        }),
-      );
-      this.#onCapacity?.('releaseShards', out.ConsumedCapacity);
-    };
-    try {
-      await release(shards);
-    } catch {
-      // One of them lapsed and was taken over (or the write failed): give back, one by one, those still ours. A lease
-      // that cannot be given back lapses at its sweep's deadline anyway.
-      await Promise.all(shards.map((shard) => release([shard]).catch(() => undefined)));
-    }
+    // One lapsed and was taken over (it stays with its taker), or the write failed: the others are given back one by
+    // one. A lease that cannot be given back lapses at its sweep's deadline anyway.
+    await this.#onOwnShards('releaseShards', shards, owner, (s) => `REMOVE ${s.join(', ')}`, {});
   }
 
   async renewShards(shards: readonly number[], owner: string, until: number): Promise<void> {
+    // A lease that cannot be renewed lapses; the org leases keep every refresh exclusive either way.
+    await this.#onOwnShards('renewShards', shards, owner, (s) => `SET ${s.map((a) => `${a}.#u = :until`).join(', ')}`, {
+      names: { '#u': 'until' },
+      values: { ':until': until },
+    });
+  }
+
+  /**
+   * One conditional update of the sweep-lease item over the shards this owner still holds (all of them in one write;
+   * if that fails because one lapsed, each alone). `update` gets the shards' attribute placeholders.
+   */
+  async #onOwnShards(
+    operation: string,
+    shards: readonly number[],
+    owner: string,
+    update: (shardNames: string[]) => string,
+    extra: { names?: Record<string, string>; values?: Record<string, unknown> },
+  ): Promise<void> {
     if (shards.length === 0) return;
-    const renew = async (group: readonly number[]) => {
-      const names: Record<string, string> = { '#o': 'owner', '#u': 'until' };
+    const write = async (group: readonly number[]) => {
+      const names: Record<string, string> = { '#o': 'owner', ...extra.names };
       group.forEach((shard, i) => {
         names[`#s${i}`] = shardAttribute(shard);
       });
+      const shardNames = group.map((_, i) => `#s${i}`);
       const out = await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { [TABLE_SCHEMA.partitionKey]: COORDINATION.sweepLeasesKey },
-          UpdateExpression: `SET ${group.map((_, i) => `#s${i}.#u = :until`).join(', ')}`,
-          ConditionExpression: group.map((_, i) => `#s${i}.#o = :owner`).join(' AND '),
+          UpdateExpression: update(shardNames),
+          ConditionExpression: shardNames.map((n) => `${n}.#o = :owner`).join(' AND '),
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':owner': owner, ':until': until },
+          ExpressionAttributeValues: { ':owner': owner, ...extra.values },
           ...this.#capacity,
         }),
       );
-      this.#onCapacity?.('renewShards', out.ConsumedCapacity);
+      this.#onCapacity?.(operation, out.ConsumedCapacity);
     };
     try {
-      await renew(shards);
+      await write(shards);
     } catch {
-      // One lapsed and was taken over (it stays with its taker): renew the others one by one. A lease that cannot be
-      // renewed lapses; the org leases keep every refresh exclusive either way.
-      await Promise.all(shards.map((shard) => renew([shard]).catch(() => undefined)));
+      await Promise.all(shards.map((shard) => write([shard]).catch(() => undefined)));
     }
   }
 

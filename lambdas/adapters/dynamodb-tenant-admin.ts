@@ -4,6 +4,7 @@
 // from under a refresh in flight. Reads that are not about secrets project them out (tenant-summary.ts).
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { firstRefreshAt } from '../core/first-refresh-spread.js';
+import { CLEARED_BY_A_NEW_GRANT } from '../core/grant-decision.js';
 import { newOrgRecord } from '../core/new-org-record.js';
 import type { NewOrg } from '../core/onboarding.js';
 import { type OrgSettings, RecordStatus } from '../core/record.js';
@@ -216,20 +217,7 @@ export class TenantAdmin {
           ...(refreshToken ? { refreshToken, grantIssuedAt: this.#now() } : {}),
           ...(client ? { clientId: client.clientId, clientSecret: client.clientSecret } : {}),
         },
-        remove: [
-          'statusReason',
-          'attention',
-          'lastError',
-          'rotationAtRisk',
-          'leaseOwner',
-          'leaseUntil',
-          'accessToken',
-          'expiresAt',
-          'tokenType',
-          // The old grant's refresh-token expiry is not the new grant's.
-          'refreshTokenExpiresAt',
-          ...(client ? ['clientSecretId'] : []),
-        ],
+        remove: [...CLEARED_BY_A_NEW_GRANT, ...(client ? ['clientSecretId'] : [])],
       };
     });
   }

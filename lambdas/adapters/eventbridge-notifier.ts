@@ -26,20 +26,7 @@ export class EventBridgeNotifier implements Notifier, HostNotifier {
 
   async orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void> {
     try {
-      const { client, PutEventsCommand } = await this.#load();
-      const out = await client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: this.options.eventBusName,
-              Source: EVENT_SOURCE,
-              DetailType: EVENT_DETAIL_TYPES[type],
-              Detail: JSON.stringify(eventDetail(detail)),
-            },
-          ],
-        }),
-      );
-      if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorCode ?? 'PutEvents entry failed');
+      await this.#put(EVENT_DETAIL_TYPES[type], eventDetail(detail));
     } catch (err) {
       // A lost notification must not undo or delay the refresh; the record and the metrics still tell the story.
       this.options.log.warn('could not publish org event', { orgId: detail.orgId, type, error: (err as Error)?.name });
@@ -49,28 +36,33 @@ export class EventBridgeNotifier implements Notifier, HostNotifier {
   /** One event per host per backoff episode (the sweep whose write started the episode sends it). */
   async hostDegraded(detail: HostDegradation & { at: number }): Promise<void> {
     try {
-      const { client, PutEventsCommand } = await this.#load();
-      const out = await client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: this.options.eventBusName,
-              Source: EVENT_SOURCE,
-              DetailType: HOST_EVENT_DETAIL_TYPES.ProviderDegraded,
-              Detail: JSON.stringify({
-                host: detail.host,
-                reason: detail.reason,
-                until: new Date(detail.until).toISOString(),
-                at: new Date(detail.at).toISOString(),
-              }),
-            },
-          ],
-        }),
-      );
-      if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorCode ?? 'PutEvents entry failed');
+      await this.#put(HOST_EVENT_DETAIL_TYPES.ProviderDegraded, {
+        host: detail.host,
+        reason: detail.reason,
+        until: new Date(detail.until).toISOString(),
+        at: new Date(detail.at).toISOString(),
+      });
     } catch (err) {
       this.options.log.warn('could not publish host event', { host: detail.host, error: (err as Error)?.name });
     }
+  }
+
+  /** One entry on the bus; throws when it was not accepted (the callers log and go on). */
+  async #put(detailType: string, detail: Record<string, string>): Promise<void> {
+    const { client, PutEventsCommand } = await this.#load();
+    const out = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.options.eventBusName,
+            Source: EVENT_SOURCE,
+            DetailType: detailType,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorCode ?? 'PutEvents entry failed');
   }
 }
 

@@ -51,8 +51,11 @@ export function isRepeatedGrant(current: Record<string, unknown>, grant: HandedO
   return current.grantFingerprint === undefined && current.grantIssuedAt === grant.issuedAt;
 }
 
-/** Attributes a stored grant clears: the old grant's tokens, failures, attention, a lease, the status reason. */
-const CLEARED_BY_A_NEW_GRANT = [
+/**
+ * Attributes a new grant clears, whoever stores it (the grant intake, `tenants reauth`): the old grant's access token
+ * and refresh-token expiry (they belong to the grant that died), failures, attention, a lease, the status reason.
+ */
+export const CLEARED_BY_A_NEW_GRANT: readonly string[] = [
   'statusReason',
   'attention',
   'lastError',
@@ -62,6 +65,7 @@ const CLEARED_BY_A_NEW_GRANT = [
   'accessToken',
   'expiresAt',
   'tokenType',
+  'refreshTokenExpiresAt',
 ];
 
 export function grantDecision(

@@ -89,6 +89,8 @@ describe('Function: grantDecision', () => {
           'accessToken',
           'expiresAt',
           'tokenType',
+          // The old grant's refresh-token expiry is not the new grant's (it would warn, and schedule, wrongly).
+          'refreshTokenExpiresAt',
         ],
       },
     });
