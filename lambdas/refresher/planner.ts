@@ -26,6 +26,8 @@ export interface PlanSummary {
   backlog: number;
   orgsNeedingReauth: number | undefined;
   orgsMisconfigured: number | undefined;
+  /** Orgs whose refresh token runs out within the warning period (OrgsRefreshTokenExpiring). */
+  orgsRefreshTokenExpiring: number | undefined;
   /** Shards another sweep still walks (left out of this tick's plan). */
   shardsBusy: number[];
   /** Sweeps of earlier ticks still running. */
@@ -103,6 +105,7 @@ export class SweepPlanner {
       backlog: counts.reduce((a, c) => a + c.backlog, 0),
       orgsNeedingReauth: gauges?.reauth,
       orgsMisconfigured: gauges?.misconfigured,
+      orgsRefreshTokenExpiring: gauges?.refreshTokenExpiring,
       shardsBusy: [...busy].sort((a, b) => a - b),
       runningSweeps: running,
       sweeps: plan.sweeps,
@@ -112,15 +115,19 @@ export class SweepPlanner {
     };
   }
 
-  async #gauges(): Promise<{ reauth: number; misconfigured: number; expired: number } | undefined> {
+  /** Every attention gauge a full sweep publishes (run-refresh.ts): a worker sees only its shards, so they are ours. */
+  async #gauges(): Promise<
+    { reauth: number; misconfigured: number; expired: number; refreshTokenExpiring: number } | undefined
+  > {
     const { store, log } = this.deps;
     try {
-      const [reauth, misconfigured, expired] = await Promise.all([
+      const [reauth, misconfigured, expired, refreshTokenExpiring] = await Promise.all([
         store.countAttention(Attention.ReauthRequired),
         store.countAttention(Attention.Misconfigured),
         store.countAttention(Attention.Expired),
+        store.countAttention(Attention.RefreshTokenExpiring),
       ]);
-      return { reauth, misconfigured, expired };
+      return { reauth, misconfigured, expired, refreshTokenExpiring };
     } catch (err) {
       // As in a full sweep: a gauge is not worth failing the tick for.
       log.warn('could not read attention gauges', { error: (err as Error)?.name });

@@ -53,6 +53,9 @@ export function emitPlanMetrics(plan: PlanSummary, sink: MetricSink): void {
   count(MetricName.SweepsStarted, plan.sweeps.length - plan.invokeFailures);
   if (plan.orgsNeedingReauth !== undefined) count(MetricName.OrgsNeedingReauth, plan.orgsNeedingReauth);
   if (plan.orgsMisconfigured !== undefined) count(MetricName.OrgsMisconfigured, plan.orgsMisconfigured);
+  if (plan.orgsRefreshTokenExpiring !== undefined) {
+    count(MetricName.OrgsRefreshTokenExpiring, plan.orgsRefreshTokenExpiring);
+  }
   // The heartbeat: a tick was planned (and its workers started). Workers' own failures page through LambdaErrors.
   if (plan.invokeFailures === 0) count(MetricName.RunCompleted, 1);
   sink.addMetric(MetricName.RunDurationMs, 'Milliseconds', plan.durationMs);

@@ -95,8 +95,16 @@ describe('Class: SweepPlanner', () => {
     }));
     tokens.put({ orgId: 'backing-off', status: 'ACTIVE', version: 1, attention: 'EXPIRED', refreshAt: T0 + 600_000 });
     tokens.put({ orgId: 'dead', status: 'REAUTH_REQUIRED', version: 1, attention: 'REAUTH_REQUIRED' });
+    tokens.put({ orgId: 'ending', status: 'ACTIVE', version: 1, attention: 'REFRESH_TOKEN_EXPIRING' });
     const plan = await planner().plan(scope);
-    expect(plan).toMatchObject({ due: 6, expired: 3, backlog: 3, orgsNeedingReauth: 1, orgsMisconfigured: 0 });
+    expect(plan).toMatchObject({
+      due: 6,
+      expired: 3,
+      backlog: 3,
+      orgsNeedingReauth: 1,
+      orgsMisconfigured: 0,
+      orgsRefreshTokenExpiring: 1,
+    });
   });
 
   it('refuses to plan with fewer shards than the table has been swept with (SHARD_COUNT never shrinks)', async () => {

@@ -118,6 +118,7 @@ describe('Function: emitPlanMetrics', () => {
     backlog: 40,
     orgsNeedingReauth: 2,
     orgsMisconfigured: 0,
+    orgsRefreshTokenExpiring: 1,
     shardsBusy: [],
     runningSweeps: 0,
     sweeps: [
@@ -143,9 +144,21 @@ describe('Function: emitPlanMetrics', () => {
       [MetricName.SweepsStarted]: 2,
       [MetricName.OrgsNeedingReauth]: 2,
       [MetricName.OrgsMisconfigured]: 0,
+      [MetricName.OrgsRefreshTokenExpiring]: 1,
       [MetricName.RunCompleted]: 1,
       [MetricName.RunDurationMs]: 80,
     });
+  });
+
+  // With the fan-out a worker publishes no fleet gauge and the planner publishes them all: a gauge the planner forgot
+  // leaves its alarm without data once the stack has a planner (the alarm simulation found OrgsRefreshTokenExpiring
+  // missing this way).
+  it('publishes every fleet gauge a full sweep publishes, so each gauge alarm keeps its data under the fan-out', () => {
+    const full = collect(summary({ fleet: { tick: 't', shards: [0], shardsBusy: [], worker: false }, backlog: 1 }));
+    const worker = collect(summary({ fleet: { tick: 't', shards: [0], shardsBusy: [], worker: true }, backlog: 1 }));
+    const gauges = Object.keys(full).filter((name) => !(name in worker));
+    expect(gauges).toContain(MetricName.OrgsRefreshTokenExpiring);
+    expect(Object.keys(collectPlan(plan()))).toEqual(expect.arrayContaining(gauges));
   });
 
   it('a tick whose workers Lambda refused is no heartbeat', () => {
