@@ -60,6 +60,7 @@ export class TenantTokenRefresherStack extends Stack {
     });
     this.alarms = new RefresherAlarms(this, 'Alarms', {
       refresher: this.refresher,
+      planner: this.planner.fn,
       table: this.table,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });

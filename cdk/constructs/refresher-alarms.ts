@@ -9,6 +9,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -19,6 +20,9 @@ import type { TokenTable } from './token-table.js';
 
 export interface RefresherAlarmsProps {
   refresher: RefresherFunction;
+  /** The schedule's target (cdk/constructs/sweep-planner.ts): its failures stop every sweep, so the Lambda alarms
+   * watch it with the workers. */
+  planner: lambda.Function;
   table: TokenTable;
   /** Subscribed to the alarm topic (SNS asks the address to confirm). */
   alarmEmail?: string;
@@ -45,7 +49,7 @@ export class RefresherAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: RefresherAlarmsProps) {
     super(scope, id);
-    const { refresher, table } = props;
+    const { refresher, planner, table } = props;
     const settings = refresher.settings;
     const stackName = Stack.of(this).stackName;
     this.tick = Duration.seconds(settings.schedulePeriodSeconds);
@@ -209,10 +213,24 @@ export class RefresherAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
-    // Per-org failures never fail the invocation, so an Error is a whole tick lost (crash, timeout, invalid config).
-    // One is retried by the next tick; two within five ticks means it keeps happening.
-    add('LambdaErrors', 'Refresher invocations failed as a whole (crash, timeout or invalid configuration).', {
-      metric: refresher.fn.metricErrors({ statistic: 'Sum', period: window }),
+    // The Lambda alarms watch both functions: the planner (the schedule's target) and the sweep workers it starts.
+    // A planner that fails stops every sweep, and the alarm simulation showed LambdaErrors blind to it while it
+    // watched the workers alone (a bad configuration fails the planner's cold start; no worker is ever started).
+    const functions = { worker: refresher.fn, planner };
+    const bothSummed = (label: string, of: (fn: lambda.Function) => cloudwatch.Metric): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({
+        expression: 'FILL(worker, 0) + FILL(planner, 0)',
+        usingMetrics: { worker: of(functions.worker), planner: of(functions.planner) },
+        label,
+        period: window,
+      });
+
+    // Per-org failures never fail the invocation, so an Error is a whole tick lost (crash, timeout, invalid config),
+    // or a whole sweep. One is retried by the next tick; two within five ticks means it keeps happening.
+    add('LambdaErrors', 'Planner or sweep invocations failed as a whole (crash, timeout or invalid configuration).', {
+      metric: bothSummed('Failed invocations (planner and sweeps)', (fn) =>
+        fn.metricErrors({ statistic: 'Sum', period: window }),
+      ),
       threshold: 2,
       comparisonOperator: atLeast,
       evaluationPeriods: 1,
@@ -220,20 +238,34 @@ export class RefresherAlarms extends Construct {
     });
 
     // Reserved concurrency covers every overlapping tick plus two direct invocations: any throttle is unexpected.
-    add('LambdaThrottles', 'Refresher invocations were throttled (reserved concurrency exhausted).', {
-      metric: refresher.fn.metricThrottles({ statistic: 'Sum', period: window }),
+    add('LambdaThrottles', 'Planner or sweep invocations were throttled (reserved concurrency exhausted).', {
+      metric: bothSummed('Throttled invocations (planner and sweeps)', (fn) =>
+        fn.metricThrottles({ statistic: 'Sum', period: window }),
+      ),
       threshold: 1,
       comparisonOperator: atLeast,
       evaluationPeriods: 1,
       treatMissingData: notBreaching,
     });
 
-    // By design a run stops claiming one lease before its timeout and in-flight work ends within that lease, so a
-    // run past 90 % of the timeout is outside the design and close to being killed mid-commit.
-    const timeoutMs = settings.lambdaTimeoutSeconds * 1000;
-    add('DurationNearTimeout', 'A refresher run came within 10 % of its timeout: it risks being killed mid-commit.', {
-      metric: refresher.fn.metricDuration({ statistic: 'Maximum', period: window }),
-      threshold: Math.round(timeoutMs * 0.9),
+    // By design a sweep stops claiming one lease before its timeout and in-flight work ends within that lease, and a
+    // plan takes a few queries, so a run past 90 % of its function's timeout is outside the design and close to being
+    // killed (mid-commit, for a sweep). The two functions have different timeouts: the alarm judges the longer share.
+    const workerTimeoutMs = settings.lambdaTimeoutSeconds * 1000;
+    const plannerTimeoutMs = planner.timeout?.toMilliseconds() ?? 3000;
+    const w = `FILL(worker, 0) / ${workerTimeoutMs}`;
+    const p = `FILL(planner, 0) / ${plannerTimeoutMs}`;
+    add('DurationNearTimeout', 'A planner or sweep run came within 10 % of its timeout: it risks being killed.', {
+      metric: new cloudwatch.MathExpression({
+        expression: `100 * IF(${w} >= ${p}, ${w}, ${p})`,
+        usingMetrics: {
+          worker: functions.worker.metricDuration({ statistic: 'Maximum', period: window }),
+          planner: functions.planner.metricDuration({ statistic: 'Maximum', period: window }),
+        },
+        label: 'Longest run (% of its function timeout)',
+        period: window,
+      }),
+      threshold: 90,
       comparisonOperator: atLeast,
       evaluationPeriods: 1,
       treatMissingData: notBreaching,
@@ -260,15 +292,23 @@ export class RefresherAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
-    // One datapoint per host per backoff episode (never one per org): any is worth a look, since every org of that
-    // host waits for the backoff to end. Clears by itself once no host has been backed off for a window.
-    add('ProviderDegraded', 'A token host was backed off as a whole (429 or a run of 5xx): its orgs wait.', {
-      metric: metric(MetricName.ProviderDegraded, 'Sum'),
-      threshold: 1,
-      comparisonOperator: atLeast,
-      evaluationPeriods: 1,
-      treatMissingData: notBreaching,
-    });
+    // One datapoint per host per backoff episode (never one per org). One episode is routine — a 429 whose
+    // Retry-After is honoured, after which the host answers — and the alarm simulation's healthy day (one 429 in 24
+    // hours) showed a page for it; a host that is backed off again after its backoff ended is degraded. Episodes in 2
+    // of 4 windows (20 minutes) catch that even with the longest backoff (15 minutes, Retry-After included), and clear
+    // by themselves once the host answers for two windows.
+    add(
+      'ProviderDegraded',
+      'A token host was backed off as a whole again and again (429 or runs of 5xx): its orgs wait.',
+      {
+        metric: metric(MetricName.ProviderDegraded, 'Sum'),
+        threshold: 1,
+        comparisonOperator: atLeast,
+        evaluationPeriods: 4,
+        datapointsToAlarm: 2,
+        treatMissingData: notBreaching,
+      },
+    );
 
     // DynamoDB publishes throttle events only when they happen, per table and per index; FILL makes the sum defined.
     // The SDK retries a throttled call, so only throttling that lasts two windows pages.

@@ -50,7 +50,7 @@ const SERVICE_ALARMS = [
   ['OrgsMisconfigured', MetricName.OrgsMisconfigured, 'Maximum', 300, 1, 1, undefined, 'ignore'],
   ['OrgsRefreshTokenExpiring', MetricName.OrgsRefreshTokenExpiring, 'Maximum', 300, 1, 1, undefined, 'ignore'],
   ['RefreshBacklog', MetricName.RefreshBacklog, 'Maximum', 60, 1, 3, 3, 'ignore'],
-  ['ProviderDegraded', MetricName.ProviderDegraded, 'Sum', 300, 1, 1, undefined, 'notBreaching'],
+  ['ProviderDegraded', MetricName.ProviderDegraded, 'Sum', 300, 1, 4, 2, 'notBreaching'],
 ] as const;
 
 describe('Construct: RefresherAlarms', () => {
@@ -132,36 +132,65 @@ describe('Construct: RefresherAlarms', () => {
   });
 
   describe('Alarms on AWS metrics', () => {
-    it('LambdaErrors: 2 or more failed invocations in 5 ticks', () => {
-      expect(alarm('LambdaErrors')).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId } }],
-        Statistic: 'Sum',
-        Period: 300,
-        Threshold: 2,
-        ComparisonOperator: GTE,
+    // The planner is the schedule's target: a planner that fails stops every sweep, so each Lambda alarm watches both.
+    const plannerLogicalId = logicalIdOf(template, 'AWS::Lambda::Function', 'PlannerFunction');
+    const lambdaStats = (id: string) =>
+      Object.fromEntries(
+        alarm(id)
+          .Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat)
+          .map((m: { Id: string; MetricStat: Cfn }) => [m.Id, m.MetricStat]),
+      );
+    const expressionOf = (id: string) =>
+      alarm(id).Metrics.find((m: { Expression?: string }) => m.Expression)?.Expression as string;
+
+    it('LambdaErrors: 2 or more failed invocations of the planner and the sweep workers together, in 5 ticks', () => {
+      expect(alarm('LambdaErrors')).toMatchObject({ Threshold: 2, ComparisonOperator: GTE, EvaluationPeriods: 1 });
+      expect(expressionOf('LambdaErrors')).toBe('FILL(worker, 0) + FILL(planner, 0)');
+      expect(lambdaStats('LambdaErrors')).toMatchObject({
+        worker: {
+          Metric: {
+            Namespace: 'AWS/Lambda',
+            MetricName: 'Errors',
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId } }],
+          },
+          Stat: 'Sum',
+          Period: 300,
+        },
+        planner: {
+          Metric: { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: plannerLogicalId } }] },
+          Stat: 'Sum',
+          Period: 300,
+        },
       });
     });
 
-    it('LambdaThrottles: any throttle', () => {
-      expect(alarm('LambdaThrottles')).toMatchObject({
-        Namespace: 'AWS/Lambda',
+    it('LambdaThrottles: any throttle of either function', () => {
+      expect(alarm('LambdaThrottles')).toMatchObject({ Threshold: 1, ComparisonOperator: GTE });
+      expect(expressionOf('LambdaThrottles')).toBe('FILL(worker, 0) + FILL(planner, 0)');
+      const stats = lambdaStats('LambdaThrottles');
+      expect(stats.worker.Metric).toMatchObject({
         MetricName: 'Throttles',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnLogicalId } }],
-        Threshold: 1,
-        ComparisonOperator: GTE,
+        Dimensions: [{ Value: { Ref: fnLogicalId } }],
+      });
+      expect(stats.planner.Metric).toMatchObject({
+        MetricName: 'Throttles',
+        Dimensions: [{ Value: { Ref: plannerLogicalId } }],
       });
     });
 
-    it('DurationNearTimeout: the longest run at 90 % of the function timeout', () => {
-      const timeoutSeconds = resourceOf(template, 'AWS::Lambda::Function', 'RefresherFunction').Properties.Timeout;
-      expect(alarm('DurationNearTimeout')).toMatchObject({
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Duration',
-        Statistic: 'Maximum',
-        Threshold: timeoutSeconds * 1000 * 0.9,
-        ComparisonOperator: GTE,
+    it('DurationNearTimeout: the longest run at 90 % of its own function’s timeout (planner and worker differ)', () => {
+      const workerMs = resourceOf(template, 'AWS::Lambda::Function', 'RefresherFunction').Properties.Timeout * 1000;
+      const plannerMs = resourceOf(template, 'AWS::Lambda::Function', 'PlannerFunction').Properties.Timeout * 1000;
+      expect(workerMs).not.toBe(plannerMs);
+      expect(alarm('DurationNearTimeout')).toMatchObject({ Threshold: 90, ComparisonOperator: GTE });
+      const w = `FILL(worker, 0) / ${workerMs}`;
+      const p = `FILL(planner, 0) / ${plannerMs}`;
+      expect(expressionOf('DurationNearTimeout')).toBe(`100 * IF(${w} >= ${p}, ${w}, ${p})`);
+      const stats = lambdaStats('DurationNearTimeout');
+      expect(stats.worker).toMatchObject({ Metric: { MetricName: 'Duration' }, Stat: 'Maximum' });
+      expect(stats.planner).toMatchObject({
+        Metric: { MetricName: 'Duration', Dimensions: [{ Value: { Ref: plannerLogicalId } }] },
+        Stat: 'Maximum',
       });
     });
 
