@@ -19,6 +19,11 @@ export interface ClientCredentials {
 /** One org-scoped token request, built from the record alone (providers/build-request.ts). */
 export interface TokenRequest {
   url: string;
+  /**
+   * The org's token host as configured (lower case, with a port if the URL names one): per-host limits and backoff
+   * key on it. The URL's own host when absent; they differ only when local mode sends requests to a loopback server.
+   */
+  tokenHost?: string;
   /** Carries client credentials: never log, never put in an error. */
   headers: Record<string, string>;
   /** Form-encoded; carries the refresh token and maybe the client secret: never log. */

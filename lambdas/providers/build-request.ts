@@ -43,6 +43,15 @@ export type TokenUrlSettings = Pick<TokenRecord, 'provider'> & TokenUrlInputs;
 
 /** Resolves and checks the org's token URL. Throws a bad-data RefreshError before any secret is involved. */
 export function resolveTokenUrl(record: TokenUrlSettings, policy: RequestPolicy): URL {
+  return resolveTokenTarget(record, policy).url;
+}
+
+/**
+ * The URL a request goes to, and the org's token host as configured: the unit of per-host limits and backoff. They
+ * differ only in local mode, where every request goes to the loopback override and the limits stay per real host
+ * (one Genesys region's login host backed off must not hold back a Zendesk subdomain, off AWS as on it).
+ */
+function resolveTokenTarget(record: TokenUrlSettings, policy: RequestPolicy): { url: URL; tokenHost: string } {
   const profile = PROFILES[record.provider];
   let url: URL;
   try {
@@ -66,6 +75,7 @@ export function resolveTokenUrl(record: TokenUrlSettings, policy: RequestPolicy)
       `token host ${url.host} is not on the ${record.provider} allow-list${profile.allowedHosts === 'config' ? ' (ALLOWED_TOKEN_HOSTS)' : ''}`,
     );
   }
+  const tokenHost = url.host.toLowerCase();
   if (policy.tokenEndpointOverride) {
     // Local mode: keep the profile's path (so the request shape is the real one) but talk to the loopback server.
     const override = new URL(policy.tokenEndpointOverride);
@@ -73,7 +83,7 @@ export function resolveTokenUrl(record: TokenUrlSettings, policy: RequestPolicy)
       refuse(ErrorCode.InsecureTokenUrl, 'TOKEN_ENDPOINT_OVERRIDE must be loopback');
     url = new URL(url.pathname + url.search, override);
   }
-  return url;
+  return { url, tokenHost };
 }
 
 /**
@@ -120,7 +130,7 @@ function basicAuthorization(c: ClientCredentials): string {
 
 /** The org-scoped token request: the org's URL, its own client, its own refresh token, its org parameter. */
 export function buildTokenRequest(record: TokenRecord, client: ClientCredentials, policy: RequestPolicy): TokenRequest {
-  const url = resolveTokenUrl(record, policy);
+  const { url, tokenHost } = resolveTokenTarget(record, policy);
   const profile = PROFILES[record.provider];
   const clientAuth: ClientAuthMethod = profile.clientAuth ?? record.clientAuth ?? 'basic';
   const form = new URLSearchParams();
@@ -145,5 +155,5 @@ export function buildTokenRequest(record: TokenRecord, client: ClientCredentials
     form.set('client_id', client.clientId);
     form.set('client_secret', client.clientSecret);
   }
-  return { url: url.toString(), headers, body: form.toString(), grantType: record.grantType };
+  return { url: url.toString(), tokenHost, headers, body: form.toString(), grantType: record.grantType };
 }

@@ -40,7 +40,7 @@ export async function exchangeTokens(
 ): Promise<ExchangeResult> {
   const { endpoint, clock, settings, random } = deps;
   const slots = deps.exchangeSlots ?? unbounded;
-  const host = tokenHostOf(request.url);
+  const host = request.tokenHost ?? tokenHostOf(request.url);
   const gated = gate ? gate.run.bind(gate) : ungated;
   // An org about to expire is not held back by its host's backoff (its last chance before hosted apps see 401s).
   const urgent = () => mayPassBackoff(claimed.record.expiresAt, clock.now(), settings.schedulePeriodMs);

@@ -115,7 +115,7 @@ export interface RefresherWorld {
 
 export const scope: RunScope = { owner: 'run-A', remainingMs: () => 120_000 };
 
-export function refresherWorld(): RefresherWorld {
+export function refresherWorld(overrides: Partial<OrgRefreshConfig> = {}): RefresherWorld {
   const clock = new FakeClock();
   const store = new MemoryTokenStore();
   const endpoint = new ScriptedEndpoint([() => ok()], clock);
@@ -130,7 +130,7 @@ export function refresherWorld(): RefresherWorld {
     clock,
     random: () => 0.5,
     log,
-    settings,
+    settings: { ...settings, ...overrides },
   });
   return {
     clock,

@@ -181,6 +181,17 @@ describe('Function: resolveTokenUrl refuses before any secret is used', () => {
     });
     expect(url.toString()).toBe('http://127.0.0.1:5000/oauth/tokens');
   });
+
+  it('a request keeps the org’s configured token host (per-host limits), also when local mode overrides the URL', () => {
+    const zendesk = record({ provider: 'zendesk', subdomain: 'acme' });
+    expect(buildTokenRequest(zendesk, client, policy).tokenHost).toBe('acme.zendesk.com');
+    const local = buildTokenRequest(zendesk, client, {
+      allowedTokenHosts: [],
+      allowLoopbackHttp: true,
+      tokenEndpointOverride: 'http://127.0.0.1:5000',
+    });
+    expect(local).toMatchObject({ url: 'http://127.0.0.1:5000/oauth/tokens', tokenHost: 'acme.zendesk.com' });
+  });
 });
 
 describe('Function: hostAllowed', () => {

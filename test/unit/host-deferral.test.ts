@@ -1,7 +1,7 @@
 // An org of a backed-off token host, through OrgRefresher with a host gate: released without an attempt, due again
 // when the backoff ends, and not counted as its own failure. An org that hit the 429 itself keeps its own failure.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { HostGate } from '../../lambdas/refresher/host-gate.js';
+import { HOST_STATE_CACHE_MS, HostGate } from '../../lambdas/refresher/host-gate.js';
 import type { OrgRefresher } from '../../lambdas/refresher/org-refresher.js';
 import type { RunScope } from '../../lambdas/refresher/refresh-deps.js';
 import { MemoryFleetStore } from '../support/memory-fleet-store.js';
@@ -51,6 +51,23 @@ describe('Function: deferOrg (through OrgRefresher)', () => {
     expect(r.lastError).toBeUndefined();
     expect(r.leaseOwner).toBeUndefined();
     expect(r.attention).toBeUndefined();
+  });
+
+  // Local mode (and the alarm simulation) send every org's request to one loopback server; the backoff must still
+  // hold back the org's own host only, as it does on AWS — not every org that shares the loopback origin.
+  it('keys the backoff on the org’s configured host, not on the loopback origin local mode sends it to', async () => {
+    const local = refresherWorld({ allowLoopbackHttp: true, tokenEndpointOverride: 'http://127.0.0.1:4000' });
+    await fleet.markHostDegraded({ host: '127.0.0.1:4000', until: T0 + 120_000, reason: 'RATE_LIMITED' }, T0);
+    local.seed('org-1', { expiresAt: T0 + 3_000_000 });
+    const passes = await local.refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+    expect(passes).toMatchObject({ orgId: 'org-1', result: 'refreshed' });
+
+    await fleet.markHostDegraded({ host: 'idp.example.com', until: T0 + 120_000, reason: 'RATE_LIMITED' }, T0);
+    clock.t += HOST_STATE_CACHE_MS; // the gate reads the shared backoffs again
+    local.seed('org-2', { expiresAt: T0 + 3_000_000 });
+    const held = await local.refresher.refresh({ orgId: 'org-2', version: 7 }, scope);
+    expect(held).toEqual({ orgId: 'org-2', result: 'skipped', reason: 'HOST_DEGRADED' });
+    expect(local.endpoint.requests.map((r) => new URL(r.url).host)).toEqual(['127.0.0.1:4000']);
   });
 
   it('lists the org as EXPIRED when the backoff outlasts its token, and keeps rotationAtRisk', async () => {
