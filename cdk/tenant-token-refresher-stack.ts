@@ -73,7 +73,11 @@ export class TenantTokenRefresherStack extends Stack {
     });
     // Before the dashboard: its alarm-state widget lists every alarm registered by then.
     const intakeAlarms = new GrantIntakeAlarms(this, 'IntakeAlarms', { alarms: this.alarms, intake: this.intake });
-    const dashboard = new RefresherDashboard(this, 'Dashboard', { alarms: this.alarms, refresher: this.refresher });
+    const dashboard = new RefresherDashboard(this, 'Dashboard', {
+      alarms: this.alarms,
+      refresher: this.refresher,
+      planner: this.planner.fn,
+    });
     dashboard.dashboard.addWidgets(...intakeAlarms.widgets(this.alarms, this.intake));
     const readerPolicy = this.table.accessTokenReaderPolicy(this, 'AccessTokenReaderPolicy');
     const intakePolicy = this.intake.intakePolicy(this, 'GrantIntakePolicy');

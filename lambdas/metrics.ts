@@ -12,6 +12,8 @@ export const MetricName = {
   RefreshFailed: 'RefreshFailed',
   /** Network error, timeout, 5xx, 429: released with backoff, retried on a later tick. */
   TransientFailures: 'TransientFailures',
+  /** Of those, 429s: the host is backed off as a whole, and ProviderDegraded reports it (RefreshFailed leaves them). */
+  RateLimited: 'RateLimited',
   /** The provider answered `invalid_grant`: the org moved to REAUTH_REQUIRED. */
   ReauthRequired: 'ReauthRequired',
   /** `invalid_grant` right after an ambiguous outcome: a rotated refresh token was lost (crash or timeout). */

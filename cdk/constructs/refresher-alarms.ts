@@ -103,15 +103,17 @@ export class RefresherAlarms extends Construct {
     const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
 
     // Transient failures are retried by design; page only when refreshes keep failing for a reason the refresher
-    // retries (5xx, 429, timeouts, the network, the store, unusable answers). Dead grants and broken clients are
-    // left out: they page once, through OrgsNeedingReauth / RotationLost / OrgsMisconfigured, whose runbooks fix them.
+    // retries (5xx, timeouts, the network, the store, unusable answers). Dead grants and broken clients are left out:
+    // they page once, through OrgsNeedingReauth / RotationLost / OrgsMisconfigured, whose runbooks fix them. So are
+    // 429s: the host is backed off as a whole and ProviderDegraded pages for it (the alarm simulation's
+    // provider-throttling paged both for one throttled host in a sparse fleet).
     // Judged as a share of the refreshes attempted, not a count: the alarm simulation (npm run ops:simulate,
     // docs/alarm-simulation.md) showed the former count (5 per window in two windows) blind to a 10-minute provider
     // outage of a small fleet — a few due orgs retried with backoff fail fewer than 5 times a window — while a large
     // fleet's everyday blips would reach it. At least 2 such failures and half of the attempts, in 2 of 3 windows,
     // pages for an outage in a fleet of any size; one failed refresh never does. Runs emit every count each time (0
     // included), so a window without runs is missing (not breaching: Heartbeat covers it).
-    const retryable = 'failed - misconfigured - reauth';
+    const retryable = 'failed - misconfigured - reauth - throttled';
     add('RefreshFailed', 'Refreshes keep failing: half or more of them, for reasons that retry, in 2 of 3 windows.', {
       metric: new cloudwatch.MathExpression({
         expression: `IF(${retryable} >= 2, 100 * (${retryable}) / (failed + succeeded), 0)`,
@@ -120,6 +122,7 @@ export class RefresherAlarms extends Construct {
           succeeded: metric(MetricName.RefreshSucceeded, 'Sum'),
           misconfigured: metric(MetricName.ClientMisconfigured, 'Sum'),
           reauth: metric(MetricName.ReauthRequired, 'Sum'),
+          throttled: metric(MetricName.RateLimited, 'Sum'),
         },
         label: 'Failed refreshes that retry (% of attempted)',
         period: window,

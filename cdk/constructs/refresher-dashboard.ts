@@ -2,6 +2,7 @@
 // they answer (are tokens fresh? are refreshes failing? is the function healthy? is the table?).
 import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { MetricName } from '../../lambdas/metrics.js';
 import type { RefresherAlarms } from './refresher-alarms.js';
@@ -10,6 +11,8 @@ import type { RefresherFunction } from './refresher-function.js';
 export interface RefresherDashboardProps {
   alarms: RefresherAlarms;
   refresher: RefresherFunction;
+  /** The schedule's target; its Lambda metrics sit beside the sweep worker's. */
+  planner: lambda.Function;
 }
 
 export class RefresherDashboard extends Construct {
@@ -17,7 +20,7 @@ export class RefresherDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: RefresherDashboardProps) {
     super(scope, id);
-    const { alarms, refresher } = props;
+    const { alarms, refresher, planner } = props;
     const m = alarms.serviceMetric;
     const tick = alarms.tick;
     const fn = refresher.fn;
@@ -47,6 +50,7 @@ export class RefresherDashboard extends Construct {
             m(MetricName.RefreshSucceeded, 'Sum'),
             m(MetricName.RefreshFailed, 'Sum'),
             m(MetricName.TransientFailures, 'Sum'),
+            m(MetricName.RateLimited, 'Sum'),
             m(MetricName.ClaimConflicts, 'Sum'),
           ]),
         ],
@@ -76,22 +80,32 @@ export class RefresherDashboard extends Construct {
         ],
         [
           graph(
-            'Lambda',
+            'Lambda: sweep workers and planner',
             [
-              fn.metricInvocations({ period: alarms.window }),
-              fn.metricErrors({ period: alarms.window }),
-              fn.metricThrottles({ period: alarms.window }),
+              fn.metricInvocations({ period: alarms.window, label: 'Worker invocations' }),
+              fn.metricErrors({ period: alarms.window, label: 'Worker errors' }),
+              fn.metricThrottles({ period: alarms.window, label: 'Worker throttles' }),
+              planner.metricErrors({ period: alarms.window, label: 'Planner errors' }),
+              planner.metricThrottles({ period: alarms.window, label: 'Planner throttles' }),
             ],
             8,
           ),
           new cloudwatch.GraphWidget({
             title: 'Lambda duration vs timeout',
-            left: [fn.metricDuration({ statistic: 'Maximum', period: alarms.window })],
+            left: [
+              fn.metricDuration({ statistic: 'Maximum', period: alarms.window, label: 'Worker' }),
+              planner.metricDuration({ statistic: 'Maximum', period: alarms.window, label: 'Planner' }),
+            ],
             leftAnnotations: [
               {
                 value: refresher.settings.lambdaTimeoutSeconds * 1000,
-                label: 'timeout',
+                label: 'worker timeout',
                 color: cloudwatch.Color.RED,
+              },
+              {
+                value: planner.timeout?.toMilliseconds() ?? 3000,
+                label: 'planner timeout',
+                color: cloudwatch.Color.ORANGE,
               },
             ],
             width: 8,

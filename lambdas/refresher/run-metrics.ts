@@ -1,5 +1,6 @@
 // Turns a run summary into the metrics the alarms watch. The summary is the single source: the log line, the
 // handler's return value and the metrics cannot disagree.
+import { ErrorCode } from '../core/errors.js';
 import { MetricName, type MetricNameValue } from '../metrics.js';
 import type { PlanSummary } from './planner.js';
 import type { RunSummary } from './run-refresh.js';
@@ -16,6 +17,7 @@ export function emitRunMetrics(summary: RunSummary, sink: MetricSink): void {
   count(MetricName.RefreshSucceeded, summary.refreshed);
   count(MetricName.RefreshFailed, summary.failedTotal);
   count(MetricName.TransientFailures, byClass('transient') + byClass('ambiguous') + byClass('store'));
+  count(MetricName.RateLimited, summary.failed[ErrorCode.RateLimited] ?? 0);
   count(MetricName.ReauthRequired, summary.reauthRequired);
   count(MetricName.RotationLost, summary.rotationLost);
   count(MetricName.ClientMisconfigured, byClass('client_misconfigured'));

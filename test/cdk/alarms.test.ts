@@ -106,7 +106,8 @@ describe('Construct: RefresherAlarms', () => {
 
     // Proven by the alarm simulation: a count (5 per window) was blind to a 10-minute outage of a small fleet, and
     // a broken client secret paged it too (OrgsMisconfigured is that page).
-    it('RefreshFailed: 2+ retryable failures and half of the attempts, in 2 of 3 five-tick windows', () => {
+    // 429s are left out as well: the host is backed off as a whole and ProviderDegraded is that page.
+    it('RefreshFailed: 2+ retryable failures (not 429s) and half of the attempts, in 2 of 3 five-tick windows', () => {
       const a = alarm('RefreshFailed');
       expect(a).toMatchObject({
         Threshold: 50,
@@ -117,10 +118,11 @@ describe('Construct: RefresherAlarms', () => {
       });
       const { expression, inputs } = mathOf(a);
       const id = Object.fromEntries(Object.entries(inputs).map(([key, stat]) => [stat.Metric.MetricName, key]));
-      const retryable = `${id[MetricName.RefreshFailed]} - ${id[MetricName.ClientMisconfigured]} - ${id[MetricName.ReauthRequired]}`;
+      const subtracted: string[] = [MetricName.ClientMisconfigured, MetricName.ReauthRequired, MetricName.RateLimited];
+      const retryable = [MetricName.RefreshFailed, ...subtracted].map((name) => id[name]).join(' - ');
       const attempted = `${id[MetricName.RefreshFailed]} + ${id[MetricName.RefreshSucceeded]}`;
       expect(expression).toBe(`IF(${retryable} >= 2, 100 * (${retryable}) / (${attempted}), 0)`);
-      expect(Object.keys(inputs)).toHaveLength(4);
+      expect(Object.keys(inputs)).toHaveLength(5);
       for (const stat of Object.values(inputs)) {
         expect(stat).toMatchObject({
           Metric: { Namespace: METRIC_NAMESPACE, Dimensions: SERVICE },
@@ -318,7 +320,8 @@ describe('Construct: RefresherAlarms', () => {
           .filter((m) => m.metricStat?.metric.namespace === METRIC_NAMESPACE)
           .map((m) => m.metricStat?.metric.dimensions);
       });
-      expect(custom).toHaveLength(SERVICE_ALARMS.length + 5);
+      // RefreshFailed's five inputs and Heartbeat's one, besides the alarms on one metric.
+      expect(custom).toHaveLength(SERVICE_ALARMS.length + 6);
       for (const dimensions of custom) expect(dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
       const fnEnv = stack.resolve((stack.refresher.fn.node.defaultChild as lambda.CfnFunction).environment) as {
         variables: Record<string, string>;

@@ -41,6 +41,7 @@ describe('Function: emitRunMetrics', () => {
       [MetricName.RefreshFailed]: 2,
       [MetricName.ReauthRequired]: 1,
       [MetricName.TransientFailures]: 1,
+      [MetricName.RateLimited]: 0,
       [MetricName.ClaimConflicts]: 2,
       [MetricName.ShortLifetimeOrgs]: 2,
       [MetricName.DueOrgs]: 10,
@@ -50,6 +51,23 @@ describe('Function: emitRunMetrics', () => {
       [MetricName.OrgsRefreshTokenExpiring]: 3,
       [MetricName.RunCompleted]: 1,
       [MetricName.RunDurationMs]: 1234,
+    });
+  });
+
+  // RefreshFailed subtracts RateLimited (ProviderDegraded pages for a throttled host): a miscounted 429 would page
+  // twice for one cause, or hide a 5xx outage.
+  it('counts 429s apart (RateLimited) among the transient failures', () => {
+    const out = collect(
+      summary({
+        failed: { RATE_LIMITED: 2, PROVIDER_UNAVAILABLE: 1 },
+        failedByClass: { transient: 3 },
+        failedTotal: 3,
+      }),
+    );
+    expect(out).toMatchObject({
+      [MetricName.RefreshFailed]: 3,
+      [MetricName.TransientFailures]: 3,
+      [MetricName.RateLimited]: 2,
     });
   });
 
