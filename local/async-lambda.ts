@@ -8,7 +8,11 @@
 // - failed attempts are retried `maximumRetryAttempts` times (after 1 and 2 minutes, as Lambda does) unless the
 //   event is older than `maximumEventAgeSeconds`; then the on-failure destination gets Lambda's failure record;
 // - each attempt is reported with what Lambda's own metrics derive from it (Invocations, Errors, Duration,
-//   AsyncEventAge). Throttling is not modelled: attempts run one at a time, far below any reserved concurrency.
+//   AsyncEventAge);
+// - throttling, only as reserved concurrency 0 (`put-function-concurrency`, the documented way to stop a function):
+//   every attempt is throttled (reported to `onThrottle`, Lambda's Throttles metric), and Lambda keeps the event and
+//   tries again until it is older than the maximum event age, then hands it to the on-failure destination. Any other
+//   limit is never reached: attempts run one at a time.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { FailureRecord } from './failure-queue.js';
@@ -59,6 +63,10 @@ export interface AsyncLambdaOptions {
   onAttempt: (record: AttemptRecord) => void;
   onFailure: (record: FailureRecord, at: number) => void;
   now: () => number;
+  /** The function's reserved concurrency as currently set (undefined: none); 0 throttles every attempt. */
+  reservedConcurrency?: () => number | undefined;
+  /** A throttled attempt (Lambda's Throttles metric). */
+  onThrottle?: (at: number) => void;
   /** Brackets each attempt (the caller captures the handler's output meanwhile). */
   around?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
@@ -73,6 +81,12 @@ interface Pending {
 
 /** Lambda's documented pauses before the second and third attempt of an asynchronous invocation. */
 const RETRY_DELAYS_MS = [60_000, 120_000];
+
+/**
+ * How soon a throttled event is tried again. Lambda backs off from a second up to five minutes; the stand-in runs
+ * attempts only when its owner drains it (each simulated tick), so any pause under a tick means "the next tick".
+ */
+const THROTTLE_RETRY_MS = 1_000;
 
 export class AsyncLambda {
   #warm: ExecutionEnvironment | undefined;
@@ -101,6 +115,11 @@ export class AsyncLambda {
       const pending = this.#queue.splice(index, 1)[0] as Pending;
       if (now - pending.receivedAt > this.options.maximumEventAgeMs) {
         this.#fail(pending, 'EventAgeExceeded', undefined);
+        continue;
+      }
+      if (this.options.reservedConcurrency?.() === 0) {
+        this.options.onThrottle?.(now);
+        this.#queue.push({ ...pending, dueAt: now + THROTTLE_RETRY_MS });
         continue;
       }
       pending.attempts++;

@@ -12,6 +12,8 @@ function harness(options: {
   coldStart?: () => ReturnType<typeof executionEnvironment>;
 }) {
   let now = 1_000_000;
+  let reserved: number | undefined;
+  const throttles: number[] = [];
   const attempts: AttemptRecord[] = [];
   const failures: FailureRecord[] = [];
   let coldStarts = 0;
@@ -28,8 +30,18 @@ function harness(options: {
     onAttempt: (r) => attempts.push(r),
     onFailure: (r) => failures.push(r),
     now: () => now,
+    reservedConcurrency: () => reserved,
+    onThrottle: (at) => throttles.push(at),
   });
-  return { lambda, attempts, failures, coldStarts: () => coldStarts, advance: (ms: number) => (now += ms) };
+  return {
+    lambda,
+    attempts,
+    failures,
+    throttles,
+    coldStarts: () => coldStarts,
+    advance: (ms: number) => (now += ms),
+    reserve: (n: number | undefined) => (reserved = n),
+  };
 }
 
 describe('AsyncLambda', () => {
@@ -141,5 +153,29 @@ describe('AsyncLambda', () => {
     ]);
     expect(killed).toBe(2);
     expect(h.coldStarts()).toBe(2);
+  });
+
+  // Reserved concurrency 0 is how an operator stops a function; its asynchronous events are accepted, throttled,
+  // kept and tried again until too old, then sent to the on-failure destination. LambdaThrottles and
+  // FailureQueueMessages read exactly this.
+  it('reserved concurrency 0 throttles every attempt, keeps the event, and sends it on once older than the maximum age', async () => {
+    const h = harness({ maxAgeMs: 60_000 });
+    h.reserve(0);
+    h.lambda.invokeAsync({ n: 1 });
+    await h.lambda.drain();
+    h.advance(30_000);
+    await h.lambda.drain();
+    expect(h.attempts).toEqual([]);
+    expect(h.throttles).toHaveLength(2);
+    expect(h.failures).toEqual([]);
+    h.advance(31_000);
+    await h.lambda.drain();
+    expect(h.failures.map((f) => f.requestContext.condition)).toEqual(['EventAgeExceeded']);
+    expect(h.throttles).toHaveLength(2);
+
+    h.reserve(undefined);
+    h.lambda.invokeAsync({ n: 2 });
+    await h.lambda.drain();
+    expect(h.attempts.map((a) => a.outcome)).toEqual(['ok']);
   });
 });
