@@ -4,9 +4,6 @@
 import type { ScenarioResult } from './scenario.js';
 
 export const NOT_PRODUCIBLE: Readonly<Record<string, string>> = {
-  LambdaThrottles:
-    'throttling is Lambda’s own concurrency control; the in-process stand-in runs attempts one at a time, far below ' +
-    'the reserved concurrency, so it never throttles. Proven only silent here (and by its template test).',
   DynamoDbThrottles:
     'DynamoDB Local never throttles and publishes no CloudWatch metrics; the alarm’s metric math (FILL over six ' +
     'throttle metrics) is evaluated on an empty stream and proven only silent here.',

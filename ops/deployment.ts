@@ -1,6 +1,7 @@
 // What the simulation deploys: everything is read from the synthesized template (cdk.out/<stack>.template.json), the
-// same file `cdk deploy` uploads — the alarms, the dashboard, the refresher's environment and timeout, its schedule,
-// its asynchronous-invocation settings and failure queue. A stale or missing cdk.out is synthesized first with
+// same file `cdk deploy` uploads — the alarms, the dashboard, the schedule and what it sends, the planner it targets
+// and the sweep worker the planner starts (each one's environment, timeout and asynchronous-invocation settings),
+// the failure queue. A stale or missing cdk.out is synthesized first with
 // `npx cdk synth -q`, exactly as CI does.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,21 +21,33 @@ import {
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_STACK_NAME = 'TenantTokenRefresher';
 
+export interface FunctionDeployment {
+  logicalId: string;
+  /** The FunctionName dimension of its AWS/Lambda metrics (a token standing for the deployed name). */
+  nameToken: string;
+  /** Its environment with the table reference left as a token (the simulation points it at its own table). */
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  reservedConcurrency: number | undefined;
+  asyncInvoke: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
+  /** Its on-failure destination queue, if it has one. */
+  failureQueueLogicalId: string | undefined;
+}
+
 export interface RefresherDeployment {
   stackName: string;
   templatePath: string;
   alarms: AlarmDefinition[];
   dashboard: DashboardWidget[];
-  fn: {
-    logicalId: string;
-    /** The FunctionName dimension of its AWS/Lambda metrics (a token standing for the deployed name). */
-    nameToken: string;
-    /** Its environment with the table reference left as a token (the simulation points it at its own table). */
-    environment: Record<string, string>;
-    timeoutSeconds: number;
-    reservedConcurrency: number | undefined;
-  };
+  /** The sweep worker: the function that refreshes (the planner starts it; without a planner, the schedule does). */
+  fn: FunctionDeployment;
+  /**
+   * The schedule's target when it is a planner (its environment names the worker in WORKER_FUNCTION_NAME), with the
+   * constant input the schedule sends it; undefined when the schedule invokes the refresher itself.
+   */
+  planner: (FunctionDeployment & { input: unknown }) | undefined;
   schedule: { ruleLogicalId: string; periodSeconds: number; enabled: boolean };
+  /** The worker's asynchronous-invocation settings (as `fn.asyncInvoke`). */
   asyncInvoke: { maximumRetryAttempts: number; maximumEventAgeSeconds: number };
   failureQueue: { logicalId: string; nameToken: string };
   /** The grant intake hosted apps invoke (the stack output GrantIntakeFunctionName), when the stack has one. */
@@ -68,53 +81,76 @@ export function rateSeconds(expression: string): number {
   return Number(m[1]) * unit;
 }
 
-export function readDeployment(template: Cfn, stackName: string, templatePath = ''): RefresherDeployment {
-  // The refresher is the function the schedule invokes.
-  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression);
-  if (rules.length !== 1) throw new TemplateError(`expected one scheduled rule, found ${rules.length}`);
-  const [ruleLogicalId, rule] = rules[0] as [string, Cfn];
-  const target = resolveValue(rule.Properties.Targets?.[0]?.Arn);
-  const fnLogicalId = /^getatt:(.+)\.Arn$/.exec(target)?.[1];
-  const fnResource = fnLogicalId ? template.Resources[fnLogicalId] : undefined;
-  if (!fnLogicalId || fnResource?.Type !== 'AWS::Lambda::Function') {
-    throw new TemplateError(`the schedule's target ${target} is not a Lambda function of this stack`);
-  }
+/** A Lambda function of the template: environment, timeout, reserved concurrency, asynchronous invocation. */
+function functionDeployment(template: Cfn, logicalId: string): FunctionDeployment {
+  const resource = template.Resources?.[logicalId];
+  if (resource?.Type !== 'AWS::Lambda::Function') throw new TemplateError(`${logicalId} is not a Lambda function`);
   const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fnResource.Properties.Environment?.Variables ?? {})) {
+  for (const [k, v] of Object.entries(resource.Properties.Environment?.Variables ?? {})) {
     environment[k] = resolveValue(v);
   }
   const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
-    ([, r]) => resolveValue(r.Properties.FunctionName) === refToken(fnLogicalId),
+    ([, r]) => resolveValue(r.Properties.FunctionName) === refToken(logicalId),
   );
   const invoke = configs[0]?.[1]?.Properties ?? {};
   const destination = invoke.DestinationConfig?.OnFailure?.Destination;
-  const queueLogicalId = destination ? /^getatt:(.+)\.Arn$/.exec(resolveValue(destination))?.[1] : undefined;
-  if (!queueLogicalId) throw new TemplateError('the refresher has no on-failure destination queue');
   return {
-    stackName,
-    templatePath,
-    alarms: alarmDefinitions(template, stackName),
-    dashboard: dashboardWidgets(template),
-    fn: {
-      logicalId: fnLogicalId,
-      nameToken: refToken(fnLogicalId),
-      environment,
-      timeoutSeconds: Number(fnResource.Properties.Timeout ?? 3),
-      reservedConcurrency:
-        fnResource.Properties.ReservedConcurrentExecutions === undefined
-          ? undefined
-          : Number(fnResource.Properties.ReservedConcurrentExecutions),
-    },
-    schedule: {
-      ruleLogicalId,
-      periodSeconds: rateSeconds(String(rule.Properties.ScheduleExpression)),
-      enabled: (rule.Properties.State ?? 'ENABLED') === 'ENABLED',
-    },
+    logicalId,
+    nameToken: refToken(logicalId),
+    environment,
+    timeoutSeconds: Number(resource.Properties.Timeout ?? 3),
+    reservedConcurrency:
+      resource.Properties.ReservedConcurrentExecutions === undefined
+        ? undefined
+        : Number(resource.Properties.ReservedConcurrentExecutions),
     // Lambda's defaults when the function has no EventInvokeConfig: two retries, six hours.
     asyncInvoke: {
       maximumRetryAttempts: Number(invoke.MaximumRetryAttempts ?? 2),
       maximumEventAgeSeconds: Number(invoke.MaximumEventAgeInSeconds ?? 21_600),
     },
+    failureQueueLogicalId: destination ? /^getatt:(.+)\.Arn$/.exec(resolveValue(destination))?.[1] : undefined,
+  };
+}
+
+export function readDeployment(template: Cfn, stackName: string, templatePath = ''): RefresherDeployment {
+  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression);
+  if (rules.length !== 1) throw new TemplateError(`expected one scheduled rule, found ${rules.length}`);
+  const [ruleLogicalId, rule] = rules[0] as [string, Cfn];
+  const ruleTarget = rule.Properties.Targets?.[0];
+  const target = resolveValue(ruleTarget?.Arn);
+  const targetLogicalId = /^getatt:(.+)\.Arn$/.exec(target)?.[1];
+  if (!targetLogicalId || template.Resources[targetLogicalId]?.Type !== 'AWS::Lambda::Function') {
+    throw new TemplateError(`the schedule's target ${target} is not a Lambda function of this stack`);
+  }
+  const scheduled = functionDeployment(template, targetLogicalId);
+  // A planner names the worker it starts; the worker is the refresher whose alarms, timeout and settings matter.
+  const workerRef = scheduled.environment.WORKER_FUNCTION_NAME;
+  let fn = scheduled;
+  let planner: RefresherDeployment['planner'];
+  if (workerRef !== undefined) {
+    const workerLogicalId = /^ref:(.+)$/.exec(workerRef)?.[1];
+    if (!workerLogicalId) throw new TemplateError(`the planner's WORKER_FUNCTION_NAME ${workerRef} is not a function`);
+    fn = functionDeployment(template, workerLogicalId);
+    planner = { ...scheduled, input: ruleTarget?.Input === undefined ? undefined : JSON.parse(ruleTarget.Input) };
+  }
+  const queueLogicalId = fn.failureQueueLogicalId;
+  if (!queueLogicalId) throw new TemplateError('the refresher has no on-failure destination queue');
+  if (planner && planner.failureQueueLogicalId !== queueLogicalId) {
+    throw new TemplateError('the planner and the worker have different failure queues; the simulation watches one');
+  }
+  return {
+    stackName,
+    templatePath,
+    alarms: alarmDefinitions(template, stackName),
+    dashboard: dashboardWidgets(template),
+    fn,
+    planner,
+    schedule: {
+      ruleLogicalId,
+      periodSeconds: rateSeconds(String(rule.Properties.ScheduleExpression)),
+      enabled: (rule.Properties.State ?? 'ENABLED') === 'ENABLED',
+    },
+    asyncInvoke: fn.asyncInvoke,
     failureQueue: { logicalId: queueLogicalId, nameToken: getAttToken(queueLogicalId, 'QueueName') },
     intake: outputFunction(template, 'GrantIntakeFunctionName'),
   };

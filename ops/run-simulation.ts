@@ -17,6 +17,7 @@ import { runScenario, type ScenarioResult } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { totals } from './score.js';
 import { advanceTo, simNow } from './virtual-time.js';
+import type { World } from './world/world.js';
 
 export const RESULTS_DIR = path.join(PROJECT_ROOT, 'ops', 'results');
 const HOUR = 3_600_000;
@@ -28,6 +29,9 @@ export async function main(argv: string[]): Promise<number> {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       seed: { type: 'string', default: '7' },
+      // Writes each scenario's marks, log lines and Lambda attempts to <dir>/<scenario>.json, to see why an alarm
+      // fired when it did (the report shows what fired, this shows the runs behind it).
+      dump: { type: 'string' },
     },
   });
   const quick = values.quick === true;
@@ -63,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         seed: Number(values.seed),
         progress,
       });
+      if (result.world && values.dump) dumpWorld(values.dump, scenario.id, result.world);
+
       if (result.world) {
         for (const t of result.world.oauth.issuedTokens) secrets.add(t);
         for (const c of Object.values(result.world.clients)) secrets.add(c.clientSecret);
@@ -134,4 +140,11 @@ export async function main(argv: string[]): Promise<number> {
   ];
   for (const p of problems) process.stderr.write(`ops:simulate: ${p}\n`);
   return problems.length === 0 ? 0 : 1;
+}
+
+/** The runs behind one scenario, for `--dump`: marks, every log line and every Lambda attempt with its result. */
+function dumpWorld(dir: string, scenarioId: string, w: World): void {
+  mkdirSync(dir, { recursive: true });
+  const { marks, logs, attempts } = w;
+  writeFileSync(path.join(dir, `${scenarioId}.json`), `${JSON.stringify({ marks, logs, attempts }, null, 1)}\n`);
 }

@@ -6,48 +6,18 @@
 // test/unit/runbook-steps.test.ts checks that every one appears in that alarm's section, so the steps proven here
 // are the steps on-call reads.
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
+import { FAN_OUT_RUNBOOK } from './runbook-fan-out.js';
+import { countBy, logFields, parseJson, tenants } from './runbook-reading.js';
 import type { World } from './world/world.js';
 
-export interface RunbookStep {
-  says: string;
-  /** Does the step; returns what it found or did, for the report. */
-  run(w: World, since: number): Promise<string>;
-}
+export type { RunbookStep } from './runbook-reading.js';
+
+import type { RunbookStep } from './runbook-reading.js';
 
 export interface StepReport {
   alarm: string;
   says: string;
   did: string;
-}
-
-const parseJson = <T>(text: string): T => JSON.parse(text) as T;
-
-async function tenants(w: World): Promise<TenantSummary[]> {
-  const r = await w.cli(['tenants', 'list', '--json']);
-  if (r.code !== 0) throw new Error(`tenants list failed: ${r.stderr}`);
-  return parseJson<TenantSummary[]>(r.stdout);
-}
-
-function logFields(w: World, since: number, message: string): Record<string, unknown>[] {
-  return w
-    .logLines(since)
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((f) => f.message === message);
-}
-
-function countBy(items: Record<string, unknown>[], ...keys: string[]): string {
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const key = keys.map((k) => String(item[k] ?? '-')).join('/');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${k} ×${n}`).join(', ') || 'none';
 }
 
 const reauthSteps: RunbookStep[] = [
@@ -387,6 +357,7 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
       },
     },
   ],
+  ...FAN_OUT_RUNBOOK,
   FailureQueueMessages: [
     {
       says: 'read a message (`aws sqs receive-message --queue-url <FailureQueueUrl>`)',
@@ -397,8 +368,11 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
       },
     },
     {
-      says: 'purge the queue (`aws sqs purge-queue`) so the alarm clears',
+      says: 'once a tick has run after the fix, purge the queue (`aws sqs purge-queue`) so the alarm clears',
       async run(w) {
+        // Lambda may still hold events from before the fix (throttled ones, up to their maximum age): they land in
+        // the queue during the next tick, so purging at once would leave the alarm on.
+        await w.runFor(w.periodMs);
         return `purged ${w.queue.purge()} messages (scheduled ticks need no replay)`;
       },
     },
@@ -408,6 +382,7 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
 /** Causes first, symptoms after, the failure queue last (purged once its cause is fixed). */
 export const RUNBOOK_ORDER = [
   'Heartbeat',
+  'LambdaThrottles',
   'LambdaErrors',
   'DurationNearTimeout',
   'IntakeErrors',
@@ -418,6 +393,8 @@ export const RUNBOOK_ORDER = [
   'RefreshFailed',
   'ExpiredAccessTokens',
   'OrgsRefreshTokenExpiring',
+  'ProviderDegraded',
+  'RefreshBacklog',
   'FailureQueueMessages',
 ];
 

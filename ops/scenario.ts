@@ -94,13 +94,17 @@ export interface HarnessOptions {
   progress: (line: string) => void;
 }
 
-/** Two consecutive sweeps (ticks whose invocation completed) that each started with a hosted app unauthorized. */
+/**
+ * Two consecutive ticks that each started with a hosted app unauthorized and whose gauges were published: the
+ * function the schedule runs (the planner, which counts the expired tokens; or a refresher without one) completed.
+ */
 function expiredInTwoSweeps(w: World, from: number): number | undefined {
+  const gauges = w.planner ? 'planner' : 'refresher';
   let previous = false;
   for (const sample of w.truth) {
     if (sample.t < from) continue;
     const swept = w.attempts.some(
-      (a) => a.outcome === 'ok' && a.startedAt >= sample.t && a.startedAt < sample.t + w.periodMs,
+      (a) => a.fn === gauges && a.outcome === 'ok' && a.startedAt >= sample.t && a.startedAt < sample.t + w.periodMs,
     );
     const now = swept && sample.unauthorized.length > 0;
     if (now && previous) return sample.t;

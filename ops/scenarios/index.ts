@@ -1,5 +1,6 @@
 // Every scenario, in the order the report lists them.
 import type { Scenario } from '../scenario.js';
+import { backlog } from './backlog.js';
 import { badConfiguration } from './bad-configuration.js';
 import { commitFails } from './commit-fails.js';
 import { crashAfterAnswer } from './crash-after-answer.js';
@@ -7,9 +8,9 @@ import { dynamodbUnreachable } from './dynamodb-unreachable.js';
 import { grantRevoked } from './grant-revoked.js';
 import { healthyDay } from './healthy-day.js';
 import { intakeUnavailable } from './intake-unavailable.js';
-import { backlog, providerThrottling } from './pending.js';
 import { providerOutage } from './provider-outage.js';
 import { providerOutageLong } from './provider-outage-long.js';
+import { providerThrottling } from './provider-throttling.js';
 import { refreshTokenExpiring } from './refresh-token-expiring.js';
 import { scheduleStopped } from './schedule-stopped.js';
 import { secretBroken } from './secret-broken.js';

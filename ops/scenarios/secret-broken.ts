@@ -22,10 +22,22 @@ export const secretBroken: Scenario = {
     const org = await nextDue(true);
     await runUntilDueIn(org.orgId, 6 * MIN);
     const deleted = w.clientOf(org.orgId);
-    const other = Object.values(w.clients).find((c) => c.secretId !== deleted.secretId) as { secretId: string };
+    // The other broken client is the one of the next org due with another client: both show before the runbook
+    // (on-call fixes what the table shows; a client whose org is due an hour later would page again then).
+    const others = (await w.admin.list())
+      .filter((t) => t.status === 'ACTIVE' && w.clientOf(t.orgId).secretId !== deleted.secretId)
+      .sort((a, b) => (a.refreshAt ?? 0) - (b.refreshAt ?? 0));
+    const second = others[0];
+    if (!second) throw new Error('secret-broken: no org with another client');
+    const other = w.clientOf(second.orgId);
     w.secrets.secrets.delete(deleted.secretId);
     w.secrets.faults.set(other.secretId, 'AccessDeniedException');
-    fault(`secret ${deleted.secretId} deleted; ${other.secretId} access denied`);
+    fault(`secret ${deleted.secretId} deleted (${org.orgId}); ${other.secretId} access denied (${second.orgId})`);
     await runUntilFired(['OrgsMisconfigured'], 20 * MIN);
+    // Until both orgs have met their broken secret (past the secret cache) and the table shows both codes.
+    await w.runUntil(async () => {
+      const shown = await Promise.all([org.orgId, second.orgId].map((id) => w.admin.summary(id)));
+      return shown.every((t) => t?.attention === 'MISCONFIGURED');
+    }, 90 * MIN);
   },
 };

@@ -13,13 +13,16 @@ export const slowProvider: Scenario = {
   expect: [
     {
       alarm: 'RotationLost',
-      why: 'the retry after the timeout meets invalid_grant (≤ 2 ticks) + one 5-minute period + 1 min',
-      deadline: afterFault(2 * 60 + 300 + 60),
+      // The org's request at the next tick times out (HTTP_TIMEOUT_MS); the ambiguous outcome is retried after a
+      // full-jitter backoff under two periods (the first failure's ceiling), i.e. at the 4th tick after the fault at
+      // the latest, where it meets invalid_grant.
+      why: 'the retry after the timeout meets invalid_grant (≤ 4 ticks) + one 5-minute period + 1 min',
+      deadline: afterFault(4 * 60 + 300 + 60),
     },
     {
       alarm: 'OrgsNeedingReauth',
-      why: 'the same org is REAUTH_REQUIRED: the same time',
-      deadline: afterFault(2 * 60 + 300 + 60),
+      why: 'the same org is REAUTH_REQUIRED: the planner’s gauge at the next tick, + one 5-minute period + 1 min',
+      deadline: afterFault(5 * 60 + 300 + 60),
     },
   ],
   async run({ w, fault, nextDue, runUntilDueIn, runUntilFired }) {

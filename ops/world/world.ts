@@ -1,9 +1,11 @@
-// One scenario's world: the deployed refresher (its environment, timeout, schedule, async-invocation settings and
-// alarms, all from the synthesized template) running as the REAL handler against a fresh table in DynamoDB Local, a
-// real OAuth server (oidc-provider, rotation and reuse detection) and the Secrets Manager stand-in, on the simulated
-// clock. Every minute: the hosted apps' view is probed (ground truth), EventBridge's scheduled event is delivered
-// (unless the schedule is stopped), Lambda runs it, and everything CloudWatch would receive lands in the metric
-// store — the handler's EMF lines, Lambda's own metrics for each attempt, the failure queue's depth.
+// One scenario's world: the deployed refresher — the planner the schedule targets and the sweep worker it starts,
+// each with its environment, timeout and async-invocation settings, and the alarms, all from the synthesized
+// template — running as the REAL handler against a fresh table in DynamoDB Local, a real OAuth server (oidc-provider,
+// rotation and reuse detection) and the Secrets Manager stand-in, on the simulated clock. Every minute: the hosted
+// apps' view is probed (ground truth), the schedule's input is delivered to the planner (unless the schedule is
+// stopped), Lambda runs it, the planner's asynchronous invokes of the worker run after it, and everything CloudWatch
+// would receive lands in the metric store — the handlers' EMF lines, Lambda's own metrics for each attempt of each
+// function, the failure queue's depth.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -33,7 +35,7 @@ import { SecretsStub } from '../../local/secrets-stub.js';
 import { type AlarmTimeline, evaluateAlarm } from '../cloudwatch/alarm-evaluator.js';
 import { emfDatapoints } from '../cloudwatch/emf.js';
 import { MetricStore } from '../cloudwatch/metric-store.js';
-import type { RefresherDeployment } from '../deployment.js';
+import type { FunctionDeployment, RefresherDeployment } from '../deployment.js';
 import { advanceTo, simNow, simulatedClock } from '../virtual-time.js';
 import {
   type EnvironmentFaults,
@@ -85,7 +87,14 @@ export interface OperatorCommand {
   stderr: string;
 }
 
-export type LogGroup = 'refresher' | 'intake';
+/** The functions' log groups: the sweep worker's, the planner's, the grant intake's. */
+export type LogGroup = 'refresher' | 'planner' | 'intake';
+
+/** What on-call reads as "the refresher's log group": both functions the schedule runs. */
+const REFRESHER_GROUPS: readonly LogGroup[] = ['refresher', 'planner'];
+
+/** One attempt of the planner's or the worker's, with the function it ran in. */
+export type FunctionAttempt = AttemptRecord & { fn: 'refresher' | 'planner' };
 
 /** Namespace of the simulation's own series (ground truth), kept apart from anything CloudWatch would hold. */
 export const TRUTH_NAMESPACE = 'Simulation/GroundTruth';
@@ -103,9 +112,9 @@ function prng(seed: number): () => number {
 
 export class World {
   readonly store = new MetricStore();
-  /** The log groups: the refresher's and the grant intake's. */
+  /** The log groups: the sweep worker's, the planner's and the grant intake's. */
   readonly logs: { t: number; line: string; fn: LogGroup }[] = [];
-  readonly attempts: AttemptRecord[] = [];
+  readonly attempts: FunctionAttempt[] = [];
   readonly truth: TruthSample[] = [];
   readonly marks: Mark[] = [];
   readonly operator: OperatorCommand[] = [];
@@ -117,10 +126,16 @@ export class World {
   readonly periodMs: number;
   switches: FaultSwitches = noFaults();
   scheduleEnabled: boolean;
-  /** The function's environment as currently deployed. */
+  /** The refresher's settings as currently deployed (both functions share them; the planner adds its worker). */
   env: Record<string, string>;
   readonly deployedEnv: Record<string, string>;
+  /** The sweep worker. */
   readonly lambda: AsyncLambda;
+  /** The schedule's target when the stack has a planner (it starts the worker); otherwise the worker itself. */
+  readonly planner: AsyncLambda | undefined;
+  /** Each function's reserved concurrency as currently set (the template's, until someone changes it). */
+  readonly reservedConcurrency: Record<'refresher' | 'planner', number | undefined>;
+  readonly #scheduleInput: unknown;
   /** The grant intake hosted apps hand grants over to (when the stack has one). */
   intake: SimulatedIntake | undefined;
   #nextTickAt: number;
@@ -159,25 +174,43 @@ export class World {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     };
     this.env = { ...this.deployedEnv };
-    const functionArn = `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${deployment.fn.logicalId}`;
-    this.lambda = new AsyncLambda({
-      functionArn,
-      timeoutMs: deployment.fn.timeoutSeconds * 1000,
-      maximumRetryAttempts: deployment.asyncInvoke.maximumRetryAttempts,
-      maximumEventAgeMs: deployment.asyncInvoke.maximumEventAgeSeconds * 1000,
-      coldStart: () => this.#coldStart(),
+    this.reservedConcurrency = {
+      refresher: deployment.fn.reservedConcurrency,
+      planner: deployment.planner?.reservedConcurrency,
+    };
+    this.lambda = this.#asyncLambda('refresher', deployment.fn);
+    this.planner = deployment.planner ? this.#asyncLambda('planner', deployment.planner) : undefined;
+    // What the schedule sends: the planner's constant input, or EventBridge's scheduled event for a refresher.
+    this.#scheduleInput = deployment.planner?.input ?? scheduledEvent(deployment.schedule.ruleLogicalId);
+  }
+
+  /** One function as Lambda runs it asynchronously: its timeout, retries, event age, failure queue, log group. */
+  #asyncLambda(fn: 'refresher' | 'planner', deployed: FunctionDeployment): AsyncLambda {
+    return new AsyncLambda({
+      functionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${deployed.logicalId}`,
+      timeoutMs: deployed.timeoutSeconds * 1000,
+      maximumRetryAttempts: deployed.asyncInvoke.maximumRetryAttempts,
+      maximumEventAgeMs: deployed.asyncInvoke.maximumEventAgeSeconds * 1000,
+      coldStart: () => this.#coldStart(fn),
       onAttempt: (record) => {
-        this.attempts.push(record);
-        this.#lambdaMetrics('refresher', record);
+        this.attempts.push({ ...record, fn });
+        this.#lambdaMetrics(fn, record);
       },
       onFailure: (record, at) => this.queue.send(record, at),
       now: simNow,
-      around: async (fn) => {
+      reservedConcurrency: () => this.reservedConcurrency[fn],
+      onThrottle: (at) =>
+        this.store.put(
+          { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: deployed.nameToken } },
+          at,
+          1,
+        ),
+      around: async (run) => {
         const capture = startCapture();
         try {
-          return await fn();
+          return await run();
         } finally {
-          this.#ingest(capture.stop(), 'refresher');
+          this.#ingest(capture.stop(), fn);
         }
       },
     });
@@ -294,18 +327,26 @@ export class World {
     return record;
   }
 
-  /** A new deployment of the function's configuration (warm environments are replaced). */
+  /** A new deployment of the refresher's configuration, to both functions (warm environments are replaced). */
   deploy(env: Record<string, string>): void {
     this.env = env;
+    // `cdk deploy` also sets each function's reserved concurrency to the template's again.
+    this.reservedConcurrency.refresher = this.deployment.fn.reservedConcurrency;
+    this.reservedConcurrency.planner = this.deployment.planner?.reservedConcurrency;
     this.lambda.deploy();
+    this.planner?.deploy();
   }
 
-  /** One schedule period: probe, deliver the scheduled event, let Lambda run it, publish the queue depth. */
+  /**
+   * One schedule period: probe, deliver the schedule's input, let Lambda run the planner and then the workers it
+   * started (Lambda would overlap them; the order of their effects is the same), publish the queue depth.
+   */
   async tick(): Promise<void> {
     advanceTo(this.#nextTickAt);
     this.#nextTickAt += this.periodMs;
     await this.#probe();
-    if (this.scheduleEnabled) this.lambda.invokeAsync(scheduledEvent(this.deployment.schedule.ruleLogicalId));
+    if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
+    await this.planner?.drain();
     await this.lambda.drain();
     this.store.put(
       {
@@ -349,13 +390,15 @@ export class World {
       .map((t) => t.alarmId);
   }
 
-  /** Log lines of a function's log group since `from`. */
-  logLines(from = this.startedAt, fn: LogGroup = 'refresher'): string[] {
-    return this.logs.filter((l) => l.t >= from && l.fn === fn).map((l) => l.line);
+  /** Log lines since `from` of a function's log group; by default the refresher's (the planner's and the worker's). */
+  logLines(from = this.startedAt, groups: LogGroup | readonly LogGroup[] = REFRESHER_GROUPS): string[] {
+    const wanted = new Set(typeof groups === 'string' ? [groups] : groups);
+    return this.logs.filter((l) => l.t >= from && wanted.has(l.fn)).map((l) => l.line);
   }
 
   async stop(): Promise<void> {
     this.lambda.deploy();
+    this.planner?.deploy();
     await this.intake?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
@@ -372,7 +415,8 @@ export class World {
     });
   }
 
-  #coldStart() {
+  /** A new execution environment of one function: the real handler, its clients faulted by the scenario's switches. */
+  #coldStart(fn: 'refresher' | 'planner') {
     const world = this;
     const faults: EnvironmentFaults = {
       frozen: false,
@@ -386,12 +430,19 @@ export class World {
     const secretsClient = this.#secretsClient();
     installFreeze(secretsClient, faults);
     const { buildHandler, createHandlerParts } = this.options.handlerModule;
-    const parts = createHandlerParts(this.env, {
+    // The planner's environment is the deployed one's (WORKER_FUNCTION_NAME on top of the shared settings); its
+    // asynchronous Invoke of the worker is accepted by the worker's stand-in, as Lambda's 202 would be.
+    const env =
+      fn === 'planner' ? { ...this.env, WORKER_FUNCTION_NAME: this.deployment.fn.logicalId } : { ...this.env };
+    const parts = createHandlerParts(env, {
       documentClient: createDocumentClient(ddb),
       secretsClient,
       endpoint: new FaultyTokenEndpoint(new HttpTokenEndpoint(), faults, this.owners),
       clock: simulatedClock,
       random: prng(this.options.seed * 1000 + ++this.#environments),
+      ...(fn === 'planner'
+        ? { invoker: { startSweep: async (event: unknown) => this.lambda.invokeAsync(event) } }
+        : {}),
     });
     const handler = buildHandler(parts);
     const tag: EnvironmentTag = { killed: false };
@@ -417,7 +468,12 @@ export class World {
     },
   ): void {
     const t = record.startedAt + record.durationMs;
-    const name = fn === 'refresher' ? this.deployment.fn.nameToken : (this.deployment.intake?.nameToken ?? fn);
+    const name =
+      fn === 'refresher'
+        ? this.deployment.fn.nameToken
+        : fn === 'planner'
+          ? (this.deployment.planner?.nameToken ?? fn)
+          : (this.deployment.intake?.nameToken ?? fn);
     const dimensions = { FunctionName: name };
     const put = (metric: string, value: number) =>
       this.store.put({ namespace: 'AWS/Lambda', name: metric, dimensions }, t, value);

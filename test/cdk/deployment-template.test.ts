@@ -1,6 +1,6 @@
 // The alarm simulation reads everything it deploys from the synthesized template (ops/deployment.ts): every alarm
-// with its metric or metric math resolved, the dashboard's widgets, the refresher's environment, timeout, schedule,
-// asynchronous-invocation settings and failure queue. Checked here on the stack the tests synthesize, so a change
+// with its metric or metric math resolved, the dashboard's widgets, the schedule, the planner it targets and the
+// sweep worker the planner starts (environment, timeout, asynchronous-invocation settings), the failure queue. Checked here on the stack the tests synthesize, so a change
 // to the stack that the simulation cannot read fails `npm test`, not only `npm run ops:simulate`.
 import { describe, expect, it } from 'vitest';
 import { readDeployment } from '../../ops/deployment.js';
@@ -18,20 +18,32 @@ describe('ops/deployment.ts on the synthesized stack', () => {
     }
   });
 
-  it('binds the AWS metrics to the deployed function and failure queue', () => {
+  it('binds the AWS metrics to the deployed planner, worker and failure queue', () => {
     const byId = Object.fromEntries(deployment.alarms.map((a) => [a.id, a]));
-    const dims = (id: string) => {
+    const functionsOf = (id: string) => {
       const q = byId[id]?.query;
-      return q?.kind === 'metric' ? q.metric.dimensions : undefined;
+      return q?.kind === 'math' ? Object.values(q.inputs).map((m) => m.metric.dimensions.FunctionName) : undefined;
     };
-    expect(dims('LambdaErrors')).toEqual({ FunctionName: deployment.fn.nameToken });
-    expect(dims('FailureQueueMessages')).toEqual({ QueueName: deployment.failureQueue.nameToken });
+    const both = [deployment.fn.nameToken, deployment.planner?.nameToken].sort();
+    for (const id of ['LambdaErrors', 'LambdaThrottles', 'DurationNearTimeout'])
+      expect(functionsOf(id)?.sort()).toEqual(both);
+    const queue = byId.FailureQueueMessages?.query;
+    expect(queue?.kind === 'metric' && queue.metric.dimensions).toEqual({
+      QueueName: deployment.failureQueue.nameToken,
+    });
   });
 
-  it('reads the function’s schedule, timeout, environment and asynchronous-invocation settings', () => {
+  it('reads the schedule, its input and the planner it targets, and the worker the planner starts', () => {
     expect(deployment.schedule).toMatchObject({ periodSeconds: 60, enabled: true });
+    expect(deployment.planner).toMatchObject({
+      input: { plan: {} },
+      timeoutSeconds: 60,
+      asyncInvoke: { maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 },
+      environment: { WORKER_FUNCTION_NAME: deployment.fn.nameToken },
+    });
     expect(deployment.fn.timeoutSeconds).toBe(stack.refresher.settings.lambdaTimeoutSeconds);
     expect(deployment.fn.environment.HTTP_TIMEOUT_MS).toBe(String(stack.refresher.settings.httpTimeoutMs));
+    expect(deployment.fn.environment).not.toHaveProperty('WORKER_FUNCTION_NAME');
     expect(deployment.asyncInvoke).toEqual({ maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 });
   });
 
