@@ -9,7 +9,7 @@ import { newOrgRecord } from '../lambdas/core/new-org-record.js';
 import { createTokenTable, deleteTokenTable, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/dynamodb-local.js';
 import { seedRefreshToken } from './token-endpoint.js';
 
-const READ_OPERATIONS = new Set(['queryDue', 'countAttention', 'get']);
+const READ_OPERATIONS = new Set(['queryDue', 'attentionCounts', 'get']);
 
 /** Requests per operation name, as the SDK sent them (retries of one command count once). */
 export class RequestCounter {

@@ -32,6 +32,13 @@ export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dy
 /** The sweep planner: it reads the sweep leases and counts the due index; it writes nothing. */
 export const PLANNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
+/**
+ * The attention gauges (refresher and planner): one Scan of the attention index, which is sparse and keys-only (an org
+ * id and why it needs a person: no token, no setting), granted on that index alone — never on the table or the due
+ * index.
+ */
+export const ATTENTION_INDEX_ACTIONS = ['dynamodb:Scan'] as const;
+
 /** Hosted apps: single and batched point reads, nothing that lists the table. */
 export const READER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'] as const;
 
@@ -114,7 +121,7 @@ export class TokenTable extends Construct {
 
   /**
    * The refresher: the calls its store makes, on the table and its two indexes (the due sweep and the attention
-   * gauges), nothing else — no Scan, no DeleteItem, no table management.
+   * gauges), nothing else — no Scan but of the keys-only attention index, no DeleteItem, no table management.
    */
   grantRefresher(grantee: iam.IGrantable): iam.Grant {
     const { dueIndex, attentionIndex } = TABLE_SCHEMA;
@@ -123,8 +130,17 @@ export class TokenTable extends Construct {
       actions: [...REFRESHER_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn, this.indexArn(dueIndex.name), this.indexArn(attentionIndex.name)],
     });
+    this.#grantAttentionGauges(grantee);
     this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;
+  }
+
+  #grantAttentionGauges(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ATTENTION_INDEX_ACTIONS],
+      resourceArns: [this.indexArn(TABLE_SCHEMA.attentionIndex.name)],
+    });
   }
 
   /** The grant intake function: point reads and conditional writes on the table itself, no index, no Scan or Delete. */
@@ -149,6 +165,7 @@ export class TokenTable extends Construct {
       actions: [...PLANNER_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn, this.indexArn(dueIndex.name), this.indexArn(attentionIndex.name)],
     });
+    this.#grantAttentionGauges(grantee);
     this.grantKey(grantee, TABLE_KEY_READ_ACTIONS);
     return grant;
   }

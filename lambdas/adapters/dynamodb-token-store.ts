@@ -2,9 +2,10 @@
 // Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
 // so the caller learns why without a second read.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type {
+  AttentionCounts,
   ClaimRequest,
   CommitRequest,
   DueCandidate,
@@ -15,7 +16,7 @@ import type {
   TokenStore,
 } from '../core/ports.js';
 import { Attention, RecordStatus } from '../core/record.js';
-import { TABLE_SCHEMA } from '../table-schema.js';
+import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
 import {
   type CapacityObserver,
   ConditionalWriter,
@@ -274,27 +275,31 @@ export class DynamoDbTokenStore implements TokenStore {
     });
   }
 
-  async countAttention(reason: string): Promise<number> {
-    let count = 0;
+  async attentionCounts(): Promise<AttentionCounts> {
+    // A Scan of the sparse, keys-only attention index: every item in it needs a person (or is a backed-off host's
+    // coordination item, left out here), so one request reads every gauge for what four COUNT queries, one per
+    // reason, read in four — the same items, the same read units.
+    const { attentionIndex, partitionKey } = TABLE_SCHEMA;
+    const counts: Record<string, number> = {};
     let pageKey: Record<string, unknown> | undefined;
     do {
       const out = await this.#doc.send(
-        new QueryCommand({
+        new ScanCommand({
           TableName: this.#table,
-          IndexName: TABLE_SCHEMA.attentionIndex.name,
-          KeyConditionExpression: '#attention = :reason',
-          ExpressionAttributeNames: { '#attention': TABLE_SCHEMA.attentionIndex.partitionKey },
-          ExpressionAttributeValues: { ':reason': reason },
-          Select: 'COUNT',
+          IndexName: attentionIndex.name,
           ExclusiveStartKey: pageKey,
           ...this.#capacity,
         }),
       );
-      this.#onCapacity?.('countAttention', out.ConsumedCapacity);
-      count += out.Count ?? 0;
+      this.#onCapacity?.('attentionCounts', out.ConsumedCapacity);
+      for (const item of out.Items ?? []) {
+        const reason = item[attentionIndex.partitionKey];
+        if (!isOrgKey(item[partitionKey]) || typeof reason !== 'string') continue;
+        counts[reason] = (counts[reason] ?? 0) + 1;
+      }
       pageKey = out.LastEvaluatedKey;
     } while (pageKey);
-    return count;
+    return counts;
   }
 
   /**

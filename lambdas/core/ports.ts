@@ -118,9 +118,16 @@ export interface TokenStore {
   salvage(req: SalvageRequest): Promise<void>;
   release(req: ReleaseRequest): Promise<void>;
   markReauth(req: MarkReauthRequest): Promise<void>;
-  /** Number of orgs in the attention index under one reason (REAUTH_REQUIRED, MISCONFIGURED, EXPIRED). */
-  countAttention(reason: string): Promise<number>;
+  /**
+   * Orgs in the attention index, by reason (REAUTH_REQUIRED, MISCONFIGURED, EXPIRED, REFRESH_TOKEN_EXPIRING; a
+   * reason with none is absent). One read of the whole sparse index for every gauge: it holds only what needs a
+   * person, so its size is theirs.
+   */
+  attentionCounts(): Promise<AttentionCounts>;
 }
+
+/** Orgs needing attention, by reason (the `attention` attribute's value). */
+export type AttentionCounts = Readonly<Partial<Record<string, number>>>;
 
 export interface CredentialsSource {
   /** The org's OAuth client. Throws RefreshError (SECRET_NOT_FOUND, SECRET_ACCESS_DENIED, SECRET_MALFORMED, …). */

@@ -42,7 +42,7 @@ export interface PlanSummary {
 
 export interface PlannerDeps {
   fleet: FleetStore;
-  store: Pick<TokenStore, 'countAttention'>;
+  store: Pick<TokenStore, 'attentionCounts'>;
   invoker: SweepInvoker;
   clock: Clock;
   log: Log;
@@ -121,13 +121,13 @@ export class SweepPlanner {
   > {
     const { store, log } = this.deps;
     try {
-      const [reauth, misconfigured, expired, refreshTokenExpiring] = await Promise.all([
-        store.countAttention(Attention.ReauthRequired),
-        store.countAttention(Attention.Misconfigured),
-        store.countAttention(Attention.Expired),
-        store.countAttention(Attention.RefreshTokenExpiring),
-      ]);
-      return { reauth, misconfigured, expired, refreshTokenExpiring };
+      const counts = await store.attentionCounts();
+      return {
+        reauth: counts[Attention.ReauthRequired] ?? 0,
+        misconfigured: counts[Attention.Misconfigured] ?? 0,
+        expired: counts[Attention.Expired] ?? 0,
+        refreshTokenExpiring: counts[Attention.RefreshTokenExpiring] ?? 0,
+      };
     } catch (err) {
       // As in a full sweep: a gauge is not worth failing the tick for.
       log.warn('could not read attention gauges', { error: (err as Error)?.name });

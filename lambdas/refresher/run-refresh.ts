@@ -249,16 +249,11 @@ export class RefreshRun {
   /** Reads the attention gauges into the summary; returns the number of orgs backing off past expiry. */
   async #readGauges(summary: RunSummary): Promise<number | undefined> {
     try {
-      const [reauth, misconfigured, expired, refreshTokenExpiring] = await Promise.all([
-        this.deps.store.countAttention(Attention.ReauthRequired),
-        this.deps.store.countAttention(Attention.Misconfigured),
-        this.deps.store.countAttention(Attention.Expired),
-        this.deps.store.countAttention(Attention.RefreshTokenExpiring),
-      ]);
-      summary.orgsNeedingReauth = reauth;
-      summary.orgsMisconfigured = misconfigured;
-      summary.orgsRefreshTokenExpiring = refreshTokenExpiring;
-      return expired;
+      const counts = await this.deps.store.attentionCounts();
+      summary.orgsNeedingReauth = counts[Attention.ReauthRequired] ?? 0;
+      summary.orgsMisconfigured = counts[Attention.Misconfigured] ?? 0;
+      summary.orgsRefreshTokenExpiring = counts[Attention.RefreshTokenExpiring] ?? 0;
+      return counts[Attention.Expired] ?? 0;
     } catch (err) {
       // A gauge is not worth failing a run for; the missing data point is visible on the dashboard.
       this.deps.log.warn('could not read attention gauges', { error: (err as Error)?.name });

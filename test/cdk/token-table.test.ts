@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import {
   ACCESS_TOKEN_ATTRIBUTES,
+  ATTENTION_INDEX_ACTIONS,
   READER_TABLE_ACTIONS,
   REFRESHER_TABLE_ACTIONS,
   TokenTable,
@@ -103,7 +104,11 @@ describe('Construct: TokenTable', () => {
     const refresherStatements = policyStatements(template).filter(({ statement }) =>
       asArray(statement.Action).some((a: string) => a.startsWith('dynamodb:')),
     );
-    const refresher = refresherStatements.find(({ policy }) => policy.startsWith('RefresherRole'));
+    const refresher = refresherStatements.find(
+      ({ policy, statement }) =>
+        policy.startsWith('RefresherRole') && asArray(statement.Action).includes('dynamodb:GetItem'),
+    );
+    const scans = refresherStatements.filter(({ statement }) => asArray(statement.Action).includes('dynamodb:Scan'));
 
     it('grants only the calls the store makes, on the table and its two indexes by name (no index/*)', () => {
       expect(refresher).toBeDefined();
@@ -123,7 +128,22 @@ describe('Construct: TokenTable', () => {
         return action;
       });
       expect(actions.length).toBeGreaterThan(0);
-      for (const action of actions) expect(REFRESHER_TABLE_ACTIONS).toContain(action);
+      for (const action of actions) expect([...REFRESHER_TABLE_ACTIONS, ...ATTENTION_INDEX_ACTIONS]).toContain(action);
+    });
+
+    // The gauges read the whole attention index in one request; a Scan anywhere else would list tokens.
+    it('allows Scan on the keys-only attention index alone, for the refresher and the planner, nothing else', () => {
+      expect(scans.map(({ policy }) => policy.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual([
+        'PlannerRoleDefaultPolicy',
+        'RefresherRoleDefaultPolicy',
+      ]);
+      for (const { statement } of scans) {
+        expect(asArray(statement.Action)).toEqual(['dynamodb:Scan']);
+        const resources = JSON.stringify(statement.Resource);
+        expect(resources).toContain('/index/attention');
+        expect(resources).not.toContain('/index/due');
+        expect(asArray(statement.Resource)).toHaveLength(1);
+      }
     });
   });
 

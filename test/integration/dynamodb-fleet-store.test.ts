@@ -4,6 +4,7 @@
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../lambdas/adapters/dynamodb-fleet-store.js';
+import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { ShardCountShrunkError } from '../../lambdas/core/fleet-ports.js';
 import { COORDINATION } from '../../lambdas/table-schema.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -140,5 +141,24 @@ describe('Class: DynamoDbFleetStore — host backoff', () => {
     }
     const sweep = await h.doc.send(new GetCommand({ TableName: h.table, Key: { orgId: '#sweep' } }));
     expect(sweep.Item?.attention).toBeUndefined();
+  });
+
+  // The gauges read the attention index in one Scan, where backed-off hosts are listed too: a host is not an org.
+  it('a backed-off host in the attention index is no org needing attention for the gauges', async () => {
+    const store = new DynamoDbTokenStore({ tableName: h.table, client: h.doc });
+    await fleet.markHostDegraded({ host: 'gauge.example.com', until: NOW + 60_000, reason: 'RATE_LIMITED' }, NOW);
+    for (const [orgId, attention] of [
+      ['gauge-dead', 'REAUTH_REQUIRED'],
+      ['gauge-broken', 'MISCONFIGURED'],
+      ['gauge-ending', 'REFRESH_TOKEN_EXPIRING'],
+      ['gauge-ending-2', 'REFRESH_TOKEN_EXPIRING'],
+    ]) {
+      await h.doc.send(
+        new PutCommand({ TableName: h.table, Item: { orgId, status: 'ACTIVE', version: 1, attention } }),
+      );
+    }
+    const counts = await store.attentionCounts();
+    expect(counts).toMatchObject({ REAUTH_REQUIRED: 1, MISCONFIGURED: 1, REFRESH_TOKEN_EXPIRING: 2 });
+    expect(counts).not.toHaveProperty(COORDINATION.hostDegradedAttention);
   });
 });

@@ -150,7 +150,7 @@ describe('Dead grant', () => {
     expect(rec?.dueShard).toBeUndefined();
     expect(rec?.refreshToken).toBeUndefined();
     expect(await dueIndexOrgs(h)).not.toContain(id);
-    expect(await h.runtime().store.countAttention('REAUTH_REQUIRED')).toBeGreaterThanOrEqual(1);
+    expect((await h.runtime().store.attentionCounts()).REAUTH_REQUIRED).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -141,8 +141,12 @@ export class MemoryTokenStore implements TokenStore {
       delete item[k];
   }
 
-  async countAttention(reason: string) {
-    this.beforeOp('countAttention', reason);
-    return [...this.items.values()].filter((i) => i.attention === reason).length;
+  async attentionCounts() {
+    this.beforeOp('attentionCounts', '');
+    const counts: Record<string, number> = {};
+    for (const item of this.items.values()) {
+      if (typeof item.attention === 'string') counts[item.attention] = (counts[item.attention] ?? 0) + 1;
+    }
+    return counts;
   }
 }

@@ -78,7 +78,7 @@ describe('Class: RefreshRun', () => {
   it('a failing gauge query does not fail the sweep', async () => {
     seed();
     store.beforeOp = (op) => {
-      if (op === 'countAttention') throw new Error('boom');
+      if (op === 'attentionCounts') throw new Error('boom');
     };
     const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 4, shardCount: 4, leaseMs: 60_000 });
     const summary = await run.sweep(scope);

@@ -3,6 +3,7 @@
 // planned point, the process SIGKILLs itself — no finally block, no exit handler, exactly what a Lambda timeout or an
 // out-of-memory kill does.
 import type {
+  AttentionCounts,
   ClaimRequest,
   CommitRequest,
   DuePage,
@@ -89,8 +90,8 @@ export class KillingTokenStore implements TokenStore {
   markReauth(req: MarkReauthRequest): Promise<void> {
     return this.inner.markReauth(req);
   }
-  countAttention(reason: string): Promise<number> {
-    return this.inner.countAttention(reason);
+  attentionCounts(): Promise<AttentionCounts> {
+    return this.inner.attentionCounts();
   }
 }
 
