@@ -35,8 +35,10 @@ export const DEFAULT_DEPLOYMENT: DeploymentAssumptions = {
   secretCacheSeconds: 300,
   // Every metric name with the `service` dimension, plus Powertools' ColdStart per function.
   customMetrics: Object.keys(MetricName).length + 2,
-  // 13 single-metric alarms and DynamoDbThrottles' six (cdk/constructs/refresher-alarms.ts).
-  alarmMetrics: 19,
+  // Every metric an alarm reads (CloudWatch prices metric-math alarms per metric): 11 single-metric alarms,
+  // RefreshFailed's five, the three Lambda alarms' two each (planner and worker), DynamoDbThrottles' six.
+  // test/cdk/alarms.test.ts checks it against the synthesized template.
+  alarmMetrics: 28,
   dashboards: 1,
   // The table's key and the alarm topic's key.
   kmsKeys: 2,

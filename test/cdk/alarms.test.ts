@@ -7,6 +7,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEPLOYMENT } from '../../bench/fleet-figures.js';
 import { buildApp } from '../../cdk/build-app.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import type { TenantTokenRefresherStack } from '../../cdk/tenant-token-refresher-stack.js';
@@ -328,6 +329,17 @@ describe('Construct: RefresherAlarms', () => {
       };
       expect(fnEnv.variables.POWERTOOLS_SERVICE_NAME).toBe('tokens-staging');
     });
+  });
+});
+
+describe('The cost model’s count of alarm metrics (docs/cost.md)', () => {
+  // CloudWatch bills an alarm per metric it reads; the bench prices DEFAULT_DEPLOYMENT.alarmMetrics of them.
+  it('is the number of metrics the template’s alarms read', () => {
+    const read = alarms.reduce(
+      (n, a) => n + (a.Metrics ? a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).length : 1),
+      0,
+    );
+    expect(DEFAULT_DEPLOYMENT.alarmMetrics).toBe(read);
   });
 });
 
