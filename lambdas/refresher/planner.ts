@@ -2,10 +2,11 @@
 // workers to start and which shards each walks (core/fan-out.ts), and start them with Lambda's asynchronous Invoke.
 // It also owns the fleet gauges (due, expired, backlog, attention counts) and the heartbeat, which a worker, seeing
 // only its shards, cannot give. It refreshes nothing itself.
+
+import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
-import { Attention } from '../core/record.js';
 import type { RunScope } from './refresh-deps.js';
 
 export interface PlannerSettings {
@@ -116,18 +117,10 @@ export class SweepPlanner {
   }
 
   /** Every attention gauge a full sweep publishes (run-refresh.ts): a worker sees only its shards, so they are ours. */
-  async #gauges(): Promise<
-    { reauth: number; misconfigured: number; expired: number; refreshTokenExpiring: number } | undefined
-  > {
+  async #gauges(): Promise<AttentionGauges | undefined> {
     const { store, log } = this.deps;
     try {
-      const counts = await store.attentionCounts();
-      return {
-        reauth: counts[Attention.ReauthRequired] ?? 0,
-        misconfigured: counts[Attention.Misconfigured] ?? 0,
-        expired: counts[Attention.Expired] ?? 0,
-        refreshTokenExpiring: counts[Attention.RefreshTokenExpiring] ?? 0,
-      };
+      return attentionGauges(await store.attentionCounts());
     } catch (err) {
       // As in a full sweep: a gauge is not worth failing the tick for.
       log.warn('could not read attention gauges', { error: (err as Error)?.name });

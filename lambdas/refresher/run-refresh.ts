@@ -1,6 +1,7 @@
 // One run of the refresher: sweep the due index (scheduled) or refresh named orgs (direct invocation), with bounded
 // concurrency and a time budget, and sum the outcomes into a summary that becomes the log line and the metrics.
 import pLimit from 'p-limit';
+import { attentionGauges } from '../core/attention-gauges.js';
 import { ErrorCode } from '../core/errors.js';
 import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
@@ -249,11 +250,11 @@ export class RefreshRun {
   /** Reads the attention gauges into the summary; returns the number of orgs backing off past expiry. */
   async #readGauges(summary: RunSummary): Promise<number | undefined> {
     try {
-      const counts = await this.deps.store.attentionCounts();
-      summary.orgsNeedingReauth = counts[Attention.ReauthRequired] ?? 0;
-      summary.orgsMisconfigured = counts[Attention.Misconfigured] ?? 0;
-      summary.orgsRefreshTokenExpiring = counts[Attention.RefreshTokenExpiring] ?? 0;
-      return counts[Attention.Expired] ?? 0;
+      const gauges = attentionGauges(await this.deps.store.attentionCounts());
+      summary.orgsNeedingReauth = gauges.reauth;
+      summary.orgsMisconfigured = gauges.misconfigured;
+      summary.orgsRefreshTokenExpiring = gauges.refreshTokenExpiring;
+      return gauges.expired;
     } catch (err) {
       // A gauge is not worth failing a run for; the missing data point is visible on the dashboard.
       this.deps.log.warn('could not read attention gauges', { error: (err as Error)?.name });
