@@ -7,12 +7,10 @@
 // are the steps on-call reads.
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { FAN_OUT_RUNBOOK } from './runbook-fan-out.js';
-import { countBy, logFields, parseJson, tenants } from './runbook-reading.js';
+import { countBy, logFields, parseJson, type RunbookStep, tenants } from './runbook-reading.js';
 import type { World } from './world/world.js';
 
-export type { RunbookStep } from './runbook-reading.js';
-
-import type { RunbookStep } from './runbook-reading.js';
+export type { RunbookStep };
 
 export interface StepReport {
   alarm: string;
