@@ -4,15 +4,15 @@
 // gets the refresher's environment and, for that org, the refresher's access (the table without its indexes, one
 // secret prefix, org events on the default bus).
 import path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../lambdas/events.js';
 import { type RefresherSettings, refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { INTAKE_ENTRY, PROJECT_ROOT, REFRESHER_BUNDLING } from '../bundling.js';
+import { grantOrgClientSecrets, grantOrgEvents } from './org-access-grants.js';
 import type { TokenTable } from './token-table.js';
 
 /** One org per invocation: the refresher's 512 MB keeps its TLS handshake and cold start as short. */
@@ -80,14 +80,13 @@ export class GrantIntakeFunction extends Construct {
     this.fn.configureAsyncInvoke({ retryAttempts: 0 });
 
     props.table.grantIntakeWrites(this.role);
-    this.grantSecrets(props.secretPrefix, props.secretsKeyArns ?? []);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
+    grantOrgClientSecrets(
+      this.role,
+      props.secretPrefix,
+      props.secretsKeyArns ?? [],
+      "The intake refreshes a handed-over org at once with that org's OAuth client secret, named in its record and added by operators at run time, so no fixed list exists",
     );
+    grantOrgEvents(this.role);
   }
 
   /** Lets a hosted app's role invoke the intake and nothing else: not the refresher, not versions or aliases. */
@@ -106,39 +105,4 @@ export class GrantIntakeFunction extends Construct {
       statements: [new iam.PolicyStatement({ actions: [...INTAKE_INVOKE_ACTIONS], resources: [this.fn.functionArn] })],
     });
   }
-
-  /** The orgs' OAuth clients, as the refresher reads them: under one name prefix only. */
-  private grantSecrets(prefix: string, keyArns: readonly string[]): void {
-    const stack = Stack.of(this);
-    const underPrefix = stack.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${prefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [underPrefix] }),
-    );
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(stack, underPrefix)}]`,
-      reason: `The intake refreshes a handed-over org at once with that org's OAuth client secret, named in its record and added by operators at run time, so no fixed list exists; the wildcard is confined to the "${prefix}" name prefix, ending in "/"`,
-    });
-    if (keyArns.length > 0) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [...keyArns],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-        }),
-      );
-    }
-  }
-}
-
-/** cdk-nag's rendering of an ARN in finding ids: pseudo parameters as `<AWS::Region>` (env-agnostic stacks). */
-function nagArn(stack: Stack, arn: string): string {
-  const resolved: unknown = stack.resolve(arn);
-  if (typeof resolved === 'string') return resolved;
-  const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
 }

@@ -2,7 +2,7 @@
 // and everything that makes it run safely on its own: no async retries (the next tick is the retry), a failure queue,
 // a log group with retention, and least-privilege access to the table, one secret prefix and the default event bus.
 import path from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -10,13 +10,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../lambdas/events.js';
 import {
   defaultRefresherSettings,
   type RefresherSettings,
   refresherEnvironment,
 } from '../../lambdas/refresher-settings.js';
 import { PROJECT_ROOT, REFRESHER_BUNDLING, REFRESHER_ENTRY } from '../bundling.js';
+import { grantOrgClientSecrets, grantOrgEvents } from './org-access-grants.js';
 import { RefresherSettingsError, refresherEnvironmentProblems } from './refresher-settings.js';
 import type { TokenTable } from './token-table.js';
 
@@ -126,47 +126,13 @@ export class RefresherFunction extends Construct {
     });
 
     props.table.grantRefresher(this.role);
-    this.grantSecrets(secretPrefix, props.secretsKeyArns ?? []);
-    this.grantOrgEvents();
-  }
-
-  /** Each org's OAuth client is a secret named in its record: the prefix is the boundary, not a list. */
-  private grantSecrets(prefix: string, keyArns: readonly string[]): void {
-    const stack = Stack.of(this);
-    const underPrefix = stack.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${prefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [underPrefix] }),
+    grantOrgClientSecrets(
+      this.role,
+      secretPrefix,
+      props.secretsKeyArns ?? [],
+      "Each org's OAuth client secret is named in its record and added by operators at run time, so no fixed list exists",
     );
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagArn(stack, underPrefix)}]`,
-      reason: `Each org's OAuth client secret is named in its record and added by operators at run time, so no fixed list exists; the wildcard is confined to the "${prefix}" name prefix, ending in "/" so no sibling prefix matches`,
-    });
-    if (keyArns.length > 0) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [...keyArns],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-        }),
-      );
-    }
-  }
-
-  /** Org events on the default bus, and only with the refresher's own source. */
-  private grantOrgEvents(): void {
-    const stack = Stack.of(this);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
-    );
+    grantOrgEvents(this.role);
   }
 }
 
@@ -215,12 +181,4 @@ function secretPrefixProblems(prefix: string): string[] {
   return [
     `secretPrefix (${JSON.stringify(prefix)}) must be a secret name path ending in "/", like "tenant-tokens/": read access is limited to names under it`,
   ];
-}
-
-/** cdk-nag's rendering of an ARN in finding ids: pseudo parameters as `<AWS::Region>` (env-agnostic stacks). */
-function nagArn(stack: Stack, arn: string): string {
-  const resolved: unknown = stack.resolve(arn);
-  if (typeof resolved === 'string') return resolved;
-  const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  return parts.map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`)).join('');
 }
