@@ -2,6 +2,7 @@
 // --client-id/--client-secret-file the org's own client is replaced too (a reinstalled app creates a new one).
 import { AdminError } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { PROFILES } from '../../lambdas/core/provider-profiles.js';
+import { orgSettingsShape } from '../../lambdas/core/record.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
 import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
 import { REAUTH_HELP } from '../help.js';
@@ -66,21 +67,9 @@ export const reauth: Command = {
   },
 };
 
-/** The onboarding fields of a stored org (its settings, without state). */
+/** The onboarding fields of a stored org (its settings, without state), but its client, which the command replaces. */
+const SETTINGS_FIELDS = Object.keys(orgSettingsShape).filter((f) => f !== 'clientSecretId' && f !== 'clientId');
+
 function pickSettings(summary: Record<string, unknown>): Record<string, unknown> {
-  const fields = [
-    'orgId',
-    'provider',
-    'grantType',
-    'region',
-    'subdomain',
-    'tokenUrl',
-    'clientAuth',
-    'orgParam',
-    'scope',
-    'requiresOfflineAccess',
-    'requestedExpiresIn',
-    'requestedRefreshTokenExpiresIn',
-  ];
-  return Object.fromEntries(fields.filter((f) => summary[f] !== undefined).map((f) => [f, summary[f]]));
+  return Object.fromEntries(SETTINGS_FIELDS.filter((f) => summary[f] !== undefined).map((f) => [f, summary[f]]));
 }
