@@ -1,6 +1,7 @@
 // Turns the fleet measurements (bench/fleet.ts) and the run's other figures into the result fields the issue names —
 // `fleet`, `writeUnitsPerRefresh`, `costModel`, `capacity` — and the lines of the terminal report.
 import { MetricName } from '../lambdas/metrics.js';
+import { seededRandom } from '../local/seeded-random.js';
 import {
   costPerMillionRefreshes,
   costRow,
@@ -12,7 +13,7 @@ import {
   sweepsNeeded,
 } from './cost-model.js';
 import type { measureFleet } from './fleet.js';
-import { seededRandom, simulateHerd } from './herd.js';
+import { simulateHerd } from './herd.js';
 import { renderTable, round } from './stats.js';
 
 export const FLEET_GOALS = {

@@ -25,18 +25,6 @@ export interface HerdResult {
   perMinute: number[];
 }
 
-/** mulberry32: a tiny seeded generator, so the figure does not move with Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function simulateHerd(o: HerdOptions): HerdResult {
   const period = o.settings.schedulePeriodMs;
   const end = 3 * o.lifetimeMs;

@@ -32,6 +32,7 @@ import { FailureQueueStandIn } from '../../local/failure-queue.js';
 import { LocalOAuthServer } from '../../local/oauth-server.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
+import { seededRandom } from '../../local/seeded-random.js';
 import { type AlarmTimeline, evaluateAlarm } from '../cloudwatch/alarm-evaluator.js';
 import { emfDatapoints } from '../cloudwatch/emf.js';
 import { MetricStore } from '../cloudwatch/metric-store.js';
@@ -98,17 +99,6 @@ export type FunctionAttempt = AttemptRecord & { fn: 'refresher' | 'planner' };
 
 /** Namespace of the simulation's own series (ground truth), kept apart from anything CloudWatch would hold. */
 export const TRUTH_NAMESPACE = 'Simulation/GroundTruth';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class World {
   readonly store = new MetricStore();
@@ -439,7 +429,7 @@ export class World {
       secretsClient,
       endpoint: new FaultyTokenEndpoint(new HttpTokenEndpoint(), faults, this.owners),
       clock: simulatedClock,
-      random: prng(this.options.seed * 1000 + ++this.#environments),
+      random: seededRandom(this.options.seed * 1000 + ++this.#environments),
       ...(fn === 'planner'
         ? { invoker: { startSweep: async (event: unknown) => this.lambda.invokeAsync(event) } }
         : {}),
