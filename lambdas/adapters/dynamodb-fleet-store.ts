@@ -17,6 +17,7 @@ import {
 } from '../core/fleet-ports.js';
 import { Attention } from '../core/record.js';
 import { COORDINATION, TABLE_SCHEMA } from '../table-schema.js';
+import { isReplicatedWriteConflict } from './dynamodb-conditional-writer.js';
 import { type CapacityObserver, createDocumentClient } from './dynamodb-token-store.js';
 
 /** One top-level attribute per shard (`shard7`): a nested map would need its parent created first. */
@@ -114,6 +115,8 @@ export class DynamoDbFleetStore implements FleetStore {
       this.#onCapacity?.('claimShards', out.ConsumedCapacity);
       return 'granted';
     } catch (err) {
+      // Another Region's sweep wrote it at that instant (MRSC): nothing applied; the item says which shards are taken.
+      if (isReplicatedWriteConflict(err)) return this.#sweepItem();
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       return err.Item ? unmarshall(err.Item) : undefined;
     }
@@ -172,16 +175,25 @@ export class DynamoDbFleetStore implements FleetStore {
   }
 
   async sweepState(): Promise<SweepState> {
+    return stateOf(await this.#sweepItem());
+  }
+
+  #sweepItem(): Promise<Record<string, unknown> | undefined> {
+    return this.#item(COORDINATION.sweepLeasesKey, 'sweepState', true);
+  }
+
+  /** One coordination item by key (strongly consistent where a decision follows from it). */
+  async #item(key: string, operation: string, consistent: boolean): Promise<Record<string, unknown> | undefined> {
     const out = await this.#doc.send(
       new GetCommand({
         TableName: this.#table,
-        Key: { [TABLE_SCHEMA.partitionKey]: COORDINATION.sweepLeasesKey },
-        ConsistentRead: true,
+        Key: { [TABLE_SCHEMA.partitionKey]: key },
+        ...(consistent ? { ConsistentRead: true } : {}),
         ...this.#capacity,
       }),
     );
-    this.#onCapacity?.('sweepState', out.ConsumedCapacity);
-    return stateOf(out.Item);
+    this.#onCapacity?.(operation, out.ConsumedCapacity);
+    return out.Item;
   }
 
   async countDue(shard: number, now: number, backlogCutoff: number): Promise<DueCount> {
@@ -262,15 +274,7 @@ export class DynamoDbFleetStore implements FleetStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     // The index holds keys only; a degraded host is rare, so one read each is cheap.
-    const found = await Promise.all(
-      keys.map(async (key) => {
-        const out = await this.#doc.send(
-          new GetCommand({ TableName: this.#table, Key: { [TABLE_SCHEMA.partitionKey]: key }, ...this.#capacity }),
-        );
-        this.#onCapacity?.('degradedHosts', out.ConsumedCapacity);
-        return out.Item;
-      }),
-    );
+    const found = await Promise.all(keys.map((key) => this.#item(key, 'degradedHosts', false)));
     return found.flatMap((item) => {
       if (!item || typeof item.degradedUntil !== 'number' || typeof item.host !== 'string') return [];
       return [{ host: item.host, until: item.degradedUntil, reason: item.reason as HostDegradationReason }];
@@ -310,6 +314,12 @@ export class DynamoDbFleetStore implements FleetStore {
       const before = out.Attributes?.degradedUntil;
       return { announce: typeof before !== 'number' || before <= now, until: d.until };
     } catch (err) {
+      // Another Region backed the host off at that instant (MRSC): it announces; this sweep backs off as long.
+      if (isReplicatedWriteConflict(err)) {
+        const current = await this.#item(`${COORDINATION.hostKeyPrefix}${d.host}`, 'degradedHosts', true);
+        const stored = typeof current?.degradedUntil === 'number' ? current.degradedUntil : d.until;
+        return { announce: false, until: Math.max(stored, d.until) };
+      }
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const current = err.Item ? unmarshall(err.Item) : undefined;
       const until = typeof current?.degradedUntil === 'number' ? current.degradedUntil : d.until;
@@ -332,7 +342,8 @@ export class DynamoDbFleetStore implements FleetStore {
       );
       this.#onCapacity?.('clearHostDegradation', out.ConsumedCapacity);
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // A lost condition or another Region's write at the same instant: the next sweep unlists it.
+      if (!(err instanceof ConditionalCheckFailedException) && !isReplicatedWriteConflict(err)) throw err;
     }
   }
 }

@@ -22,6 +22,7 @@ import {
   ConditionalWriter,
   type Landed,
   RETRIED_WRITE_LANDED,
+  type StillMine,
 } from './dynamodb-conditional-writer.js';
 
 export type { CapacityObserver };
@@ -314,22 +315,32 @@ export class DynamoDbTokenStore implements TokenStore {
   ): Promise<void> {
     const ours: Landed = (current) =>
       current.version === req.claimedVersion + 1 && current.leaseOwner === undefined && parts.landed(current);
-    await this.#writer.update(operation, req.orgId, ours, {
-      UpdateExpression: parts.update,
-      ConditionExpression: all(cond.heldByMe, cond.versionMatches),
-      ExpressionAttributeNames: {
-        '#leaseOwner': names['#leaseOwner'],
-        '#leaseUntil': names['#leaseUntil'],
-        '#version': names['#version'],
-        ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
-        ...parts.names,
+    // After a replicated write conflict (another Region wrote the item at that instant, MRSC) the write is tried
+    // again while its own condition still holds: the conflicting writer may be a claimer the lease refused.
+    const stillMine: StillMine = (current) =>
+      current.leaseOwner === req.owner && current.version === req.claimedVersion;
+    await this.#writer.update(
+      operation,
+      req.orgId,
+      ours,
+      {
+        UpdateExpression: parts.update,
+        ConditionExpression: all(cond.heldByMe, cond.versionMatches),
+        ExpressionAttributeNames: {
+          '#leaseOwner': names['#leaseOwner'],
+          '#leaseUntil': names['#leaseUntil'],
+          '#version': names['#version'],
+          ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
+          ...parts.names,
+        },
+        ExpressionAttributeValues: {
+          ...parts.values,
+          ':owner': req.owner,
+          ':expectedVersion': req.claimedVersion,
+          ':nextVersion': req.claimedVersion + 1,
+        },
       },
-      ExpressionAttributeValues: {
-        ...parts.values,
-        ':owner': req.owner,
-        ':expectedVersion': req.claimedVersion,
-        ':nextVersion': req.claimedVersion + 1,
-      },
-    });
+      stillMine,
+    );
   }
 }
