@@ -68,6 +68,19 @@ export const MetricName = {
   ProviderDegraded: 'ProviderDegraded',
   /** Orgs released without an attempt because their token host was backed off (not the org's own failure). */
   HostDeferred: 'HostDeferred',
+  /**
+   * Gauge (planner, per tick): ACTIVE orgs, the freshness objective's denominator (docs/runbook.md#freshness-slo):
+   * with ExpiredAccessTokens it gives the fraction of ACTIVE org-minutes with a valid access token.
+   */
+  ActiveOrgs: 'ActiveOrgs',
+  /** Gauge (planner, multi-Region only): peer Regions whose planners stopped writing their heartbeat. */
+  PeerRegionsSilent: 'PeerRegionsSilent',
 } as const;
+
+/**
+ * The freshness objective (docs/runbook.md#freshness-slo): the share of ACTIVE org-minutes in which the org's
+ * stored access token is valid, over 30 days. Its error budget is 1 - SLO_TARGET of those org-minutes.
+ */
+export const FRESHNESS_SLO = { target: 0.999, days: 30 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

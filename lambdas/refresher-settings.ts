@@ -26,11 +26,19 @@ export interface RefresherSettings extends TimingSettings {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffSeconds: number;
+  /**
+   * REGIONS: every Region running the refresher on one global table (docs/regions.md); empty for one Region, whose
+   * environment then has no REGIONS at all.
+   */
+  regions: readonly string[];
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
 type DeployedVariable = Exclude<keyof RawConfig, (typeof LOCAL_ONLY_VARIABLES)[number]>;
-export type RefresherEnvironment = Record<DeployedVariable | 'POWERTOOLS_SERVICE_NAME' | 'NODE_OPTIONS', string>;
+export type RefresherEnvironment = Record<DeployedVariable | 'POWERTOOLS_SERVICE_NAME' | 'NODE_OPTIONS', string> & {
+  /** Multi-Region deployments only (lambdas/regions.ts reads it, beside the config schema). */
+  REGIONS?: string;
+};
 
 /** Variables that exist for local mode only (plain http to loopback); the stack refuses to set them. */
 export const LOCAL_ONLY_VARIABLES = ['ALLOW_LOOPBACK_HTTP', 'TOKEN_ENDPOINT_OVERRIDE'] as const;
@@ -58,6 +66,7 @@ export function defaultRefresherSettings(): RefresherSettings {
     hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
     hostFailureRun: d.HOST_FAILURE_RUN,
     hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
+    regions: [],
   };
 }
 
@@ -87,5 +96,6 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
     HOST_FAILURE_RUN: String(s.hostFailureRun),
     HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
+    ...(s.regions.length > 0 ? { REGIONS: s.regions.join(',') } : {}),
   };
 }

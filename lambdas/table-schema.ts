@@ -64,6 +64,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 export const COORDINATION = {
   prefix: '#',
   sweepLeasesKey: '#sweep',
+  /** Multi-Region deployments: each Region's planner heartbeat, one item per Region (docs/regions.md). */
+  regionKeyPrefix: '#region:',
   hostKeyPrefix: '#host:',
   hostDegradedAttention: 'HOST_DEGRADED',
 } as const;

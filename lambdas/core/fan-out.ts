@@ -13,6 +13,8 @@ export interface FanOutInput {
   maxSweeps: number;
   /** ORGS_PER_SWEEP: the due orgs one sweep is expected to refresh within one schedule period. */
   orgsPerSweep: number;
+  /** Regions whose planners share these sweep leases (docs/regions.md); 1 unless the table is global. */
+  regions?: number;
 }
 
 export interface SweepAssignment {
@@ -28,10 +30,9 @@ export interface FanOutPlan {
   /** Due in shards no sweep is walking: the work this tick hands out. */
   assignable: number;
   /**
-   * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep). Always
-   * MAX_SWEEPS: a sweep started now may still run when the next tick starts others, so a share that counted only
-   * today's sweeps could be overspent later. At most MAX_SWEEPS sweeps run at once, so the shares never add up to
-   * more than the budget.
+   * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep): MAX_SWEEPS in
+   * one Region (fleetHostShare below). A sweep started now may still run when the next tick starts others, so a share
+   * that counted only today's sweeps could be overspent later.
    */
   hostShare: number;
 }
@@ -62,7 +63,19 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     target.due += count;
   }
   for (const s of sweeps) s.shards.sort((a, b) => a - b);
-  return { sweeps, due, assignable, hostShare: maxSweeps };
+  return { sweeps, due, assignable, hostShare: fleetHostShare(maxSweeps, input.dueByShard.length, input.regions ?? 1) };
+}
+
+/**
+ * The most sweeps that may send token requests at once, fleet-wide: each host's budget is split this many ways, so
+ * the shares never add up to more than the budget. In one Region that is MAX_SWEEPS (at most that many run at once).
+ * With Regions sharing the sweep leases (docs/regions.md) each Region's planner may start up to MAX_SWEEPS in the same
+ * instant, so up to `regions × MAX_SWEEPS` run, though never more than there are shards: a sweep walks only shards
+ * it holds the lease of, and a shard has one holder.
+ */
+export function fleetHostShare(maxSweeps: number, shardCount: number, regions: number): number {
+  const perRegion = Math.max(1, Math.floor(maxSweeps));
+  return Math.max(perRegion, Math.min(Math.floor(shardCount), perRegion * Math.max(1, Math.floor(regions))));
 }
 
 /**

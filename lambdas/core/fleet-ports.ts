@@ -76,6 +76,23 @@ export interface FleetStore {
   clearHostDegradation(host: string, now: number): Promise<void>;
 }
 
+/**
+ * What the planner alone reads or writes beyond the sweep leases: the fleet's size for the freshness objective, and,
+ * in a multi-Region deployment, the Regions' planner heartbeats (docs/regions.md).
+ */
+export interface FleetCensus {
+  /**
+   * ACTIVE orgs: the due index's item count as DynamoDB reports it (DescribeTable, no item read; DynamoDB refreshes
+   * it about every six hours). Undefined when it cannot be read.
+   */
+  activeOrgs(): Promise<number | undefined>;
+  /**
+   * Records this Region's planner heartbeat at `at` and answers the last heartbeat of each of `regions` (epoch ms by
+   * Region; a Region that never wrote one is absent). Throws when the heartbeat cannot be written.
+   */
+  regionBeat(self: string, at: number, regions: readonly string[]): Promise<Record<string, number>>;
+}
+
 /** Starts one sweep worker (Lambda Invoke, InvocationType Event). Throws when the invoke was not accepted. */
 export interface SweepInvoker {
   startSweep(event: SweepWorkerEvent): Promise<void>;
@@ -103,6 +120,26 @@ export class ShardCountShrunkError extends Error {
       `SHARD_COUNT (${shardCount}) is below the ${highestShardCount} shards this table has been swept with: orgs in ` +
         `shards ${shardCount}-${highestShardCount - 1} would never be refreshed again. SHARD_COUNT may grow but never ` +
         `shrink; set it back to ${highestShardCount} (docs/fleet.md#growing-shard_count)`,
+    );
+  }
+}
+
+/**
+ * The planner could not write its Region's heartbeat: this Region cannot write to the table (a Region cut off from
+ * a global table's quorum answers every write and strongly consistent read with an error, docs/regions.md), so it
+ * plans nothing: no sweep could claim an org anyway, and the Regions that can write take its share.
+ */
+export class RegionCutOffError extends Error {
+  override readonly name = 'RegionCutOffError';
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(
+    readonly region: string,
+    cause: unknown,
+  ) {
+    super(
+      `Region ${region} cannot write to the token table (cut off from the global table's quorum, or DynamoDB is ` +
+        `down here): planning nothing this tick; the other Regions refresh every org (docs/runbook.md#peerregionsilent)`,
+      { cause },
     );
   }
 }

@@ -10,9 +10,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ConfigError, loadConfig } from '../config.js';
 import { ErrorCode } from '../core/errors.js';
-import { ShardCountShrunkError } from '../core/fleet-ports.js';
+import { RegionCutOffError, ShardCountShrunkError } from '../core/fleet-ports.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
+import { regionsOf } from '../regions.js';
 import { parseEvent } from './event.js';
 import { type PlanSummary, SweepInvokeError } from './planner.js';
 import type { RunScope } from './refresh-deps.js';
@@ -56,7 +57,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     } catch (err) {
       // A deployment that would strand orgs (SHARD_COUNT shrunk) fails every invocation, loudly: LambdaErrors and the
       // failure queue page on-call, and this line says why.
-      if (err instanceof ShardCountShrunkError || err instanceof SweepInvokeError) {
+      if (err instanceof ShardCountShrunkError || err instanceof SweepInvokeError || err instanceof RegionCutOffError) {
         logger.error('invocation failed', safeLogFields({ code: codeOf(err), message: err.message }));
       }
       throw err;
@@ -85,6 +86,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
 }
 
 function codeOf(err: Error): string {
+  if (err instanceof RegionCutOffError) return ErrorCode.StoreUnavailable;
   return err instanceof ShardCountShrunkError || err instanceof ConfigError
     ? ErrorCode.ConfigInvalid
     : 'SWEEP_INVOKE_FAILED';
@@ -104,6 +106,7 @@ export function createHandlerParts(
     logger,
     metrics,
     runtime: createRuntime(config, powertoolsLog(logger), {
+      regions: regionsOf(env),
       ...overrides,
       ...(workerFunctionName ? { workerFunctionName } : {}),
     }),

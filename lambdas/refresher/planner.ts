@@ -5,8 +5,15 @@
 
 import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
-import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
+import {
+  type FleetCensus,
+  type FleetStore,
+  RegionCutOffError,
+  ShardCountShrunkError,
+  type SweepInvoker,
+} from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
+import { silentPeers } from '../core/region-heartbeats.js';
 import type { RunScope } from './refresh-deps.js';
 
 export interface PlannerSettings {
@@ -14,6 +21,10 @@ export interface PlannerSettings {
   maxSweeps: number;
   orgsPerSweep: number;
   schedulePeriodMs: number;
+  /** Every Region running the refresher on this (global) table; empty or one for a one-Region deployment. */
+  regions?: readonly string[];
+  /** This planner's Region (multi-Region deployments). */
+  region?: string | undefined;
 }
 
 export interface PlanSummary {
@@ -38,11 +49,20 @@ export interface PlanSummary {
   hostShare: number;
   /** Workers whose invoke Lambda did not accept; their shards wait for the next tick (and the backlog shows it). */
   invokeFailures: number;
+  /**
+   * ACTIVE orgs (ActiveOrgs), the freshness objective's denominator: DynamoDB's item count of the due index, never
+   * below what this tick counted itself (due, expired). Undefined without a census (tests).
+   */
+  activeOrgs: number | undefined;
+  /** Multi-Region: peer Regions whose planners have stopped (PeerRegionsSilent); undefined in one Region. */
+  peerRegionsSilent: string[] | undefined;
   durationMs: number;
 }
 
 export interface PlannerDeps {
   fleet: FleetStore;
+  /** The fleet's size and the Regions' heartbeats; without it the planner publishes neither. */
+  census?: FleetCensus;
   store: Pick<TokenStore, 'attentionCounts'>;
   invoker: SweepInvoker;
   clock: Clock;
@@ -68,15 +88,18 @@ export class SweepPlanner {
     const { fleet, clock, log, settings } = this.deps;
     const started = clock.now();
     const tick = `${new Date(started).toISOString()}/${scope.owner.slice(0, 36).replace(/[^A-Za-z0-9:._-]/g, '-')}`;
+    // First, before anything is planned: a Region that cannot write its heartbeat cannot claim an org either.
+    const peerRegionsSilent = await this.#heartbeat(started);
     const state = await fleet.sweepState();
     if (state.highestShardCount !== undefined && state.highestShardCount > settings.shardCount) {
       throw new ShardCountShrunkError(settings.shardCount, state.highestShardCount);
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
     const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
-    const [counts, gauges] = await Promise.all([
+    const [counts, gauges, counted] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),
       this.#gauges(),
+      this.#activeOrgs(),
     ]);
     const busy = new Set(shards.filter((s) => (state.leases.get(s)?.until ?? 0) > started));
     const running = runningSweeps(state.leases.values(), started);
@@ -86,6 +109,7 @@ export class SweepPlanner {
       runningSweeps: running,
       maxSweeps: Math.min(settings.maxSweeps, settings.shardCount),
       orgsPerSweep: settings.orgsPerSweep,
+      regions: Math.max(1, settings.regions?.length ?? 1),
     });
     const results = await Promise.allSettled(
       plan.sweeps.map((s) =>
@@ -98,11 +122,12 @@ export class SweepPlanner {
         log.error('could not start a sweep worker', { tick, error: String((r.reason as Error)?.name ?? r.reason) });
       }
     }
+    const expired = counts.reduce((a, c) => a + c.expired, 0) + (gauges?.expired ?? 0);
     return {
       mode: 'plan',
       tick,
       due: plan.due,
-      expired: counts.reduce((a, c) => a + c.expired, 0) + (gauges?.expired ?? 0),
+      expired,
       backlog: counts.reduce((a, c) => a + c.backlog, 0),
       orgsNeedingReauth: gauges?.reauth,
       orgsMisconfigured: gauges?.misconfigured,
@@ -112,8 +137,58 @@ export class SweepPlanner {
       sweeps: plan.sweeps,
       hostShare: plan.hostShare,
       invokeFailures,
+      // Each org counted due or expired is ACTIVE: a lagging item count never makes the ratio exceed 1.
+      activeOrgs: this.deps.census ? Math.max(counted ?? 0, plan.due, expired) : undefined,
+      peerRegionsSilent,
       durationMs: clock.now() - started,
     };
+  }
+
+  /** Multi-Region: writes this Region's heartbeat and names the peers that stopped writing theirs. */
+  async #heartbeat(now: number): Promise<string[] | undefined> {
+    const { census, settings, log } = this.deps;
+    const regions = settings.regions ?? [];
+    if (!census || regions.length < 2 || settings.region === undefined) return undefined;
+    let beats: Record<string, number>;
+    try {
+      beats = await census.regionBeat(settings.region, now, regions);
+    } catch (err) {
+      const cutOff = new RegionCutOffError(settings.region, err);
+      log.error('region cut off from the table', {
+        code: cutOff.code,
+        region: settings.region,
+        error: (err as Error)?.name,
+      });
+      throw cutOff;
+    }
+    const silent = silentPeers({
+      regions,
+      self: settings.region,
+      beats,
+      now,
+      schedulePeriodMs: settings.schedulePeriodMs,
+    });
+    if (silent.length > 0) {
+      log.warn('peer region silent: its planner has not planned for 3 periods', {
+        region: settings.region,
+        silentRegions: silent,
+        lastHeartbeats: Object.fromEntries(silent.map((r) => [r, new Date(beats[r] as number).toISOString()])),
+      });
+    }
+    return silent;
+  }
+
+  /** The due index's item count (DescribeTable, no read units); undefined when it cannot be read. */
+  async #activeOrgs(): Promise<number | undefined> {
+    const { census, log } = this.deps;
+    if (!census) return undefined;
+    try {
+      return await census.activeOrgs();
+    } catch (err) {
+      // The tick's own counts stand in (a lower bound: the burn rate can only read high, never hide an outage).
+      log.warn('could not read the ACTIVE org count', { error: (err as Error)?.name });
+      return undefined;
+    }
   }
 
   /** Every attention gauge a full sweep publishes (run-refresh.ts): a worker sees only its shards, so they are ours. */

@@ -13,8 +13,8 @@ export async function runRefreshEvent(
 ): Promise<RunSummary> {
   const { config } = runtime;
   // A worker takes the share of each host's budget its planner gave it; any other run the share of one of the most
-  // sweeps that can run at once (each walks at least one shard).
-  const share = event.kind === 'shards' ? event.hostShare : Math.min(config.maxSweeps, config.shardCount);
+  // sweeps that can run at once, fleet-wide (core/fan-out.ts, fleetHostShare).
+  const share = event.kind === 'shards' ? event.hostShare : runtime.defaultHostShare;
   const gate = runtime.hostGate(share);
   const gated: RunScope = { ...scope, hostGate: gate };
   const deps = {

@@ -58,6 +58,9 @@ export function emitPlanMetrics(plan: PlanSummary, sink: MetricSink): void {
   if (plan.orgsRefreshTokenExpiring !== undefined) {
     count(MetricName.OrgsRefreshTokenExpiring, plan.orgsRefreshTokenExpiring);
   }
+  // The freshness objective's denominator; with ExpiredAccessTokens, one tick's org-minutes (no per-org metric).
+  if (plan.activeOrgs !== undefined) count(MetricName.ActiveOrgs, plan.activeOrgs);
+  if (plan.peerRegionsSilent !== undefined) count(MetricName.PeerRegionsSilent, plan.peerRegionsSilent.length);
   // The heartbeat: a tick was planned (and its workers started). Workers' own failures page through LambdaErrors.
   if (plan.invokeFailures === 0) count(MetricName.RunCompleted, 1);
   sink.addMetric(MetricName.RunDurationMs, 'Milliseconds', plan.durationMs);

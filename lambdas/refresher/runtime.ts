@@ -6,6 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { DynamoDbFleetCensus } from '../adapters/dynamodb-fleet-census.js';
 import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
 import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
@@ -13,7 +14,9 @@ import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
-import type { FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
+import type { RegionSettings } from '../regions.js';
+import { fleetHostShare } from '../core/fan-out.js';
+import type { FleetCensus, FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
 import {
   type Clock,
   type CredentialsSource,
@@ -46,6 +49,10 @@ export interface RuntimeOverrides {
   lambdaClient?: LambdaClient;
   /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
   workerFunctionName?: string;
+  /** The fleet's size and the Regions' heartbeats (the planner's). */
+  census?: FleetCensus;
+  /** Multi-Region deployments (REGIONS, AWS_REGION; lambdas/regions.ts). */
+  regions?: RegionSettings;
 }
 
 export interface RefresherRuntime {
@@ -59,6 +66,8 @@ export interface RefresherRuntime {
   planner: SweepPlanner | undefined;
   /** A token-host gate for one run, with `share` sweeps sharing each host's budget. */
   hostGate(share: number): HostGate;
+  /** The share of each host's budget a run gets when no planner names one (a full sweep, a direct invocation). */
+  defaultHostShare: number;
   log: Log;
 }
 
@@ -115,7 +124,28 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.lambdaClient ? { client: o.lambdaClient } : {}),
         })
       : undefined);
-  const planner = invoker ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config }) : undefined;
+  const regions = o.regions ?? { regions: [], self: undefined };
+  // Beside the DynamoDB fleet store; a test that brings its own fleet store brings its census too (or has none).
+  const census =
+    o.census ??
+    (o.fleet
+      ? undefined
+      : new DynamoDbFleetCensus({
+          tableName: config.tableName,
+          ...(o.documentClient ? { client: o.documentClient } : {}),
+          ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+        }));
+  const planner = invoker
+    ? new SweepPlanner({
+        fleet,
+        ...(census ? { census } : {}),
+        store,
+        invoker,
+        clock,
+        log,
+        settings: { ...config, regions: regions.regions, region: regions.self },
+      })
+    : undefined;
   const hostNotifier = 'hostDegraded' in notifier ? (notifier as Notifier & HostNotifier) : undefined;
   const hostGate = (share: number) =>
     new HostGate({
@@ -127,7 +157,12 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       fleet,
       notifier: hostNotifier,
     });
-  return { config, store, refresher, run, clock, fleet, planner, hostGate, log };
+  const defaultHostShare = fleetHostShare(
+    Math.min(config.maxSweeps, config.shardCount),
+    config.shardCount,
+    Math.max(1, regions.regions.length),
+  );
+  return { config, store, refresher, run, clock, fleet, planner, hostGate, defaultHostShare, log };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

@@ -3,6 +3,7 @@
 // and leased sweeps. test/integration/dynamodb-fleet-store.test.ts proves the DynamoDB one against DynamoDB Local.
 import {
   type DueCount,
+  type FleetCensus,
   type FleetStore,
   type HostDegradation,
   ShardCountShrunkError,
@@ -85,5 +86,24 @@ export class MemoryFleetStore implements FleetStore {
   async clearHostDegradation(host: string, now: number): Promise<void> {
     const current = this.hosts.get(host);
     if (current && current.until <= now) current.listed = false;
+  }
+}
+
+/** An in-memory FleetCensus: a settable ACTIVE count, and the Regions' heartbeats (a cut-off Region cannot write). */
+export class MemoryFleetCensus implements FleetCensus {
+  active: number | undefined | Error = undefined;
+  readonly beats: Record<string, number> = {};
+  /** Regions that cannot write to the table (cut off from its quorum). */
+  readonly cutOff = new Set<string>();
+
+  async activeOrgs(): Promise<number | undefined> {
+    if (this.active instanceof Error) throw this.active;
+    return this.active;
+  }
+
+  async regionBeat(self: string, at: number, regions: readonly string[]): Promise<Record<string, number>> {
+    if (this.cutOff.has(self)) throw Object.assign(new Error('no quorum'), { name: 'InternalServerError' });
+    this.beats[self] = at;
+    return Object.fromEntries(regions.flatMap((r) => (this.beats[r] === undefined ? [] : [[r, this.beats[r]]])));
   }
 }

@@ -2,7 +2,13 @@
 // backlog's cutoff. Every rule a row.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backlogCutoff, type FanOutInput, planFanOut, runningSweeps } from '../../lambdas/core/fan-out.js';
+import {
+  backlogCutoff,
+  type FanOutInput,
+  fleetHostShare,
+  planFanOut,
+  runningSweeps,
+} from '../../lambdas/core/fan-out.js';
 
 const input = (over: Partial<FanOutInput>): FanOutInput => ({
   dueByShard: [0, 0, 0, 0],
@@ -61,6 +67,35 @@ describe('Function: planFanOut', () => {
   it('gives every sweep 1/MAX_SWEEPS of each host budget, however many start this tick', () => {
     expect(planFanOut(input({ dueByShard: [1, 0, 0, 0] })).hostShare).toBe(4);
     expect(planFanOut(input({ dueByShard: [9000, 9000, 9000, 9000] })).hostShare).toBe(4);
+  });
+
+  // Regions sharing one global table's sweep leases (docs/regions.md): each planner may start MAX_SWEEPS in the
+  // same instant, so the budget is split R × MAX_SWEEPS ways, never more ways than there are shards to hold.
+  it.each([
+    ['one Region: MAX_SWEEPS', 4, 8, 1, 4],
+    ['three Regions: three times as many sweeps can run', 4, 16, 3, 12],
+    ['three Regions, 8 shards: at most 8 sweeps hold a shard at once', 4, 8, 3, 8],
+    ['never below MAX_SWEEPS (a share per sweep one Region may run)', 4, 2, 3, 4],
+  ])('fleetHostShare, %s', (_name, maxSweeps, shards, regions, expected) => {
+    expect(fleetHostShare(maxSweeps, shards, regions)).toBe(expected);
+    const due = Array.from({ length: shards }, () => 1);
+    expect(planFanOut(input({ dueByShard: due, maxSweeps, regions })).hostShare).toBe(expected);
+  });
+
+  it('property: the fleet-wide shares never add up to more than the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 3 }),
+        (maxSweeps, shards, regions) => {
+          const share = fleetHostShare(maxSweeps, shards, regions);
+          // The most sweeps sending at once: each holds a shard, and each Region runs at most MAX_SWEEPS.
+          const sending = Math.min(shards, maxSweeps * regions);
+          expect(share).toBeGreaterThanOrEqual(sending);
+        },
+      ),
+    );
   });
 
   it('property: every free shard with something due goes to exactly one sweep when there is room', () => {

@@ -1,11 +1,11 @@
 // The planner's tick on in-memory stores: due counts per shard, the fan-out it starts, the gauges and backlog it
 // reports, and the shard-count guard.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ShardCountShrunkError, type SweepWorkerEvent } from '../../lambdas/core/fleet-ports.js';
+import { RegionCutOffError, ShardCountShrunkError, type SweepWorkerEvent } from '../../lambdas/core/fleet-ports.js';
 import { dueShardFor } from '../../lambdas/core/shard.js';
 import { SweepPlanner } from '../../lambdas/refresher/planner.js';
 import { CapturedLog } from '../support/harness.js';
-import { MemoryFleetStore } from '../support/memory-fleet-store.js';
+import { MemoryFleetCensus, MemoryFleetStore } from '../support/memory-fleet-store.js';
 import { MemoryTokenStore } from '../support/memory-store.js';
 import { FakeClock, T0 } from '../support/refresher-world.js';
 
@@ -120,5 +120,120 @@ describe('Class: SweepPlanner', () => {
     const plan = await planner().plan(scope);
     expect(plan.invokeFailures).toBe(1);
     expect(invoker.events).toHaveLength(3);
+  });
+});
+
+describe('Class: SweepPlanner › the freshness objective’s denominator (ActiveOrgs)', () => {
+  let census: MemoryFleetCensus;
+  let log: CapturedLog;
+  const withCensus = () =>
+    new SweepPlanner({ fleet, census, store: tokens, invoker, clock, log, settings: { ...settings } });
+  beforeEach(() => {
+    census = new MemoryFleetCensus();
+    log = new CapturedLog();
+  });
+
+  it('is DynamoDB’s item count of the due index (no read units), when it is the larger', async () => {
+    seedDue(5);
+    census.active = 1200;
+    expect((await withCensus().plan(scope)).activeOrgs).toBe(1200);
+  });
+
+  // DynamoDB refreshes the item count about every six hours: right after an import it lags, and a ratio over it
+  // could exceed 1. Every org counted due or expired this tick is ACTIVE.
+  it('never falls below what the tick counted itself (due, expired)', async () => {
+    seedDue(40, (i) => ({ expiresAt: i < 30 ? T0 - 1 : T0 + 300_000 }));
+    census.active = 7;
+    expect((await withCensus().plan(scope)).activeOrgs).toBe(40);
+  });
+
+  it('stands in with the tick’s own counts when DescribeTable fails, and says so', async () => {
+    seedDue(3);
+    census.active = new Error('AccessDeniedException');
+    expect((await withCensus().plan(scope)).activeOrgs).toBe(3);
+    expect(log.lines.map((l) => l.message)).toContain('could not read the ACTIVE org count');
+  });
+});
+
+describe('Class: SweepPlanner › Regions sharing one global table (docs/regions.md)', () => {
+  const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'];
+  let census: MemoryFleetCensus;
+  let log: CapturedLog;
+  const inRegion = (region: string) =>
+    new SweepPlanner({
+      fleet,
+      census,
+      store: tokens,
+      invoker,
+      clock,
+      log,
+      settings: { ...settings, regions: REGIONS, region },
+    });
+  beforeEach(() => {
+    census = new MemoryFleetCensus();
+    log = new CapturedLog();
+  });
+
+  it('writes its Region’s heartbeat every tick and names the peers that stopped writing theirs', async () => {
+    census.beats['us-east-2'] = T0 - 30_000;
+    census.beats['us-west-2'] = T0 - 10 * 60_000;
+    const plan = await inRegion('us-east-1').plan(scope);
+    expect(census.beats['us-east-1']).toBe(T0);
+    expect(plan.peerRegionsSilent).toEqual(['us-west-2']);
+    expect(log.lines.find((l) => l.message.startsWith('peer region silent'))?.fields).toMatchObject({
+      silentRegions: ['us-west-2'],
+    });
+  });
+
+  it('plans nothing when it cannot write its heartbeat (cut off from the quorum), and fails loudly', async () => {
+    seedDue(40);
+    census.cutOff.add('us-west-2');
+    await expect(inRegion('us-west-2').plan(scope)).rejects.toBeInstanceOf(RegionCutOffError);
+    expect(invoker.events).toEqual([]);
+    expect(log.lines.find((l) => l.message === 'region cut off from the table')?.fields).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      region: 'us-west-2',
+    });
+  });
+
+  it('splits each host budget across every Region’s sweeps, and shares the sweep leases with them', async () => {
+    seedDue(40);
+    // Another Region's sweep walks shards 0 and 1 already.
+    await fleet.claimShards({
+      shards: [0, 1],
+      owner: 'us-east-2:sweep',
+      tick: 't',
+      until: T0 + 20_000,
+      now: T0,
+      shardCount: 4,
+    });
+    const plan = await inRegion('us-east-1').plan(scope);
+    expect(invoker.events.flatMap((e) => e.sweep.shards).sort()).toEqual([2, 3]);
+    // 4 shards: at most 4 sweeps hold one at once, whatever the Regions.
+    expect(plan.hostShare).toBe(4);
+    const wide = new SweepPlanner({
+      fleet: new MemoryFleetStore(tokens),
+      census,
+      store: tokens,
+      invoker,
+      clock,
+      log,
+      settings: { ...settings, shardCount: 16, regions: REGIONS, region: 'us-east-1' },
+    });
+    expect((await wide.plan(scope)).hostShare).toBe(12);
+  });
+
+  it('in one Region (no REGIONS) writes no heartbeat and reports no peers', async () => {
+    const plan = await new SweepPlanner({
+      fleet,
+      census,
+      store: tokens,
+      invoker,
+      clock,
+      log,
+      settings: { ...settings, region: 'us-east-1' },
+    }).plan(scope);
+    expect(census.beats).toEqual({});
+    expect(plan.peerRegionsSilent).toBeUndefined();
   });
 });

@@ -145,6 +145,8 @@ describe('Function: emitPlanMetrics', () => {
     ],
     hostShare: 4,
     invokeFailures: 0,
+    activeOrgs: undefined,
+    peerRegionsSilent: undefined,
     durationMs: 80,
     ...over,
   });
@@ -166,6 +168,12 @@ describe('Function: emitPlanMetrics', () => {
       [MetricName.RunCompleted]: 1,
       [MetricName.RunDurationMs]: 80,
     });
+  });
+
+  it('emits ActiveOrgs (the freshness objective’s denominator) and, in several Regions, PeerRegionsSilent', () => {
+    const out = collectPlan(plan({ activeOrgs: 1200, peerRegionsSilent: ['us-west-2'] }));
+    expect(out).toMatchObject({ [MetricName.ActiveOrgs]: 1200, [MetricName.PeerRegionsSilent]: 1 });
+    expect(collectPlan(plan({ peerRegionsSilent: [] }))[MetricName.PeerRegionsSilent]).toBe(0);
   });
 
   // With the fan-out a worker publishes no fleet gauge and the planner publishes them all: a gauge the planner forgot
