@@ -14,7 +14,6 @@ import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
-import type { RegionSettings } from '../regions.js';
 import { fleetHostShare } from '../core/fan-out.js';
 import type { FleetCensus, FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
 import {
@@ -26,6 +25,7 @@ import {
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
+import type { RegionSettings } from '../regions.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
 import { SweepPlanner } from './planner.js';
