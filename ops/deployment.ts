@@ -7,7 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AlarmDefinition, alarmDefinitions } from './cloudwatch/alarm-definitions.js';
+import {
+  type AlarmDefinition,
+  alarmDefinitions,
+  type CompositeAlarmDefinition,
+  compositeAlarmDefinitions,
+} from './cloudwatch/alarm-definitions.js';
 import { type DashboardWidget, dashboardWidgets } from './cloudwatch/dashboard.js';
 import {
   type Cfn,
@@ -37,7 +42,12 @@ export interface FunctionDeployment {
 export interface RefresherDeployment {
   stackName: string;
   templatePath: string;
+  /** The metric alarms that notify on-call. */
   alarms: AlarmDefinition[];
+  /** Metric alarms without actions: they only feed composite alarms (the freshness objective's windows). */
+  signals: AlarmDefinition[];
+  /** Composite alarms (the freshness objective's burn-rate pairs). */
+  composites: CompositeAlarmDefinition[];
   dashboard: DashboardWidget[];
   /** The sweep worker: the function that refreshes (the planner starts it; without a planner, the schedule does). */
   fn: FunctionDeployment;
@@ -138,10 +148,13 @@ export function readDeployment(template: Cfn, stackName: string, templatePath = 
   if (planner && planner.failureQueueLogicalId !== queueLogicalId) {
     throw new TemplateError('the planner and the worker have different failure queues; the simulation watches one');
   }
+  const metricAlarms = alarmDefinitions(template, stackName);
   return {
     stackName,
     templatePath,
-    alarms: alarmDefinitions(template, stackName),
+    alarms: metricAlarms.filter((a) => a.pages !== false),
+    signals: metricAlarms.filter((a) => a.pages === false),
+    composites: compositeAlarmDefinitions(template, stackName),
     dashboard: dashboardWidgets(template),
     fn,
     planner,

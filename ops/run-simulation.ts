@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { linesLeaking } from '../local/handler-output.js';
+import { pagingAlarmIds } from './cloudwatch/alarm-evaluator.js';
 import { NOT_PRODUCIBLE, unprovenAlarms } from './coverage.js';
 import { loadDeployment, PROJECT_ROOT } from './deployment.js';
 import { renderHtml } from './report/html.js';
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const realStart = performance.now();
 
   const deployment = loadDeployment({ progress });
-  progress(`alarms from ${deployment.templatePath}: ${deployment.alarms.map((a) => a.id).join(', ')}`);
+  progress(`alarms from ${deployment.templatePath}: ${pagingAlarmIds(deployment).join(', ')}`);
 
   progress('starting DynamoDB Local…');
   const ddb = await startDynamoDbLocal({ progress });
@@ -97,12 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       .map(([a]) => `${r.id}: ${a}`),
   );
   // Only a run of every scenario can tell whether each alarm was proven somewhere.
-  const unproven = only
-    ? []
-    : unprovenAlarms(
-        deployment.alarms.map((a) => a.id),
-        results,
-      );
+  const unproven = only ? [] : unprovenAlarms(pagingAlarmIds(deployment), results);
   const realSeconds = Math.round((performance.now() - realStart) / 1000);
   const mode = quick ? 'quick' : 'full';
 

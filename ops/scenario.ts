@@ -3,7 +3,7 @@
 // the scenario, execute the runbook of every alarm that fired (ops/runbook.ts), wait for every alarm to clear, and
 // judge (ops/score.ts). One scenario is one small file in ops/scenarios/.
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
-import type { AlarmTimeline } from './cloudwatch/alarm-evaluator.js';
+import { type AlarmTimeline, pagingAlarmIds } from './cloudwatch/alarm-evaluator.js';
 import type { RefresherDeployment } from './deployment.js';
 import { executeRunbooks, type StepReport } from './runbook.js';
 import { judgeScenario, type ScenarioVerdict } from './score.js';
@@ -115,7 +115,7 @@ function expiredInTwoSweeps(w: World, from: number): number | undefined {
 
 export async function runScenario(scenario: Scenario, options: HarnessOptions): Promise<ScenarioResult> {
   const { deployment } = options;
-  const present = new Set(deployment.alarms.map((a) => a.id));
+  const present = new Set(pagingAlarmIds(deployment));
   const absent = (scenario.requires ?? []).filter((a) => !present.has(a));
   const base = {
     id: scenario.id,

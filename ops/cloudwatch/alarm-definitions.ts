@@ -44,6 +44,24 @@ export interface AlarmDefinition extends AlarmRule {
   description: string;
   periodSeconds: number;
   query: AlarmQuery;
+  /** It notifies someone (AlarmActions); false for an alarm that only feeds a composite alarm. */
+  pages?: boolean;
+}
+
+/** A composite alarm's rule: ALARM/OK/INSUFFICIENT_DATA of other alarms (by logical id), AND, OR, NOT. */
+export type CompositeRule =
+  | { kind: 'state'; state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'; alarmLogicalId: string }
+  | { kind: 'and' | 'or'; operands: CompositeRule[] }
+  | { kind: 'not'; operand: CompositeRule }
+  | { kind: 'const'; value: boolean };
+
+export interface CompositeAlarmDefinition {
+  id: string;
+  alarmName: string;
+  logicalId: string;
+  description: string;
+  rule: CompositeRule;
+  pages: boolean;
 }
 
 function metricId(metric: Cfn): MetricId {
@@ -111,6 +129,7 @@ export function alarmDefinitions(template: Cfn, stackName: string): AlarmDefinit
     const evaluationPeriods = Number(p.EvaluationPeriods);
     return {
       id,
+      pages: Array.isArray(p.AlarmActions) && p.AlarmActions.length > 0,
       alarmName,
       logicalId,
       description: typeof p.AlarmDescription === 'string' ? p.AlarmDescription : '',
@@ -121,6 +140,70 @@ export function alarmDefinitions(template: Cfn, stackName: string): AlarmDefinit
       treatMissingData,
       periodSeconds: q.periodSeconds,
       query: q,
+    };
+  });
+}
+
+/**
+ * Parses a composite alarm's AlarmRule as the template resolves it: `ALARM("getatt:X.Arn") AND (OK(...) OR NOT
+ * ALARM(...))`, TRUE, FALSE. Anything else is refused.
+ */
+export function parseCompositeRule(rule: string): CompositeRule {
+  const tokens = rule.match(/\s*(ALARM|OK|INSUFFICIENT_DATA)\("([^"]+)"\)|\s*(AND|OR|NOT|TRUE|FALSE|\(|\))/gy);
+  if (!tokens || tokens.join('').length !== rule.replace(/\s+$/, '').length) {
+    throw new TemplateError(`composite alarm rule not understood: ${rule}`);
+  }
+  const list = tokens.map((t) => t.trim());
+  let pos = 0;
+  const primary = (): CompositeRule => {
+    const token = list[pos++];
+    if (token === undefined) throw new TemplateError(`composite alarm rule ends early: ${rule}`);
+    if (token === '(') {
+      const inner = or();
+      if (list[pos++] !== ')') throw new TemplateError(`composite alarm rule misses a ")": ${rule}`);
+      return inner;
+    }
+    if (token === 'NOT') return { kind: 'not', operand: primary() };
+    if (token === 'TRUE' || token === 'FALSE') return { kind: 'const', value: token === 'TRUE' };
+    const m = /^(ALARM|OK|INSUFFICIENT_DATA)\("([^"]+)"\)$/.exec(token);
+    if (!m) throw new TemplateError(`unexpected "${token}" in composite alarm rule ${rule}`);
+    const target = /^getatt:(.+)\.Arn$/.exec(m[2] as string)?.[1] ?? (m[2] as string);
+    return { kind: 'state', state: m[1] as 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', alarmLogicalId: target };
+  };
+  const and = (): CompositeRule => {
+    const operands = [primary()];
+    while (list[pos] === 'AND') {
+      pos++;
+      operands.push(primary());
+    }
+    return operands.length === 1 ? (operands[0] as CompositeRule) : { kind: 'and', operands };
+  };
+  const or = (): CompositeRule => {
+    const operands = [and()];
+    while (list[pos] === 'OR') {
+      pos++;
+      operands.push(and());
+    }
+    return operands.length === 1 ? (operands[0] as CompositeRule) : { kind: 'or', operands };
+  };
+  const parsed = or();
+  if (pos !== list.length) throw new TemplateError(`composite alarm rule has extra "${list[pos]}": ${rule}`);
+  return parsed;
+}
+
+/** Every composite alarm of the stack, in template order. */
+export function compositeAlarmDefinitions(template: Cfn, stackName: string): CompositeAlarmDefinition[] {
+  return resourcesOfType(template, 'AWS::CloudWatch::CompositeAlarm').map(([logicalId, resource]) => {
+    const p = resource.Properties ?? {};
+    const alarmName = resolveValue(p.AlarmName ?? logicalId);
+    const prefix = `${stackName}-`;
+    return {
+      id: alarmName.startsWith(prefix) ? alarmName.slice(prefix.length) : alarmName,
+      alarmName,
+      logicalId,
+      description: typeof p.AlarmDescription === 'string' ? p.AlarmDescription : '',
+      rule: parseCompositeRule(resolveValue(p.AlarmRule)),
+      pages: Array.isArray(p.AlarmActions) && p.AlarmActions.length > 0,
     };
   });
 }

@@ -13,8 +13,18 @@
 //   against premature transitions, which still alarms on a metric that stopped while breaching), otherwise
 //   INSUFFICIENT_DATA.
 // - Alarms on a single AWS/DynamoDB metric always ignore missing data (AWS overrides the setting).
-// - Periods are aligned to the epoch and only complete periods are evaluated, once a minute.
-import type { AlarmDefinition, AlarmQuery, AlarmRule } from './alarm-definitions.js';
+// - Periods of up to 5 minutes are aligned to the epoch and only complete periods are evaluated, once a minute.
+//   Longer periods (the freshness objective's burn-rate windows: 30 minutes to 6 hours) slide: each evaluation reads
+//   the periods ending at that minute, as CloudWatch's default evaluation window (SlidingWindow) does; an hour aligned
+//   to the clock would hold a page back by up to an hour, which CloudWatch does not.
+// - A composite alarm is evaluated each minute from its alarms' states at that minute: ALARM when its rule holds.
+import type {
+  AlarmDefinition,
+  AlarmQuery,
+  AlarmRule,
+  CompositeAlarmDefinition,
+  CompositeRule,
+} from './alarm-definitions.js';
 import { evaluateMetricMath, type Series } from './metric-math.js';
 import { type MetricStore, periodStart } from './metric-store.js';
 
@@ -24,6 +34,8 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export const EVALUATION_RANGE_EXTRA_PERIODS = 2;
 /** CloudWatch evaluates standard-resolution alarms once a minute. */
 export const EVALUATION_INTERVAL_MS = 60_000;
+/** Periods longer than this slide by the minute (see above); shorter ones stay aligned to the epoch. */
+export const LONGEST_ALIGNED_PERIOD_SECONDS = 300;
 
 export function isBreaching(value: number, rule: Pick<AlarmRule, 'comparison' | 'threshold'>): boolean {
   switch (rule.comparison) {
@@ -93,6 +105,7 @@ export interface AlarmTimeline {
 
 /** Evaluates an alarm once a minute from `from` to `to`, starting in INSUFFICIENT_DATA like a new alarm. */
 export function evaluateAlarm(alarm: AlarmDefinition, store: MetricStore, from: number, to: number): AlarmTimeline {
+  if (alarm.periodSeconds > LONGEST_ALIGNED_PERIOD_SECONDS) return evaluateSliding(alarm, store, from, to);
   const periodMs = alarm.periodSeconds * 1000;
   const range = alarm.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS;
   const seriesStart = periodStart(from, periodMs) - range * periodMs;
@@ -113,6 +126,71 @@ export function evaluateAlarm(alarm: AlarmDefinition, store: MetricStore, from: 
   return timeline;
 }
 
+/** A long period, sliding: each minute's evaluation reads the whole periods that end at that minute. */
+function evaluateSliding(alarm: AlarmDefinition, store: MetricStore, from: number, to: number): AlarmTimeline {
+  const periodMs = alarm.periodSeconds * 1000;
+  const range = alarm.evaluationPeriods + EVALUATION_RANGE_EXTRA_PERIODS;
+  const rule = effectiveRule(alarm);
+  const timeline: AlarmTimeline = { alarmId: alarm.id, evaluations: [], transitions: [] };
+  let state: AlarmState = 'INSUFFICIENT_DATA';
+  for (let t = periodStart(from, EVALUATION_INTERVAL_MS); t <= to; t += EVALUATION_INTERVAL_MS) {
+    const points = querySeries(alarm.query, store, t - range * periodMs, t);
+    const next = nextAlarmState(points, rule, state);
+    if (next !== state) timeline.transitions.push({ t, from: state, to: next });
+    state = next;
+    timeline.evaluations.push({ t, state, points });
+  }
+  return timeline;
+}
+
+function ruleHolds(rule: CompositeRule, stateOf: (logicalId: string) => AlarmState): boolean {
+  switch (rule.kind) {
+    case 'state':
+      return stateOf(rule.alarmLogicalId) === rule.state;
+    case 'and':
+      return rule.operands.every((r) => ruleHolds(r, stateOf));
+    case 'or':
+      return rule.operands.some((r) => ruleHolds(r, stateOf));
+    case 'not':
+      return !ruleHolds(rule.operand, stateOf);
+    case 'const':
+      return rule.value;
+  }
+}
+
+/**
+ * A composite alarm, minute by minute, from the timelines of the alarms its rule names (by logical id; evaluated over
+ * the same minutes). ALARM while the rule holds, OK otherwise.
+ */
+export function evaluateComposite(
+  alarm: CompositeAlarmDefinition,
+  children: ReadonlyMap<string, AlarmTimeline>,
+  from: number,
+  to: number,
+): AlarmTimeline {
+  const timeline: AlarmTimeline = { alarmId: alarm.id, evaluations: [], transitions: [] };
+  const byMinute = new Map<string, Map<number, AlarmState>>();
+  const statesOf = (logicalId: string) => {
+    let states = byMinute.get(logicalId);
+    if (!states) {
+      const child = children.get(logicalId);
+      if (!child) throw new Error(`${alarm.alarmName}: its rule names ${logicalId}, which is not an alarm here`);
+      states = new Map(child.evaluations.map((e) => [e.t, e.state]));
+      byMinute.set(logicalId, states);
+    }
+    return states;
+  };
+  let state: AlarmState = 'INSUFFICIENT_DATA';
+  for (let t = periodStart(from, EVALUATION_INTERVAL_MS); t <= to; t += EVALUATION_INTERVAL_MS) {
+    const stateOf = (logicalId: string) => statesOf(logicalId).get(t) ?? 'INSUFFICIENT_DATA';
+    const next: AlarmState = ruleHolds(alarm.rule, stateOf) ? 'ALARM' : 'OK';
+    if (next !== state) timeline.transitions.push({ t, from: state, to: next });
+    state = next;
+    timeline.evaluations.push({ t, state, points: [] });
+  }
+  return timeline;
+}
+
 /** The state at time t (the last evaluation at or before t). */
 export function stateAt(timeline: AlarmTimeline, t: number): AlarmState {
   let state: AlarmState = 'INSUFFICIENT_DATA';
@@ -121,4 +199,27 @@ export function stateAt(timeline: AlarmTimeline, t: number): AlarmState {
     state = e.state;
   }
   return state;
+}
+
+/** A stack's alarms as the simulation deploys them: those that page, those that only feed composites, composites. */
+export interface AlarmSet {
+  alarms: readonly AlarmDefinition[];
+  signals?: readonly AlarmDefinition[];
+  composites?: readonly CompositeAlarmDefinition[];
+}
+
+/** Every alarm that pages (metric and composite), evaluated from `from` to `to`. */
+export function evaluateAlarmSet(set: AlarmSet, store: MetricStore, from: number, to: number): AlarmTimeline[] {
+  const metric = [...set.alarms, ...(set.signals ?? [])].map((a) => ({
+    a,
+    timeline: evaluateAlarm(a, store, from, to),
+  }));
+  const byLogicalId = new Map(metric.map(({ a, timeline }) => [a.logicalId, timeline]));
+  const composites = (set.composites ?? []).map((c) => evaluateComposite(c, byLogicalId, from, to));
+  return [...metric.filter(({ a }) => a.pages !== false).map(({ timeline }) => timeline), ...composites];
+}
+
+/** The ids of the alarms that page (the ones a scenario expects or finds unexpected). */
+export function pagingAlarmIds(set: AlarmSet): string[] {
+  return [...set.alarms.filter((a) => a.pages !== false), ...(set.composites ?? [])].map((a) => a.id);
 }

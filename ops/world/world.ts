@@ -33,7 +33,7 @@ import { LocalOAuthServer } from '../../local/oauth-server.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
 import { seededRandom } from '../../local/seeded-random.js';
-import { type AlarmTimeline, evaluateAlarm } from '../cloudwatch/alarm-evaluator.js';
+import { type AlarmTimeline, evaluateAlarmSet } from '../cloudwatch/alarm-evaluator.js';
 import { emfDatapoints } from '../cloudwatch/emf.js';
 import { MetricStore } from '../cloudwatch/metric-store.js';
 import type { FunctionDeployment, RefresherDeployment } from '../deployment.js';
@@ -370,7 +370,7 @@ export class World {
    * scenario: with no history at all, Heartbeat may show ALARM for that one minute.)
    */
   timelines(to = simNow()): AlarmTimeline[] {
-    return this.deployment.alarms.map((a) => evaluateAlarm(a, this.store, this.startedAt + this.periodMs, to));
+    return evaluateAlarmSet(this.deployment, this.store, this.startedAt + this.periodMs, to);
   }
 
   /** Alarms in ALARM right now. */

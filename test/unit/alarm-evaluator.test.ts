@@ -3,14 +3,22 @@
 // every missing-data treatment) and the evaluation figure of "Using Amazon CloudWatch alarms". Rows marked with the
 // page's revision were published in different versions of the page; the model reproduces all of them.
 import { describe, expect, it } from 'vitest';
-import type { AlarmDefinition, AlarmRule, MissingDataTreatment } from '../../ops/cloudwatch/alarm-definitions.js';
+import {
+  type AlarmDefinition,
+  type AlarmRule,
+  type MissingDataTreatment,
+  parseCompositeRule,
+} from '../../ops/cloudwatch/alarm-definitions.js';
 import {
   type AlarmState,
+  type AlarmTimeline,
   EVALUATION_RANGE_EXTRA_PERIODS,
   effectiveRule,
   evaluateAlarm,
+  evaluateAlarmSet,
   isBreaching,
   nextAlarmState,
+  pagingAlarmIds,
   stateAt,
 } from '../../ops/cloudwatch/alarm-evaluator.js';
 import { MetricStore } from '../../ops/cloudwatch/metric-store.js';
@@ -271,5 +279,105 @@ describe('effectiveRule', () => {
     });
     expect(effectiveRule(a).treatMissingData).toBe('ignore');
     expect(effectiveRule(alarm({ treatMissingData: 'breaching' })).treatMissingData).toBe('breaching');
+  });
+});
+
+describe('evaluateAlarm: a long period slides by the minute (CloudWatch’s default SlidingWindow)', () => {
+  const id = { namespace: 'N', name: 'M', dimensions: {} };
+  const hourly = alarm({
+    periodSeconds: 3600,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    treatMissingData: 'notBreaching',
+    threshold: 10,
+    comparison: 'GreaterThanOrEqualToThreshold',
+    query: { kind: 'metric', metric: id, stat: 'Sum', periodSeconds: 3600 },
+  });
+
+  it('fires the minute the last hour’s sum crosses, not at the next hour boundary', () => {
+    const store = new MetricStore();
+    // 12 breaching minutes from 00:20 (well inside an hour that starts at 00:00).
+    for (let i = 20; i < 32; i++) store.put(id, T0 + i * MIN + 5_000, 1);
+    const timeline = evaluateAlarm(hourly, store, T0, T0 + 3 * 60 * MIN);
+    // The tenth datapoint is in the minute 00:29-00:30: the hour ending at 00:30 holds ten.
+    expect(stateAt(timeline, T0 + 29 * MIN)).toBe('OK');
+    expect(stateAt(timeline, T0 + 30 * MIN)).toBe('ALARM');
+    // And it clears once fewer than ten are left in the last hour (00:20 + 60 min + 3 minutes).
+    expect(stateAt(timeline, T0 + 82 * MIN)).toBe('ALARM');
+    expect(stateAt(timeline, T0 + 83 * MIN)).toBe('OK');
+  });
+
+  it('keeps periods of 5 minutes and less aligned to the epoch, as before', () => {
+    const store = new MetricStore();
+    store.put(id, T0 + 2 * MIN, 20);
+    store.put(id, T0 + 7 * MIN, 0);
+    const five = alarm({
+      ...hourly,
+      periodSeconds: 300,
+      query: { kind: 'metric', metric: id, stat: 'Sum', periodSeconds: 300 },
+    });
+    const timeline = evaluateAlarm(five, store, T0, T0 + 20 * MIN);
+    expect(stateAt(timeline, T0 + 4 * MIN)).not.toBe('ALARM');
+    expect(stateAt(timeline, T0 + 5 * MIN)).toBe('ALARM');
+    expect(stateAt(timeline, T0 + 10 * MIN)).toBe('OK');
+  });
+});
+
+describe('evaluateComposite and parseCompositeRule', () => {
+  const id = (name: string) => ({ namespace: 'N', name, dimensions: {} });
+  const window = (name: string) =>
+    alarm({
+      id: name,
+      logicalId: name,
+      pages: false,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      treatMissingData: 'notBreaching',
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      query: { kind: 'metric', metric: id(name), stat: 'Maximum', periodSeconds: 60 },
+    });
+
+  it('parses ALARM/OK of alarms by ARN token, AND, OR, NOT and parentheses', () => {
+    expect(parseCompositeRule('(ALARM("getatt:A.Arn") AND ALARM("getatt:B.Arn"))')).toEqual({
+      kind: 'and',
+      operands: [
+        { kind: 'state', state: 'ALARM', alarmLogicalId: 'A' },
+        { kind: 'state', state: 'ALARM', alarmLogicalId: 'B' },
+      ],
+    });
+    expect(parseCompositeRule('ALARM("getatt:A.Arn") OR NOT OK("getatt:B.Arn")')).toMatchObject({
+      kind: 'or',
+      operands: [{ kind: 'state' }, { kind: 'not', operand: { state: 'OK' } }],
+    });
+    expect(() => parseCompositeRule('ALARM(A) AND')).toThrow(/not understood|ends early/);
+  });
+
+  it('is in ALARM exactly while every alarm its AND names is, and only the paging ones are returned', () => {
+    const store = new MetricStore();
+    for (let i = 0; i < 10; i++) store.put(id('A'), T0 + i * MIN + 1000, i >= 2 && i < 8 ? 1 : 0);
+    for (let i = 0; i < 10; i++) store.put(id('B'), T0 + i * MIN + 1000, i >= 5 ? 1 : 0);
+    const composite = {
+      id: 'Both',
+      alarmName: 'Stack-Both',
+      logicalId: 'Both',
+      description: '',
+      pages: true,
+      rule: parseCompositeRule('ALARM("getatt:A.Arn") AND ALARM("getatt:B.Arn")'),
+    };
+    const timelines = evaluateAlarmSet(
+      { alarms: [], signals: [window('A'), window('B')], composites: [composite] },
+      store,
+      T0,
+      T0 + 12 * MIN,
+    );
+    expect(timelines.map((t) => t.alarmId)).toEqual(['Both']);
+    const both = timelines[0] as AlarmTimeline;
+    // A breaches in minutes 2-7, B from 5 on; a minute is judged once complete (at its end).
+    expect(stateAt(both, T0 + 5 * MIN)).toBe('OK');
+    expect(stateAt(both, T0 + 6 * MIN)).toBe('ALARM');
+    expect(stateAt(both, T0 + 8 * MIN)).toBe('ALARM');
+    expect(stateAt(both, T0 + 9 * MIN)).toBe('OK');
+    expect(pagingAlarmIds({ alarms: [], signals: [window('A')], composites: [composite] })).toEqual(['Both']);
   });
 });
