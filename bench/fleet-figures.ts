@@ -34,12 +34,13 @@ export const DEFAULT_DEPLOYMENT: DeploymentAssumptions = {
   workerMemoryMb: 512,
   plannerMemoryMb: 256,
   secretCacheSeconds: 300,
-  // Every metric name with the `service` dimension, plus Powertools' ColdStart per function.
-  customMetrics: Object.keys(MetricName).length + 2,
+  // Every metric name with the `service` dimension but PeerRegionsSilent (multi-Region stacks only), plus Powertools'
+  // ColdStart per function.
+  customMetrics: Object.keys(MetricName).length - 1 + 2,
   // Every metric an alarm reads (CloudWatch prices metric-math alarms per metric): 11 single-metric alarms,
-  // RefreshFailed's five, the three Lambda alarms' two each (planner and worker), DynamoDbThrottles' six.
-  // test/cdk/alarms.test.ts checks it against the synthesized template.
-  alarmMetrics: 28,
+  // RefreshFailed's five, the three Lambda alarms' two each (planner and worker), DynamoDbThrottles' six, the
+  // freshness objective's four burn-rate windows two each. test/cdk/alarms.test.ts checks it against the template.
+  alarmMetrics: 36,
   dashboards: 1,
   // The table's key and the alarm topic's key.
   kmsKeys: 2,

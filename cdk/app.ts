@@ -1,10 +1,10 @@
 // `npx cdk synth` / `npx cdk deploy` entry point (cdk.json "app"). Everything lives in build-app.ts so the tests
 // synthesize exactly this app.
-import { buildApp } from './build-app.js';
+import { buildDeployment } from './build-app.js';
 import { InvalidDeploymentError } from './invalid-deployment-error.js';
 
 try {
-  buildApp().app.synth();
+  buildDeployment().app.synth();
 } catch (err) {
   if (!(err instanceof InvalidDeploymentError)) throw err;
   console.error(`error: ${err.message}`);

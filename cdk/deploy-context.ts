@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { InvalidDeploymentError } from './invalid-deployment-error.js';
+import type { MultiRegionRequest } from './multi-region-plan.js';
 import type { TenantTokenRefresherStackProps } from './tenant-token-refresher-stack.js';
 
 export const DEFAULT_STACK_NAME = 'TenantTokenRefresher';
@@ -41,6 +42,10 @@ const OTHER_KEYS = [
   'memoryMb',
   'reservedConcurrency',
   'logRetentionDays',
+  // Multi-Region deployments (docs/regions.md).
+  'regions',
+  'witnessRegion',
+  'multiRegionConsistency',
 ] as const;
 
 export const CONTEXT_KEYS: readonly string[] = [...Object.keys(NUMERIC_SETTINGS), ...OTHER_KEYS];
@@ -101,6 +106,11 @@ const contextSchema = z.object({
       error: 'context reservedConcurrency must be a whole number of at least 1, or "none"',
     })
     .optional(),
+  regions: list('regions'),
+  witnessRegion: z.string({ error: 'context witnessRegion must be a Region name' }).optional(),
+  multiRegionConsistency: z
+    .enum(['STRONG', 'EVENTUAL'], { error: 'context multiRegionConsistency must be STRONG or EVENTUAL' })
+    .optional(),
   logRetentionDays: z.coerce
     .number()
     .refine(
@@ -120,6 +130,8 @@ export class DeployContextError extends InvalidDeploymentError {
 export interface DeployContext {
   stackName: string;
   props: TenantTokenRefresherStackProps;
+  /** Set when the context asks for several Regions (`-c regions=a,b,c`): a multi-Region deployment. */
+  multiRegion?: MultiRegionRequest;
 }
 
 /**
@@ -158,8 +170,17 @@ export function readDeployContext(context: Record<string, unknown>): DeployConte
   if (c.allowedTokenHosts) refresher.allowedTokenHosts = c.allowedTokenHosts;
   if (c.serviceName !== undefined) refresher.serviceName = c.serviceName;
 
+  const multiRegion: MultiRegionRequest | undefined =
+    c.regions !== undefined || c.witnessRegion !== undefined || c.multiRegionConsistency !== undefined
+      ? {
+          regions: c.regions ?? [],
+          ...(c.witnessRegion !== undefined ? { witnessRegion: c.witnessRegion } : {}),
+          ...(c.multiRegionConsistency !== undefined ? { consistency: c.multiRegionConsistency } : {}),
+        }
+      : undefined;
   return {
     stackName: c.stackName,
+    ...(multiRegion ? { multiRegion } : {}),
     props: {
       refresher,
       secretPrefix: c.secretPrefix,

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { type RefresherSettings, refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { INTAKE_ENTRY, PROJECT_ROOT, REFRESHER_BUNDLING } from '../bundling.js';
 import { grantOrgClientSecrets, grantOrgEvents } from './org-access-grants.js';
-import type { TokenTable } from './token-table.js';
+import type { TokenTableAccess } from './token-table-access.js';
 
 /** One org per invocation: the refresher's 512 MB keeps its TLS handshake and cold start as short. */
 export const INTAKE_MEMORY_MB = 512;
@@ -22,7 +22,7 @@ export const INTAKE_MEMORY_MB = 512;
 export const INTAKE_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
 
 export interface GrantIntakeFunctionProps {
-  table: TokenTable;
+  table: TokenTableAccess;
   /** The refresher's settings (its timing rules are already checked): the intake runs the same refresh. */
   settings: RefresherSettings;
   secretPrefix: string;

@@ -16,14 +16,14 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, MetricName, type MetricNameValue } from '../../lambdas/metrics.js';
 import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
 import type { RefresherFunction } from './refresher-function.js';
-import type { TokenTable } from './token-table.js';
+import type { TokenTableAccess } from './token-table-access.js';
 
 export interface RefresherAlarmsProps {
   refresher: RefresherFunction;
   /** The schedule's target (cdk/constructs/sweep-planner.ts): its failures stop every sweep, so the Lambda alarms
    * watch it with the workers. */
   planner: lambda.Function;
-  table: TokenTable;
+  table: TokenTableAccess;
   /** Subscribed to the alarm topic (SNS asks the address to confirm). */
   alarmEmail?: string;
 }
@@ -327,7 +327,7 @@ export class RefresherAlarms extends Construct {
   }
 }
 
-function tableThrottleExpression(table: TokenTable, period: Duration): cloudwatch.MathExpression {
+function tableThrottleExpression(table: TokenTableAccess, period: Duration): cloudwatch.MathExpression {
   const usingMetrics: Record<string, cloudwatch.IMetric> = {};
   const scopes: Array<{ key: string; dimensions: Record<string, string> }> = [
     { key: 'table', dimensions: { TableName: table.tableName } },

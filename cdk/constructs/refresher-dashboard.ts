@@ -13,6 +13,8 @@ export interface RefresherDashboardProps {
   refresher: RefresherFunction;
   /** The schedule's target; its Lambda metrics sit beside the sweep worker's. */
   planner: lambda.Function;
+  /** Alarms shown in the state widget beside the refresher's own (the freshness objective's composite alarms). */
+  moreAlarms?: cloudwatch.IAlarm[];
 }
 
 export class RefresherDashboard extends Construct {
@@ -33,7 +35,7 @@ export class RefresherDashboard extends Construct {
         [
           new cloudwatch.AlarmStatusWidget({
             title: 'Alarms (runbook: docs/runbook.md)',
-            alarms: Object.values(alarms.alarms),
+            alarms: [...Object.values(alarms.alarms), ...(props.moreAlarms ?? [])],
             width: 24,
             height: 4,
           }),

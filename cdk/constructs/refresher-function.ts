@@ -18,7 +18,7 @@ import {
 import { PROJECT_ROOT, REFRESHER_BUNDLING, REFRESHER_ENTRY } from '../bundling.js';
 import { grantOrgClientSecrets, grantOrgEvents } from './org-access-grants.js';
 import { RefresherSettingsError, refresherEnvironmentProblems } from './refresher-settings.js';
-import type { TokenTable } from './token-table.js';
+import type { TokenTableAccess } from './token-table-access.js';
 
 /**
  * 512 MB: the work is I/O (DynamoDB and up to CONCURRENCY token requests in flight), but Lambda's CPU share grows
@@ -28,7 +28,7 @@ import type { TokenTable } from './token-table.js';
 export const DEFAULT_MEMORY_MB = 512;
 
 export interface RefresherFunctionProps {
-  table: TokenTable;
+  table: TokenTableAccess;
   /** Anything left out takes the handler's own default (lambdas/config.ts). */
   settings?: Partial<RefresherSettings>;
   /** Secrets Manager name prefix holding the orgs' OAuth clients; read access covers `<prefix>*` only. */

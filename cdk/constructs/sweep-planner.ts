@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { PROJECT_ROOT, REFRESHER_ENTRY } from '../bundling.js';
 import { type RefresherFunction, refresherBundling } from './refresher-function.js';
-import type { TokenTable } from './token-table.js';
+import type { TokenTableAccess } from './token-table-access.js';
 
 /** The planner only counts and invokes: a small function. */
 export const PLANNER_MEMORY_MB = 256;
@@ -24,7 +24,7 @@ export const PLANNER_MEMORY_MB = 256;
 export const PLAN_EVENT = { plan: {} } as const;
 
 export interface SweepPlannerProps {
-  table: TokenTable;
+  table: TokenTableAccess;
   /** The sweep worker it starts (and whose settings, failure queue and log retention it shares). */
   worker: RefresherFunction;
   /** `false` reserves none (accounts at the default concurrency limit cannot reserve any). */

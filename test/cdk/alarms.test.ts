@@ -235,11 +235,25 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
+      // The freshness objective's burn-rate windows never page alone: the composite alarm of each pair pages
+      // (freshness-slo.test.ts). Every other alarm notifies the topic itself.
+      const windows = alarms.filter((a) => /-FreshnessBurn(Fast|Slow)\d+[mh]$/.test(a.AlarmName));
+      expect(windows).toHaveLength(4);
+      const paging = alarms.filter((a) => !windows.includes(a));
       // 15 on the refresher, 1 on the grant intake (grant-intake.test.ts)
-      expect(alarms).toHaveLength(16);
-      for (const a of alarms) {
+      expect(paging).toHaveLength(16);
+      for (const a of paging) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);
+      }
+      for (const a of windows) expect(a.AlarmActions ?? []).toEqual([]);
+      const composites = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')).map(
+        (r) => r.Properties,
+      );
+      expect(composites).toHaveLength(2);
+      for (const c of composites) {
+        expect(c.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
+        expect(c.OKActions).toEqual([{ Ref: topicLogicalId }]);
       }
     });
 

@@ -3,6 +3,7 @@
 // sweep worker the planner starts (environment, timeout, asynchronous-invocation settings), the failure queue. Checked here on the stack the tests synthesize, so a change
 // to the stack that the simulation cannot read fails `npm test`, not only `npm run ops:simulate`.
 import { describe, expect, it } from 'vitest';
+import { pagingAlarmIds } from '../../ops/cloudwatch/alarm-evaluator.js';
 import { readDeployment } from '../../ops/deployment.js';
 import { synthStack } from './synth-stack.js';
 
@@ -12,6 +13,22 @@ const deployment = readDeployment(template.toJSON(), stack.stackName);
 describe('ops/deployment.ts on the synthesized stack', () => {
   it('reads every alarm, by the id its runbook section has', () => {
     expect(deployment.alarms.map((a) => a.id).sort()).toEqual(Object.keys(stack.alarms.alarms).sort());
+    // The freshness objective: composite alarms page, the window alarms they combine only feed them.
+    expect(deployment.composites.map((c) => c.id).sort()).toEqual(Object.keys(stack.freshness.composites).sort());
+    expect(deployment.signals.map((a) => a.id).sort()).toEqual(Object.keys(stack.freshness.windows).sort());
+    expect(pagingAlarmIds(deployment).sort()).toEqual(
+      [...Object.keys(stack.alarms.alarms), ...Object.keys(stack.freshness.composites)].sort(),
+    );
+    for (const c of deployment.composites) {
+      expect(c.rule).toMatchObject({ kind: 'and' });
+      const named = (c.rule.kind === 'and' ? c.rule.operands : []).map((o) => o.kind === 'state' && o.alarmLogicalId);
+      expect(named.sort()).toEqual(
+        deployment.signals
+          .filter((a) => a.id.startsWith(c.id))
+          .map((a) => a.logicalId)
+          .sort(),
+      );
+    }
     for (const a of deployment.alarms) {
       expect(a.evaluationPeriods).toBeGreaterThanOrEqual(a.datapointsToAlarm);
       expect(a.periodSeconds % 60).toBe(0);
@@ -53,7 +70,7 @@ describe('ops/deployment.ts on the synthesized stack', () => {
     expect(graphs.flatMap((g) => g.lines.map((l) => l.label))).toContain('ExpiredAccessTokens');
     const alarms = deployment.dashboard.find((w) => w.kind === 'alarms');
     expect(alarms?.kind === 'alarms' && alarms.alarmLogicalIds.sort()).toEqual(
-      deployment.alarms.map((a) => a.logicalId).sort(),
+      [...deployment.alarms, ...deployment.signals, ...deployment.composites].map((a) => a.logicalId).sort(),
     );
   });
 });
