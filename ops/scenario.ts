@@ -5,6 +5,7 @@
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { type AlarmTimeline, pagingAlarmIds } from './cloudwatch/alarm-evaluator.js';
 import type { RefresherDeployment } from './deployment.js';
+import { BURN_ALARM_SLACK_MS, burnPairsOf, firstBurn, type SliFigures, sliFigures } from './freshness.js';
 import { executeRunbooks, type StepReport } from './runbook.js';
 import { judgeScenario, type ScenarioVerdict } from './score.js';
 import { FLEET } from './world/fleet.js';
@@ -65,6 +66,28 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
+/**
+ * The freshness objective's alarms, in every scenario of a template that has them: each is expected exactly when the
+ * ground truth burns the budget over both of its windows (ops/freshness.ts), within BURN_ALARM_SLACK_MS, and must stay
+ * silent otherwise. A scenario that names one itself keeps its own expectation.
+ */
+function freshnessExpectations(deployment: RefresherDeployment, scenario: Scenario): Expectation[] {
+  return burnPairsOf(deployment)
+    .filter((pair) => !scenario.expect.some((e) => e.alarm === pair.id))
+    .map((pair) => ({
+      alarm: pair.id,
+      why: `only if the ground truth burns the budget ${pair.burnRate}x over ${pair.longMs / 60_000} and ${
+        pair.shortMs / 60_000
+      } min; then within 3 min`,
+      deadline: (run: RunFacts) => {
+        const at = firstBurn(samplesOf(run.world), pair);
+        return at === undefined ? undefined : at + BURN_ALARM_SLACK_MS;
+      },
+    }));
+}
+
+const samplesOf = (w: World) => w.truth.map((s) => ({ t: s.t, active: s.active, unauthorized: s.unauthorized.length }));
+
 export interface ScenarioResult extends ScenarioVerdict {
   id: string;
   title: string;
@@ -74,6 +97,8 @@ export interface ScenarioResult extends ScenarioVerdict {
   /** Expectations with why, and which were conditional on the ground truth. */
   expectations: { alarm: string; why: string; expected: boolean }[];
   runbook: StepReport[];
+  /** The freshness objective over the scenario, from the fault to the end (ops/freshness.ts). */
+  sli?: SliFigures;
   /** Per alarm that fired: whether it was back to OK at the end, and when relative to the runbook. */
   cleared: Record<string, { cleared: boolean; secondsAfterRunbook: number | undefined; beforeRunbook: boolean }>;
   simulatedMinutes: number;
@@ -245,7 +270,10 @@ export async function runScenario(scenario: Scenario, options: HarnessOptions): 
     const end = w.now();
     const timelines = w.timelines(end);
     const facts: RunFacts = { world: w, faultAt, expiredInTwoSweepsAt: expiredInTwoSweeps(w, w.startedAt) };
-    const expectations = scenario.expect.map((e) => ({ e, deadline: e.deadline(facts) }));
+    const expectations = [...scenario.expect, ...freshnessExpectations(deployment, scenario)].map((e) => ({
+      e,
+      deadline: e.deadline(facts),
+    }));
     const verdict = judgeScenario(
       timelines,
       expectations.flatMap(({ e, deadline }) => (deadline === undefined ? [] : [{ alarm: e.alarm, deadline }])),
@@ -278,6 +306,14 @@ export async function runScenario(scenario: Scenario, options: HarnessOptions): 
       })),
       runbook,
       cleared,
+      sli: sliFigures(
+        samplesOf(w),
+        w.store,
+        { service: w.env.POWERTOOLS_SERVICE_NAME ?? 'tenant-token-refresher' },
+        faultAt,
+        end,
+        w.periodMs,
+      ),
       timelines,
       simulatedMinutes: Math.round((end - w.startedAt) / MIN),
       realSeconds: Math.round((performance.now() - realStart) / 100) / 10,

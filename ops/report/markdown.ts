@@ -5,6 +5,7 @@ import type { ScenarioResult } from '../scenario.js';
 import type { Totals } from '../score.js';
 import { summaryLine } from './table.js';
 
+const pct = (v: number, digits = 3) => `${(v * 100).toFixed(digits)} %`;
 const fmt = (s: number | undefined) => (s === undefined ? '?' : s < 120 ? `${s} s` : `${Math.round(s / 6) / 10} min`);
 
 function wrap(text: string, width = 120, indent = '  '): string {
@@ -38,11 +39,17 @@ export function renderMarkdown(results: readonly ScenarioResult[], t: Totals, mo
           `${a} ${!c.cleared ? 'NOT cleared' : c.beforeRunbook ? 'on its own' : `+${fmt(c.secondsAfterRunbook)}`}`,
       )
       .join(', ');
+    const sli = r.sli
+      ? `freshness SLI ${pct(r.sli.truth)} (metrics ${r.sli.metrics === undefined ? '-' : pct(r.sli.metrics)}), ` +
+        `${r.sli.badOrgMinutes} of ${r.sli.orgMinutes} org-minutes without a valid token, ` +
+        `${pct(r.sli.monthlyBudgetSpent, 1)} of a month's budget`
+      : undefined;
     const parts = [
       `- **${r.id}** — ${expected}`,
       `unexpected: ${r.unexpected.join(', ') || 'none'}`,
       `missed: ${r.missed.join(', ') || 'none'}`,
       ...(cleared ? [`cleared after the runbook: ${cleared}`] : []),
+      ...(sli ? [sli] : []),
     ];
     return wrap(`${parts.join('; ')}.`);
   });

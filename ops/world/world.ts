@@ -72,6 +72,8 @@ export interface TruthSample {
   t: number;
   /** ACTIVE orgs whose stored access token the provider rejects (expired, revoked, or none yet). */
   unauthorized: string[];
+  /** ACTIVE orgs (the freshness objective's denominator, ops/freshness.ts). */
+  active: number;
 }
 
 export interface Mark {
@@ -264,7 +266,12 @@ export class World {
     return t;
   }
 
-  /** Onboards an org the way an operator does, with a grant its customer just gave. */
+  /**
+   * Onboards an org the way an operator does, with a grant its customer just gave, and refreshes it at once (`tenants
+   * refresh ORG`, as a hosted app's grant intake does): the org's hosted app has a token from its first minute. Left
+   * to the next tick, a fleet onboarded one org at a time would start with minutes in which a large share of its few
+   * orgs has no token yet — a freshness-objective burn of an onboarding, not of an outage.
+   */
   async onboard(org: FleetOrg): Promise<void> {
     const client = this.clients[org.client];
     let refreshToken: string | undefined;
@@ -274,6 +281,8 @@ export class World {
     }
     await this.admin.add({ ...org.settings, clientSecretId: client.secretId }, refreshToken);
     this.orgs.set(org.settings.orgId, org);
+    const refreshed = await this.#runCli(['tenants', 'refresh', org.settings.orgId]);
+    if (refreshed.code !== 0) throw new Error(`onboarding ${org.settings.orgId}: ${refreshed.stderr}`);
   }
 
   /** The client (and its secret) an org uses. */
@@ -294,6 +303,13 @@ export class World {
 
   /** `tenant-tokens --table <this table> …`, in-process, as on-call runs it from a shell with AWS credentials. */
   async cli(args: string[]): Promise<OperatorCommand> {
+    const record = await this.#runCli(args);
+    this.operator.push(record);
+    return record;
+  }
+
+  /** The CLI run itself; `cli` also records it among on-call's commands (the report lists those). */
+  async #runCli(args: string[]): Promise<OperatorCommand> {
     let stdout = '';
     let stderr = '';
     const io: CliIo = {
@@ -312,9 +328,7 @@ export class World {
     const secretsClient = this.#secretsClient();
     const code = await runCli(['--table', this.tableName, ...args], io, { dynamoDb: this.ddb, secretsClient });
     secretsClient.destroy();
-    const record = { t: simNow(), command: `tenant-tokens ${args.join(' ')}`, code, stdout, stderr };
-    this.operator.push(record);
-    return record;
+    return { t: simNow(), command: `tenant-tokens ${args.join(' ')}`, code, stdout, stderr };
   }
 
   /** A new deployment of the refresher's configuration, to both functions (warm environments are replaced). */
@@ -516,14 +530,16 @@ export class World {
       start = page.LastEvaluatedKey;
     } while (start);
     const unauthorized: string[] = [];
+    let active = 0;
     for (const item of items) {
       if (item.status !== 'ACTIVE') continue;
+      active++;
       const token = item.accessToken;
       if (typeof token !== 'string' || !(await this.oauth.accessTokenValid(token)))
         unauthorized.push(String(item.orgId));
     }
     const t = simNow();
-    this.truth.push({ t, unauthorized });
+    this.truth.push({ t, unauthorized, active });
     this.store.put(
       { namespace: TRUTH_NAMESPACE, name: 'HostedAppUnauthorizedOrgs', dimensions: {} },
       t,
