@@ -100,6 +100,11 @@ export class AsyncLambda {
     this.#queue.push({ event, requestId: randomUUID(), receivedAt: now, attempts: 0, dueAt: now });
   }
 
+  /** Events accepted but not run yet are dropped (a Region lost with everything Lambda held in it). */
+  discardPending(): void {
+    this.#queue.length = 0;
+  }
+
   /** New code or configuration: warm environments are discarded, the next invocation cold-starts. */
   deploy(): void {
     this.#warm?.kill();

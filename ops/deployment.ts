@@ -196,3 +196,33 @@ export function loadDeployment(options: { stackName?: string; progress?: (line: 
   const template = JSON.parse(readFileSync(templatePath, 'utf8'));
   return readDeployment(template, stackName, path.relative(PROJECT_ROOT, templatePath));
 }
+
+/** The Regions the multi-Region scenarios deploy (an MRSC Region set: docs/regions.md#the-table). */
+export const SIMULATED_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2'] as const;
+export const MULTI_REGION_OUT = path.join('cdk.out', 'multi-region');
+
+/**
+ * Each Region's refresher stack of the multi-Region deployment, from cdk.out/multi-region/ (what CI synthesizes),
+ * synthesized first when missing or older than its sources.
+ */
+export function loadRegionDeployments(
+  options: { stackName?: string; progress?: (line: string) => void } = {},
+): Map<string, RefresherDeployment> {
+  const stackName = options.stackName ?? DEFAULT_STACK_NAME;
+  const dir = path.join(PROJECT_ROOT, MULTI_REGION_OUT);
+  const pathOf = (region: string) => path.join(dir, `${stackName}-${region}.template.json`);
+  const sources = newestSource();
+  const stale = SIMULATED_REGIONS.some((r) => !existsSync(pathOf(r)) || statSync(pathOf(r)).mtimeMs < sources);
+  if (stale) {
+    const args = ['cdk', 'synth', '-q', '-c', `regions=${SIMULATED_REGIONS.join(',')}`, '-o', MULTI_REGION_OUT];
+    options.progress?.(`${MULTI_REGION_OUT} is missing or older than its sources: npx ${args.join(' ')}`);
+    execFileSync('npx', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return new Map(
+    SIMULATED_REGIONS.map((region) => {
+      const template = JSON.parse(readFileSync(pathOf(region), 'utf8'));
+      const name = `${stackName}-${region}`;
+      return [region, readDeployment(template, name, path.relative(PROJECT_ROOT, pathOf(region)))];
+    }),
+  );
+}

@@ -10,12 +10,14 @@ import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { linesLeaking } from '../local/handler-output.js';
 import { pagingAlarmIds } from './cloudwatch/alarm-evaluator.js';
 import { NOT_PRODUCIBLE, unprovenAlarms } from './coverage.js';
-import { loadDeployment, PROJECT_ROOT } from './deployment.js';
+import { loadDeployment, loadRegionDeployments, PROJECT_ROOT } from './deployment.js';
+import { type RegionScenarioResult, runRegionScenario } from './region-scenario.js';
 import { renderHtml } from './report/html.js';
 import { renderMarkdown } from './report/markdown.js';
 import { HEADERS, renderTable, resultRows, summaryLine } from './report/table.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
+import { REGION_SCENARIOS } from './scenarios/regions/index.js';
 import { totals } from './score.js';
 import { advanceTo, simNow } from './virtual-time.js';
 import type { World } from './world/world.js';
@@ -86,6 +88,35 @@ export async function main(argv: string[]): Promise<number> {
       );
       results.push(result);
     }
+    // The multi-Region scenarios, on the multi-Region deployment's templates (docs/alarm-simulation.md#regions).
+    const regional = REGION_SCENARIOS.filter((r) => !only || only.has(r.id));
+    const deployments = regional.length > 0 ? loadRegionDeployments({ progress }) : undefined;
+    for (const scenario of regional) {
+      advanceTo(Math.ceil(simNow() / HOUR) * HOUR);
+      progress(`▶ ${scenario.id}: ${scenario.title}`);
+      const result = await runRegionScenario(scenario, {
+        deployments: deployments as NonNullable<typeof deployments>,
+        dynamoDbEndpoint: ddb.endpoint,
+        handlerModule,
+        quick,
+        seed: Number(values.seed),
+        progress,
+      });
+      if (values.dump)
+        for (const w of result.worlds ?? []) dumpWorld(values.dump, `${scenario.id}-${w.env.AWS_REGION}`, w);
+      const outputs: string[] = [];
+      for (const w of result.worlds ?? []) {
+        for (const t of w.oauth.issuedTokens) secrets.add(t);
+        for (const c of Object.values(w.clients)) secrets.add(c.clientSecret);
+        outputs.push(...w.logs.map((l) => l.line), ...w.operator.flatMap((o) => [o.stdout, o.stderr]));
+      }
+      leakedLines += linesLeaking(outputs, secrets);
+      const failed = (result.regions?.checks ?? []).filter((c) => !c.held).map((c) => c.says);
+      progress(
+        `  fired ${result.fired.join(', ') || 'nothing'}; unexpected ${result.unexpected.join(', ') || 'none'}; missed ${result.missed.join(', ') || 'none'}; checks failed: ${failed.join('; ') || 'none'} (${result.simulatedMinutes} simulated min, ${result.realSeconds} s)`,
+      );
+      results.push(result);
+    }
   } finally {
     await ddb.stop();
   }
@@ -120,14 +151,21 @@ export async function main(argv: string[]): Promise<number> {
     leakedLines,
     unprovenAlarms: unproven,
     notProducible: NOT_PRODUCIBLE,
-    scenarios: results.map(({ world: _w, timelines: _t, ...r }) => r),
+    scenarios: results.map(({ world: _w, timelines: _t, ...r }) => {
+      const { worlds: _ws, ...rest } = r as RegionScenarioResult;
+      return rest;
+    }),
   };
   writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(path.join(RESULTS_DIR, 'latest.html'), renderHtml(results, t, deployment, mode));
   writeFileSync(path.join(RESULTS_DIR, 'latest.md'), renderMarkdown(results, t, mode));
   process.stdout.write('wrote ops/results/latest.json, latest.html (the picture) and latest.md\n');
 
+  const failedChecks = results.flatMap((r) =>
+    ((r as RegionScenarioResult).regions?.checks ?? []).filter((c) => !c.held).map((c) => `${r.id}: ${c.says}`),
+  );
   const problems = [
+    ...failedChecks.map((c) => `check failed: ${c}`),
     ...(t.precision !== 1 ? [`precision ${t.precision} (unexpected alarms)`] : []),
     ...(t.recall !== 1 ? [`recall ${t.recall} (missed or late alarms)`] : []),
     ...notCleared.map((n) => `still in ALARM after its runbook: ${n}`),

@@ -1,6 +1,7 @@
 // The run as Markdown (ops/results/latest.md), for docs/alarm-simulation.md and an issue's closing note: one bullet
 // per scenario — each expected alarm with its time to fire and its deadline, anything unexpected or missed, and how
 // long after the runbook each alarm cleared — wrapped to 120 columns as the docs require.
+import type { RegionScenarioResult } from '../region-scenario.js';
 import type { ScenarioResult } from '../scenario.js';
 import type { Totals } from '../score.js';
 import { summaryLine } from './table.js';
@@ -44,12 +45,26 @@ export function renderMarkdown(results: readonly ScenarioResult[], t: Totals, mo
         `${r.sli.badOrgMinutes} of ${r.sli.orgMinutes} org-minutes without a valid token, ` +
         `${pct(r.sli.monthlyBudgetSpent, 1)} of a month's budget`
       : undefined;
+    const facts = (r as RegionScenarioResult).regions;
+    const regional = facts
+      ? [
+          `refreshes by Region ${Object.entries(facts.refreshesByRegion)
+            .map(([region, n]) => `${region} ${n}`)
+            .join(', ')}`,
+          `replicated write conflicts ${Object.values(facts.conflictsByRegion).reduce((a, c) => a + c.raced, 0)} raced and ${Object.values(
+            facts.conflictsByRegion,
+          ).reduce((a, c) => a + c.injected, 0)} injected, all absorbed`,
+          `invalid_grant ${facts.invalidGrants}, rotations lost ${facts.rotationsLost}, answers not committed ${facts.tokensNotCommitted}`,
+          `checks: ${facts.checks.map((c) => `${c.held ? 'held' : 'FAILED'}: ${c.says}`).join('; ')}`,
+        ]
+      : [];
     const parts = [
       `- **${r.id}** — ${expected}`,
       `unexpected: ${r.unexpected.join(', ') || 'none'}`,
       `missed: ${r.missed.join(', ') || 'none'}`,
       ...(cleared ? [`cleared after the runbook: ${cleared}`] : []),
       ...(sli ? [sli] : []),
+      ...regional,
     ];
     return wrap(`${parts.join('; ')}.`);
   });

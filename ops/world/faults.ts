@@ -112,12 +112,15 @@ export class FaultyTokenEndpoint implements TokenEndpoint {
     private readonly inner: TokenEndpoint,
     private readonly faults: EnvironmentFaults,
     private readonly owners: TokenOwners,
+    /** Sees every answer, with the org it was for (the multi-Region world counts refreshes per Region). */
+    private readonly onAnswer?: (orgId: string | undefined, outcome: HttpOutcome) => void,
   ) {}
 
   async send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome> {
     if (this.faults.frozen) return never();
     const outcome = await this.inner.send(request, timeoutMs);
     const orgId = this.owners.observe(request.body, outcome);
+    this.onAnswer?.(orgId, outcome);
     if (this.faults.frozen) return never();
     if (outcome.kind === 'response' && outcome.status === 200 && this.faults.switches.crashAfterAnswer(orgId)) {
       this.faults.onDoom('crash', `killed after the token endpoint answered for ${orgId ?? 'an org'}`);

@@ -13,6 +13,8 @@ export interface EnvironmentTag {
 }
 
 const environment = new AsyncLocalStorage<EnvironmentTag>();
+/** Captures bound to an asynchronous context (scopedCapture): invocations that run at the same time stay apart. */
+const scoped = new AsyncLocalStorage<{ lines: string[]; stopped: boolean }>();
 let buffer: string[] | undefined;
 let installed = false;
 
@@ -24,6 +26,12 @@ function install(): void {
     stream.write = ((chunk: string | Uint8Array, encoding?: unknown, callback?: unknown) => {
       const done = typeof encoding === 'function' ? encoding : callback;
       const tag = environment.getStore();
+      const own = scoped.getStore();
+      if (own && !own.stopped && !tag?.killed) {
+        own.lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+        return true;
+      }
       if (tag?.killed || buffer) {
         if (!tag?.killed) buffer?.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
         if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
@@ -53,6 +61,26 @@ export function startCapture(): Capture {
     stop() {
       if (buffer === mine) buffer = undefined;
       return mine
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim().length > 0);
+    },
+  };
+}
+
+/**
+ * A capture of what runs inside `run` only (its asynchronous context), for invocations that run at the same time —
+ * the Regions of a multi-Region world, each with its own log groups and metric store. Stopped explicitly, like
+ * startCapture, so an invocation whose promise never settles still ends it; later output of that context is dropped.
+ */
+export function scopedCapture(): Capture & { run<T>(fn: () => Promise<T>): Promise<T> } {
+  install();
+  const own = { lines: [] as string[], stopped: false };
+  return {
+    run: (fn) => scoped.run(own, fn),
+    stop() {
+      own.stopped = true;
+      return own.lines
         .join('')
         .split('\n')
         .filter((l) => l.trim().length > 0);

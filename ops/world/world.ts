@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type CliIo, runCli } from '../../cli/tenant-tokens.js';
 import { TenantAdmin } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
@@ -49,7 +49,8 @@ import {
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
 import { type IntakeModule, SimulatedIntake } from './intake.js';
-import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
+import type { MrscStandIn } from './mrsc.js';
+import { type EnvironmentTag, runInEnvironment, scopedCapture, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
   buildHandler: typeof buildHandler;
@@ -65,6 +66,21 @@ export interface WorldOptions {
   /** Distinguishes this scenario's table. */
   name: string;
   seed: number;
+  /**
+   * A world whose table, OAuth server, Secrets Manager stand-in, orgs, ground truth and clock this one shares: this
+   * one is another Region of a multi-Region world (ops/world/regions.ts), with its own functions, logs and metrics.
+   */
+  shared?: World;
+  /** The Region this world's functions run in, their DynamoDB client behind the MRSC stand-in (ops/world/mrsc.ts). */
+  region?: { name: string; mrsc: MrscStandIn };
+}
+
+/** A token request's answer, with the org it was for: what the multi-Region scenarios count. */
+export interface Exchange {
+  t: number;
+  orgId: string | undefined;
+  status: number | undefined;
+  invalidGrant: boolean;
 }
 
 /** Ground truth, outside the refresher: what the hosted apps see at each tick. */
@@ -111,9 +127,11 @@ export class World {
   readonly marks: Mark[] = [];
   readonly operator: OperatorCommand[] = [];
   readonly queue = new FailureQueueStandIn();
-  readonly owners = new TokenOwners();
+  readonly owners: TokenOwners;
   /** The onboarded orgs, by id. */
-  readonly orgs = new Map<string, FleetOrg>();
+  readonly orgs: Map<string, FleetOrg>;
+  /** Every token request's answer from this world's functions. */
+  readonly exchanges: Exchange[] = [];
   readonly startedAt: number;
   readonly periodMs: number;
   switches: FaultSwitches = noFaults();
@@ -132,6 +150,8 @@ export class World {
   intake: SimulatedIntake | undefined;
   #nextTickAt: number;
   #environments = 0;
+  /** Every execution environment's fault state, so a lost Region can take all of them down at once. */
+  readonly #environmentFaults = new Set<EnvironmentFaults>();
   readonly #tmp = mkdtempSync(path.join(tmpdir(), 'ops-simulate-'));
 
   private constructor(
@@ -145,7 +165,9 @@ export class World {
     readonly clients: ReturnType<typeof demoClients>,
   ) {
     const { deployment } = options;
-    this.startedAt = simNow();
+    this.owners = options.shared?.owners ?? new TokenOwners();
+    this.orgs = options.shared?.orgs ?? new Map();
+    this.startedAt = options.shared?.startedAt ?? simNow();
     this.periodMs = deployment.schedule.periodSeconds * 1000;
     this.#nextTickAt = this.startedAt;
     this.scheduleEnabled = deployment.schedule.enabled;
@@ -159,7 +181,9 @@ export class World {
       ALLOWED_TOKEN_HOSTS: hosts,
       ALLOW_LOOPBACK_HTTP: 'true',
       TOKEN_ENDPOINT_OVERRIDE: oauth.origin,
-      AWS_REGION: LOCAL_REGION,
+      // The Region the functions run in (a multi-Region world's planners name themselves by it); the SDK clients are
+      // injected with DynamoDB Local's own.
+      AWS_REGION: options.region?.name ?? LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: options.dynamoDbEndpoint,
@@ -198,6 +222,15 @@ export class World {
           1,
         ),
       around: async (run) => {
+        // Regions run at the same time: each invocation's output is captured in its own asynchronous context.
+        if (this.options.region) {
+          const capture = scopedCapture();
+          try {
+            return await capture.run(run);
+          } finally {
+            this.#ingest(capture.stop(), fn);
+          }
+        }
         const capture = startCapture();
         try {
           return await run();
@@ -209,6 +242,19 @@ export class World {
   }
 
   static async create(options: WorldOptions): Promise<World> {
+    const { shared } = options;
+    if (shared) {
+      return new World(
+        options,
+        shared.tableName,
+        shared.ddb,
+        shared.doc,
+        shared.admin,
+        shared.oauth,
+        shared.secrets,
+        shared.clients,
+      );
+    }
     const tableName = `ops-${options.name}-${randomBytes(3).toString('hex')}`;
     const ddb = localDynamoDbClient(options.dynamoDbEndpoint);
     await createTokenTable(ddb, tableName);
@@ -283,6 +329,11 @@ export class World {
     this.orgs.set(org.settings.orgId, org);
     const refreshed = await this.#runCli(['tenants', 'refresh', org.settings.orgId]);
     if (refreshed.code !== 0) throw new Error(`onboarding ${org.settings.orgId}: ${refreshed.stderr}`);
+    // The CLI's own token endpoint does not report the rotated refresh token: the owner map learns it from the table.
+    const stored = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { orgId: org.settings.orgId }, ConsistentRead: true }),
+    );
+    if (typeof stored.Item?.refreshToken === 'string') this.owners.set(stored.Item.refreshToken, org.settings.orgId);
   }
 
   /** The client (and its secret) an org uses. */
@@ -346,12 +397,36 @@ export class World {
    * started (Lambda would overlap them; the order of their effects is the same), publish the queue depth.
    */
   async tick(): Promise<void> {
-    advanceTo(this.#nextTickAt);
-    this.#nextTickAt += this.periodMs;
-    await this.#probe();
-    if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
+    await this.startTick();
     await this.planner?.drain();
     await this.lambda.drain();
+    this.endTick();
+  }
+
+  /** The tick's start: the clock moves to it, the hosted apps' view is probed (`probe`), the schedule fires. */
+  async startTick(probe = true): Promise<void> {
+    advanceTo(this.#nextTickAt);
+    this.#nextTickAt += this.periodMs;
+    if (probe) await this.#probe();
+    if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
+  }
+
+  /**
+   * The Region is lost with everything running in it: every execution environment dies where it is (an invocation
+   * in flight crashes), the schedule stops firing, and events Lambda held are gone.
+   */
+  loseEverything(reason: string): void {
+    this.scheduleEnabled = false;
+    for (const faults of this.#environmentFaults) faults.onDoom('crash', reason);
+    this.#environmentFaults.clear();
+    this.lambda.discardPending();
+    this.planner?.discardPending();
+    this.lambda.deploy();
+    this.planner?.deploy();
+  }
+
+  /** The tick's end: CloudWatch's view of the failure queue. */
+  endTick(): void {
     this.store.put(
       {
         namespace: 'AWS/SQS',
@@ -361,6 +436,11 @@ export class World {
       simNow(),
       this.queue.visible,
     );
+  }
+
+  /** When the next tick starts. */
+  get nextTickAt(): number {
+    return this.#nextTickAt;
   }
 
   async runFor(ms: number): Promise<void> {
@@ -403,6 +483,10 @@ export class World {
   async stop(): Promise<void> {
     this.lambda.deploy();
     this.planner?.deploy();
+    if (this.options.shared) {
+      rmSync(this.#tmp, { recursive: true, force: true });
+      return;
+    }
     await this.intake?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
@@ -429,8 +513,11 @@ export class World {
       },
       onDoom: (kind, reason) => environment.doom({ kind, reason }),
     };
+    this.#environmentFaults.add(faults);
     const ddb = localDynamoDbClient(this.options.dynamoDbEndpoint);
     installDynamoFaults(ddb, faults);
+    const region = this.options.region;
+    region?.mrsc.install(ddb, region.name);
     const secretsClient = this.#secretsClient();
     installFreeze(secretsClient, faults);
     const { buildHandler, createHandlerParts } = this.options.handlerModule;
@@ -441,7 +528,14 @@ export class World {
     const parts = createHandlerParts(env, {
       documentClient: createDocumentClient(ddb),
       secretsClient,
-      endpoint: new FaultyTokenEndpoint(new HttpTokenEndpoint(), faults, this.owners),
+      endpoint: new FaultyTokenEndpoint(new HttpTokenEndpoint(), faults, this.owners, (orgId, outcome) =>
+        this.exchanges.push({
+          t: simNow(),
+          orgId,
+          status: outcome.kind === 'response' ? outcome.status : undefined,
+          invalidGrant: outcome.kind === 'response' && /invalid_grant/.test(outcome.body),
+        }),
+      ),
       clock: simulatedClock,
       random: seededRandom(this.options.seed * 1000 + ++this.#environments),
       ...(fn === 'planner'

@@ -147,7 +147,7 @@ describe('Multi-Region deployment: each Region’s refresher points at its own r
     const planner = Object.entries(t.Resources as Record<string, Cfn>).find(([id]) =>
       id.startsWith('PlannerRoleDefaultPolicy'),
     );
-    const writes = (planner?.[1].Properties.PolicyDocument.Statement as Cfn[]).filter((s) =>
+    const writes = ((planner?.[1].Properties.PolicyDocument.Statement ?? []) as Cfn[]).filter((s) =>
       [s.Action].flat().includes('dynamodb:UpdateItem'),
     );
     expect(writes).toHaveLength(1);
