@@ -15,6 +15,8 @@ export interface Prices {
     readRequestUnitPerMillion: number;
     storagePerGbMonth: number;
     pitrPerGbMonth: number;
+    /** A global table's write, billed in every replica Region (replicated write request units). */
+    replicatedWriteRequestUnitPerMillion: number;
   };
   lambda: { arm64PerGbSecond: number; requestsPerMillion: number };
   secretsManager: { perSecretMonth: number; per10kApiCalls: number };
@@ -24,9 +26,13 @@ export interface Prices {
     dashboardPerMonth: number;
     logIngestionPerGb: number;
     logStoragePerGbMonth: number;
+    compositeAlarmPerMonth: number;
   };
   eventbridge: { customEventsPerMillion: number; scheduledRuleEvents: number };
-  kms: { perKeyMonth: number };
+  /** A key's month, plus one month's price for each yearly rotation, for the first `billedRotationsPerKey` of them. */
+  kms: { perKeyMonth: number; perRotationMonth: number; billedRotationsPerKey: number };
+  /** Out to the internet (the first tier: the token requests), and between Regions (a global table's replication). */
+  dataTransfer: { internetOutPerGb: number; interRegionPerGb: number };
 }
 
 export function loadPrices(file = PRICES_FILE): Prices {
@@ -71,7 +77,27 @@ export interface DeploymentAssumptions {
   kmsKeys: number;
   /** Lambda's own START/END/REPORT lines per invocation. */
   platformLogBytesPerInvocation: number;
+  /** The freshness objective's composite alarms (priced per alarm, not per metric). */
+  compositeAlarms?: number;
+  /**
+   * Bytes a token request sends to the internet (data transfer out): the TLS handshake's client side and the HTTP
+   * request (an estimate, see docs/cost.md#what-goes-in). 0 leaves egress out.
+   */
+  egressBytesPerRefresh?: number;
+  /** Key rotations billed so far per key (yearly rotation: 2 from the second year on; capped by the price list). */
+  kmsRotationsPerKey?: number;
 }
+
+/**
+ * Where the refresher runs: one Region (the default), or a multi-Region deployment (docs/regions.md) with `replicas`
+ * replicas of the global table and the refresher in `refresherRegions` of them (the same, a witness holds none).
+ */
+export interface RegionLayout {
+  replicas: number;
+  refresherRegions: number;
+}
+
+export const ONE_REGION: RegionLayout = { replicas: 1, refresherRegions: 1 };
 
 export type CostLine =
   | 'dynamodbWrites'
@@ -82,11 +108,14 @@ export type CostLine =
   | 'cloudwatchMetricsAlarms'
   | 'cloudwatchLogs'
   | 'eventbridge'
-  | 'kms';
+  | 'kms'
+  | 'internetEgress'
+  | 'crossRegionTransfer';
 
 export interface CostRow {
   orgs: number;
   tokenLifetimeHours: number;
+  regions: RegionLayout;
   refreshesPerMonth: number;
   sweepInvocationsPerMonth: number;
   /** Monthly USD per line, one OAuth client shared by every org (one secret). */
@@ -123,7 +152,10 @@ export function costRow(
   m: MeasuredInputs,
   a: DeploymentAssumptions,
   p: Prices,
+  regions: RegionLayout = ONE_REGION,
 ): CostRow {
+  const { replicas, refresherRegions: r } = regions;
+  const multi = replicas > 1;
   const ticks = SECONDS_PER_MONTH / a.schedulePeriodSeconds;
   const refreshes = (orgs * SECONDS_PER_MONTH) / refreshPeriodSeconds(lifetimeHours * 3600, a);
   const duePerTick = refreshes / ticks;
@@ -143,41 +175,62 @@ export function costRow(
   const sweepReads = shardsPerSweep * 0.5 + Math.ceil(sweepSeconds / 2) * 0.5;
   const sweepWrites = 2;
 
-  const writeUnits = refreshes * m.writeUnitsPerRefresh + invocations * sweepWrites;
-  const readUnits = refreshes * m.readUnitsPerRefresh + ticks * plannerReads + invocations * sweepReads;
-  const storageGb = (orgs * (m.itemBytes + 100 + m.indexEntryBytes + 100)) / 1e9;
+  // Several Regions (docs/regions.md): every Region's planner plans every tick (its reads, its heartbeat: one write,
+  // one strongly consistent batch read of the others'); the sweeps are shared, not repeated. Every write is billed in
+  // every replica Region and its item travels to the others.
+  const heartbeatWrites = multi ? ticks * r : 0;
+  const heartbeatReads = multi ? ticks * r * (r - 1) : 0;
+  const writeUnits = (refreshes * m.writeUnitsPerRefresh + invocations * sweepWrites + heartbeatWrites) * replicas;
+  // The due entry of a refresh is read by each Region's planner count and by the one sweep that refreshes it.
+  const refreshReads = refreshes * (m.readUnitsPerRefresh / 2) * (r + 1);
+  const readUnits = refreshReads + ticks * plannerReads * r + invocations * sweepReads + heartbeatReads;
+  const storageGb = (replicas * orgs * (m.itemBytes + 100 + m.indexEntryBytes + 100)) / 1e9;
   const gbSeconds =
     (refreshes * m.workerSecondsPerRefresh + invocations * m.workerFixedSeconds) * (a.workerMemoryMb / 1024) +
-    ticks * m.plannerSeconds * (a.plannerMemoryMb / 1024);
-  const lambdaRequests = ticks + invocations;
+    ticks * r * m.plannerSeconds * (a.plannerMemoryMb / 1024);
+  const lambdaRequests = ticks * r + invocations;
   // One shared client: each warm sweep container reads the secret once per SECRET_CACHE_SECONDS.
   const warmContainers = Math.max(1, Math.ceil(invocations / ticks));
   const sharedSecretCalls = (warmContainers * SECONDS_PER_MONTH) / a.secretCacheSeconds;
   const logBytes =
     refreshes * m.logBytesPerRefresh +
     invocations * (m.logBytesPerWorkerInvocation + a.platformLogBytesPerInvocation) +
-    ticks * (m.logBytesPerPlan + a.platformLogBytesPerInvocation);
+    ticks * r * (m.logBytesPerPlan + a.platformLogBytesPerInvocation);
   const logGb = logBytes / 1e9;
 
+  // Secrets are regional: a shared client's secret is replicated to every Region that refreshes.
   const secretsShared =
-    p.secretsManager.perSecretMonth + (sharedSecretCalls / 10_000) * p.secretsManager.per10kApiCalls;
-  // One client per org: a secret each, and a read per refresh (the cache outlives no refresh period).
-  const secretsPerOrg = orgs * p.secretsManager.perSecretMonth + (refreshes / 10_000) * p.secretsManager.per10kApiCalls;
+    r * p.secretsManager.perSecretMonth + (sharedSecretCalls / 10_000) * p.secretsManager.per10kApiCalls;
+  // One client per org: a secret each (in every Region), and a read per refresh (the cache outlives no period).
+  const secretsPerOrg =
+    r * orgs * p.secretsManager.perSecretMonth + (refreshes / 10_000) * p.secretsManager.per10kApiCalls;
+  // Multi-Region stacks also publish PeerRegionsSilent and alarm on it.
+  const peerMetrics = multi ? 1 : 0;
+  const rotations = Math.min(a.kmsRotationsPerKey ?? 0, p.kms.billedRotationsPerKey);
+  // Each write's item (the claim's and the commit's, about an item each) travels to the other replicas.
+  const replicatedGb = multi ? (refreshes * 2 * m.itemBytes * (replicas - 1)) / 1e9 : 0;
   const linesUsd: Record<CostLine, number> = {
-    dynamodbWrites: (writeUnits / 1e6) * p.dynamodb.writeRequestUnitPerMillion,
+    dynamodbWrites:
+      (writeUnits / 1e6) *
+      (multi ? p.dynamodb.replicatedWriteRequestUnitPerMillion : p.dynamodb.writeRequestUnitPerMillion),
     dynamodbReads: (readUnits / 1e6) * p.dynamodb.readRequestUnitPerMillion,
     dynamodbStorage: storageGb * (p.dynamodb.storagePerGbMonth + p.dynamodb.pitrPerGbMonth),
     lambda: gbSeconds * p.lambda.arm64PerGbSecond + (lambdaRequests / 1e6) * p.lambda.requestsPerMillion,
     secretsManager: secretsShared,
     cloudwatchMetricsAlarms:
-      a.customMetrics * p.cloudwatch.customMetricPerMonth +
-      a.alarmMetrics * p.cloudwatch.standardAlarmMetricPerMonth +
-      a.dashboards * p.cloudwatch.dashboardPerMonth,
+      r *
+      ((a.customMetrics + peerMetrics) * p.cloudwatch.customMetricPerMonth +
+        (a.alarmMetrics + peerMetrics) * p.cloudwatch.standardAlarmMetricPerMonth +
+        (a.compositeAlarms ?? 0) * p.cloudwatch.compositeAlarmPerMonth +
+        a.dashboards * p.cloudwatch.dashboardPerMonth),
     cloudwatchLogs: logGb * (p.cloudwatch.logIngestionPerGb + p.cloudwatch.logStoragePerGbMonth),
     eventbridge:
       (refreshes * m.eventsPerRefresh * p.eventbridge.customEventsPerMillion) / 1e6 +
-      ticks * p.eventbridge.scheduledRuleEvents,
-    kms: a.kmsKeys * p.kms.perKeyMonth,
+      ticks * r * p.eventbridge.scheduledRuleEvents,
+    // Every Region has its table (replica) key and its alarm topic's key, each rotated yearly.
+    kms: r * a.kmsKeys * (p.kms.perKeyMonth + rotations * p.kms.perRotationMonth),
+    internetEgress: ((refreshes * (a.egressBytesPerRefresh ?? 0)) / 1e9) * p.dataTransfer.internetOutPerGb,
+    crossRegionTransfer: replicatedGb * p.dataTransfer.interRegionPerGb,
   };
   const total = Object.values(linesUsd).reduce((x, y) => x + y, 0);
   const withPerOrg = { ...linesUsd, secretsManager: secretsPerOrg };
@@ -186,6 +239,7 @@ export function costRow(
   return {
     orgs,
     tokenLifetimeHours: lifetimeHours,
+    regions,
     refreshesPerMonth: Math.round(refreshes),
     sweepInvocationsPerMonth: Math.round(invocations),
     linesUsd: Object.fromEntries(Object.entries(linesUsd).map(([k, v]) => [k, round(v)])) as Record<CostLine, number>,
@@ -204,7 +258,8 @@ export function costPerMillionRefreshes(m: MeasuredInputs, a: DeploymentAssumpti
     (m.readUnitsPerRefresh / 1e6) * p.dynamodb.readRequestUnitPerMillion +
     m.workerSecondsPerRefresh * (a.workerMemoryMb / 1024) * p.lambda.arm64PerGbSecond +
     (m.logBytesPerRefresh / 1e9) * (p.cloudwatch.logIngestionPerGb + p.cloudwatch.logStoragePerGbMonth) +
-    (m.eventsPerRefresh / 1e6) * p.eventbridge.customEventsPerMillion;
+    (m.eventsPerRefresh / 1e6) * p.eventbridge.customEventsPerMillion +
+    ((a.egressBytesPerRefresh ?? 0) / 1e9) * p.dataTransfer.internetOutPerGb;
   return round(perRefresh * 1e6, 3);
 }
 

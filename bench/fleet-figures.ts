@@ -46,7 +46,20 @@ export const DEFAULT_DEPLOYMENT: DeploymentAssumptions = {
   kmsKeys: 2,
   // Lambda's START, END and REPORT lines.
   platformLogBytesPerInvocation: 280,
+  // FreshnessBurnFast and FreshnessBurnSlow.
+  compositeAlarms: 2,
+  // A token request's bytes out to the internet, estimated (docs/cost.md#what-goes-in): the HTTP request (about 500
+  // bytes: POST line, Host, Basic Authorization, form body with the refresh token), the client's side of a TLS 1.3
+  // handshake (about 1 100 bytes: a ClientHello with a hybrid post-quantum key share, Finished) and TCP/IP headers
+  // (about 400 bytes), for a new connection per refresh.
+  egressBytesPerRefresh: 2000,
+  // Both keys rotate yearly (enableKeyRotation); the price list bills the first two rotations, so from the third
+  // year on each key costs three key-months a month.
+  kmsRotationsPerKey: 2,
 };
+
+/** The multi-Region deployment docs/cost.md prices: three replicas, the refresher in each (docs/regions.md). */
+export const THREE_REGIONS = { replicas: 3, refresherRegions: 3 } as const;
 
 const FLEET_SIZES = [1_000, 100_000, 1_000_000, 10_000_000];
 const LIFETIMES_HOURS = [1, 24];
@@ -105,6 +118,9 @@ export function fleetFigures(m: FleetMeasurements, ctx: RunContext) {
   const rows = FLEET_SIZES.flatMap((orgs) =>
     LIFETIMES_HOURS.map((hours) => costRow(orgs, hours, measured, DEFAULT_DEPLOYMENT, prices)),
   );
+  const multiRegionRows = FLEET_SIZES.flatMap((orgs) =>
+    LIFETIMES_HOURS.map((hours) => costRow(orgs, hours, measured, DEFAULT_DEPLOYMENT, prices, THREE_REGIONS)),
+  );
   const fleet = {
     scalingEfficiency: m.scaling.scalingEfficiency,
     wastedClaimsPerRefresh: m.wasted.wastedClaimsPerRefresh,
@@ -135,6 +151,7 @@ export function fleetFigures(m: FleetMeasurements, ctx: RunContext) {
     deployment: DEFAULT_DEPLOYMENT,
     measured: Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, round(v, 5)])),
     rows,
+    multiRegionRows,
     costPerMillionRefreshesUsd: costPerMillionRefreshes(measured, DEFAULT_DEPLOYMENT, prices),
   };
   const assumptions = { refreshWindowSeconds: 600, jitterSeconds: 60 };
@@ -192,7 +209,12 @@ function report(
     herdPeakToMeanToday: number;
   },
   wcu: { computedByRules: { opaque: number; jwt: number } },
-  cost: { rows: ReturnType<typeof costRow>[]; costPerMillionRefreshesUsd: number; pricesChecked: string },
+  cost: {
+    rows: ReturnType<typeof costRow>[];
+    multiRegionRows: ReturnType<typeof costRow>[];
+    costPerMillionRefreshesUsd: number;
+    pricesChecked: string;
+  },
   capacity: {
     perSweepRefreshesPerSecond: { latencyBound: number; cpuBound: number; rate: number };
     largestFleetOneSweep: { oneHourTokens: number; dayTokens: number };
@@ -257,6 +279,27 @@ function report(
       ]),
     ]),
     `costPerMillionRefreshesUsd ${cost.costPerMillionRefreshesUsd} (prices of ${cost.pricesChecked}, bench/prices-us-east-1.json)`,
+    '',
+    'three Regions (an MRSC global table with three replicas, the refresher in each; docs/regions.md):',
+    renderTable([
+      ['orgs', 'token', 'DDB writes', 'DDB other', 'Lambda', 'CloudWatch', 'transfer', 'other', 'total', 'x 1 Region'],
+      ...cost.multiRegionRows.map((r, i) => {
+        const one = cost.rows[i] as ReturnType<typeof costRow>;
+        const l = r.linesUsd;
+        return [
+          r.orgs.toLocaleString('en-US'),
+          `${r.tokenLifetimeHours} h`,
+          usd(l.dynamodbWrites),
+          usd(l.dynamodbReads + l.dynamodbStorage),
+          usd(l.lambda),
+          usd(l.cloudwatchMetricsAlarms + l.cloudwatchLogs),
+          usd(l.crossRegionTransfer + l.internetEgress),
+          usd(l.secretsManager + l.eventbridge + l.kms),
+          usd(r.totalUsd),
+          (r.totalUsd / one.totalUsd).toFixed(2),
+        ];
+      }),
+    ]),
   );
   return out.join('\n');
 }

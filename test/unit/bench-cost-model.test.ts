@@ -114,3 +114,68 @@ describe('Module: bench/cost-model', () => {
     expect(sweepsNeeded(1_000_000, 60, 1, deployment)).toBe(Math.ceil(1_000_000 / (60 * 2970)));
   });
 });
+
+describe('Module: bench/cost-model, the lines issue 19 added', () => {
+  const withExtras: DeploymentAssumptions = {
+    ...deployment,
+    compositeAlarms: 2,
+    egressBytesPerRefresh: 2000,
+    kmsRotationsPerKey: 2,
+  };
+
+  it('internet egress: every token request’s bytes out, at the data-transfer-out price', () => {
+    const row = costRow(1_000_000, 1, measured, withExtras, prices);
+    const gb = (row.refreshesPerMonth * 2000) / 1e9;
+    expect(row.linesUsd.internetEgress).toBeCloseTo(gb * prices.dataTransfer.internetOutPerGb, 0);
+    expect(costRow(1_000_000, 1, measured, deployment, prices).linesUsd.internetEgress).toBe(0);
+  });
+
+  it('KMS: a key rotated yearly costs a key-month per billed rotation on top (three from the third year)', () => {
+    const row = costRow(1_000, 24, measured, withExtras, prices);
+    expect(row.linesUsd.kms).toBe(2 * (prices.kms.perKeyMonth + 2 * prices.kms.perRotationMonth));
+    const capped = costRow(1_000, 24, measured, { ...withExtras, kmsRotationsPerKey: 9 }, prices);
+    expect(capped.linesUsd.kms).toBe(row.linesUsd.kms);
+  });
+
+  it('composite alarms are priced per alarm', () => {
+    const without = costRow(1_000, 24, measured, deployment, prices).linesUsd.cloudwatchMetricsAlarms;
+    const with2 = costRow(1_000, 24, measured, withExtras, prices).linesUsd.cloudwatchMetricsAlarms;
+    expect(with2 - without).toBeCloseTo(2 * prices.cloudwatch.compositeAlarmPerMonth, 2);
+  });
+
+  it('one Region is what it was: the default layout adds nothing', () => {
+    const row = costRow(100_000, 1, measured, deployment, prices);
+    expect(row.regions).toEqual({ replicas: 1, refresherRegions: 1 });
+    expect(row.linesUsd.crossRegionTransfer).toBe(0);
+  });
+
+  it('three Regions: writes billed in every replica, storage in every replica, planners, alarms and keys tripled', () => {
+    const three = { replicas: 3, refresherRegions: 3 };
+    const one = costRow(1_000_000, 1, measured, withExtras, prices);
+    const multi = costRow(1_000_000, 1, measured, withExtras, prices, three);
+    const ticks = SECONDS_PER_MONTH / 60;
+    const writes = (one.refreshesPerMonth * 4 + one.sweepInvocationsPerMonth * 2 + ticks * 3) * 3;
+    expect(multi.linesUsd.dynamodbWrites).toBeCloseTo(
+      (writes / 1e6) * prices.dynamodb.replicatedWriteRequestUnitPerMillion,
+      0,
+    );
+    expect(multi.linesUsd.dynamodbStorage).toBeCloseTo(3 * one.linesUsd.dynamodbStorage, 1);
+    expect(multi.linesUsd.kms).toBe(3 * one.linesUsd.kms);
+    // The peer-Region metric and alarm in each Region besides the tripled set.
+    expect(multi.linesUsd.cloudwatchMetricsAlarms).toBeCloseTo(
+      3 * (one.linesUsd.cloudwatchMetricsAlarms + prices.cloudwatch.customMetricPerMonth + 0.1),
+      1,
+    );
+    // The sweeps are shared: the refreshes' Lambda time is not tripled, only the planners'.
+    expect(multi.linesUsd.lambda).toBeLessThan(1.1 * one.linesUsd.lambda);
+    // Each write's item travels to the two other replicas.
+    expect(multi.linesUsd.crossRegionTransfer).toBeCloseTo(
+      ((one.refreshesPerMonth * 2 * 700 * 2) / 1e9) * prices.dataTransfer.interRegionPerGb,
+      1,
+    );
+    // Token requests go out once, whichever Region sends them.
+    expect(multi.linesUsd.internetEgress).toBe(one.linesUsd.internetEgress);
+    expect(multi.totalUsd / one.totalUsd).toBeGreaterThan(2.5);
+    expect(multi.totalUsd / one.totalUsd).toBeLessThan(3.2);
+  });
+});
