@@ -227,4 +227,14 @@ describe('Class: DynamoDbFleetStore › replicated write conflicts (MRSC)', () =
     expect(plan.answered).toBe(SDK_ATTEMPTS);
     expect(mine).toEqual({ announce: false, until: now + 30_000 });
   });
+
+  it('clearHostDegradation: another Region wrote the host item at that instant: left for the next sweep, no error', async () => {
+    const now = Date.now();
+    const host = 'idp2.example.com';
+    await fleetOf(h.ddb).markHostDegraded({ host, until: now - 1, reason: 'RATE_LIMITED' }, now - 10_000);
+    Object.assign(plan, { marker: 'REMOVE #att', conflicts: SDK_ATTEMPTS, answered: 0, competitor: undefined });
+
+    await expect(fleetOf(client).clearHostDegradation(host, now)).resolves.toBeUndefined();
+    expect(plan.answered).toBe(SDK_ATTEMPTS);
+  });
 });
