@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { buildDeployment } from '../../cdk/build-app.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import { MultiRegionDeploymentError, multiRegionProblems } from '../../cdk/multi-region-plan.js';
+import { pagingAlarmIds } from '../../ops/cloudwatch/alarm-evaluator.js';
+import { readDeployment } from '../../ops/deployment.js';
 import { type Cfn, testContext } from './synth-stack.js';
 
 const THREE = ['us-east-1', 'us-east-2', 'us-west-2'];
@@ -154,6 +156,15 @@ describe('Multi-Region deployment: each Region’s refresher points at its own r
     expect(writes[0].Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#region:*'] },
     });
+  });
+});
+
+describe('Multi-Region deployment: what the alarm simulation reads (ops/deployment.ts)', () => {
+  it.each(THREE)('%s: its planner, worker, schedule, alarms and freshness composites', (region) => {
+    const d = readDeployment(three.template(`TenantTokenRefresher-${region}`), `TenantTokenRefresher-${region}`);
+    expect(pagingAlarmIds(d)).toEqual(expect.arrayContaining(['Heartbeat', 'PeerRegionSilent', 'FreshnessBurnFast']));
+    expect(d.planner?.environment).toMatchObject({ REGIONS: THREE.join(',') });
+    expect(d.fn.environment.TABLE_NAME).toBe('TenantTokenRefresher-tokens');
   });
 });
 
