@@ -56,7 +56,8 @@ export class ConditionalWriter {
    * condition although the write happened. `landed` tells that case from a real conflict by the item returned with
    * the failure. Without it a stored token was reported lost
    * (false TokenNotCommitted/RotationLost alarms, and a RotationLost event telling the customer to re-authorise) and
-   * a dead grant's ReauthRequired event was skipped.
+   * a dead grant's ReauthRequired event was skipped. A replicated write conflict (MRSC) is sorted out the same way
+   * from a strongly consistent read; `stillMine` says whether a fenced write may try again (see the file's header).
    */
   async update(
     operation: ConditionFailedError['operation'],
