@@ -66,7 +66,8 @@ export async function deploymentOf(
       `table ${table} has no deployment descriptor yet, so this CLI does not know the deployment's settings and ` +
         "wrote nothing. The deployment's planner publishes it at its first tick, within a schedule period of a " +
         'deploy: wait a minute and run this again. If the stack is older than that, check that --table is its ' +
-        'TableName output and that the planner runs (alarms Heartbeat and LambdaErrors, its log group)',
+        'TableName output, that it runs this version (an earlier one publishes none: deploy it) and that the ' +
+        'planner runs (alarms Heartbeat and LambdaErrors, its log group)',
     );
   }
   if (read.state === 'invalid') {
