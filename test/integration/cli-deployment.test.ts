@@ -9,6 +9,7 @@ import type { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dueShardFor } from '../../lambdas/core/shard.js';
+import { captureOutput, emfMetrics } from '../../local/handler-output.js';
 import { LOCAL_WORKER_FUNCTION } from '../../local/local-fleet.js';
 import { type CliOptions, cli } from '../support/cli-io.js';
 import { startDeployment, type TestDeployment } from '../support/deployment.js';
@@ -123,12 +124,16 @@ describe('Every writing command uses the deployment’s settings', () => {
     );
     const invocations = deployment.fleet.invocations.length;
 
-    // Act
-    const out = await cli(['tenants', 'refresh', orgId], opts);
+    // Act: the function's output (Powertools' log and EMF lines) is captured as its log group would hold it
+    const { result: out, lines } = await captureOutput(() => cli(['tenants', 'refresh', orgId], opts));
 
     // Assess
     expect(out.code, out.stderr).toBe(0);
     expect(await h.getRecord(orgId)).toMatchObject({ version: 1, dueShard: dueShardFor(orgId, 8) });
+    // Its metrics are the deployment's: EMF from the function, in the deployment's namespace.
+    const emf = lines.filter((l) => Object.keys(emfMetrics(l)).length > 0);
+    expect(emf.map(emfMetrics)).toContainEqual(expect.objectContaining({ RefreshSucceeded: 1 }));
+    expect(emf.join('\n')).toContain('"Namespace":"TenantTokenRefresher"');
     expect(deployment.fleet.invocations.slice(invocations)).toEqual([
       expect.objectContaining({ functionName: LOCAL_WORKER_FUNCTION, type: 'RequestResponse', outcome: 'ok' }),
     ]);
