@@ -3,7 +3,10 @@
 export const MAIN_HELP = `Usage: tenant-tokens [--table NAME] tenants <command> [options]
 
 Operator commands for the token table (one record per org). AWS access uses the standard credential chain
-(AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB (npm start prints the line).
+(AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_LAMBDA
+(npm start prints the line). Commands that write act with the deployment's settings, which its planner publishes
+in the table: SHARD_COUNT, ALLOWED_TOKEN_HOSTS, ALLOW_LOOPBACK_HTTP or EVENT_BUS_NAME set here must agree with
+them or nothing is written; every lease check and time stamp uses AWS's clock, not this machine's.
 
 Commands:
   tenants add ORG ...       onboard an org (secrets from a file or stdin, never from the command line)
@@ -60,8 +63,8 @@ Options:
 A Zendesk org needs a refresh token: Zendesk issues them only since 2025-04-30, and a token issued before
 cannot be refreshed, so such an org's customer must re-authorise the app first.
 
-Environment: ALLOWED_TOKEN_HOSTS (when set, a generic --token-url must match it), SHARD_COUNT (the
-deployment's; default 1 puts the org in shard 0, which every deployment sweeps).
+The org goes to the deployment's shards and a generic --token-url must be on the deployment's
+ALLOWED_TOKEN_HOSTS, both as the deployment publishes them in the table (set here, they must agree).
 
 Examples:
   tenant-tokens --table tenant-tokens tenants add 3f9b0c1e-acme --provider genesys --region eu-west-1 \\
@@ -119,10 +122,11 @@ Options:
 
 export const REFRESH_HELP = `Usage: tenant-tokens [--table NAME] tenants refresh ORG
 
-Refreshes ORG now, due or not, through the refresher's own path (claim with a lease, org-scoped request, commit
-fenced by the version), so it can never race the scheduled refresher. Needs the refresher's access: the org's
-client secret in Secrets Manager and network access to the token endpoint. Reads the refresher's settings from the
-environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, ...; defaults in docs/operations.md).
+Refreshes ORG now, due or not, by invoking the deployment's refresher function ({"orgIds": [ORG]}, the function
+the deployment names in its table): the refresher's own path (claim with a lease, org-scoped request, commit
+fenced by the version) with the deployment's settings, clock, events and metrics, so it can never race the
+scheduled refresher. Needs lambda:InvokeFunction on that function and read access to the table; not the org's
+secret, nor the token endpoint. Against local mode, set AWS_ENDPOINT_URL_LAMBDA (npm start prints it).
 
 Options:
   -h, --help   this help

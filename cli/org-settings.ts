@@ -40,7 +40,9 @@ export function usesDeploymentAllowList(s: Pick<OrgSettings, 'provider'>): boole
 
 /**
  * Validates one org's onboarding input (camelCase fields, secrets included) as `tenants add` and `tenants import`
- * both do, and as a hosted app's grant intake can: every problem at once, each naming its field.
+ * both do, and as a hosted app's grant intake can: every problem at once, each naming its field. `env` carries the
+ * deployment's ALLOWED_TOKEN_HOSTS (undefined: not known yet, the host is not checked; empty: no generic host) and
+ * ALLOW_LOOPBACK_HTTP.
  */
 export function validateOnboarding(raw: unknown, env: Record<string, string | undefined>): Onboarding {
   const parsed = parseOnboarding(raw);
@@ -67,8 +69,8 @@ function tokenUrlProblem(s: OrgSettings, env: Record<string, string | undefined>
   const hosts = configSchema.shape.ALLOWED_TOKEN_HOSTS.safeParse(env.ALLOWED_TOKEN_HOSTS, PLAIN);
   if (!hosts.success) return { field: 'ALLOWED_TOKEN_HOSTS', message: describeIssues(hosts.error) };
   let allowed = hosts.data;
-  if (usesDeploymentAllowList(s) && allowed.length === 0 && s.tokenUrl) {
-    // The deployment's list is not known here: check everything else, and let the refresher enforce the host.
+  if (usesDeploymentAllowList(s) && env.ALLOWED_TOKEN_HOSTS === undefined && s.tokenUrl) {
+    // The deployment's list is not known yet (the CLI checks again once it read the deployment): all but the host.
     try {
       allowed = [new URL(s.tokenUrl).host];
     } catch {

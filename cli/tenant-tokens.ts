@@ -2,7 +2,8 @@
 // tests drive it in-process; cli/main.ts binds it to the real process. Each command lives in cli/commands/.
 import { AdminError } from '../lambdas/adapters/tenant-summary.js';
 import { scrub } from '../lambdas/core/redact.js';
-import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
+import { commandContext } from './command-context.js';
+import type { CliDeps, CliIo, Command } from './context.js';
 import { ExitCode } from './exit-code.js';
 import {
   ADD_HELP,
@@ -66,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stdout(TENANTS_HELP);
       return ExitCode.Ok;
     }
-    const ctx: CommandContext = { io, deps, table, now: io.now ?? Date.now };
+    const ctx = commandContext(io, deps, table);
     const command = verb === undefined ? undefined : COMMANDS[verb];
     if (!command) {
       throw new UsageError(
@@ -112,6 +113,11 @@ function reportError(err: unknown, io: CliIo, tableName: string | undefined): nu
   if ((err as Error)?.name === 'ConfigError') {
     io.stderr(`tenant-tokens: ${(err as Error).message}\n`);
     return ExitCode.Usage;
+  }
+  // By name too: cli/deployment.ts and cli/aws-clock.ts load with the commands that write.
+  if ((err as Error)?.name === 'DeploymentError' || (err as Error)?.name === 'AwsTimeUnknownError') {
+    io.stderr(`tenant-tokens: ${(err as Error).message}\n`);
+    return (err as { exitCode?: number }).exitCode ?? ExitCode.Failed;
   }
   if (err instanceof AdminError) {
     io.stderr(`tenant-tokens: ${err.message}\n`);

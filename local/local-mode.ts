@@ -230,10 +230,14 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     ].join('\n');
   };
 
+  // The CLI finds this deployment as it finds a real one: the descriptor the planner published in the table, and
+  // (for `tenants refresh`) the sweep worker behind the Lambda Invoke stand-in.
   const hint = [
     'Ctrl-C stops (DynamoDB Local goes with it). The operator CLI works against this table from another shell:',
-    `  AWS_ENDPOINT_URL_DYNAMODB=${ddb.endpoint} AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\`,
-    `    npx tenant-tokens --table ${LOCAL_TABLE} tenants list`,
+    `  export AWS_ENDPOINT_URL_DYNAMODB=${ddb.endpoint} AWS_ENDPOINT_URL_LAMBDA=${fleet.standIn.endpoint} \\`,
+    `    AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    `  npx tenant-tokens --table ${LOCAL_TABLE} tenants list`,
+    `  npx tenant-tokens --table ${LOCAL_TABLE} tenants refresh ${DEMO_ORGS[0]?.settings.orgId ?? 'ORG'}`,
     '',
   ].join('\n');
 

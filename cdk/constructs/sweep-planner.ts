@@ -79,6 +79,8 @@ export class SweepPlanner extends Construct {
     });
 
     table.grantPlanner(this.role);
+    // What this deployment is, for the operator CLI (docs/design.md): the `#deployment` item, nothing else.
+    table.grantDeploymentDescriptor(this.role);
     // Invoke by the unqualified name: the function's ARN alone, no `:*` (no version or alias needed).
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.fn.functionArn] }),

@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
+import { COORDINATION, TABLE_SCHEMA } from '../../lambdas/table-schema.js';
 import { READER_GRANT_ATTRIBUTES } from '../../reader/token-reader.js';
 
 /**
@@ -29,8 +29,11 @@ export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'd
  */
 export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
-/** The sweep planner: it reads the sweep leases and counts the due index; it writes nothing. */
+/** The sweep planner: it reads the sweep leases and counts the due index; it writes no org. */
 export const PLANNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/** The planner's one write: the deployment descriptor item (a conditional Put), and no other key. */
+export const DEPLOYMENT_DESCRIPTOR_ACTIONS = ['dynamodb:PutItem'] as const;
 
 /**
  * The attention gauges (refresher and planner): one Scan of the attention index, which is sparse and keys-only (an org
@@ -167,6 +170,21 @@ export class TokenTable extends Construct {
     });
     this.#grantAttentionGauges(grantee);
     this.grantKey(grantee, TABLE_KEY_READ_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The planner publishes the deployment descriptor (core/deployment-descriptor.ts) for the operator CLI: a Put of the
+   * `#deployment` coordination item only (`dynamodb:LeadingKeys`), so the planner still cannot write an org.
+   */
+  grantDeploymentDescriptor(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...DEPLOYMENT_DESCRIPTOR_ACTIONS],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [COORDINATION.deploymentKey] } },
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;
   }
 

@@ -3,9 +3,10 @@
 // never argv; the write refuses to overwrite an existing org.
 import { PROFILES, PROVIDER_NAMES, type ProviderName } from '../../lambdas/core/provider-profiles.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
+import { deploymentOnboardingEnv, provisionalOnboardingEnv } from '../deployment.js';
 import { ADD_HELP } from '../help.js';
-import { onboardingUsageError, SECRET_FIELDS, usesDeploymentAllowList, validateOnboarding } from '../org-settings.js';
+import { onboardingUsageError, SECRET_FIELDS, validateOnboarding } from '../org-settings.js';
 import { readClientSecret, readRefreshToken, refuseTwoOnStdin } from '../secret-input.js';
 
 /** A whole number of seconds from a flag, or the text as typed (the schema then says what is wrong with it). */
@@ -56,8 +57,9 @@ export const add: Command = {
       requestedExpiresIn: seconds(values['expires-in']),
       requestedRefreshTokenExpiresIn: seconds(values['refresh-token-expires-in']),
     };
-    // Everything but the secrets first, so a typo is reported before anything is read from a file or stdin.
-    const first = validateOnboarding(settings, ctx.io.env);
+    // Everything but the secrets first, so a typo is reported before anything is read from a file or stdin or asked
+    // of AWS; what only the deployment decides (its allow-list, loopback http) is checked again once it is known.
+    const first = validateOnboarding(settings, provisionalOnboardingEnv(ctx.io.env));
     const settingsProblems = first.ok ? [] : first.problems.filter((p) => !SECRET_FIELDS.includes(p.field));
     if (settingsProblems.length > 0) throw onboardingUsageError(settingsProblems, ADD_HELP);
     const refreshTokenFile = values['refresh-token-file'];
@@ -83,14 +85,17 @@ export const add: Command = {
       );
     }
     refuseTwoOnStdin(refreshTokenFile, grantType === 'refresh_token', clientSecretFile, ADD_HELP);
-    const admin = tenantAdmin(ctx, values.table, ADD_HELP);
     const provider = settings.provider as ProviderName;
     const hint = PROVIDER_NAMES.includes(provider) ? PROFILES[provider].missingRefreshTokenHint : undefined;
     const refreshToken =
       grantType === 'refresh_token' ? await readRefreshToken(ctx, refreshTokenFile, ADD_HELP, hint) : undefined;
     const clientSecret =
       clientSecretFile !== undefined ? await readClientSecret(ctx, clientSecretFile, ADD_HELP) : undefined;
-    const checked = validateOnboarding({ ...settings, refreshToken, clientSecret }, ctx.io.env);
+    const { admin, deployment } = await deployedAdmin(ctx, values.table, ADD_HELP);
+    const checked = validateOnboarding(
+      { ...settings, refreshToken, clientSecret },
+      deploymentOnboardingEnv(deployment),
+    );
     if (!checked.ok) throw onboardingUsageError(checked.problems, ADD_HELP);
     const { settings: valid, grant } = checked.org;
     const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret });
@@ -99,12 +104,6 @@ export const add: Command = {
       `added ${added.orgId} (${added.provider}, ${added.grantType}${client}): ACTIVE, due now; the next refresher ` +
         'run issues its first access token\n',
     );
-    if (usesDeploymentAllowList(valid) && !ctx.io.env.ALLOWED_TOKEN_HOSTS) {
-      ctx.io.stderr(
-        `note: ALLOWED_TOKEN_HOSTS is not set here, so ${new URL(valid.tokenUrl as string).host} was not checked ` +
-          "against the deployment's allow-list; the refresher refuses it if it is not on the list\n",
-      );
-    }
     return ExitCode.Ok;
   },
 };

@@ -7,7 +7,8 @@ import type { NewOrgWrite } from '../../lambdas/adapters/dynamodb-tenant-admin.j
 import { firstRefreshWindowMs } from '../../lambdas/core/first-refresh-spread.js';
 import type { NewOrg, OnboardingProblem } from '../../lambdas/core/onboarding.js';
 import { parseCommand, UsageError } from '../args.js';
-import { type Command, type CommandContext, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, type CommandContext, deployedAdmin, ExitCode, tableOption } from '../context.js';
+import { deploymentOnboardingEnv, provisionalOnboardingEnv } from '../deployment.js';
 import { formatDuration } from '../format.js';
 import { IMPORT_HELP } from '../help.js';
 import { validateOnboarding } from '../org-settings.js';
@@ -101,7 +102,6 @@ export const importOrgs: Command = {
       { names: ['FILE'] },
     );
     const file = positionals[0] as string;
-    const admin = tenantAdmin(ctx, values.table, IMPORT_HELP);
     await checkPrivate(ctx, file);
     let text: string;
     try {
@@ -110,9 +110,17 @@ export const importOrgs: Command = {
       throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, IMPORT_HELP);
     }
     const started = ctx.now();
-    const plan = planImport(text, ctx.io.env);
-    const blocked = plan.invalidLines > 0 && !values['skip-invalid'];
-    const writes = blocked || values['dry-run'] ? [] : await admin.addMany(plan.valid.map((v) => v.org));
+    // First offline (a bad file, or a dry run, never needs AWS); what only the deployment decides (its allow-list,
+    // loopback http) is judged again by the deployment's own settings before anything is written to its shards.
+    let plan = planImport(text, provisionalOnboardingEnv(ctx.io.env));
+    let blocked = plan.invalidLines > 0 && !values['skip-invalid'];
+    let writes: NewOrgWrite[] = [];
+    if (!blocked && !values['dry-run']) {
+      const { admin, deployment } = await deployedAdmin(ctx, values.table, IMPORT_HELP);
+      plan = planImport(text, deploymentOnboardingEnv(deployment));
+      blocked = plan.invalidLines > 0 && !values['skip-invalid'];
+      if (!blocked) writes = await admin.addMany(plan.valid.map((v) => v.org));
+    }
     const lineOf = new Map(plan.valid.map((v) => [v.org.settings.orgId, v.line]));
     const failures = writes
       .filter((w): w is Extract<NewOrgWrite, { outcome: 'failed' }> => w.outcome === 'failed')

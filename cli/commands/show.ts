@@ -2,7 +2,7 @@
 import { AdminError, type TenantSummary } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { PROFILES } from '../../lambdas/core/provider-profiles.js';
 import { checkOrgId, parseCommand } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, ExitCode, tableOption, tableReader } from '../context.js';
 import { formatAgo, formatDuration, formatExpiresIn } from '../format.js';
 import { SHOW_HELP } from '../help.js';
 
@@ -46,7 +46,7 @@ export const show: Command = {
       names: ['ORG'],
     });
     const orgId = checkOrgId(positionals[0] as string, SHOW_HELP);
-    const details = await tenantAdmin(ctx, values.table, SHOW_HELP).details(orgId);
+    const details = await tableReader(ctx, values.table, SHOW_HELP).details(orgId);
     if (!details) throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
     const { summary: t, accessTokenFingerprint, refreshTokenFingerprint, clientSecretFingerprint } = details;
     if (values.json) {

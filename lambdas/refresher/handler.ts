@@ -104,6 +104,7 @@ export function createHandlerParts(
     logger,
     metrics,
     runtime: createRuntime(config, powertoolsLog(logger), {
+      serviceName,
       ...overrides,
       ...(workerFunctionName ? { workerFunctionName } : {}),
     }),

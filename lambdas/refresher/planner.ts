@@ -7,6 +7,7 @@ import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
+import type { DeploymentPublisher, PublishOutcome } from './deployment-publisher.js';
 import type { RunScope } from './refresh-deps.js';
 
 export interface PlannerSettings {
@@ -38,6 +39,8 @@ export interface PlanSummary {
   hostShare: number;
   /** Workers whose invoke Lambda did not accept; their shards wait for the next tick (and the backlog shows it). */
   invokeFailures: number;
+  /** What this tick did about the deployment descriptor (absent: this planner publishes none). */
+  deployment?: PublishOutcome;
   durationMs: number;
 }
 
@@ -48,6 +51,8 @@ export interface PlannerDeps {
   clock: Clock;
   log: Log;
   settings: PlannerSettings;
+  /** Publishes the deployment descriptor the operator CLI acts with (deployment-publisher.ts). */
+  deployment?: DeploymentPublisher;
 }
 
 /** The planner started some workers but Lambda refused others: the invocation fails, so on-call hears of it. */
@@ -74,9 +79,11 @@ export class SweepPlanner {
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
     const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
-    const [counts, gauges] = await Promise.all([
+    // Published only after the shrink check: the descriptor never names a shard count the table refuses.
+    const [counts, gauges, deployment] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),
       this.#gauges(),
+      this.deps.deployment?.ensurePublished(),
     ]);
     const busy = new Set(shards.filter((s) => (state.leases.get(s)?.until ?? 0) > started));
     const running = runningSweeps(state.leases.values(), started);
@@ -112,6 +119,7 @@ export class SweepPlanner {
       sweeps: plan.sweeps,
       hostShare: plan.hostShare,
       invokeFailures,
+      ...(deployment ? { deployment } : {}),
       durationMs: clock.now() - started,
     };
   }

@@ -6,6 +6,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { DynamoDbDeployment } from '../adapters/dynamodb-deployment.js';
 import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
 import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
@@ -13,6 +14,7 @@ import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
+import type { DeploymentRegistry } from '../core/deployment-descriptor.js';
 import type { FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
 import {
   type Clock,
@@ -23,6 +25,8 @@ import {
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
+import { DEFAULT_SERVICE_NAME } from '../metrics.js';
+import { DeploymentPublisher, deploymentSettingsOf } from './deployment-publisher.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
 import { SweepPlanner } from './planner.js';
@@ -46,6 +50,10 @@ export interface RuntimeOverrides {
   lambdaClient?: LambdaClient;
   /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
   workerFunctionName?: string;
+  /** Where the planner publishes the deployment descriptor (default: the token table's `#deployment` item). */
+  deployment?: DeploymentRegistry;
+  /** POWERTOOLS_SERVICE_NAME: the metrics' `service` dimension, published in the deployment descriptor. */
+  serviceName?: string;
 }
 
 export interface RefresherRuntime {
@@ -115,7 +123,27 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.lambdaClient ? { client: o.lambdaClient } : {}),
         })
       : undefined);
-  const planner = invoker ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config }) : undefined;
+  // The planner publishes what this deployment is for the operator CLI; it knows the worker the CLI must invoke.
+  const deployment = o.workerFunctionName
+    ? new DeploymentPublisher({
+        registry:
+          o.deployment ??
+          new DynamoDbDeployment({
+            tableName: config.tableName,
+            ...(o.documentClient ? { client: o.documentClient } : {}),
+            ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+          }),
+        settings: deploymentSettingsOf(config, {
+          refresherFunctionName: o.workerFunctionName,
+          serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
+        }),
+        clock,
+        log,
+      })
+    : undefined;
+  const planner = invoker
+    ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config, ...(deployment ? { deployment } : {}) })
+    : undefined;
   const hostNotifier = 'hostDegraded' in notifier ? (notifier as Notifier & HostNotifier) : undefined;
   const hostGate = (share: number) =>
     new HostGate({

@@ -29,6 +29,7 @@ import {
   localDynamoDbClient,
 } from '../../local/dynamodb-local.js';
 import { FailureQueueStandIn } from '../../local/failure-queue.js';
+import type { StandInHandler } from '../../local/lambda-invoke-stand-in.js';
 import { LocalOAuthServer } from '../../local/oauth-server.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
@@ -49,6 +50,7 @@ import {
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
 import { type IntakeModule, SimulatedIntake } from './intake.js';
+import { type OperatorLambda, simulatedDateHeader, startOperatorLambda } from './operator-invoke.js';
 import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
@@ -128,6 +130,8 @@ export class World {
   readonly #scheduleInput: unknown;
   /** The grant intake hosted apps hand grants over to (when the stack has one). */
   intake: SimulatedIntake | undefined;
+  /** The refresher function as the operator CLI invokes it (`tenants refresh`), started on first use. */
+  #operatorLambda: OperatorLambda | undefined;
   #nextTickAt: number;
   #environments = 0;
   readonly #tmp = mkdtempSync(path.join(tmpdir(), 'ops-simulate-'));
@@ -209,6 +213,8 @@ export class World {
   static async create(options: WorldOptions): Promise<World> {
     const tableName = `ops-${options.name}-${randomBytes(3).toString('hex')}`;
     const ddb = localDynamoDbClient(options.dynamoDbEndpoint);
+    // The operator CLI's client: its Date header (AWS's time, to the CLI) is the simulated time.
+    simulatedDateHeader(ddb);
     await createTokenTable(ddb, tableName);
     const doc = createDocumentClient(ddb);
     const shardCount = Number(options.deployment.fn.environment.SHARD_COUNT ?? 1);
@@ -306,15 +312,60 @@ export class World {
       readStdin: async () => undefined,
       readFile: (p) => readFile(p, 'utf8'),
       fileMode: async (p) => (await stat(p)).mode & 0o777,
-      env: { ...this.deployedEnv },
+      // A shell with AWS credentials and no refresher setting: the CLI takes those from the deployment's descriptor.
+      env: Object.fromEntries(
+        ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB'].map((k) => [
+          k,
+          this.deployedEnv[k],
+        ]),
+      ),
       now: () => Date.now(),
     };
     const secretsClient = this.#secretsClient();
-    const code = await runCli(['--table', this.tableName, ...args], io, { dynamoDb: this.ddb, secretsClient });
+    this.#operatorLambda ??= await startOperatorLambda(
+      this.deployment.fn.logicalId,
+      this.deployment.fn.timeoutSeconds * 1000,
+      (event, context) => this.#invokeRefresher(event, context),
+    );
+    const code = await runCli(['--table', this.tableName, ...args], io, {
+      dynamoDb: this.ddb,
+      secretsClient,
+      lambdaClient: this.#operatorLambda.client,
+    });
     secretsClient.destroy();
     const record = { t: simNow(), command: `tenant-tokens ${args.join(' ')}`, code, stdout, stderr };
     this.operator.push(record);
     return record;
+  }
+
+  /** One RequestResponse invocation of the refresher function (the operator's `tenants refresh`), as Lambda runs it. */
+  async #invokeRefresher(event: unknown, context: Parameters<StandInHandler>[1]): Promise<unknown> {
+    const environment = await this.#coldStart('refresher');
+    const startedAt = simNow();
+    const capture = startCapture();
+    let failure: Error | undefined;
+    try {
+      // A crashed or stalled environment fails the invocation at once, as AsyncLambda's attempts do.
+      const doomed = environment.doomed.then((d) => {
+        throw Object.assign(new Error(d.reason), {
+          name: d.kind === 'crash' ? 'Runtime.ExitError' : 'Sandbox.Timedout',
+        });
+      });
+      return await Promise.race([environment.handler(event, context), doomed]);
+    } catch (err) {
+      failure = err as Error;
+      throw err;
+    } finally {
+      this.#ingest(capture.stop(), 'refresher');
+      this.#lambdaMetrics('refresher', {
+        startedAt,
+        durationMs: simNow() - startedAt,
+        outcome: failure ? 'error' : 'ok',
+        errorType: failure?.name,
+        errorMessage: failure?.message,
+      });
+      environment.kill();
+    }
   }
 
   /** A new deployment of the refresher's configuration, to both functions (warm environments are replaced). */
@@ -390,6 +441,7 @@ export class World {
     this.lambda.deploy();
     this.planner?.deploy();
     await this.intake?.stop();
+    await this.#operatorLambda?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
     await deleteTokenTable(this.ddb, this.tableName);

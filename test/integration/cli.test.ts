@@ -7,21 +7,29 @@ import { promisify } from 'node:util';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fingerprint } from '../../lambdas/core/redact.js';
+import { dueShardFor } from '../../lambdas/core/shard.js';
 import { type CliOptions, cli } from '../support/cli-io.js';
+import { startDeployment, type TestDeployment } from '../support/deployment.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 
 const run = promisify(execFile);
 let h: Harness;
+let deployment: TestDeployment;
 let opts: CliOptions;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-it-'));
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));
-  // Without SHARD_COUNT, as an operator's shell usually is: new orgs go to shard 0.
+  // The deployment (4 shards) has published its descriptor; `tenants refresh` invokes its worker.
+  deployment = await startDeployment(h);
+  // Without SHARD_COUNT, as an operator's shell usually is: the deployment's count is used.
   const { SHARD_COUNT: _shards, ...env } = h.env;
-  opts = { env, dynamoDb: h.ddb, secretsClient: h.secretsClient };
+  opts = { env, dynamoDb: h.ddb, secretsClient: h.secretsClient, lambdaClient: deployment.lambdaClient };
 });
-afterAll(async () => h.close());
+afterAll(async () => {
+  await deployment.stop();
+  await h.close();
+});
 
 const genericArgs = (client: keyof typeof CLIENTS) => [
   '--provider',
@@ -46,7 +54,7 @@ async function addGeneric(orgId: string, client: keyof typeof CLIENTS = 'basic')
 }
 
 describe('Command: tenants add', () => {
-  it('onboards an org with the refresh token from stdin: ACTIVE, version 0, due now, in shard 0', async () => {
+  it("onboards an org with the refresh token from stdin: ACTIVE, version 0, due now, in the deployment's shard", async () => {
     // Prepare
     const before = Date.now();
     const rt = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'add-stdin');
@@ -74,14 +82,15 @@ describe('Command: tenants add', () => {
       status: 'ACTIVE',
       version: 0,
       consecutiveFailures: 0,
-      dueShard: 0,
+      dueShard: dueShardFor('add-stdin', 4),
     });
-    expect(record?.refreshAt).toBeGreaterThanOrEqual(before);
+    // Stamped by AWS's clock: its Date header has whole seconds, and the CLI takes the lower bound.
+    expect(record?.refreshAt).toBeGreaterThanOrEqual(before - 1000);
     expect(record?.refreshAt).toBeLessThanOrEqual(Date.now());
     expect(out.stdout + out.stderr).not.toContain(rt);
   });
 
-  it('reads the refresh token from --refresh-token-file and spreads over SHARD_COUNT shards when set', async () => {
+  it('reads the refresh token from --refresh-token-file; SHARD_COUNT set to the deployment’s own is accepted', async () => {
     const file = path.join(dir, 'rt.txt');
     writeFileSync(file, 'rt-from-file-0123456789\n');
     const out = await cli(
@@ -89,12 +98,12 @@ describe('Command: tenants add', () => {
         ...['tenants', 'add', 'add-file', '--provider', 'zendesk', '--subdomain', 'acme'],
         ...['--grant-type', 'refresh_token', '--secret-id', 'zd', '--refresh-token-file', file],
       ],
-      { ...opts, env: { ...h.env, SHARD_COUNT: '4' } },
+      { ...opts, env: { ...opts.env, SHARD_COUNT: '4' } },
     );
     expect(out.code).toBe(0);
     const record = await h.getRecord('add-file');
     expect(record?.refreshToken).toBe('rt-from-file-0123456789');
-    expect(record?.dueShard).toBe((await import('../../lambdas/core/shard.js')).dueShardFor('add-file', 4));
+    expect(record?.dueShard).toBe(dueShardFor('add-file', 4));
   });
 
   it('onboards a client-credentials org without reading stdin', async () => {
@@ -223,7 +232,7 @@ describe('Command: tenants list / show', () => {
     // Assess
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES/);
-    expect(table.stdout).toMatch(/\nlist-me\s+generic\s+refresh_token\s+ACTIVE\s+59m \d\ds\s+\d+s ago\s+0/);
+    expect(table.stdout).toMatch(/\nlist-me\s+generic\s+refresh_token\s+ACTIVE\s+(59m \d\ds|1h 00m)\s+\d+s ago\s+0/);
     const orgs = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(orgs.find((o) => o.orgId === 'list-me')).toMatchObject({ status: 'ACTIVE', version: 1 });
     for (const text of [table.stdout, json.stdout]) {
@@ -273,7 +282,8 @@ describe('Command: tenants refresh', () => {
     const rt = await addGeneric('refresh-now', 'orgParam');
     const out = await cli(['tenants', 'refresh', 'refresh-now'], opts);
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^refreshed refresh-now: access token expires in 59m \d\ds, next refresh in/);
+    // Shown by AWS's clock (whole seconds, the lower bound): a fresh one-hour token reads 59m 5xs or 1h 00m.
+    expect(out.stdout).toMatch(/^refreshed refresh-now: access token expires in (59m \d\ds|1h 00m), next refresh in/);
     const record = await h.getRecord('refresh-now');
     expect(record).toMatchObject({ version: 1, status: 'ACTIVE', consecutiveFailures: 0 });
     expect(record?.refreshToken).not.toBe(rt);
@@ -317,7 +327,7 @@ describe('Command: tenants disable / enable', () => {
     // The operator sees why and since when (the same stamp a hosted app's status read gets).
     expect(shown.stdout).toMatch(/^status +DISABLED \(DISABLED_BY_OPERATOR\), since \d+s ago \(/m);
     expect(on).toMatchObject({ code: 0, stdout: 'enabled toggle: DISABLED -> ACTIVE (version 2)\n' });
-    expect(enabled).toMatchObject({ status: 'ACTIVE', dueShard: 0, version: 2 });
+    expect(enabled).toMatchObject({ status: 'ACTIVE', dueShard: dueShardFor('toggle', 4), version: 2 });
     expect(enabled?.refreshAt).toBeLessThanOrEqual(Date.now());
   });
 
@@ -383,7 +393,7 @@ describe('Command: tenants reauth', () => {
       refreshToken: rt,
       consecutiveFailures: 0,
       version: (before?.version as number) + 1,
-      dueShard: 0,
+      dueShard: dueShardFor('refresh-dead', 4),
     });
     for (const gone of ['attention', 'lastError', 'rotationAtRisk', 'leaseOwner', 'accessToken', 'expiresAt']) {
       expect(after).not.toHaveProperty(gone);

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ShardCountShrunkError, type SweepWorkerEvent } from '../../lambdas/core/fleet-ports.js';
 import { dueShardFor } from '../../lambdas/core/shard.js';
+import { DeploymentPublisher, deploymentSettingsOf } from '../../lambdas/refresher/deployment-publisher.js';
 import { SweepPlanner } from '../../lambdas/refresher/planner.js';
 import { CapturedLog } from '../support/harness.js';
 import { MemoryFleetStore } from '../support/memory-fleet-store.js';
@@ -112,6 +113,35 @@ describe('Class: SweepPlanner', () => {
     await expect(planner().plan(scope)).rejects.toBeInstanceOf(ShardCountShrunkError);
     await expect(planner().plan(scope)).rejects.toThrow(/SHARD_COUNT \(4\) is below the 8 shards/);
     expect(invoker.events).toEqual([]);
+  });
+
+  it('publishes the deployment descriptor each tick (cached when warm), never for a shrunk SHARD_COUNT', async () => {
+    const published: unknown[] = [];
+    const registry = {
+      read: async () => ({ state: 'missing' as const }),
+      publish: async (d: unknown) => {
+        published.push(d);
+        return 'written' as const;
+      },
+    };
+    const settingsOf = deploymentSettingsOf(
+      { shardCount: 4, allowedTokenHosts: [], allowLoopbackHttp: false, eventBusName: undefined },
+      { refresherFunctionName: 'worker', serviceName: 'svc' },
+    );
+    const deployment = new DeploymentPublisher({ registry, settings: settingsOf, clock, log: new CapturedLog() });
+    const withDescriptor = () =>
+      new SweepPlanner({ fleet, store: tokens, invoker, clock, log: new CapturedLog(), settings, deployment });
+
+    fleet.highestShardCount = 8;
+    await expect(withDescriptor().plan(scope)).rejects.toBeInstanceOf(ShardCountShrunkError);
+    const afterShrink = published.length;
+    fleet.highestShardCount = 4;
+    const first = await withDescriptor().plan(scope);
+    const second = await withDescriptor().plan(scope);
+
+    expect(afterShrink).toBe(0);
+    expect([first.deployment, second.deployment]).toEqual(['written', 'cached']);
+    expect(published).toEqual([expect.objectContaining({ shardCount: 4, refresherFunctionName: 'worker' })]);
   });
 
   it('counts workers Lambda would not start (their shards wait for the next tick)', async () => {

@@ -1,0 +1,81 @@
+// `tenants refresh` asks the deployment to refresh: a RequestResponse Invoke of the deployment's refresher function
+// with its direct invocation {"orgIds": [ORG]} (lambdas/refresher/event.ts). The engine then runs with the
+// deployment's settings, clock, secrets, events and metrics, and the org lands in the deployment's shard; the laptop
+// needs lambda:InvokeFunction on that one function instead of the refresher's secrets and network.
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { scrub } from '../lambdas/core/redact.js';
+import type { CommandContext } from './context.js';
+import { DeploymentError } from './deployment.js';
+
+/** One org's outcome as the function's answer reports it (lambdas/refresher/refresh-outcome.ts). */
+export interface RefreshAnswer {
+  result: 'refreshed' | 'skipped' | 'failed' | 'unknown';
+  reason?: string;
+  code?: string;
+}
+
+const HINTS: Record<string, string> = {
+  ResourceNotFoundException: 'was not found: is AWS_REGION the deployment’s region?',
+  AccessDeniedException: 'may not be invoked by these credentials: the operator role needs lambda:InvokeFunction on it',
+  AccessDenied: 'may not be invoked by these credentials: the operator role needs lambda:InvokeFunction on it',
+  TooManyRequestsException: 'is busy (every reserved execution is sweeping): try again in a minute',
+};
+
+export async function invokeRefresher(
+  ctx: CommandContext,
+  functionName: string,
+  orgId: string,
+): Promise<RefreshAnswer> {
+  ctx.deps.lambdaClient ??= new LambdaClient({});
+  let out: InvokeCommandOutput;
+  try {
+    out = await ctx.deps.lambdaClient.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify({ orgIds: [orgId] })),
+      }),
+    );
+  } catch (err) {
+    const name = (err as Error)?.name ?? 'Error';
+    throw new DeploymentError(
+      'REFRESHER_INVOKE_FAILED',
+      `the deployment's refresher function ${functionName} ${HINTS[name] ?? `could not be invoked (${name}: ${scrub(String((err as Error)?.message ?? err))})`}; org ${orgId} was not refreshed`,
+    );
+  }
+  const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
+  const answer = safeJson(text);
+  if (out.FunctionError) {
+    const type = typeof answer?.errorType === 'string' ? answer.errorType : out.FunctionError;
+    const message = typeof answer?.errorMessage === 'string' ? `: ${scrub(answer.errorMessage)}` : '';
+    throw new DeploymentError(
+      'REFRESHER_INVOKE_FAILED',
+      `the deployment's refresher function ${functionName} failed (${type}${message}); see its log group`,
+    );
+  }
+  const error = answer?.error as { code?: unknown; message?: unknown } | undefined;
+  if (error) {
+    throw new DeploymentError(
+      'REFRESHER_INVOKE_FAILED',
+      `the deployment's refresher function ${functionName} refused the invocation: ${String(error.code)}: ` +
+        scrub(String(error.message)),
+    );
+  }
+  const outcomes = Array.isArray(answer?.outcomes) ? (answer.outcomes as Record<string, unknown>[]) : [];
+  const mine = outcomes.find((o) => o?.orgId === orgId);
+  if (!mine || !['refreshed', 'skipped', 'failed'].includes(String(mine.result))) return { result: 'unknown' };
+  return {
+    result: mine.result as RefreshAnswer['result'],
+    ...(typeof mine.reason === 'string' ? { reason: mine.reason } : {}),
+    ...(typeof mine.code === 'string' ? { code: mine.code } : {}),
+  };
+}
+
+function safeJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
