@@ -28,6 +28,7 @@ const NUMERIC_SETTINGS = {
   hostMaxPerSecond: 'hostMaxPerSecond',
   hostFailureRun: 'hostFailureRun',
   hostBackoffSeconds: 'hostBackoffSeconds',
+  onDemandMinIntervalSeconds: 'onDemandMinIntervalSeconds',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [
