@@ -1,6 +1,6 @@
 // A healthy day: the fleet refreshing around the clock, with the small trouble a real day has — one token request
 // answered 503, one 429 with Retry-After, one slow answer (well inside the HTTP timeout) — and hosted apps using the
-// on-demand refresh as on any day: an export asking for a 20-minute token every hour, a token refused once every two
+// on-demand refresh as on any day: an export asking for a 45-minute token every hour, a token refused once every two
 // hours (a provider rotated it early) and asked for again. Nothing may page.
 import type { Scenario } from '../scenario.js';
 
@@ -30,7 +30,7 @@ export const healthyDay: Scenario = {
       let tick = 0;
       w.onTick = async () => {
         tick++;
-        if (tick % 60 === 15) await onDemand.longLivedToken(exporting, 20 * MIN);
+        if (tick % 60 === 15) await onDemand.longLivedToken(exporting, 45 * MIN);
         if (tick % 120 === 45) onDemand.apiRefusesOnce.add(rotatedEarly);
         if (tick % 5 === 0) await onDemand.callApi(rotatedEarly);
       };
