@@ -72,7 +72,7 @@ export const MetricName = {
   OnDemandRefreshed: 'OnDemandRefreshed',
   /** On-demand: answered a token without refreshing (the stored one was newer or long enough, or another's refresh). */
   OnDemandServed: 'OnDemandServed',
-  /** On-demand: refused by the per-org limit (ON_DEMAND_MIN_INTERVAL_SECONDS): LIMITED with retryAfterSeconds. */
+  /** On-demand: refused by the per-org limit (ON_DEMAND_INTERVAL_SECONDS): LIMITED with retryAfterSeconds. */
   OnDemandLimited: 'OnDemandLimited',
   /** On-demand: no token answered (re-auth needed, org unknown or disabled, not permitted, busy, refresh failed, …). */
   OnDemandFailed: 'OnDemandFailed',

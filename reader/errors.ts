@@ -104,7 +104,7 @@ export class OnDemandError extends TokenReaderError {
 
 /**
  * The org was refreshed on demand moments ago and that fresh token was rejected too: refreshing again will not help
- * (one per ON_DEMAND_MIN_INTERVAL_SECONDS per org). Look at why the API refuses fresh tokens; retry after
+ * (one per ON_DEMAND_INTERVAL_SECONDS per org). Look at why the API refuses fresh tokens; retry after
  * `retryAfterSeconds` at the earliest.
  */
 export class RefreshLimited extends OnDemandError {

@@ -31,7 +31,7 @@ export interface OnDemandFacts {
   now: number;
   /** When this call began: a refresh failure recorded since then is the answer of the refresh it waited for. */
   since: number;
-  /** ON_DEMAND_MIN_INTERVAL_SECONDS in ms. */
+  /** ON_DEMAND_INTERVAL_SECONDS in ms. */
   minIntervalMs: number;
 }
 

@@ -123,7 +123,7 @@ const recordObject = z.object({
   statusReason: z.optional(z.string()),
   /**
    * When the org was last claimed by an on-demand refresh (epoch ms): the claim's condition allows one per
-   * ON_DEMAND_MIN_INTERVAL_SECONDS, so the per-org limit holds across concurrent invocations.
+   * ON_DEMAND_INTERVAL_SECONDS, so the per-org limit holds across concurrent invocations.
    */
   forcedRefreshAt: z.optional(epochMs),
 });

@@ -105,7 +105,7 @@ export function createOnDemandParts(
     // Each refresh through its token host's gate, with the share of a direct run (run-event.ts).
     hostGate: () => runtime.hostGate(directRunHostShare(config)),
     orgAccess: orgAccess ?? allowEveryOrg,
-    settings: { leaseMs: config.leaseMs, minIntervalMs: config.onDemandMinIntervalMs },
+    settings: { leaseMs: config.leaseMs, minIntervalMs: config.onDemandIntervalMs },
   });
   return { logger, metrics, onDemand };
 }

@@ -14,7 +14,7 @@ export const OnDemandCode = {
   ReauthRequired: 'REAUTH_REQUIRED',
   /** An operator disabled the org. */
   OrgDisabled: 'ORG_DISABLED',
-  /** The org was force-refreshed less than ON_DEMAND_MIN_INTERVAL_SECONDS ago: retry after retryAfterSeconds. */
+  /** The org was force-refreshed less than ON_DEMAND_INTERVAL_SECONDS ago: retry after retryAfterSeconds. */
   Limited: 'LIMITED',
   /** A refresher held the org longer than this call could wait: retry after retryAfterSeconds. */
   Busy: 'BUSY',

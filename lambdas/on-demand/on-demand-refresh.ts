@@ -28,7 +28,7 @@ import type { OrgAccessCheck } from './org-access.js';
 
 export interface OnDemandSettings {
   leaseMs: number;
-  /** ON_DEMAND_MIN_INTERVAL_SECONDS in ms: one on-demand refresh per org per this long. */
+  /** ON_DEMAND_INTERVAL_SECONDS in ms: one on-demand refresh per org per this long. */
   minIntervalMs: number;
 }
 

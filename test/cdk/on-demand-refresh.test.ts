@@ -51,7 +51,7 @@ describe('Construct: OnDemandRefreshFunction', () => {
         ...env,
         LAMBDA_TIMEOUT_SECONDS: String(fn.Properties.Timeout),
       });
-      expect(env.ON_DEMAND_MIN_INTERVAL_SECONDS).toBe('30');
+      expect(env.ON_DEMAND_INTERVAL_SECONDS).toBe('30');
       const invokeConfig = resourceOf(template, 'AWS::Lambda::EventInvokeConfig', 'OnDemandRefreshFunction');
       expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(0);
       expect(resourceOf(template, 'AWS::Logs::LogGroup', 'OnDemandRefreshLogs').Properties.RetentionInDays).toBe(30);

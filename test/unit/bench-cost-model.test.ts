@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   costPerMillionRefreshes,
-  onDemandRefreshCost,
   costRow,
   type DeploymentAssumptions,
   largestFleet,
   loadPrices,
   type MeasuredInputs,
+  onDemandRefreshCost,
   refreshPeriodSeconds,
   SECONDS_PER_MONTH,
   sweepRefreshesPerSecond,
