@@ -29,7 +29,7 @@ import re
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import boto3
 from botocore.config import Config
@@ -220,7 +220,7 @@ class TokenReader(object):
         # The on-demand function (refresh_now, min_validity_ms); its Lambda client is made on first use.
         self._on_demand = on_demand_function
         self._lambda = lambda_client
-        self._asking = {}  # type: Dict[Tuple[str, str], threading.Lock]
+        self._asking = {}  # type: Dict[str, threading.Lock]
 
     def get_access_token(self, org_id: str, min_validity_ms: Optional[int] = None) -> str:
         """The org's current access token (a bearer credential: never log it); with min_validity_ms, long enough."""
@@ -240,8 +240,8 @@ class TokenReader(object):
         except TokenExpired:
             if not self._on_demand:
                 raise
-        key = (org_id, "min:%d" % min_validity_ms)
-        return self._ask(key, {"action": "getAccessToken", "orgId": org_id, "minValidityMs": min_validity_ms}, None)
+        payload = {"action": "getAccessToken", "orgId": org_id, "minValidityMs": min_validity_ms}
+        return self._ask(payload, lambda cached: cached.expires_at - self._clock() >= min_validity_ms / 1000.0)
 
     def refresh_now(self, org_id: str, rejected: str) -> str:
         """After a 401: a token newer than `rejected` (the refused token, or its sha256: fingerprint; only the
@@ -251,28 +251,24 @@ class TokenReader(object):
             raise ValueError("rejected must be the access token the API refused (or its sha256: fingerprint)")
         fingerprint = rejected if _FINGERPRINT.match(rejected) else token_fingerprint(rejected)
         payload = {"action": "refreshNow", "orgId": org_id, "rejected": fingerprint}
-        return self._ask((org_id, fingerprint), payload, fingerprint).access_token
+        return self._ask(payload, lambda cached: token_fingerprint(cached.access_token) != fingerprint).access_token
 
-    def _ask(self, key: Tuple[str, str], payload: Dict[str, Any], rejected: Optional[str]) -> AccessToken:
+    def _ask(self, payload: Dict[str, Any], serves: Callable[[AccessToken], bool]) -> AccessToken:
         if not self._on_demand:
             raise ValueError("refresh_now and min_validity_ms need on_demand_function (OnDemandRefreshFunctionName)")
+        org_id = payload["orgId"]
         with self._lock:
-            asking = self._asking.setdefault(key, threading.Lock())
-        # One invocation per org and question at a time: a thread that waited finds the answer in the cache.
+            asking = self._asking.setdefault(org_id, threading.Lock())
+        # One invocation per org at a time: a thread that waited finds the answer in the cache when it serves.
         with asking:
             with self._lock:
-                cached = self._cache.get(key[0])
-            if (
-                rejected is not None
-                and cached is not None
-                and cached.expires_at - self._skew > self._clock()
-                and token_fingerprint(cached.access_token) != rejected
-            ):
+                cached = self._cache.get(org_id)
+            if cached is not None and cached.expires_at - self._skew > self._clock() and serves(cached):
                 return cached
             token = self._invoke(payload)
             with self._lock:
                 if token.expires_at - self._skew > self._clock():
-                    self._cache[key[0]] = token
+                    self._cache[org_id] = token
             return token
 
     def _invoke(self, payload: Dict[str, Any]) -> AccessToken:

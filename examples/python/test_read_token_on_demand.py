@@ -8,6 +8,7 @@ may not refresh).
 
 import json
 import os
+import threading
 import unittest
 
 import boto3
@@ -60,6 +61,25 @@ class OnDemandTest(unittest.TestCase):
         self.assertEqual(caught.exception.code, "LIMITED")
         self.assertEqual(caught.exception.org_id, org)
         self.assertGreater(caught.exception.retry_after_seconds, 0)
+
+    def test_threads_of_one_reader_share_one_invocation(self):
+        org = ORGS["threads"]
+        reader = self.reader()
+        first = reader.get_access_token(org)
+        results = []
+
+        def caller():
+            results.append(reader.refresh_now(org, rejected=first))
+
+        threads = [threading.Thread(target=caller) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(results), 10)
+        self.assertEqual(len(set(results)), 1)
+        self.assertNotEqual(results[0], first)
+        self.assertEqual(len(self.payloads), 1)
 
     def test_min_validity_reads_only_when_the_stored_token_lasts_long_enough(self):
         org = ORGS["long"]

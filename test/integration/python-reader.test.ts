@@ -72,9 +72,15 @@ describe.skipIf(missing !== undefined)('Python example: read_token.py on demand'
   it('passes its unittest suite against the real on-demand handler (refresh_now, min_validity_ms, every error)', async () => {
     // Prepare: orgs with fresh tokens, one revoked at the provider, one this app may not refresh
     const h = await createHarness(inject('dynamoDbEndpoint'));
-    const orgs = { main: 'py-od-main', long: 'py-od-long', revoked: 'py-od-revoked', denied: 'py-denied-od' };
+    const orgs = {
+      main: 'py-od-main',
+      long: 'py-od-long',
+      threads: 'py-od-threads',
+      revoked: 'py-od-revoked',
+      denied: 'py-denied-od',
+    };
     for (const orgId of Object.values(orgs)) await h.seedOrg(orgId);
-    expect((await h.runtime().run.refreshOrgs(Object.values(orgs), h.scope())).refreshed).toBe(4);
+    expect((await h.runtime().run.refreshOrgs(Object.values(orgs), h.scope())).refreshed).toBe(5);
     const revokedToken = String((await h.getRecord(orgs.revoked))?.accessToken);
     await h.oauth.revokeGrant(String((await h.getRecord(orgs.revoked))?.refreshToken));
     const { buildOnDemandHandler, createOnDemandParts } = await import('../../lambdas/on-demand/handler.js');
@@ -128,10 +134,11 @@ describe.skipIf(missing !== undefined)('Python example: read_token.py on demand'
         throw new Error(`python tests failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);
       });
 
-      // Assess: unittest reports on stderr; one refresh of the main org and the revoked grant's failed one
-      expect(out.stderr).toMatch(/Ran 5 tests/);
+      // Assess: unittest reports on stderr; one refresh each of the main org and of the threads' org, and the revoked
+      // grant's failed one
+      expect(out.stderr).toMatch(/Ran 6 tests/);
       expect(out.stderr).toMatch(/\nOK\n?$/);
-      expect(h.oauth.stats.tokenRequests - requestsBefore).toBe(2);
+      expect(h.oauth.stats.tokenRequests - requestsBefore).toBe(3);
       expect(h.oauth.stats.invalidGrant).toBe(1);
     } finally {
       await standIn.stop();
