@@ -1,12 +1,14 @@
 // The one stack a platform engineer deploys: the token table, the scheduled refresher, its alarms and dashboard, the
-// grant intake hosted apps hand grants to, and the managed policies hosted apps attach (read access tokens; hand
-// grants over).
+// grant intake hosted apps hand grants to, the on-demand refresh they call after a 401, and the managed policies hosted
+// apps attach (read access tokens; hand grants over; refresh on demand).
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RefresherSettings } from '../lambdas/refresher-settings.js';
 import { GrantIntakeAlarms } from './constructs/grant-intake-alarms.js';
 import { GrantIntakeFunction } from './constructs/grant-intake-function.js';
+import { OnDemandAlarms } from './constructs/on-demand-alarms.js';
+import { OnDemandRefreshFunction } from './constructs/on-demand-refresh-function.js';
 import { RefresherAlarms } from './constructs/refresher-alarms.js';
 import { RefresherDashboard } from './constructs/refresher-dashboard.js';
 import { RefresherFunction } from './constructs/refresher-function.js';
@@ -34,6 +36,7 @@ export class TenantTokenRefresherStack extends Stack {
   readonly planner: SweepPlanner;
   readonly alarms: RefresherAlarms;
   readonly intake: GrantIntakeFunction;
+  readonly onDemand: OnDemandRefreshFunction;
 
   constructor(scope: Construct, id: string, props: TenantTokenRefresherStackProps = {}) {
     super(scope, id, {
@@ -71,16 +74,27 @@ export class TenantTokenRefresherStack extends Stack {
       ...(props.secretsKeyArns ? { secretsKeyArns: props.secretsKeyArns } : {}),
       ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
     });
+    this.onDemand = new OnDemandRefreshFunction(this, 'OnDemandRefresh', {
+      table: this.table,
+      settings: this.refresher.settings,
+      secretPrefix: props.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+      ...(props.secretsKeyArns ? { secretsKeyArns: props.secretsKeyArns } : {}),
+      ...(props.reservedConcurrency === false ? { reservedConcurrency: false } : {}),
+      ...(props.logRetentionDays !== undefined ? { logRetention: props.logRetentionDays as logs.RetentionDays } : {}),
+    });
     // Before the dashboard: its alarm-state widget lists every alarm registered by then.
     const intakeAlarms = new GrantIntakeAlarms(this, 'IntakeAlarms', { alarms: this.alarms, intake: this.intake });
+    const onDemandAlarms = new OnDemandAlarms(this, 'OnDemandAlarms', { alarms: this.alarms, onDemand: this.onDemand });
     const dashboard = new RefresherDashboard(this, 'Dashboard', {
       alarms: this.alarms,
       refresher: this.refresher,
       planner: this.planner.fn,
     });
     dashboard.dashboard.addWidgets(...intakeAlarms.widgets(this.alarms, this.intake));
+    dashboard.dashboard.addWidgets(...onDemandAlarms.widgets(this.alarms, this.onDemand));
     const readerPolicy = this.table.accessTokenReaderPolicy(this, 'AccessTokenReaderPolicy');
     const intakePolicy = this.intake.intakePolicy(this, 'GrantIntakePolicy');
+    const onDemandPolicy = this.onDemand.refreshNowPolicy(this, 'OnDemandRefreshPolicy');
 
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
@@ -102,6 +116,15 @@ export class TenantTokenRefresherStack extends Stack {
     new CfnOutput(this, 'GrantIntakePolicyArn', {
       value: intakePolicy.managedPolicyArn,
       description: 'Attach to a hosted app role: invoke the grant intake, nothing else',
+    });
+
+    new CfnOutput(this, 'OnDemandRefreshFunctionName', {
+      value: this.onDemand.fn.functionName,
+      description: 'Hosted apps ask for a fresh token after a 401 (reader refreshNow, read_token.py refresh_now)',
+    });
+    new CfnOutput(this, 'OnDemandRefreshPolicyArn', {
+      value: onDemandPolicy.managedPolicyArn,
+      description: 'Attach to a hosted app role: invoke the on-demand refresh, nothing else',
     });
   }
 }

@@ -137,6 +137,8 @@ export const configSchema = z.object({
   HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 0, 0, 100_000),
   HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
+  /** On-demand refresh (a hosted app's refreshNow / minValidityMs): at most one per org per this many seconds. */
+  ON_DEMAND_INTERVAL_SECONDS: seconds('ON_DEMAND_INTERVAL_SECONDS', 30, 1, 3_600),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -166,6 +168,8 @@ export interface RefresherConfig {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffMs: number;
+  /** The per-org limit on on-demand refreshes (lambdas/on-demand/), held by the claim's condition. */
+  onDemandIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +227,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
     hostFailureRun: e.HOST_FAILURE_RUN,
     hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
+    onDemandIntervalMs: e.ON_DEMAND_INTERVAL_SECONDS * 1000,
   };
 }

@@ -68,6 +68,20 @@ export const MetricName = {
   ProviderDegraded: 'ProviderDegraded',
   /** Orgs released without an attempt because their token host was backed off (not the org's own failure). */
   HostDeferred: 'HostDeferred',
+  /** On-demand refresh (a hosted app's refreshNow / minValidityMs): this call refreshed the org and answered its token. */
+  OnDemandRefreshed: 'OnDemandRefreshed',
+  /** On-demand: answered a token without refreshing (the stored one was newer or long enough, or another's refresh). */
+  OnDemandServed: 'OnDemandServed',
+  /** On-demand: refused by the per-org limit (ON_DEMAND_INTERVAL_SECONDS): LIMITED with retryAfterSeconds. */
+  OnDemandLimited: 'OnDemandLimited',
+  /** On-demand: no token answered (re-auth needed, org unknown or disabled, not permitted, busy, refresh failed, …). */
+  OnDemandFailed: 'OnDemandFailed',
+  /**
+   * On-demand: a refreshNow that refreshed an org already force-refreshed within ON_DEMAND_LOOP_WINDOW: the fresh
+   * token was rejected too. Counted per refresh, not per caller, and without an org dimension (docs/cost.md): the
+   * OnDemandLoop alarm's metric; the log line `on-demand refresh repeated` names the org and its token host.
+   */
+  OnDemandRepeated: 'OnDemandRepeated',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

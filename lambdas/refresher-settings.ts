@@ -26,6 +26,8 @@ export interface RefresherSettings extends TimingSettings {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffSeconds: number;
+  /** ON_DEMAND_INTERVAL_SECONDS: one on-demand refresh per org per this many seconds (docs/hosted-apps.md). */
+  onDemandIntervalSeconds: number;
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
@@ -58,6 +60,7 @@ export function defaultRefresherSettings(): RefresherSettings {
     hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
     hostFailureRun: d.HOST_FAILURE_RUN,
     hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
+    onDemandIntervalSeconds: d.ON_DEMAND_INTERVAL_SECONDS,
   };
 }
 
@@ -87,5 +90,6 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
     HOST_FAILURE_RUN: String(s.hostFailureRun),
     HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
+    ON_DEMAND_INTERVAL_SECONDS: String(s.onDemandIntervalSeconds),
   };
 }

@@ -29,6 +29,15 @@ export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'd
  */
 export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
+/**
+ * The on-demand refresh: the refresher's point reads and fenced updates for the one org it refreshes (the claim, the
+ * commit) and for a token host's backoff item; no Put, no Scan, no Delete.
+ */
+export const ON_DEMAND_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
+/** The on-demand refresh reads the backed-off token hosts (their items in the attention index) before it sends. */
+export const HOST_BACKOFF_INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
 /** The sweep planner: it reads the sweep leases and counts the due index; it writes no org. */
 export const PLANNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
@@ -152,6 +161,26 @@ export class TokenTable extends Construct {
       grantee,
       actions: [...INTAKE_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn],
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The on-demand refresh function: point reads and conditional updates on the table itself (the org it refreshes, a
+   * token host's backoff item), and the host-backoff listing on the attention index (keys only); no Put, Scan or
+   * Delete, no due index.
+   */
+  grantOnDemandRefresh(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ON_DEMAND_TABLE_ACTIONS],
+      resourceArns: [this.table.tableArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...HOST_BACKOFF_INDEX_ACTIONS],
+      resourceArns: [this.indexArn(TABLE_SCHEMA.attentionIndex.name)],
     });
     this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;

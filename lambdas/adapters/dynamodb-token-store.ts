@@ -33,6 +33,7 @@ const cond = {
   isActive: '#status = :active',
   leaseFree: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
   heldByMe: '#leaseOwner = :owner',
+  forcedLongAgo: '(attribute_not_exists(#forcedRefreshAt) OR #forcedRefreshAt < :forcedBefore)',
 } as const;
 const all = (...parts: string[]) => parts.join(' AND ');
 
@@ -124,19 +125,29 @@ export class DynamoDbTokenStore implements TokenStore {
       current.leaseOwner === req.owner &&
       current.leaseUntil === req.leaseUntil &&
       current.version === req.expectedVersion;
+    // An on-demand claim also stamps the org's forced refresh, and only when the last one is old enough: the per-org
+    // limit is part of the condition, so it holds however many invocations race for the org.
+    const forced = req.forced;
     const out = await this.#writer.update('claim', req.orgId, ours, {
       // Only the lease: the version stays, so the due index (which projects `version`) is not written and a claim
       // costs one table write instead of two (docs/design.md, "Lease: the claim"). The owner, unique per run, fences
       // every later write on its own.
-      UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil',
-      ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
-      ExpressionAttributeNames: names,
+      UpdateExpression: `SET #leaseOwner = :owner, #leaseUntil = :leaseUntil${forced ? ', #forcedRefreshAt = :now' : ''}`,
+      ConditionExpression: all(
+        cond.exists,
+        cond.versionMatches,
+        cond.isActive,
+        cond.leaseFree,
+        ...(forced ? [cond.forcedLongAgo] : []),
+      ),
+      ExpressionAttributeNames: { ...names, ...(forced ? { '#forcedRefreshAt': 'forcedRefreshAt' } : {}) },
       ExpressionAttributeValues: {
         ':owner': req.owner,
         ':leaseUntil': req.leaseUntil,
         ':expectedVersion': req.expectedVersion,
         ':active': RecordStatus.Active,
         ':now': req.now,
+        ...(forced ? { ':forcedBefore': forced.previousBefore } : {}),
       },
       // The record as it was: tells the core whether it took over an abandoned lease (leaseOwner was set).
       ReturnValues: 'ALL_OLD',

@@ -53,6 +53,12 @@ export interface ClaimRequest {
   owner: string;
   leaseUntil: number;
   now: number;
+  /**
+   * An on-demand claim (a hosted app asked): it also needs the org's last forced refresh (`forcedRefreshAt`) to be
+   * before `previousBefore`, and sets it to `now`. In the condition, so the per-org limit holds however many
+   * invocations race (docs/design.md, "On-demand refresh").
+   */
+  forced?: { previousBefore: number };
 }
 
 /** New tokens to commit; refreshToken undefined keeps the stored one (providers that do not rotate). */

@@ -121,6 +121,11 @@ const recordObject = z.object({
   /** When `status` last changed (epoch ms), and why (a code) while it is not ACTIVE: what a hosted app may read. */
   statusSince: z.optional(epochMs),
   statusReason: z.optional(z.string()),
+  /**
+   * When the org was last claimed by an on-demand refresh (epoch ms): the claim's condition allows one per
+   * ON_DEMAND_INTERVAL_SECONDS, so the per-org limit holds across concurrent invocations.
+   */
+  forcedRefreshAt: z.optional(epochMs),
 });
 
 type SettingsForCheck = {

@@ -42,7 +42,8 @@ export async function claimOrg(
   return { orgId, result: 'skipped', reason: 'LEASED' };
 }
 
-async function validateClaimed(
+/** The claimed record, validated; exported for the on-demand path, which claims on its own terms (lambdas/on-demand/). */
+export async function validateClaimed(
   deps: RefreshDeps,
   orgId: string,
   before: Record<string, unknown>,

@@ -6,6 +6,11 @@ import type { RunScope } from './refresh-deps.js';
 import type { RunSummary } from './run-refresh.js';
 import type { RefresherRuntime } from './runtime.js';
 
+/** A run that is not a planned worker (a direct invocation, an on-demand refresh): one of the most sweeps at once. */
+export function directRunHostShare(config: { maxSweeps: number; shardCount: number }): number {
+  return Math.min(config.maxSweeps, config.shardCount);
+}
+
 export async function runRefreshEvent(
   runtime: RefresherRuntime,
   event: Exclude<RefresherEvent, { kind: 'plan' }>,
@@ -14,7 +19,7 @@ export async function runRefreshEvent(
   const { config } = runtime;
   // A worker takes the share of each host's budget its planner gave it; any other run the share of one of the most
   // sweeps that can run at once (each walks at least one shard).
-  const share = event.kind === 'shards' ? event.hostShare : Math.min(config.maxSweeps, config.shardCount);
+  const share = event.kind === 'shards' ? event.hostShare : directRunHostShare(config);
   const gate = runtime.hostGate(share);
   const gated: RunScope = { ...scope, hostGate: gate };
   const deps = {

@@ -82,7 +82,8 @@ export interface SweepOptions {
   onLastStarted?: () => void;
 }
 
-function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
+/** A summary with nothing counted yet; exported for runs outside RefreshRun (the on-demand function). */
+export function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
   return {
     mode,
     owner,
@@ -111,7 +112,8 @@ const bump = (counts: Record<string, number>, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
 };
 
-function addOutcome(summary: RunSummary, outcome: RefreshOutcome): void {
+/** Counts one org's outcome into a summary (the metrics and the log line read it). */
+export function addOutcome(summary: RunSummary, outcome: RefreshOutcome): void {
   switch (outcome.result) {
     case 'refreshed':
       summary.refreshed++;

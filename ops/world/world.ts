@@ -50,6 +50,7 @@ import {
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
 import { type IntakeModule, SimulatedIntake } from './intake.js';
+import { type OnDemandModule, SimulatedOnDemand } from './on-demand.js';
 import { type OperatorLambda, simulatedDateHeader, startOperatorLambda } from './operator-invoke.js';
 import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
 
@@ -64,6 +65,8 @@ export interface WorldOptions {
   handlerModule: HandlerModule;
   /** The grant intake's handler module, when the stack has an intake. */
   intakeModule?: IntakeModule;
+  /** The on-demand refresh's handler module, when the stack has one. */
+  onDemandModule?: OnDemandModule;
   /** Distinguishes this scenario's table. */
   name: string;
   seed: number;
@@ -90,8 +93,8 @@ export interface OperatorCommand {
   stderr: string;
 }
 
-/** The functions' log groups: the sweep worker's, the planner's, the grant intake's. */
-export type LogGroup = 'refresher' | 'planner' | 'intake';
+/** The functions' log groups: the sweep worker's, the planner's, the grant intake's, the on-demand refresh's. */
+export type LogGroup = 'refresher' | 'planner' | 'intake' | 'on-demand';
 
 /** What on-call reads as "the refresher's log group": both functions the schedule runs. */
 const REFRESHER_GROUPS: readonly LogGroup[] = ['refresher', 'planner'];
@@ -132,6 +135,10 @@ export class World {
   intake: SimulatedIntake | undefined;
   /** The refresher function as the operator CLI invokes it (`tenants refresh`), started on first use. */
   #operatorLambda: OperatorLambda | undefined;
+  /** The on-demand refresh and the hosted app that calls it (when the stack has one). */
+  onDemand: SimulatedOnDemand | undefined;
+  /** Runs every tick after the ground truth is probed: what hosted apps do (a scenario sets it). */
+  onTick: (() => Promise<void>) | undefined;
   #nextTickAt: number;
   #environments = 0;
   readonly #tmp = mkdtempSync(path.join(tmpdir(), 'ops-simulate-'));
@@ -244,6 +251,21 @@ export class World {
         },
         options.dynamoDbEndpoint,
         secrets.endpoint,
+      );
+    }
+    const { onDemand } = options.deployment;
+    if (onDemand && options.onDemandModule) {
+      const env = { ...world.deployedEnv, ...World.#localised(onDemand.environment, world.deployedEnv) };
+      world.onDemand = await SimulatedOnDemand.start(
+        options.onDemandModule,
+        env,
+        onDemand.timeoutSeconds * 1000,
+        {
+          owners: world.owners,
+          ingest: (lines, fn) => world.#ingest(lines, fn),
+          lambdaMetrics: (fn, record) => world.#lambdaMetrics(fn, record),
+        },
+        { dynamoDbEndpoint: options.dynamoDbEndpoint, secretsEndpoint: secrets.endpoint, tableName, oauth },
       );
     }
     return world;
@@ -386,6 +408,7 @@ export class World {
     advanceTo(this.#nextTickAt);
     this.#nextTickAt += this.periodMs;
     await this.#probe();
+    await this.onTick?.();
     if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
     await this.planner?.drain();
     await this.lambda.drain();
@@ -442,6 +465,7 @@ export class World {
     this.planner?.deploy();
     await this.intake?.stop();
     await this.#operatorLambda?.stop();
+    await this.onDemand?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
     await deleteTokenTable(this.ddb, this.tableName);
@@ -515,7 +539,9 @@ export class World {
         ? this.deployment.fn.nameToken
         : fn === 'planner'
           ? (this.deployment.planner?.nameToken ?? fn)
-          : (this.deployment.intake?.nameToken ?? fn);
+          : fn === 'intake'
+            ? (this.deployment.intake?.nameToken ?? fn)
+            : (this.deployment.onDemand?.nameToken ?? fn);
     const dimensions = { FunctionName: name };
     const put = (metric: string, value: number) =>
       this.store.put({ namespace: 'AWS/Lambda', name: metric, dimensions }, t, value);

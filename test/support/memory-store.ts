@@ -65,11 +65,16 @@ export class MemoryTokenStore implements TokenStore {
     this.ops.push(`claim:${req.orgId}`);
     const item = this.items.get(req.orgId);
     const leaseFree = item && (item.leaseUntil === undefined || (item.leaseUntil as number) < req.now);
-    if (!item || item.version !== req.expectedVersion || item.status !== 'ACTIVE' || !leaseFree) {
+    const forcedLongAgo =
+      !req.forced ||
+      item?.forcedRefreshAt === undefined ||
+      (item.forcedRefreshAt as number) < req.forced.previousBefore;
+    if (!item || item.version !== req.expectedVersion || item.status !== 'ACTIVE' || !leaseFree || !forcedLongAgo) {
       throw new ConditionFailedError(req.orgId, 'claim', this.#current(req.orgId));
     }
     const before = structuredClone(item);
     Object.assign(item, { leaseOwner: req.owner, leaseUntil: req.leaseUntil });
+    if (req.forced) item.forcedRefreshAt = req.now;
     return before;
   }
 
