@@ -1,7 +1,12 @@
 // What a hosted app can be told about an org's token. Each error carries the org id and a code, says what fixes it,
 // and never carries a token (there is nothing in these classes that could hold one).
 
-export type TokenReaderErrorCode = 'TENANT_NOT_FOUND' | 'REAUTH_REQUIRED' | 'TENANT_DISABLED' | 'TOKEN_EXPIRED';
+export type TokenReaderErrorCode =
+  | 'TENANT_NOT_FOUND'
+  | 'REAUTH_REQUIRED'
+  | 'TENANT_DISABLED'
+  | 'TENANT_REMOVED'
+  | 'TOKEN_EXPIRED';
 
 export class TokenReaderError extends Error {
   override readonly name: string = 'TokenReaderError';
@@ -46,6 +51,17 @@ export class TenantDisabled extends TokenReaderError {
       orgId,
       `org ${orgId} is disabled by an operator: \`tenant-tokens tenants enable\` resumes it`,
     );
+  }
+}
+
+/**
+ * The org was offboarded (the app's `removeOrg` on uninstall, or `tenant-tokens tenants remove`): its record holds no
+ * token any more. A new grant handed over with `submitGrant` onboards it again.
+ */
+export class TenantRemoved extends TokenReaderError {
+  override readonly name = 'TenantRemoved';
+  constructor(orgId: string) {
+    super('TENANT_REMOVED', orgId, `org ${orgId} was removed: it has no tokens; submitGrant onboards it again`);
   }
 }
 

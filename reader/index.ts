@@ -4,6 +4,7 @@ export {
   ReauthRequired,
   TenantDisabled,
   TenantNotFound,
+  TenantRemoved,
   TokenExpired,
   TokenReaderError,
   type TokenReaderErrorCode,
@@ -15,6 +16,8 @@ export {
   type GrantIntakeOptions,
   type GrantResult,
   type OrgGrantSettings,
+  type RemovalResult,
+  type TokenRevocationResult,
 } from './grant-intake.js';
 export {
   Busy,
