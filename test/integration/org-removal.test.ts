@@ -147,6 +147,7 @@ describe('Class: OrgRemoval (DynamoDB Local, oidc-provider)', () => {
     expect(await h.getRecord('rm-leased')).toEqual(held);
 
     // A refresher holding it commits a rotated token 300 ms later; the waiting removal must revoke that one.
+    const newToken = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'rm-leased');
     const committed = (async () => {
       await new Promise((r) => setTimeout(r, 300));
       await h.doc.send(
@@ -163,7 +164,6 @@ describe('Class: OrgRemoval (DynamoDB Local, oidc-provider)', () => {
         }),
       );
     })();
-    const newToken = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'rm-leased');
     const waited = await removal().remove('rm-leased', RemovedBy.App, scope(true));
     await committed;
 
