@@ -313,7 +313,8 @@ describe('What one offboarding costs', () => {
     await activeOrg('rm-cost');
     const capacity: Record<string, { requests: number; units: number }> = {};
     const onCapacity = (operation: string, c: ConsumedCapacity | undefined) => {
-      const entry = (capacity[operation] ??= { requests: 0, units: 0 });
+      capacity[operation] ??= { requests: 0, units: 0 };
+      const entry = capacity[operation];
       entry.requests++;
       entry.units += c?.CapacityUnits ?? 0;
     };
