@@ -553,6 +553,21 @@ export class LocalOAuthServer {
     return (await this.provider.Grant.find(token.grantId as string)) !== undefined;
   }
 
+  /**
+   * Tokens this server issued for an account (an org) that would still work right now: usable refresh tokens and
+   * unexpired access tokens. Zero after an offboarding means nothing of the org is left usable at the provider.
+   */
+  async liveTokensOf(accountId: string): Promise<number> {
+    let live = 0;
+    for (const token of this.issuedTokens) {
+      const refresh = await this.provider.RefreshToken.find(token);
+      if (refresh?.accountId === accountId && (await this.refreshTokenUsable(token))) live++;
+      const access = refresh ? undefined : await this.provider.AccessToken.find(token);
+      if (access?.accountId === accountId && !access.isExpired) live++;
+    }
+    return live;
+  }
+
   async accessTokenValid(accessToken: string): Promise<boolean> {
     const found = await this.provider.AccessToken.find(accessToken);
     if (found && !found.isExpired) return true;
