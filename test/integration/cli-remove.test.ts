@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { replaceRemovedOrg } from '../../lambdas/adapters/tenant-onboarding.js';
 import { type CliOptions, type CliRun, cli } from '../support/cli-io.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 
@@ -198,6 +199,18 @@ describe('Command: tenants remove', () => {
     expect(await cli(['tenants', 'remove'], opts)).toMatchObject({ code: 2 });
     expect(await cli(['tenants', 'remove', 'a', 'b'], opts)).toMatchObject({ code: 2 });
     expect((await cli(['--help'], opts)).stdout).toMatch(/tenants remove ORG +offboard an org/);
+  });
+
+  it('the re-onboarding Put is conditional: never over a live org, or a tombstone at another version', async () => {
+    await addAndRefresh('cr-cond');
+    const live = (await h.getRecord('cr-cond')) as Record<string, unknown>;
+    const item = { ...live, grantIssuedAt: Date.now() + 60_000 };
+    expect(await replaceRemovedOrg(h.doc, h.table, item, { version: live.version as number })).toBe(false);
+    await cli(['tenants', 'remove', 'cr-cond'], opts);
+    const tombstone = (await h.getRecord('cr-cond')) as Record<string, unknown>;
+    expect(await replaceRemovedOrg(h.doc, h.table, item, { version: (tombstone.version as number) - 1 })).toBe(false);
+    expect(await h.getRecord('cr-cond')).toEqual(tombstone);
+    expect(await replaceRemovedOrg(h.doc, h.table, item, { version: tombstone.version as number })).toBe(true);
   });
 
   it('refuses a revocation URL off the allow-list at add, naming the flag', async () => {

@@ -3,6 +3,7 @@
 // reader sees afterwards, and onboarding a removed org again: a newer grant does, the removed grant or an older one
 // is refused as stale, reauthorise does not know the org.
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { DynamoDbGrantIntake } from '../../lambdas/adapters/dynamodb-grant-intake.js';
 import type { GrantIntake } from '../../lambdas/intake/grant-intake.js';
 import { createIntakeParts } from '../../lambdas/intake/handler.js';
 import { LOCAL_INTAKE_FUNCTION, startIntakeStandIn } from '../../local/intake-stand-in.js';
@@ -163,6 +164,49 @@ describe('Action: removeOrg (GrantIntake, DynamoDB Local, oidc-provider)', () =>
     expect(record?.version).toBeGreaterThan(tombstone?.version as number);
     expect(record).not.toHaveProperty('removedAt');
     expect(await reader.getAccessToken('ir-again')).toBe(record?.accessToken);
+  });
+});
+
+describe('Onboarding checks of the revocation URL (it receives the client secret)', () => {
+  it('refuses a revocation URL off the allow-list like a token URL: RECORD_INVALID, nothing stored', async () => {
+    const answer = await handle({
+      action: 'submitGrant',
+      org: { ...org('ir-evil'), revocationUrl: 'https://evil.example.net/revoke' },
+      grant: { refreshToken: await mint('ir-evil'), issuedAt: Date.now() },
+    });
+    expect(answer).toMatchObject({
+      ok: false,
+      stored: false,
+      error: {
+        code: 'RECORD_INVALID',
+        reason: 'TOKEN_HOST_NOT_ALLOWED',
+        message: /org revocation URL: revocation host/,
+      },
+    });
+    expect(await h.getRecord('ir-evil')).toBeUndefined();
+  });
+});
+
+describe('Class: DynamoDbGrantIntake.replaceRemoved (the re-onboarding write itself)', () => {
+  it('writes over the tombstone read only: not over another version, a newer watermark, or a live org', async () => {
+    const store = new DynamoDbGrantIntake({ tableName: h.table, client: h.doc });
+    await submit('ir-replace', await mint('ir-replace'));
+    const live = (await h.getRecord('ir-replace')) as Record<string, unknown>;
+    const item = { ...live, refreshToken: 'rt-replacement-0123456789' };
+    // A live org is never overwritten, whatever the version said.
+    expect(await store.replaceRemoved(item, live.version as number, Date.now() + 1)).toMatchObject({ stored: false });
+    await remove('ir-replace');
+    const tombstone = (await h.getRecord('ir-replace')) as Record<string, unknown>;
+    const version = tombstone.version as number;
+    const watermark = tombstone.grantIssuedAt as number;
+
+    expect(await store.replaceRemoved(item, version - 1, watermark + 1)).toEqual({ stored: false, current: tombstone });
+    expect(await store.replaceRemoved(item, version, watermark)).toEqual({ stored: false, current: tombstone });
+    expect(await h.getRecord('ir-replace')).toEqual(tombstone);
+    expect(await store.replaceRemoved({ ...item, version: version + 1 }, version, watermark + 1)).toEqual({
+      stored: true,
+    });
+    expect(await h.getRecord('ir-replace')).toMatchObject({ refreshToken: 'rt-replacement-0123456789' });
   });
 });
 

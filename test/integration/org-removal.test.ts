@@ -7,7 +7,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbOrgRemoval } from '../../lambdas/adapters/dynamodb-org-removal.js';
 import type { Notifier, OrgEventDetail, OrgEventType } from '../../lambdas/core/ports.js';
-import { RemovedBy } from '../../lambdas/core/removal.js';
+import { RemovedBy, removalDecision } from '../../lambdas/core/removal.js';
 import type { RemovalStore } from '../../lambdas/core/removal-port.js';
 import { OrgRemoval } from '../../lambdas/offboarding/org-removal.js';
 import { CLIENTS, createHarness, type Harness, type SeedOptions } from '../support/harness.js';
@@ -305,6 +305,41 @@ describe('Class: OrgRemoval (DynamoDB Local, oidc-provider)', () => {
     const after = await h.getRecord('rm-cc');
     expect(after).not.toHaveProperty('clientSecret');
     expect(after).not.toHaveProperty('clientId');
+  });
+});
+
+describe('Class: DynamoDbOrgRemoval (the write itself)', () => {
+  const writeFor = (current: Record<string, unknown>, now: number) => {
+    const d = removalDecision(current.orgId as string, { ...current, leaseUntil: undefined }, now, RemovedBy.App);
+    if (d.decision !== 'write') throw new Error(d.decision);
+    return d.write;
+  };
+
+  it('refuses under a live lease and at another version, returning the record as it is; writes otherwise', async () => {
+    const store = new DynamoDbOrgRemoval({ tableName: h.table, client: h.doc });
+    await activeOrg('rm-cond');
+    const now = Date.now();
+    await h.doc.send(
+      new UpdateCommand({
+        TableName: h.table,
+        Key: { orgId: 'rm-cond' },
+        UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u',
+        ExpressionAttributeValues: { ':o': 'run-live', ':u': now + 10_000 },
+      }),
+    );
+    const leased = (await h.getRecord('rm-cond')) as Record<string, unknown>;
+
+    const underLease = await store.tombstone(writeFor(leased, now), now);
+    const otherVersion = await store.tombstone(
+      { ...writeFor(leased, now), expectedVersion: (leased.version as number) - 1 },
+      now + 20_000,
+    );
+    const written = await store.tombstone(writeFor(leased, now + 20_000), now + 20_000);
+
+    expect(underLease).toEqual({ written: false, current: leased });
+    expect(otherVersion).toEqual({ written: false, current: leased });
+    expect(written).toEqual({ written: true, old: leased });
+    expect(await h.getRecord('rm-cond')).toMatchObject({ status: 'REMOVED' });
   });
 });
 
