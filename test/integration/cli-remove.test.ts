@@ -201,7 +201,7 @@ describe('Command: tenants remove', () => {
     expect((await cli(['--help'], opts)).stdout).toMatch(/tenants remove ORG +offboard an org/);
   });
 
-  it('the re-onboarding Put is conditional: never over a live org, or a tombstone at another version', async () => {
+  it('the re-onboarding Put is conditional: never over a live org, a tombstone at another version, or an older grant', async () => {
     await addAndRefresh('cr-cond');
     const live = (await h.getRecord('cr-cond')) as Record<string, unknown>;
     const item = { ...live, grantIssuedAt: Date.now() + 60_000 };
@@ -209,6 +209,9 @@ describe('Command: tenants remove', () => {
     await cli(['tenants', 'remove', 'cr-cond'], opts);
     const tombstone = (await h.getRecord('cr-cond')) as Record<string, unknown>;
     expect(await replaceRemovedOrg(h.doc, h.table, item, { version: (tombstone.version as number) - 1 })).toBe(false);
+    // A grant not issued after the removal does not onboard it again.
+    const older = { ...item, grantIssuedAt: tombstone.grantIssuedAt };
+    expect(await replaceRemovedOrg(h.doc, h.table, older, { version: tombstone.version as number })).toBe(false);
     expect(await h.getRecord('cr-cond')).toEqual(tombstone);
     expect(await replaceRemovedOrg(h.doc, h.table, item, { version: tombstone.version as number })).toBe(true);
   });
