@@ -554,18 +554,27 @@ export class LocalOAuthServer {
   }
 
   /**
-   * Tokens this server issued for an account (an org) that would still work right now: usable refresh tokens and
-   * unexpired access tokens. Zero after an offboarding means nothing of the org is left usable at the provider.
+   * Tokens this server issued that would still work right now (usable refresh tokens, unexpired access tokens), by
+   * account (an org). An org absent after its offboarding has nothing left usable at the provider.
    */
-  async liveTokensOf(accountId: string): Promise<number> {
-    let live = 0;
+  async liveTokensByAccount(): Promise<Map<string, number>> {
+    const live = new Map<string, number>();
+    const count = (accountId: unknown) => live.set(String(accountId), (live.get(String(accountId)) ?? 0) + 1);
     for (const token of this.issuedTokens) {
       const refresh = await this.provider.RefreshToken.find(token);
-      if (refresh?.accountId === accountId && (await this.refreshTokenUsable(token))) live++;
-      const access = refresh ? undefined : await this.provider.AccessToken.find(token);
-      if (access?.accountId === accountId && !access.isExpired) live++;
+      if (refresh) {
+        if (await this.refreshTokenUsable(token)) count(refresh.accountId);
+        continue;
+      }
+      const access = await this.provider.AccessToken.find(token);
+      if (access && !access.isExpired) count(access.accountId);
     }
     return live;
+  }
+
+  /** liveTokensByAccount for one account. */
+  async liveTokensOf(accountId: string): Promise<number> {
+    return (await this.liveTokensByAccount()).get(accountId) ?? 0;
   }
 
   async accessTokenValid(accessToken: string): Promise<boolean> {

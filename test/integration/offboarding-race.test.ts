@@ -10,7 +10,8 @@ import { DynamoDbOrgRemoval } from '../../lambdas/adapters/dynamodb-org-removal.
 import type { Notifier, OrgEventType, TokenStore } from '../../lambdas/core/ports.js';
 import { RemovedBy } from '../../lambdas/core/removal.js';
 import { OrgRemoval } from '../../lambdas/offboarding/org-removal.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { LeakLedger } from '../reliability/support/leak-ledger.js';
+import { CLIENTS, createHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 /** Every token request the provider received: for which org (the client sends organization_id), and when. */
@@ -73,6 +74,7 @@ describe('Offboarding racing a sweep (oidc-provider, DynamoDB Local)', () => {
       const [summary, removed] = await Promise.all([sweep, Promise.all(removals)]);
 
       // Assess, per org
+      const live = await h.oauth.liveTokensByAccount();
       for (const { orgId, result, acknowledgedAt } of removed) {
         expect(result, orgId).toMatchObject({
           outcome: 'removed',
@@ -92,7 +94,7 @@ describe('Offboarding racing a sweep (oidc-provider, DynamoDB Local)', () => {
         for (const secret of ['accessToken', 'refreshToken', 'clientSecret', 'leaseOwner', 'dueShard']) {
           expect(record, `${orgId} ${secret}`).not.toHaveProperty(secret);
         }
-        expect(await h.oauth.liveTokensOf(orgId), `${orgId}: tokens still usable at the provider`).toBe(0);
+        expect(live.get(orgId), `${orgId}: tokens still usable at the provider`).toBeUndefined();
       }
       // Nothing failed, nothing received went unstored: a racing commit either landed first or never started.
       expect(summary.failedTotal, JSON.stringify(summary.failed)).toBe(0);
@@ -160,5 +162,15 @@ describe('Offboarding racing a sweep (oidc-provider, DynamoDB Local)', () => {
     expect(await h.oauth.refreshTokenUsable(received?.refreshToken as string)).toBe(false);
     expect(await h.oauth.liveTokensOf('race-stalled')).toBe(0);
     expect(await h.getRecord('race-stalled')).not.toHaveProperty('refreshToken');
+  });
+
+  it('left no token or client secret in any log line or event of the runs above', () => {
+    const ledger = new LeakLedger();
+    ledger.addOAuthServer(h.oauth, Object.values(CLIENTS));
+    ledger.addText('refresher and removal log', h.log.text());
+    ledger.addText('org events', events);
+    const scan = ledger.scan();
+    expect(scan.secrets).toBeGreaterThan(ROUNDS * ORGS_PER_ROUND);
+    expect(scan.leaks).toEqual([]);
   });
 });
