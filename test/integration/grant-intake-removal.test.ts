@@ -167,6 +167,40 @@ describe('Action: removeOrg (GrantIntake, DynamoDB Local, oidc-provider)', () =>
   });
 });
 
+describe('What onboarding a removed org again costs', () => {
+  it('the failed first Put (charged, not reported), the conditional Put over the tombstone, then the usual refresh', async () => {
+    await submit('ir-cost', await mint('ir-cost'));
+    await remove('ir-cost');
+    const ops: Record<string, { requests: number; units: number }> = {};
+    const measured = createIntakeParts(h.env, {
+      documentClient: h.doc,
+      secretsClient: h.secretsClient,
+      onCapacity: (operation, c) => {
+        ops[operation] ??= { requests: 0, units: 0 };
+        const entry = ops[operation];
+        entry.requests++;
+        entry.units += c?.CapacityUnits ?? 0;
+      },
+    }).intake;
+
+    const answer = await measured.handle(
+      {
+        action: 'submitGrant',
+        org: org('ir-cost'),
+        grant: { refreshToken: await mint('ir-cost'), issuedAt: Date.now() },
+      },
+      h.scope(),
+    );
+
+    expect(answer.answer).toMatchObject({ ok: true, status: 'ACTIVE' });
+    // Reported: the Put that replaced the tombstone (its item and its due-index entry), the refresher's consistent
+    // read, claim and commit, and the intake's read for its answer. The first Put failed its condition: DynamoDB
+    // charges it, the SDK reports nothing with the failure.
+    expect(ops.intakePut).toEqual({ requests: 1, units: 2 });
+    console.info(`re-onboarding cost: ${JSON.stringify(ops)}`);
+  });
+});
+
 describe('Onboarding checks of the revocation URL (it receives the client secret)', () => {
   it('refuses a revocation URL off the allow-list like a token URL: RECORD_INVALID, nothing stored', async () => {
     const answer = await handle({
