@@ -17,6 +17,7 @@ Commands:
   tenants disable ORG       stop refreshing an org (its grant is kept)
   tenants enable ORG        resume a disabled org
   tenants reauth ORG        store a new grant after the customer re-authorised: back to ACTIVE
+  tenants remove ORG        offboard an org: stop refreshing, revoke its tokens, keep no secret
 
 Global options:
   --table NAME   the token table (default: $TABLE_NAME)
@@ -25,7 +26,7 @@ Global options:
 Exit codes: 0 done, 1 the operation failed, 2 usage error.
 `;
 
-export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth|import> ...
+export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth|remove|import> ...
 
 Run \`tenant-tokens tenants <command> --help\` for a command's options, \`tenant-tokens --help\` for an overview.
 `;
@@ -49,6 +50,8 @@ Options:
   --region R                genesys: the org's Genesys Cloud region (e.g. us-east-1, eu-west-1, eusc-de-east-1)
   --subdomain S             zendesk: the S of S.zendesk.com
   --token-url URL           generic: the https token endpoint; its host must be on ALLOWED_TOKEN_HOSTS
+  --revocation-url URL      generic: the provider's RFC 7009 revocation endpoint, used by \`tenants remove\`
+                            (same checks and allow-list as --token-url)
   --client-auth M           generic: basic (default) or post (client_secret_post)
   --org-param NAME          generic: body parameter carrying the org id (e.g. organization_id)
   --scope S                 scope to request
@@ -165,4 +168,23 @@ Options:
   --client-id ID          the org's new own client
   --client-secret-file F  file holding its secret (-: read stdin)
   -h, --help              this help
+`;
+
+export const REMOVE_HELP = `Usage: tenant-tokens [--table NAME] tenants remove ORG [--json]
+
+Offboards ORG (its customer left): status REMOVED at once, out of the due index, every token and the org's own
+client secret deleted from its record, conditional on the version read and no live lease (a refresh in flight
+makes it exit 1 with "try again in N s"). Then its tokens are revoked at the provider where the provider
+documents a way (RFC 7009 for a generic org with a revocation URL; Genesys and Zendesk: the access token), an
+Org Removed event is published, and it says per token: revoked, NOT revoked (and why), none held, or left to
+expire. Removing a removed org changes nothing. A new grant (a hosted app's submitGrant, or \`tenants add\`)
+onboards it again.
+
+Needs the refresher's access: the org's client secret in Secrets Manager and network access to the provider,
+with the refresher's environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, EVENT_BUS_NAME, ...).
+
+Options:
+  --json       one JSON object: orgId, status, alreadyRemoved, removedAt, revocation {refreshToken,
+               refreshTokenReason, accessToken, accessTokenReason, accessTokenExpiresAt}, secretsHeld
+  -h, --help   this help
 `;

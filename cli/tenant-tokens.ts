@@ -14,6 +14,7 @@ import {
   MAIN_HELP,
   REAUTH_HELP,
   REFRESH_HELP,
+  REMOVE_HELP,
   SHOW_HELP,
   TENANTS_HELP,
 } from './help.js';
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> =
   disable: { help: DISABLE_HELP, load: async () => (await import('./commands/status-change.js')).disable },
   enable: { help: ENABLE_HELP, load: async () => (await import('./commands/status-change.js')).enable },
   reauth: { help: REAUTH_HELP, load: async () => (await import('./commands/reauth.js')).reauth },
+  remove: { help: REMOVE_HELP, load: async () => (await import('./commands/remove.js')).remove },
 };
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
@@ -74,7 +76,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
         verb === undefined
           ? 'no tenants command given'
           : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable, ` +
-              'reauth or import',
+              'reauth, remove or import',
         TENANTS_HELP,
       );
     }

@@ -54,6 +54,13 @@ export const MetricName = {
   GrantIntakeRejected: 'GrantIntakeRejected',
   /** Grant intake: the grant was stored but is not working yet (invalid_grant, client misconfigured, pending, …). */
   GrantIntakeFailed: 'GrantIntakeFailed',
+  /** Grant intake: a hosted app removed an org (removeOrg): its record is a tombstone holding no secret. */
+  OrgsRemoved: 'OrgsRemoved',
+  /**
+   * Grant intake: tokens a removal held but could not revoke at the provider (endpoint refused, down, out of time):
+   * they work until they expire. Tokens the provider offers no way to revoke are not counted (LEFT_TO_EXPIRE).
+   */
+  TokensNotRevoked: 'TokensNotRevoked',
   /**
    * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick and still due now, i.e. due
    * and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above 0 tick after tick: the fleet has

@@ -1,7 +1,9 @@
 // A real OAuth server on loopback: oidc-provider with refresh-token rotation and reuse detection (reusing a spent
-// refresh token revokes the whole grant). Tests, local mode and the bench run against it. On top of the provider:
-// clients that require an org parameter, strict rotation (Zendesk: the previous access token dies at refresh),
-// fault injection, latency, and a record of every token issued (the leak checks need them all).
+// refresh token revokes the whole grant) and RFC 7009 revocation at /oauth/revoke (revoking a refresh token revokes
+// its grant). Tests, local mode and the bench run against it. On top of the provider: clients that require an org
+// parameter, strict rotation (Zendesk: the previous access token dies at refresh), the providers' own access-token
+// DELETEs (Genesys /api/v2/tokens/me, Zendesk /api/v2/oauth/tokens/current.json), fault injection, latency, and a
+// record of every token issued (the leak checks need them all).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -40,6 +42,18 @@ export interface TokenRequestInfo {
   params: URLSearchParams;
 }
 
+/** One revocation request as the server received it (the token is a secret: tests compare, never print it). */
+export interface RevocationRequestInfo {
+  /** `/oauth/revoke` (RFC 7009) or a provider's own DELETE path. */
+  path: string;
+  method: string;
+  /** The token the request revokes (the form's `token`, or the bearer of a DELETE). */
+  token: string | undefined;
+  tokenTypeHint: string | undefined;
+  clientId: string | undefined;
+  at: number;
+}
+
 export interface OAuthServerOptions {
   clients: OAuthClientSpec[];
   port?: number;
@@ -58,6 +72,8 @@ export interface OAuthServerOptions {
   /** Added to every token request (the bench's fixed endpoint latency). */
   latencyMs?: number;
   faultHook?: (info: TokenRequestInfo) => Fault | undefined;
+  /** Like faultHook, for revocation requests (RFC 7009 and the bearer DELETEs): `status` faults only. */
+  revocationHook?: (info: RevocationRequestInfo) => Fault | undefined;
   /** Print oidc-provider's own warnings (off by default: they are about production key material). */
   verbose?: boolean;
 }
@@ -69,6 +85,8 @@ export interface OAuthServerStats {
   byStatus: Record<string, number>;
   invalidGrant: number;
   faultsInjected: number;
+  /** Revocation requests received (RFC 7009 and the bearer DELETEs). */
+  revocationRequests: number;
 }
 
 type Stored = { payload: Record<string, unknown>; expiresAt: number };
@@ -143,7 +161,11 @@ export class LocalOAuthServer {
     byStatus: {},
     invalidGrant: 0,
     faultsInjected: 0,
+    revocationRequests: 0,
   };
+  /** Every revocation request, in arrival order. */
+  readonly revocations: RevocationRequestInfo[] = [];
+  revocationHook: OAuthServerOptions['revocationHook'];
   /** Every access and refresh token this server issued (minted or returned), for leak checks. */
   readonly issuedTokens = new Set<string>();
   faultHook: OAuthServerOptions['faultHook'];
@@ -159,12 +181,18 @@ export class LocalOAuthServer {
     private readonly grantEnds: Map<string, number> = new Map(),
   ) {
     this.faultHook = options.faultHook;
+    this.revocationHook = options.revocationHook;
     this.latencyMs = options.latencyMs ?? 0;
   }
 
   /** The token endpoint (`/oauth/token`; `/oauth/tokens` and `/token` are served too). */
   get tokenUrl(): string {
     return `${this.origin}/oauth/token`;
+  }
+
+  /** The RFC 7009 revocation endpoint. */
+  get revocationUrl(): string {
+    return `${this.origin}/oauth/revoke`;
   }
 
   static async start(options: OAuthServerOptions): Promise<LocalOAuthServer> {
@@ -194,10 +222,16 @@ export class LocalOAuthServer {
       })),
       cookies: { keys: [randomBytes(16).toString('hex')] },
       jwks: { keys: [privateKey.export({ format: 'jwk' }) as never] },
-      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+      features: {
+        clientCredentials: { enabled: true },
+        devInteractions: { enabled: false },
+        // RFC 7009; a client may revoke only its own tokens (the default policy). Revoking a refresh token or an
+        // access token revokes its whole grant (oidc-provider's default revokeGrantPolicy for refresh tokens).
+        revocation: { enabled: true },
+      },
       scopes: ['openid', 'offline_access'],
       rotateRefreshToken: true,
-      routes: { token: '/oauth/token' },
+      routes: { token: '/oauth/token', revocation: '/oauth/revoke' },
       ttl: {
         AccessToken: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
         ClientCredentials: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
@@ -242,6 +276,8 @@ export class LocalOAuthServer {
     next: () => Promise<void>,
   ): Promise<void> {
     if (ctx.method === 'GET' && ctx.path === '/api/whoami') return this.whoami(ctx);
+    if (ctx.method === 'DELETE' && OWN_REVOCATION_PATHS.has(ctx.path)) return this.deleteCurrentToken(ctx);
+    if (ctx.method === 'POST' && ctx.path === '/oauth/revoke') return this.revocation(ctx, next);
     if (ctx.method !== 'POST' || !/\/(oauth\/tokens?|token)$/.test(ctx.path)) return next();
     // Zendesk's path and a bare /token are the same endpoint here.
     (ctx as { path: string }).path = '/oauth/token';
@@ -363,6 +399,80 @@ export class LocalOAuthServer {
     return undefined;
   }
 
+  /** RFC 7009, served by oidc-provider: recorded, and answered with an injected status when the hook says so. */
+  private async revocation(
+    ctx: {
+      path: string;
+      method: string;
+      req: http.IncomingMessage & { body?: string };
+      status: number;
+      body: unknown;
+      type: string;
+      get(name: string): string;
+    },
+    next: () => Promise<void>,
+  ): Promise<void> {
+    const raw = await readAll(ctx.req);
+    ctx.req.body = raw;
+    const params = new URLSearchParams(raw);
+    const info: RevocationRequestInfo = {
+      path: ctx.path,
+      method: ctx.method,
+      token: params.get('token') ?? undefined,
+      tokenTypeHint: params.get('token_type_hint') ?? undefined,
+      clientId: clientIdOf(ctx.get('authorization'), params),
+      at: Date.now(),
+    };
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (this.injectedRevocationFault(ctx, info)) return;
+    await next();
+  }
+
+  /** The providers' own revocation: DELETE with the access token as the bearer, which revokes that access token. */
+  private async deleteCurrentToken(ctx: {
+    path: string;
+    method: string;
+    status: number;
+    body: unknown;
+    type: string;
+    get(name: string): string;
+  }): Promise<void> {
+    const token = /^Bearer (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
+    const info: RevocationRequestInfo = {
+      path: ctx.path,
+      method: ctx.method,
+      token,
+      tokenTypeHint: undefined,
+      clientId: undefined,
+      at: Date.now(),
+    };
+    if (this.injectedRevocationFault(ctx, info)) return;
+    const found = token ? await this.provider.AccessToken.find(token) : undefined;
+    const cc = token && !found ? await this.provider.ClientCredentials.find(token) : undefined;
+    const live = found ?? cc;
+    if (!live || live.isExpired) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_token' };
+      return;
+    }
+    await live.destroy();
+    ctx.status = 204;
+    ctx.body = null;
+  }
+
+  /** Counts a revocation request and answers it with the hook's fault, if any. True when answered here. */
+  private injectedRevocationFault(ctx: { status: number; body: unknown; type: string }, info: RevocationRequestInfo) {
+    this.stats.revocationRequests++;
+    this.revocations.push(info);
+    const fault = this.revocationHook?.(info);
+    if (fault?.kind !== 'status') return false;
+    this.stats.faultsInjected++;
+    ctx.status = fault.status;
+    ctx.type = fault.contentType ?? 'application/json';
+    ctx.body = fault.body ?? JSON.stringify({ error: 'server_error' });
+    return true;
+  }
+
   private async whoami(ctx: { status: number; body: unknown; get(name: string): string }): Promise<void> {
     const token = /^Bearer (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
     if (!token || !(await this.accessTokenValid(token))) {
@@ -443,6 +553,30 @@ export class LocalOAuthServer {
     return (await this.provider.Grant.find(token.grantId as string)) !== undefined;
   }
 
+  /**
+   * Tokens this server issued that would still work right now (usable refresh tokens, unexpired access tokens), by
+   * account (an org). An org absent after its offboarding has nothing left usable at the provider.
+   */
+  async liveTokensByAccount(): Promise<Map<string, number>> {
+    const live = new Map<string, number>();
+    const count = (accountId: unknown) => live.set(String(accountId), (live.get(String(accountId)) ?? 0) + 1);
+    for (const token of this.issuedTokens) {
+      const refresh = await this.provider.RefreshToken.find(token);
+      if (refresh) {
+        if (await this.refreshTokenUsable(token)) count(refresh.accountId);
+        continue;
+      }
+      const access = await this.provider.AccessToken.find(token);
+      if (access && !access.isExpired) count(access.accountId);
+    }
+    return live;
+  }
+
+  /** liveTokensByAccount for one account. */
+  async liveTokensOf(accountId: string): Promise<number> {
+    return (await this.liveTokensByAccount()).get(accountId) ?? 0;
+  }
+
   async accessTokenValid(accessToken: string): Promise<boolean> {
     const found = await this.provider.AccessToken.find(accessToken);
     if (found && !found.isExpired) return true;
@@ -455,6 +589,9 @@ export class LocalOAuthServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** The providers' own access-token revocations (Genesys, Zendesk), served here as DELETEs. */
+const OWN_REVOCATION_PATHS = new Set(['/api/v2/tokens/me', '/api/v2/oauth/tokens/current.json']);
 
 let quieted = false;
 /** oidc-provider prints notices about dev key material and our body hand-over; they are noise on loopback. */

@@ -5,6 +5,7 @@ export type TokenReaderErrorCode =
   | 'TENANT_NOT_FOUND'
   | 'REAUTH_REQUIRED'
   | 'TENANT_DISABLED'
+  | 'TENANT_REMOVED'
   | 'TOKEN_EXPIRED'
   // On demand (refreshNow, getAccessToken with minValidityMs): the on-demand function's codes.
   | 'LIMITED'
@@ -59,6 +60,17 @@ export class TenantDisabled extends TokenReaderError {
       orgId,
       `org ${orgId} is disabled by an operator: \`tenant-tokens tenants enable\` resumes it`,
     );
+  }
+}
+
+/**
+ * The org was offboarded (the app's `removeOrg` on uninstall, or `tenant-tokens tenants remove`): its record holds no
+ * token any more. A new grant handed over with `submitGrant` onboards it again.
+ */
+export class TenantRemoved extends TokenReaderError {
+  override readonly name = 'TenantRemoved';
+  constructor(orgId: string) {
+    super('TENANT_REMOVED', orgId, `org ${orgId} was removed: it has no tokens; submitGrant onboards it again`);
   }
 }
 

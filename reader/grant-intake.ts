@@ -1,5 +1,6 @@
 // The hosted app's side of the grant intake: hand over a new org's first grant (`submitGrant`) or a new grant after
-// the customer re-authorised (`reauthorise`), and learn at once whether it works. One RequestResponse invocation of
+// the customer re-authorised (`reauthorise`), and learn at once whether it works; offboard an org when its customer
+// uninstalls the app (`removeOrg`). One RequestResponse invocation of
 // the intake function (IAM: the stack's GrantIntakePolicy, or `grantIntake(role)` in CDK); the answer becomes a
 // result or a typed error by code (intake-errors.ts).
 //
@@ -53,6 +54,32 @@ export interface GrantResult {
   repeated: boolean;
 }
 
+/** What became of one of a removed org's tokens at its provider. Codes only: the library never sees a token here. */
+export interface TokenRevocationResult {
+  /**
+   * REVOKED; NOT_REVOKED (it may work until it expires: see `reason`); NONE_HELD; LEFT_TO_EXPIRE (the provider offers
+   * no way to revoke it: it works until `expiresAt`).
+   */
+  result: 'REVOKED' | 'NOT_REVOKED' | 'NONE_HELD' | 'LEFT_TO_EXPIRE' | (string & {});
+  /** Why it was not revoked: NO_REVOCATION_ENDPOINT, PROVIDER_REFUSED, PROVIDER_UNAVAILABLE, TIMEOUT, … */
+  reason: string | undefined;
+  /** An access token that was not revoked: when it stops working on its own. */
+  expiresAt: Date | undefined;
+}
+
+export interface RemovalResult {
+  orgId: string;
+  status: 'REMOVED';
+  /** Removed before this call: nothing was written or revoked now. */
+  alreadyRemoved: boolean;
+  removedAt: Date | undefined;
+  /** This removal's account of the org's tokens; undefined when it was already removed. */
+  refreshToken: TokenRevocationResult | undefined;
+  accessToken: TokenRevocationResult | undefined;
+  /** Always false: the org's record holds no token and no client secret any more. */
+  secretsHeld: false;
+}
+
 export interface GrantIntakeOptions {
   /** The intake function's name or ARN: the stack's output GrantIntakeFunctionName. */
   functionName: string;
@@ -66,10 +93,32 @@ export interface GrantIntakeClient {
   submitGrant(org: OrgGrantSettings, grant: Grant): Promise<GrantResult>;
   /** Stores a new grant for an existing org (after REAUTH_REQUIRED, or a reinstall), refreshes it at once. */
   reauthorise(orgId: string, grant: Grant): Promise<GrantResult>;
+  /**
+   * Offboards an org (its customer uninstalled the app): refreshing stops at once, its tokens are revoked at the
+   * provider where it allows, its record keeps no secret. Idempotent (`alreadyRemoved`); an unknown org throws
+   * OrgNotFound, a refresh in flight longer than the intake can wait throws Busy. `submitGrant` onboards it again.
+   */
+  removeOrg(orgId: string): Promise<RemovalResult>;
 }
+
+type Revocation = {
+  refreshToken: string;
+  refreshTokenReason?: string;
+  accessToken: string;
+  accessTokenReason?: string;
+  accessTokenExpiresAt?: string;
+};
 
 type Answer =
   | { ok: true; orgId: string; status: 'ACTIVE'; expiresAt: string; repeated?: boolean }
+  | {
+      ok: true;
+      orgId: string;
+      status: 'REMOVED';
+      alreadyRemoved?: boolean;
+      removedAt?: string;
+      revocation?: Revocation;
+    }
   | {
       ok: false;
       orgId?: string;
@@ -84,7 +133,7 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
   let sdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
   let client = options.client;
 
-  async function invoke(payload: Record<string, unknown>, orgId: string): Promise<GrantResult> {
+  async function invoke(payload: Record<string, unknown>, orgId: string): Promise<Extract<Answer, { ok: true }>> {
     sdk ??= import('@aws-sdk/client-lambda');
     const { InvokeCommand, LambdaClient: Client } = await sdk;
     client ??= new Client({});
@@ -116,14 +165,7 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
         retryAfterSeconds: undefined,
       });
     }
-    if (answer.ok) {
-      return {
-        orgId: answer.orgId,
-        status: 'ACTIVE',
-        expiresAt: new Date(answer.expiresAt),
-        repeated: !!answer.repeated,
-      };
-    }
+    if (answer.ok) return answer;
     throw grantIntakeError(answer.error.code, answer.error.message, {
       orgId: answer.orgId ?? orgId,
       stored: answer.stored,
@@ -139,11 +181,46 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
   });
 
   return {
-    submitGrant: (org, grant) =>
-      invoke({ action: 'submitGrant', org, ...clientPayload(grant), grant: grantPayload(grant) }, org.orgId),
-    reauthorise: (orgId, grant) =>
-      invoke({ action: 'reauthorise', orgId, ...clientPayload(grant), grant: grantPayload(grant) }, orgId),
+    submitGrant: async (org, grant) =>
+      grantResult(
+        await invoke({ action: 'submitGrant', org, ...clientPayload(grant), grant: grantPayload(grant) }, org.orgId),
+      ),
+    reauthorise: async (orgId, grant) =>
+      grantResult(
+        await invoke({ action: 'reauthorise', orgId, ...clientPayload(grant), grant: grantPayload(grant) }, orgId),
+      ),
+    removeOrg: async (orgId) => removalResult(await invoke({ action: 'removeOrg', orgId }, orgId)),
   };
+}
+
+function grantResult(answer: Extract<Answer, { ok: true }>): GrantResult {
+  if (answer.status !== 'ACTIVE') throw unexpected(answer.orgId);
+  return { orgId: answer.orgId, status: 'ACTIVE', expiresAt: new Date(answer.expiresAt), repeated: !!answer.repeated };
+}
+
+function removalResult(answer: Extract<Answer, { ok: true }>): RemovalResult {
+  if (answer.status !== 'REMOVED') throw unexpected(answer.orgId);
+  const r = answer.revocation;
+  const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
+  return {
+    orgId: answer.orgId,
+    status: 'REMOVED',
+    alreadyRemoved: !!answer.alreadyRemoved,
+    removedAt: date(answer.removedAt),
+    refreshToken: r && { result: r.refreshToken, reason: r.refreshTokenReason, expiresAt: undefined },
+    accessToken: r && { result: r.accessToken, reason: r.accessTokenReason, expiresAt: date(r.accessTokenExpiresAt) },
+    secretsHeld: false,
+  };
+}
+
+function unexpected(orgId: string) {
+  return grantIntakeError('INTAKE_UNAVAILABLE', 'the grant intake gave no answer this library understands', {
+    orgId,
+    stored: false,
+    status: undefined,
+    reason: undefined,
+    retryAfterSeconds: undefined,
+  });
 }
 
 /** The own client travels beside the grant, never among the org's settings. */

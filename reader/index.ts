@@ -11,6 +11,7 @@ export {
   RefreshNotPermitted,
   TenantDisabled,
   TenantNotFound,
+  TenantRemoved,
   TokenExpired,
   TokenReaderError,
   type TokenReaderErrorCode,
@@ -22,6 +23,8 @@ export {
   type GrantIntakeOptions,
   type GrantResult,
   type OrgGrantSettings,
+  type RemovalResult,
+  type TokenRevocationResult,
 } from './grant-intake.js';
 export {
   Busy,

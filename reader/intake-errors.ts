@@ -20,7 +20,7 @@ export interface GrantIntakeErrorDetails {
   orgId: string | undefined;
   /** Whether the grant is in the table now. A grant that was not stored is handed over again only once fixed. */
   stored: boolean;
-  /** The org's status, when the intake knows it (ACTIVE, REAUTH_REQUIRED, DISABLED). */
+  /** The org's status, when the intake knows it (ACTIVE, REAUTH_REQUIRED, DISABLED, REMOVED). */
   status: string | undefined;
   /** The refresher's own code behind the answer (INVALID_CLIENT, TIMEOUT, TOKEN_HOST_NOT_ALLOWED, …). */
   reason: string | undefined;
@@ -61,7 +61,7 @@ export class RecordInvalid extends GrantIntakeError {
 export class OrgExists extends GrantIntakeError {
   override readonly name = 'OrgExists';
 }
-/** reauthorise for an org that does not exist: use submitGrant. */
+/** reauthorise for an org that does not exist (or was removed): use submitGrant; removeOrg for an unknown org. */
 export class OrgNotFound extends GrantIntakeError {
   override readonly name = 'OrgNotFound';
 }

@@ -9,7 +9,7 @@
 // is built to dist/reader for apps that install the package, and must not drag in the refresher.
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { ReauthRequired, TenantDisabled, TenantNotFound, TokenExpired } from './errors.js';
+import { ReauthRequired, TenantDisabled, TenantNotFound, TenantRemoved, TokenExpired } from './errors.js';
 import { FINGERPRINT, OnDemandClient, type OnDemandPayload, tokenFingerprint } from './on-demand.js';
 
 /**
@@ -45,10 +45,14 @@ export interface AccessToken {
 /** An org's status as a hosted app may see it, so it can prompt its customer before the tokens run out. */
 export interface OrgStatus {
   orgId: string;
-  status: 'ACTIVE' | 'REAUTH_REQUIRED' | 'DISABLED';
+  /** REMOVED: the org was offboarded (removeOrg, `tenants remove`); it holds no token. */
+  status: 'ACTIVE' | 'REAUTH_REQUIRED' | 'DISABLED' | 'REMOVED';
   /** Since when (epoch ms) the org is in this status; undefined for records written before it was kept. */
   since: number | undefined;
-  /** Why, while not ACTIVE: INVALID_GRANT or ROTATION_LOST (re-authorise), DISABLED_BY_OPERATOR. */
+  /**
+   * Why, while not ACTIVE: INVALID_GRANT or ROTATION_LOST (re-authorise), DISABLED_BY_OPERATOR, REMOVED_BY_APP,
+   * REMOVED_BY_OPERATOR.
+   */
   reason: string | undefined;
   /** The customer must authorise the app again (status REAUTH_REQUIRED): hand the new grant over with reauthorise. */
   needsReauthorisation: boolean;
@@ -202,7 +206,7 @@ class DynamoDbTokenReader implements TokenReader {
     const item = await this.#get(orgId, STATUS_ATTRIBUTES);
     if (!item) throw new TenantNotFound(orgId);
     const status = str(item.status);
-    if (status !== 'ACTIVE' && status !== 'REAUTH_REQUIRED' && status !== 'DISABLED') {
+    if (status !== 'ACTIVE' && status !== 'REAUTH_REQUIRED' && status !== 'DISABLED' && status !== 'REMOVED') {
       throw new Error(`token record for org ${orgId} has an unknown status`);
     }
     return {
@@ -309,6 +313,7 @@ class DynamoDbTokenReader implements TokenReader {
     const status = str(item.status);
     if (status === 'REAUTH_REQUIRED') throw new ReauthRequired(orgId);
     if (status === 'DISABLED') throw new TenantDisabled(orgId);
+    if (status === 'REMOVED') throw new TenantRemoved(orgId);
     if (status !== 'ACTIVE') throw new Error(`token record for org ${orgId} has an unknown status`);
     const accessToken = str(item.accessToken);
     const expiresAt = num(item.expiresAt);

@@ -7,6 +7,12 @@ import { formatExpiresIn } from '../format.js';
 import { REFRESH_HELP } from '../help.js';
 import { invokeRefresher } from '../refresher-invoke.js';
 
+function notActiveHint(status: string | undefined): string {
+  if (status === 'DISABLED') return '`tenants enable` it first';
+  if (status === 'REMOVED') return 'it was offboarded; `tenants add` onboards it again';
+  return 'after the customer re-authorises, use `tenants reauth`';
+}
+
 export const refresh: Command = {
   help: REFRESH_HELP,
   async run(args, ctx) {
@@ -25,7 +31,7 @@ export const refresh: Command = {
     if (outcome.result === 'skipped') {
       const why: Record<string, string> = {
         NOT_FOUND: `no org ${orgId} in this table`,
-        NOT_ACTIVE: `org ${orgId} is ${after?.status ?? 'not ACTIVE'}: ${after?.status === 'DISABLED' ? '`tenants enable` it first' : 'after the customer re-authorises, use `tenants reauth`'}`,
+        NOT_ACTIVE: `org ${orgId} is ${after?.status ?? 'not ACTIVE'}: ${notActiveHint(after?.status)}`,
         LEASED: `a refresher is refreshing org ${orgId} right now: try again in a few seconds`,
         OUT_OF_TIME: 'ran out of time before claiming the org',
         NOT_DUE: `org ${orgId} was refreshed by the refresher meanwhile`,

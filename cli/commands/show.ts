@@ -72,7 +72,9 @@ export const show: Command = {
         'client',
         t.clientId !== undefined
           ? `its own: ${t.clientId}, secret ${clientSecretFingerprint ?? 'missing'} (in the record)`
-          : `shared: Secrets Manager ${t.clientSecretId ?? '?'}`,
+          : t.clientSecretId !== undefined || t.status !== 'REMOVED'
+            ? `shared: Secrets Manager ${t.clientSecretId ?? '?'}`
+            : 'none (its own client was deleted with the removal)',
       ],
       ...optional(
         (t.requestedExpiresIn !== undefined || t.requestedRefreshTokenExpiresIn !== undefined) && [
@@ -85,6 +87,7 @@ export const show: Command = {
         `${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}${t.attention ? ` (attention: ${t.attention})` : ''}` +
           `${t.statusSince !== undefined ? `, since ${at(t.statusSince, now, false)}` : ''}`,
       ],
+      ...optional(t.removedAt !== undefined && ['removed', at(t.removedAt, now, false)]),
       ...optional(t.grantIssuedAt !== undefined && ['grant issued', at(t.grantIssuedAt, now, false)]),
       [
         'access token',
@@ -102,7 +105,9 @@ export const show: Command = {
       ],
       [
         'next refresh',
-        t.dueShard === undefined ? 'not scheduled (not ACTIVE)' : `${at(t.refreshAt, now, true)}, shard ${t.dueShard}`,
+        t.dueShard === undefined
+          ? `not scheduled (${t.status === 'REMOVED' ? 'removed: never again' : 'not ACTIVE'})`
+          : `${at(t.refreshAt, now, true)}, shard ${t.dueShard}`,
       ],
       ['last refresh', at(t.lastRefreshedAt, now, false)],
       ['failures', String(t.consecutiveFailures)],

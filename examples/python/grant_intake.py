@@ -17,6 +17,8 @@ the org's status -- never a token.
         ...  # the provider refused it: ask the customer to authorise again
     # later, after the customer re-authorised:
     intake.reauthorise("acme", refresh_token=new_token)
+    # the customer uninstalled the app: stop refreshing, revoke, keep no secret
+    removal = intake.remove_org("acme")     # RemovalResult: what was and was not revoked
 
 The IAM role needs lambda:InvokeFunction on the intake function only (the stack's GrantIntakePolicyArn).
 """
@@ -144,6 +146,51 @@ class GrantResult(object):
         )
 
 
+class TokenRevocation(object):
+    """What became of one of a removed org's tokens at its provider (codes only, never a token)."""
+
+    __slots__ = ("result", "reason", "expires_at")
+
+    def __init__(self, result: str, reason: Optional[str], expires_at: Optional[float]) -> None:
+        # REVOKED, NOT_REVOKED (see reason), NONE_HELD, or LEFT_TO_EXPIRE (no way to revoke it: works until expires_at)
+        self.result = result
+        self.reason = reason  # NO_REVOCATION_ENDPOINT, PROVIDER_REFUSED, PROVIDER_UNAVAILABLE, TIMEOUT, ...
+        self.expires_at = expires_at  # an access token not revoked: epoch seconds it stops working
+
+    def __repr__(self) -> str:
+        return "TokenRevocation(result=%r, reason=%r, expires_at=%r)" % (self.result, self.reason, self.expires_at)
+
+
+class RemovalResult(object):
+    """The org is REMOVED: no refreshing, no token and no client secret in its record."""
+
+    __slots__ = ("org_id", "status", "already_removed", "removed_at", "refresh_token", "access_token", "secrets_held")
+
+    def __init__(
+        self,
+        org_id: str,
+        already_removed: bool,
+        removed_at: Optional[float],
+        refresh_token: Optional[TokenRevocation],
+        access_token: Optional[TokenRevocation],
+    ) -> None:
+        self.org_id = org_id
+        self.status = "REMOVED"
+        self.already_removed = already_removed  # removed before this call: nothing written or revoked now
+        self.removed_at = removed_at  # epoch seconds
+        self.refresh_token = refresh_token  # None when already removed
+        self.access_token = access_token
+        self.secrets_held = False
+
+    def __repr__(self) -> str:
+        return "RemovalResult(org_id=%r, already_removed=%r, refresh_token=%r, access_token=%r)" % (
+            self.org_id,
+            self.already_removed,
+            self.refresh_token,
+            self.access_token,
+        )
+
+
 class GrantIntakeClient(object):
     """Hands grants over to the intake function. Thread-safe (boto3 clients are)."""
 
@@ -204,6 +251,29 @@ class GrantIntakeClient(object):
         payload.update(_own_client(client_id, client_secret))
         return self._invoke(payload, org_id)
 
+    def remove_org(self, org_id: str) -> RemovalResult:
+        """Offboards an org (its customer uninstalled the app): refreshing stops at once, its tokens are revoked at the
+        provider where it allows, its record keeps no secret. Idempotent (`already_removed`); raises OrgNotFound for an
+        unknown org and Busy when a refresh in flight outlasts the intake's wait. submit_grant onboards it again.
+        """
+        answer = self._call({"action": "removeOrg", "orgId": org_id}, org_id)
+        revocation = answer.get("revocation") if isinstance(answer.get("revocation"), dict) else None
+        refresh = access = None
+        if revocation is not None:
+            refresh = TokenRevocation(revocation.get("refreshToken"), revocation.get("refreshTokenReason"), None)
+            access = TokenRevocation(
+                revocation.get("accessToken"),
+                revocation.get("accessTokenReason"),
+                _epoch_seconds(revocation.get("accessTokenExpiresAt")),
+            )
+        return RemovalResult(
+            answer.get("orgId", org_id),
+            bool(answer.get("alreadyRemoved")),
+            _epoch_seconds(answer.get("removedAt")),
+            refresh,
+            access,
+        )
+
     def _grant(self, refresh_token: Optional[str], issued_at: IssuedAt) -> Dict[str, Any]:
         grant = {"issuedAt": _epoch_ms(issued_at, self._clock)}  # type: Dict[str, Any]
         if refresh_token is not None:
@@ -211,6 +281,16 @@ class GrantIntakeClient(object):
         return grant
 
     def _invoke(self, payload: Dict[str, Any], org_id: Optional[str]) -> GrantResult:
+        answer = self._call(payload, org_id)
+        return GrantResult(
+            answer["orgId"],
+            answer["status"],
+            _epoch_seconds(answer["expiresAt"]),
+            bool(answer.get("repeated")),
+        )
+
+    def _call(self, payload: Dict[str, Any], org_id: Optional[str]) -> Dict[str, Any]:
+        """One invocation: the intake's `ok` answer, or the error class of its code raised."""
         out = self._client.invoke(
             FunctionName=self._function,
             InvocationType="RequestResponse",
@@ -227,13 +307,7 @@ class GrantIntakeClient(object):
             )
         answer = _json(body)
         if answer.get("ok") is True:
-            expires_at = datetime.datetime.strptime(answer["expiresAt"], "%Y-%m-%dT%H:%M:%S.%fZ")
-            return GrantResult(
-                answer["orgId"],
-                answer["status"],
-                expires_at.replace(tzinfo=datetime.timezone.utc).timestamp(),
-                bool(answer.get("repeated")),
-            )
+            return answer
         error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
         code = str(error.get("code") or "INTAKE_UNAVAILABLE")
         raise _BY_CODE.get(code, GrantIntakeError)(
@@ -264,6 +338,14 @@ def _epoch_ms(issued_at: IssuedAt, clock: Callable[[], float]) -> int:
             raise ValueError("issued_at must be timezone-aware (e.g. datetime.now(timezone.utc))")
         return int(issued_at.timestamp() * 1000)
     return int(float(issued_at) * 1000)  # epoch seconds, Python's convention
+
+
+def _epoch_seconds(iso: Optional[str]) -> Optional[float]:
+    """The intake's times (ISO 8601 UTC with milliseconds, as JavaScript prints them) as epoch seconds."""
+    if iso is None:
+        return None
+    parsed = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return parsed.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def _json(text: str) -> Dict[str, Any]:

@@ -87,6 +87,15 @@ class TenantDisabled(TokenReaderError):
         super().__init__(org_id, "org %s is disabled by an operator" % org_id)
 
 
+class TenantRemoved(TokenReaderError):
+    """The org was offboarded (remove_org, `tenant-tokens tenants remove`): it holds no token; submit_grant brings it back."""
+
+    code = "TENANT_REMOVED"
+
+    def __init__(self, org_id: str) -> None:
+        super().__init__(org_id, "org %s was removed: it has no tokens" % org_id)
+
+
 class TokenExpired(TokenReaderError):
     """ACTIVE, but no valid access token right now: not issued yet (expires_at None) or the refresher is behind."""
 
@@ -183,9 +192,10 @@ class OrgStatus(object):
         access_token_expires_at: Optional[float],
     ) -> None:
         self.org_id = org_id
-        self.status = status  # ACTIVE, REAUTH_REQUIRED or DISABLED
+        self.status = status  # ACTIVE, REAUTH_REQUIRED, DISABLED or REMOVED
         self.since = since  # epoch seconds; None for records written before it was kept
-        self.reason = reason  # while not ACTIVE: INVALID_GRANT, ROTATION_LOST, DISABLED_BY_OPERATOR
+        # while not ACTIVE: INVALID_GRANT, ROTATION_LOST, DISABLED_BY_OPERATOR, REMOVED_BY_APP, REMOVED_BY_OPERATOR
+        self.reason = reason
         self.needs_reauthorisation = status == "REAUTH_REQUIRED"
         self.access_token_expires_at = access_token_expires_at  # epoch seconds
 
@@ -334,7 +344,7 @@ class TokenReader(object):
         if item is None:
             raise TenantNotFound(org_id)
         status = item.get("status", {}).get("S")
-        if status not in ("ACTIVE", "REAUTH_REQUIRED", "DISABLED"):
+        if status not in ("ACTIVE", "REAUTH_REQUIRED", "DISABLED", "REMOVED"):
             raise TokenReaderError(org_id, "token record for org %s has an unknown status" % org_id)
         since_ms = item.get("statusSince", {}).get("N")
         expires_ms = item.get("expiresAt", {}).get("N")
@@ -365,6 +375,8 @@ class TokenReader(object):
             raise ReauthRequired(org_id)
         if status == "DISABLED":
             raise TenantDisabled(org_id)
+        if status == "REMOVED":
+            raise TenantRemoved(org_id)
         if status != "ACTIVE":
             raise TokenReaderError(org_id, "token record for org %s has an unknown status" % org_id)
         access_token = item.get("accessToken", {}).get("S")

@@ -24,7 +24,7 @@ from grant_intake import (
     RecordInvalid,
     StaleGrant,
 )
-from read_token import ReauthRequired, TokenReader
+from read_token import ReauthRequired, TenantRemoved, TokenReader
 
 FIXTURE = json.loads(os.environ.get("INTAKE_FIXTURE", "{}"))
 TOKENS = FIXTURE.get("tokens", {})
@@ -119,6 +119,27 @@ class GrantIntakeTest(unittest.TestCase):
         self.assertNotIn(TOKENS["unused"], all_text(ctx.exception))
         with self.assertRaises(ValueError):
             self.intake.submit_grant(org("py-bad"), refresh_token="x", issued_at=datetime.datetime.now())
+
+    def test_remove_org_says_what_was_revoked_is_idempotent_and_a_newer_grant_onboards_it_again(self):
+        self.intake.submit_grant(org("py-remove"), refresh_token=TOKENS["remove"], issued_at=time.time() - 5)
+        removal = self.intake.remove_org("py-remove")
+        self.assertEqual((removal.org_id, removal.status, removal.already_removed), ("py-remove", "REMOVED", False))
+        self.assertEqual((removal.refresh_token.result, removal.access_token.result), ("REVOKED", "REVOKED"))
+        self.assertFalse(removal.secrets_held)
+        self.assertLessEqual(removal.removed_at, time.time())
+        self.assertNotIn(TOKENS["remove"], repr(removal))
+        with self.assertRaises(TenantRemoved):
+            reader().get_access_token("py-remove")
+        self.assertEqual(reader().get_status("py-remove").reason, "REMOVED_BY_APP")
+        again = self.intake.remove_org("py-remove")
+        self.assertTrue(again.already_removed)
+        self.assertIsNone(again.refresh_token)
+        with self.assertRaises(OrgNotFound):
+            self.intake.remove_org("py-nobody")
+        with self.assertRaises(StaleGrant):
+            self.intake.submit_grant(org("py-remove"), refresh_token=TOKENS["remove"], issued_at=time.time())
+        result = self.intake.submit_grant(org("py-remove"), refresh_token=TOKENS["reinstall"], issued_at=time.time())
+        self.assertEqual(result.status, "ACTIVE")
 
     def test_a_failed_invocation_raises_intake_unavailable_without_the_payload(self):
         broken = GrantIntakeClient(FIXTURE["brokenFunctionName"], endpoint_url=FIXTURE["lambdaEndpoint"])

@@ -8,6 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type { GrantWrite } from '../core/grant-decision.js';
 import type { GrantIntakeStore, IntakeWriteResult } from '../core/grant-intake-port.js';
+import { RecordStatus } from '../core/record.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 import { type CapacityObserver, ConditionalWriter } from './dynamodb-conditional-writer.js';
 
@@ -57,6 +58,39 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
           ConditionExpression: 'attribute_not_exists(#orgId)',
           ExpressionAttributeNames: { '#orgId': TABLE_SCHEMA.partitionKey },
           // The existing item tells a repeated hand-over of this very grant from another org's record.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...this.#capacity,
+        }),
+      );
+      this.#onCapacity?.('intakePut', out.ConsumedCapacity);
+      return { stored: true };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return { stored: false, current: err.Item ? unmarshall(err.Item) : undefined };
+    }
+  }
+
+  async replaceRemoved(
+    item: Record<string, unknown>,
+    expectedVersion: number,
+    issuedAt: number,
+  ): Promise<IntakeWriteResult> {
+    try {
+      const out = await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: item,
+          // The tombstone read, still a tombstone, and a watermark older than this grant: a replayed grant from
+          // before the removal, or a removal racing this hand-over, is never overwritten.
+          ConditionExpression:
+            '#status = :removed AND #version = :expectedVersion AND ' +
+            '(attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#grantIssuedAt': 'grantIssuedAt' },
+          ExpressionAttributeValues: {
+            ':removed': RecordStatus.Removed,
+            ':expectedVersion': expectedVersion,
+            ':issuedAt': issuedAt,
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...this.#capacity,
         }),

@@ -11,6 +11,7 @@ export const SUMMARY_ATTRIBUTES = [
   'region',
   'subdomain',
   'tokenUrl',
+  'revocationUrl',
   'clientAuth',
   'orgParam',
   'scope',
@@ -36,6 +37,7 @@ export const SUMMARY_ATTRIBUTES = [
   'statusSince',
   'statusReason',
   'grantIssuedAt',
+  'removedAt',
 ] as const;
 
 /** The attributes that hold secrets: read only to fingerprint them, never returned. */
@@ -61,6 +63,8 @@ export interface TenantSummary extends OrgSettings {
   statusReason?: string;
   /** When the stored grant was issued (hand-overs older than this are stale). */
   grantIssuedAt?: number;
+  /** REMOVED: when the org was offboarded. */
+  removedAt?: number;
 }
 
 export interface TenantDetails {

@@ -79,6 +79,13 @@ export function grantDecision(
   if (current === undefined) {
     return reject('ORG_NOT_FOUND', `no org ${orgId}: hand over its first grant with submitGrant`);
   }
+  // A removed org is gone for reauthorise, even for the grant it was removed with: only submitGrant brings it back.
+  if (current.status === RecordStatus.Removed) {
+    return reject(
+      'ORG_NOT_FOUND',
+      `org ${orgId} was removed: hand a new grant over with submitGrant to onboard it again`,
+    );
+  }
   if (isRepeatedGrant(current, grant)) return { decision: 'repeat' };
   if (current.status === RecordStatus.Disabled) {
     return reject('ORG_DISABLED', `org ${orgId} is disabled by an operator: it must be enabled before a new grant`);

@@ -16,9 +16,11 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
-/** One org-scoped token request, built from the record alone (providers/build-request.ts). */
-export interface TokenRequest {
+/** One request to a provider: a token request, or a revocation (providers/build-revocation.ts). */
+export interface ProviderRequest {
   url: string;
+  /** POST unless said otherwise (a provider's own revocation endpoint may be a DELETE). */
+  method?: 'POST' | 'DELETE';
   /**
    * The org's token host as configured (lower case, with a port if the URL names one): per-host limits and backoff
    * key on it. The URL's own host when absent; they differ only when local mode sends requests to a loopback server.
@@ -28,6 +30,10 @@ export interface TokenRequest {
   headers: Record<string, string>;
   /** Form-encoded; carries the refresh token and maybe the client secret: never log. */
   body: string;
+}
+
+/** One org-scoped token request, built from the record alone (providers/build-request.ts). */
+export interface TokenRequest extends ProviderRequest {
   /** The grant type sent, for the response interpretation (client credentials never rotate a refresh token). */
   grantType: GrantType;
 }
@@ -147,10 +153,16 @@ export type HttpOutcome =
   | { kind: 'no-response'; reason: 'timeout' | 'network'; sent: boolean; detail: string };
 
 export interface TokenEndpoint {
-  send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome>;
+  send(request: ProviderRequest, timeoutMs: number): Promise<HttpOutcome>;
 }
 
-export type OrgEventType = 'ReauthRequired' | 'RotationLost' | 'Recovered' | 'ClientRejected' | 'RefreshTokenExpiring';
+export type OrgEventType =
+  | 'ReauthRequired'
+  | 'RotationLost'
+  | 'Recovered'
+  | 'ClientRejected'
+  | 'RefreshTokenExpiring'
+  | 'Removed';
 
 /** An org event's detail: never a token, never provider text. */
 export interface OrgEventDetail {
@@ -162,6 +174,16 @@ export interface OrgEventDetail {
   message?: string | undefined;
   /** RefreshTokenExpiring: when the org's refresh token runs out (epoch ms). */
   refreshTokenExpiresAt?: number | undefined;
+  /** Removed: what became of the org's tokens at the provider (core/revocation.ts codes, never a token). */
+  revocation?:
+    | {
+        refreshToken: string;
+        refreshTokenReason?: string | undefined;
+        accessToken: string;
+        accessTokenReason?: string | undefined;
+        accessTokenExpiresAt?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Tells hosted apps about an org's state changes (EventBridge in AWS). Must never throw into the refresh. */

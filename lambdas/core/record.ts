@@ -7,7 +7,17 @@ import { PLAIN } from './validation-messages.js';
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit';
 
-export const RecordStatus = { Active: 'ACTIVE', ReauthRequired: 'REAUTH_REQUIRED', Disabled: 'DISABLED' } as const;
+/**
+ * REMOVED is a tombstone: the org was offboarded (a hosted app's `removeOrg`, `tenants remove`). It holds no token and
+ * no client secret, is in no index, and keeps the grant watermark (`grantIssuedAt`) so a replayed older grant is
+ * refused while a newer one onboards the org again (core/removal.ts).
+ */
+export const RecordStatus = {
+  Active: 'ACTIVE',
+  ReauthRequired: 'REAUTH_REQUIRED',
+  Disabled: 'DISABLED',
+  Removed: 'REMOVED',
+} as const;
 export type RecordStatusValue = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 /**
@@ -75,6 +85,11 @@ export const orgSettingsShape = {
   region: z.optional(str()),
   subdomain: z.optional(str().check(z.regex(SUBDOMAIN_PATTERN, 'must be a DNS label (a-z, 0-9, -)'))),
   tokenUrl: z.optional(str().check(z.maxLength(2048, 'is too long'))),
+  /**
+   * generic only: the provider's RFC 7009 revocation endpoint, used when the org is removed; checked by the token
+   * URL's host allow-list, since it receives the org's client secret too.
+   */
+  revocationUrl: z.optional(str().check(z.maxLength(2048, 'is too long'))),
   clientAuth: z.optional(z.enum(['basic', 'post'], { error: 'must be basic or post' })),
   orgParam: z.optional(
     str().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a form parameter name like organization_id')),
@@ -101,8 +116,8 @@ const recordObject = z.object({
   expiresAt: z.optional(epochMs),
   refreshAt: z.optional(epochMs),
   dueShard: z.optional(count),
-  status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled], {
-    error: 'must be ACTIVE, REAUTH_REQUIRED or DISABLED',
+  status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled, RecordStatus.Removed], {
+    error: 'must be ACTIVE, REAUTH_REQUIRED, DISABLED or REMOVED',
   }),
   version: z.int({ error: 'must be a whole number' }).check(z.nonnegative('must not be negative')),
   leaseOwner: z.optional(z.string()),
@@ -126,14 +141,19 @@ const recordObject = z.object({
    * ON_DEMAND_INTERVAL_SECONDS, so the per-org limit holds across concurrent invocations.
    */
   forcedRefreshAt: z.optional(epochMs),
+  /** When the org was removed (epoch ms): set on the REMOVED tombstone only. */
+  removedAt: z.optional(epochMs),
 });
 
 type SettingsForCheck = {
   provider: ProviderName;
+  /** A REMOVED tombstone keeps its settings but no client: the one-client rule is for orgs that can refresh. */
+  status?: string | undefined;
   grantType: GrantType;
   region?: string | undefined;
   subdomain?: string | undefined;
   tokenUrl?: string | undefined;
+  revocationUrl?: string | undefined;
   clientAuth?: string | undefined;
   orgParam?: string | undefined;
   clientSecretId?: string | undefined;
@@ -194,7 +214,7 @@ export function checkProviderFields(s: SettingsForCheck, ctx: z.core.$Refinement
       lifetimes.refreshToken,
     );
   }
-  const client = clientSourceProblem(s);
+  const client = s.status === RecordStatus.Removed ? undefined : clientSourceProblem(s);
   if (client) issue(client.field, client.message);
 }
 

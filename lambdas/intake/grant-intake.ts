@@ -1,20 +1,24 @@
 // A hosted app hands over a grant: validate it like `tenants add`, store it with the table's fences (never over a
 // newer grant, never under a refresher's lease), refresh the org at once through the refresher's own claim/commit path
-// (RefreshRun.refreshOrgs), and answer with the org's state. Everything goes through ports, so the same code runs in
-// Lambda, in local mode and in tests.
+// (RefreshRun.refreshOrgs), and answer with the org's state. Or it offboards an org (`removeOrg`: the removal the
+// operator CLI's `tenants remove` runs too, lambdas/offboarding/). Everything goes through ports, so the same code runs
+// in Lambda, in local mode and in tests.
 import type { GrantDecision, HandedOverGrant } from '../core/grant-decision.js';
 import { grantDecision, isRepeatedGrant } from '../core/grant-decision.js';
 import type { GrantIntakeStore } from '../core/grant-intake-port.js';
 import { newOrgRecord } from '../core/new-org-record.js';
 import type { Clock, Log } from '../core/ports.js';
-import type { OrgSettings } from '../core/record.js';
+import { type OrgSettings, RecordStatus } from '../core/record.js';
 import { fingerprint } from '../core/redact.js';
+import { RemovedBy, resubmitDecision } from '../core/removal.js';
+import type { OrgRemoval } from '../offboarding/org-removal.js';
 import type { RequestPolicy } from '../providers/build-request.js';
 import type { RunScope } from '../refresher/refresh-deps.js';
 import type { RefreshOutcome } from '../refresher/refresh-outcome.js';
 import type { RefreshRun, RunSummary } from '../refresher/run-refresh.js';
 import { type IntakeAnswer, IntakeCode, rejection, stateAnswer } from './intake-answer.js';
 import { type IntakeAction, parseIntakePayload } from './intake-payload.js';
+import { type RemovalAnswer, removalAnswer } from './removal-answer.js';
 
 export interface GrantIntakeSettings extends RequestPolicy {
   shardCount: number;
@@ -28,10 +32,12 @@ export interface GrantIntakeDeps {
   clock: Clock;
   log: Log;
   settings: GrantIntakeSettings;
+  /** Offboarding (`removeOrg`); without it the action is answered as not available. */
+  removal?: OrgRemoval;
 }
 
 export interface IntakeResult {
-  answer: IntakeAnswer;
+  answer: IntakeAnswer | RemovalAnswer;
   action?: IntakeAction;
   /** The intake's refresh run, when it refreshed the org: its metrics are the refresher's. */
   summary?: RunSummary;
@@ -60,6 +66,8 @@ export class GrantIntake {
       return { answer: rejection(parsed.code, parsed.message, { orgId: parsed.orgId, reason: parsed.reason }) };
     }
     const { request } = parsed;
+    if (request.action === 'removeOrg')
+      return { answer: await this.#remove(request.orgId, scope), action: 'removeOrg' };
     const { refreshToken, issuedAt } = request.grant;
     const grant: HandedOverGrant = {
       refreshToken,
@@ -96,6 +104,7 @@ export class GrantIntake {
     const put = await store.putNew(item);
     if (put.stored) return { stored: true };
     const current = put.current;
+    if (current?.status === RecordStatus.Removed) return this.#onboardAgain(settings.orgId, item, current, grant);
     if (current !== undefined && isRepeatedGrant(current, grant)) {
       return { repeated: true, grantIssuedAt: Number(current.grantIssuedAt) };
     }
@@ -107,6 +116,55 @@ export class GrantIntake {
         { orgId: settings.orgId, status: current?.status as string | undefined },
       ),
     };
+  }
+
+  /**
+   * A removed org's first grant again (the customer reinstalled the app): the new org's item replaces the tombstone,
+   * its version continuing the tombstone's, if the grant was issued after the removal (core/removal.ts).
+   */
+  async #onboardAgain(
+    orgId: string,
+    item: Record<string, unknown>,
+    tombstone: Record<string, unknown>,
+    grant: HandedOverGrant,
+  ): Promise<Stored> {
+    let current: Record<string, unknown> | undefined = tombstone;
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS && current !== undefined; attempt++) {
+      const decision = resubmitDecision(orgId, current, grant);
+      if (decision.decision === 'reject') {
+        const code = decision.reason === 'ORG_EXISTS' ? IntakeCode.OrgExists : decision.reason;
+        return { answer: rejection(code, decision.message, { orgId, status: current.status as string | undefined }) };
+      }
+      const written = await this.deps.store.replaceRemoved(
+        { ...item, version: decision.expectedVersion + 1 },
+        decision.expectedVersion,
+        grant.issuedAt,
+      );
+      if (written.stored) return { stored: true };
+      current = written.current;
+    }
+    // The tombstone went away meanwhile (nothing deletes one today): a plain first grant again.
+    const put = await this.deps.store.putNew(item);
+    if (put.stored) return { stored: true };
+    return {
+      answer: rejection(IntakeCode.OrgExists, `org ${orgId} changed while it was onboarded again: hand it over again`, {
+        orgId,
+      }),
+    };
+  }
+
+  async #remove(orgId: string, scope: RunScope): Promise<IntakeAnswer | RemovalAnswer> {
+    const { removal } = this.deps;
+    if (removal === undefined) {
+      return rejection(IntakeCode.InvalidPayload, 'removeOrg is not available in this deployment', { orgId });
+    }
+    // Identity comes from AWS (which function or alias was invoked), never from the payload: an app may remove
+    // only its own orgs, a check that runs before this one for every action that names an org.
+    const result = await removal.remove(orgId, RemovedBy.App, {
+      remainingMs: () => scope.remainingMs(),
+      waitForLease: true,
+    });
+    return removalAnswer(result);
   }
 
   async #reauthorise(orgId: string, grant: HandedOverGrant, scope: RunScope): Promise<Stored> {

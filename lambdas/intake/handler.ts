@@ -10,15 +10,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DynamoDbGrantIntake } from '../adapters/dynamodb-grant-intake.js';
+import { DynamoDbOrgRemoval } from '../adapters/dynamodb-org-removal.js';
 import { createDocumentClient } from '../adapters/dynamodb-token-store.js';
 import { loadConfig } from '../config.js';
 import { scrub } from '../core/redact.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE, MetricName } from '../metrics.js';
+import { OrgRemoval } from '../offboarding/org-removal.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { emitRunMetrics } from '../refresher/run-metrics.js';
 import { createRuntime, type RuntimeOverrides } from '../refresher/runtime.js';
 import { GrantIntake } from './grant-intake.js';
 import type { IntakeAnswer } from './intake-answer.js';
+import { isRemovalAnswer, type RemovalAnswer } from './removal-answer.js';
 
 export interface IntakeHandlerParts {
   logger: Logger;
@@ -33,7 +36,7 @@ export class GrantIntakeFailure extends Error {
 
 /** Builds the middy handler around a GrantIntake; exported for tests and local mode. */
 export function buildIntakeHandler({ logger, metrics, intake }: IntakeHandlerParts) {
-  async function intakeHandler(event: unknown, context: Context): Promise<IntakeAnswer> {
+  async function intakeHandler(event: unknown, context: Context): Promise<IntakeAnswer | RemovalAnswer> {
     const scope = {
       owner: `intake:${context.awsRequestId || 'local'}`,
       remainingMs: () => context.getRemainingTimeInMillis(),
@@ -52,6 +55,16 @@ export function buildIntakeHandler({ logger, metrics, intake }: IntakeHandlerPar
     const { answer, summary, action } = result;
     if (summary) {
       emitRunMetrics(summary, { addMetric: (name, unit, value) => metrics.addMetric(name, unit, value) });
+    }
+    if (isRemovalAnswer(answer)) {
+      // Codes and times only: the answer carries no token by construction.
+      const { revocation } = answer;
+      if (!answer.alreadyRemoved) metrics.addMetric(MetricName.OrgsRemoved, 'Count', 1);
+      const notRevoked = [revocation?.refreshToken, revocation?.accessToken].filter((r) => r === 'NOT_REVOKED');
+      if (notRevoked.length > 0) metrics.addMetric(MetricName.TokensNotRevoked, 'Count', notRevoked.length);
+      const { revocation: _r, ...facts } = answer;
+      logger.info('org removal', safeLogFields({ action, ...facts, ...revocation }));
+      return answer;
     }
     const metric = answer.ok
       ? MetricName.GrantIntakeSucceeded
@@ -103,12 +116,23 @@ export function createIntakeParts(
     client: documentClient,
     ...(overrides.onCapacity ? { onCapacity: overrides.onCapacity } : {}),
   });
+  const onCapacity = overrides.onCapacity ? { onCapacity: overrides.onCapacity } : {};
+  const removal = new OrgRemoval({
+    store: new DynamoDbOrgRemoval({ tableName: config.tableName, client: documentClient, ...onCapacity }),
+    credentials: runtime.credentials,
+    endpoint: runtime.endpoint,
+    notifier: runtime.notifier,
+    clock: runtime.clock,
+    log: powertoolsLog(logger),
+    settings: config,
+  });
   const intake = new GrantIntake({
     store,
     run: runtime.run,
     clock: runtime.clock,
     log: powertoolsLog(logger),
     settings: config,
+    removal,
   });
   return { logger, metrics, intake };
 }

@@ -4,11 +4,12 @@ import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
 import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
 import { ConditionFailedError } from '../core/errors.js';
 import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
-import { Attention } from '../core/record.js';
+import { Attention, RecordStatus } from '../core/record.js';
 import { scrub } from '../core/redact.js';
 import { expiringVerdict, refreshTokenOutlook } from '../core/refresh-token-outlook.js';
 import { firstRefreshAt, fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
 import { dueShardFor } from '../core/shard.js';
+import { revokeTokens } from '../offboarding/revoke-tokens.js';
 import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import type { RefreshOutcome } from './refresh-outcome.js';
 
@@ -101,6 +102,9 @@ export async function commitTokens(
     log.debug('refreshed', { orgId, expiresAt });
     return { orgId, result: 'refreshed', warnings, ambiguous };
   }
+  if (failure instanceof ConditionFailedError && failure.current?.status === RecordStatus.Removed) {
+    return revokeForRemovedOrg(deps, claimed, scope, tokens);
+  }
   const verdict = unstoredTokensVerdict(failure instanceof ConditionFailedError, record.grantType);
   log.error('token response received but not committed', {
     orgId,
@@ -117,6 +121,34 @@ export async function commitTokens(
     rotationLost: verdict.rotationLost,
     ambiguous,
   };
+}
+
+/**
+ * The org was removed while this refresh stalled past its lease (the removal waits out a live lease, never an expired
+ * one): its tombstone fenced the commit. The customer left, so this is no lost rotation to report to the app: the
+ * tokens just received are revoked where the provider allows, like the removal's own, and the org is skipped.
+ */
+async function revokeForRemovedOrg(
+  deps: RefreshDeps,
+  claimed: Claimed,
+  scope: RunScope,
+  tokens: TokenSet,
+): Promise<RefreshOutcome> {
+  const { record } = claimed;
+  // The new tokens only: the removal revoked what the record held (its write's ALL_OLD).
+  const received = {
+    ...record,
+    refreshToken: tokens.refreshToken,
+    accessToken: tokens.accessToken,
+    expiresAt: deps.clock.now() + tokens.expiresInMs,
+  };
+  const { summary } = await revokeTokens(deps, received, () => scope.remainingMs());
+  deps.log.warn('token response for an org removed meanwhile: not stored, revoked where the provider allows', {
+    orgId: record.orgId,
+    refreshToken: summary.refreshToken.result,
+    accessToken: summary.accessToken.result,
+  });
+  return { orgId: record.orgId, result: 'skipped', reason: 'NOT_ACTIVE' };
 }
 
 /** Warnings about the answer that do not stop the commit, each logged once here and counted by the run. */

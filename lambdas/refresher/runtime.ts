@@ -68,6 +68,10 @@ export interface RefresherRuntime {
   /** A token-host gate for one run, with `share` sweeps sharing each host's budget. */
   hostGate(share: number): HostGate;
   log: Log;
+  /** The ports a refresh uses, for the other work on an org's provider (an offboarding's revocation). */
+  credentials: CredentialsSource;
+  endpoint: TokenEndpoint;
+  notifier: Notifier;
 }
 
 export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
@@ -95,10 +99,11 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}),
         })
       : new LogNotifier(log));
+  const endpoint = o.endpoint ?? new HttpTokenEndpoint();
   const refresher = new OrgRefresher({
     store,
     credentials,
-    endpoint: o.endpoint ?? new HttpTokenEndpoint(),
+    endpoint,
     notifier,
     clock,
     random: o.random ?? Math.random,
@@ -155,7 +160,7 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       fleet,
       notifier: hostNotifier,
     });
-  return { config, store, refresher, run, clock, fleet, planner, hostGate, log };
+  return { config, store, refresher, run, clock, fleet, planner, hostGate, log, credentials, endpoint, notifier };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

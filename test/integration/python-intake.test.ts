@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => {
-  it('passes its unittest suite against the real intake handler (lifecycle, every error, Python 3.9 syntax)', async () => {
+  it('passes its unittest suite against the real intake handler (lifecycle, removal, every error, Python 3.9 syntax)', async () => {
     // Prepare: one minted refresh token per case
     const mint = (orgId: string) => h.oauth.mintRefreshToken(CLIENTS.basic.clientId, orgId);
     const tokens: Record<string, string> = {};
@@ -74,6 +74,8 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
       exists_again: 'py-exists',
       unused: 'py-bad',
       env: 'py-env',
+      remove: 'py-remove',
+      reinstall: 'py-remove',
     })) {
       tokens[name] = await mint(orgId);
     }
@@ -88,6 +90,7 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
         provider: 'generic',
         grantType: 'refresh_token',
         tokenUrl: h.oauth.tokenUrl,
+        revocationUrl: h.oauth.revocationUrl,
         clientAuth: 'basic',
         clientSecretId: secretIdFor(CLIENTS.basic.clientId),
       },
@@ -116,7 +119,7 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
     });
 
     // Assess: unittest reports on stderr
-    expect(out.stderr).toMatch(/Ran 10 tests/);
+    expect(out.stderr).toMatch(/Ran 11 tests/);
     expect(out.stderr).toMatch(/\nOK\n?$/);
     expect(standIn.invocations.filter((i) => i.functionName === 'grant-intake').length).toBeGreaterThanOrEqual(10);
   }, 180_000);

@@ -50,7 +50,10 @@ describe('Function: parseIntakePayload', () => {
         NOW,
         POLICY,
       );
-      expect(parsed.ok && parsed.request.grant).toEqual({ refreshToken: undefined, issuedAt: NOW - 60_000 });
+      expect(parsed.ok && 'grant' in parsed.request && parsed.request.grant).toEqual({
+        refreshToken: undefined,
+        issuedAt: NOW - 60_000,
+      });
     });
 
     it("a new org with its own OAuth client (a premium app's install): the client id in the settings, the secret with the grant", () => {

@@ -34,7 +34,7 @@ describe('Function: parseRecord', () => {
     [{ refreshToken: undefined }, 'refreshToken is required for an ACTIVE refresh_token org'],
     [{ refreshToken: 42 }, 'refreshToken must be a string'],
     [{ refreshToken: 'x'.repeat(20_000) }, 'refreshToken is too long'],
-    [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED or DISABLED'],
+    [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED, DISABLED or REMOVED'],
     [{ version: -1 }, 'version'],
     [{ version: '3' }, 'version must be a whole number'],
     [{ clientSecretId: 'has spaces' }, 'clientSecretId must be a Secrets Manager secret name or ARN'],
