@@ -180,8 +180,8 @@ Org Removed event is published, and it says per token: revoked, NOT revoked (and
 expire. Removing a removed org changes nothing. A new grant (a hosted app's submitGrant, or \`tenants add\`)
 onboards it again.
 
-Needs the refresher's access: the org's client secret in Secrets Manager and network access to the provider,
-with the refresher's environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, EVENT_BUS_NAME, ...).
+Runs in the deployment's refresher function (like \`tenants refresh\`), so the revocation uses the deployment's
+allow-list, secrets, network and event bus: the operator needs lambda:InvokeFunction on that function, no secret.
 
 Options:
   --json       one JSON object: orgId, status, alreadyRemoved, removedAt, revocation {refreshToken,

@@ -276,7 +276,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
       if ('error' in result) {
         totals.handlerErrors++;
         io.stderr(`handler rejected the event: ${result.error.code}: ${result.error.message}`);
-      } else if (result.mode !== 'plan') {
+      } else if (result.mode === 'sweep' || result.mode === 'direct') {
         totals.refreshed += result.refreshed;
         totals.failed += result.failedTotal;
         totals.reauthRequired += result.reauthRequired;

@@ -1,26 +1,14 @@
 // `tenants remove ORG`: offboard an org, the operator's door to the removal a hosted app's `removeOrg` runs
-// (lambdas/offboarding/): the record becomes a REMOVED tombstone with the table's fence (the version read, no live
-// lease — a refresh in flight makes it exit 1 with "try again in N s", like disable), its tokens are revoked at the
-// provider where it allows, `Org Removed` is published, and it says what was and was not revoked.
-import { DynamoDbOrgRemoval } from '../../lambdas/adapters/dynamodb-org-removal.js';
+// (lambdas/offboarding/). Like `tenants refresh` it runs in the deployment's refresher function (`{"remove": {"orgId":
+// ORG}}`), so the revocation uses the deployment's allow-list, secrets and network and `Org Removed` goes to its bus:
+// the record becomes a REMOVED tombstone with the table's fence (the version read, no live lease — a refresh in
+// flight makes it exit 1 with "try again in N s", like disable), its tokens are revoked at the provider where it
+// allows, and it says what was and was not revoked.
 import { AdminError } from '../../lambdas/adapters/tenant-summary.js';
-import { loadConfig } from '../../lambdas/config.js';
-import { type Log, systemClock } from '../../lambdas/core/ports.js';
-import { RemovedBy } from '../../lambdas/core/removal.js';
-import type { TokenRevocation } from '../../lambdas/core/revocation.js';
-import { removalAnswer } from '../../lambdas/intake/removal-answer.js';
-import { OrgRemoval, type RemovalResult } from '../../lambdas/offboarding/org-removal.js';
-import { createRuntime } from '../../lambdas/refresher/runtime.js';
 import { checkOrgId, parseCommand } from '../args.js';
-import { type CliIo, type Command, documentClient, ExitCode, tableName, tableOption } from '../context.js';
+import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
 import { REMOVE_HELP } from '../help.js';
-
-/** The removal's log, from a terminal: warnings and errors only (fields are codes and ids, never a token). */
-function stderrLog(io: CliIo): Log {
-  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    io.stderr(`${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
-  return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error') };
-}
+import { invokeRemoval, type RemoveAnswer } from '../refresher-invoke.js';
 
 export const remove: Command = {
   help: REMOVE_HELP,
@@ -29,74 +17,55 @@ export const remove: Command = {
       names: ['ORG'],
     });
     const orgId = checkOrgId(positionals[0] as string, REMOVE_HELP);
-    const table = tableName(ctx, values.table, REMOVE_HELP);
-    const config = loadConfig({ ...ctx.io.env, TABLE_NAME: table });
-    const doc = documentClient(ctx);
-    const log = stderrLog(ctx.io);
-    const runtime = createRuntime(config, log, {
-      documentClient: doc,
-      ...(ctx.deps.secretsClient ? { secretsClient: ctx.deps.secretsClient } : {}),
-    });
-    const removal = new OrgRemoval({
-      store: new DynamoDbOrgRemoval({ tableName: table, client: doc }),
-      credentials: runtime.credentials,
-      endpoint: runtime.endpoint,
-      notifier: runtime.notifier,
-      clock: systemClock,
-      log,
-      settings: config,
-    });
-    const deadline = systemClock.now() + config.lambdaTimeoutMs;
-    const result = await removal.remove(orgId, RemovedBy.Operator, {
-      remainingMs: () => deadline - systemClock.now(),
-      waitForLease: false,
-    });
-    if (values.json && (result.outcome === 'removed' || result.outcome === 'already_removed')) {
-      ctx.io.stdout(`${JSON.stringify(removalAnswer(result))}\n`);
+    // The deployment's descriptor names its refresher function, and the shell must not disagree with it.
+    const { deployment } = await deployedAdmin(ctx, values.table, REMOVE_HELP);
+    const answer = await invokeRemoval(ctx, deployment.refresherFunctionName, orgId);
+    if (values.json && answer.ok) {
+      ctx.io.stdout(`${JSON.stringify(answer)}\n`);
       return ExitCode.Ok;
     }
-    ctx.io.stdout(describe(result));
+    ctx.io.stdout(describe(orgId, answer));
     return ExitCode.Ok;
   },
 };
 
-function describe(result: RemovalResult): string {
-  const { orgId } = result;
-  switch (result.outcome) {
-    case 'removed':
-      return (
-        `removed ${orgId}: REMOVED, no longer refreshed; refresh token ${tokenLine(result.revocation.refreshToken)}; ` +
-        `access token ${tokenLine(result.revocation.accessToken)}; the record holds no token or client secret\n`
-      );
-    case 'already_removed':
-      return `org ${orgId} was already removed${result.removedAt ? ` at ${iso(result.removedAt)}` : ''}: nothing to do\n`;
-    case 'not_found':
-      throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
-    case 'busy':
-      throw new AdminError(
-        'LEASED',
-        `a refresher is refreshing org ${orgId} right now: nothing was removed; try again in ` +
-          `${Math.max(1, Math.ceil(result.retryAfterMs / 1000))} s`,
-      );
-    case 'invalid':
-      throw new AdminError('WRONG_STATE', `${result.message}: nothing was removed`);
+function describe(orgId: string, answer: RemoveAnswer): string {
+  if (!answer.ok) {
+    const { code, message, retryAfterSeconds } = answer.error;
+    switch (code) {
+      case 'ORG_NOT_FOUND':
+        throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
+      case 'BUSY':
+        throw new AdminError(
+          'LEASED',
+          `a refresher is refreshing org ${orgId} right now: nothing was removed; try again in ` +
+            `${Math.max(1, retryAfterSeconds ?? 1)} s`,
+        );
+      default:
+        throw new AdminError('WRONG_STATE', `${code}: ${message}`);
+    }
   }
+  if (answer.alreadyRemoved) {
+    return `org ${orgId} was already removed${answer.removedAt ? ` at ${answer.removedAt}` : ''}: nothing to do\n`;
+  }
+  const r = answer.revocation ?? {};
+  return (
+    `removed ${orgId}: REMOVED, no longer refreshed; refresh token ` +
+    `${tokenLine(r.refreshToken, r.refreshTokenReason, undefined)}; access token ` +
+    `${tokenLine(r.accessToken, r.accessTokenReason, r.accessTokenExpiresAt)}; the record holds no token or client ` +
+    'secret\n'
+  );
 }
 
-function tokenLine(t: TokenRevocation): string {
-  switch (t.result) {
+function tokenLine(result: string | undefined, reason: string | undefined, expiresAt: string | undefined): string {
+  switch (result) {
     case 'REVOKED':
       return 'revoked';
     case 'NONE_HELD':
       return 'none held';
     case 'LEFT_TO_EXPIRE':
-      return `left to expire${t.expiresAt ? ` at ${iso(t.expiresAt)}` : ''} (the provider offers no way to revoke it)`;
+      return `left to expire${expiresAt ? ` at ${expiresAt}` : ''} (the provider offers no way to revoke it)`;
     default:
-      return (
-        `NOT revoked (${t.reason ?? 'unknown'}): it works until it expires` +
-        `${t.expiresAt ? ` at ${iso(t.expiresAt)}` : ''}`
-      );
+      return `NOT revoked (${reason ?? 'unknown'}): it works until it expires${expiresAt ? ` at ${expiresAt}` : ''}`;
   }
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();

@@ -10,12 +10,11 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DynamoDbGrantIntake } from '../adapters/dynamodb-grant-intake.js';
-import { DynamoDbOrgRemoval } from '../adapters/dynamodb-org-removal.js';
 import { createDocumentClient } from '../adapters/dynamodb-token-store.js';
 import { loadConfig } from '../config.js';
 import { scrub } from '../core/redact.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE, MetricName } from '../metrics.js';
-import { OrgRemoval } from '../offboarding/org-removal.js';
+import { emitRemovalMetrics } from '../offboarding/removal-metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { emitRunMetrics } from '../refresher/run-metrics.js';
 import { createRuntime, type RuntimeOverrides } from '../refresher/runtime.js';
@@ -58,11 +57,8 @@ export function buildIntakeHandler({ logger, metrics, intake }: IntakeHandlerPar
     }
     if (isRemovalAnswer(answer)) {
       // Codes and times only: the answer carries no token by construction.
-      const { revocation } = answer;
-      if (!answer.alreadyRemoved) metrics.addMetric(MetricName.OrgsRemoved, 'Count', 1);
-      const notRevoked = [revocation?.refreshToken, revocation?.accessToken].filter((r) => r === 'NOT_REVOKED');
-      if (notRevoked.length > 0) metrics.addMetric(MetricName.TokensNotRevoked, 'Count', notRevoked.length);
-      const { revocation: _r, ...facts } = answer;
+      emitRemovalMetrics(answer, { addMetric: (name, unit, value) => metrics.addMetric(name, unit, value) });
+      const { revocation, ...facts } = answer;
       logger.info('org removal', safeLogFields({ action, ...facts, ...revocation }));
       return answer;
     }
@@ -116,23 +112,13 @@ export function createIntakeParts(
     client: documentClient,
     ...(overrides.onCapacity ? { onCapacity: overrides.onCapacity } : {}),
   });
-  const onCapacity = overrides.onCapacity ? { onCapacity: overrides.onCapacity } : {};
-  const removal = new OrgRemoval({
-    store: new DynamoDbOrgRemoval({ tableName: config.tableName, client: documentClient, ...onCapacity }),
-    credentials: runtime.credentials,
-    endpoint: runtime.endpoint,
-    notifier: runtime.notifier,
-    clock: runtime.clock,
-    log: powertoolsLog(logger),
-    settings: config,
-  });
   const intake = new GrantIntake({
     store,
     run: runtime.run,
     clock: runtime.clock,
     log: powertoolsLog(logger),
     settings: config,
-    removal,
+    removal: runtime.removal(),
   });
   return { logger, metrics, intake };
 }

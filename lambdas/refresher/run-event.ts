@@ -13,7 +13,7 @@ export function directRunHostShare(config: { maxSweeps: number; shardCount: numb
 
 export async function runRefreshEvent(
   runtime: RefresherRuntime,
-  event: Exclude<RefresherEvent, { kind: 'plan' }>,
+  event: Exclude<RefresherEvent, { kind: 'plan' } | { kind: 'remove' }>,
   scope: RunScope,
 ): Promise<RunSummary> {
   const { config } = runtime;

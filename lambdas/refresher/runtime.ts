@@ -8,7 +8,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { DynamoDbDeployment } from '../adapters/dynamodb-deployment.js';
 import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
-import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import { DynamoDbOrgRemoval } from '../adapters/dynamodb-org-removal.js';
+import { type CapacityObserver, createDocumentClient, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
@@ -26,6 +27,7 @@ import {
   type TokenStore,
 } from '../core/ports.js';
 import { DEFAULT_SERVICE_NAME } from '../metrics.js';
+import { OrgRemoval } from '../offboarding/org-removal.js';
 import { DeploymentPublisher, deploymentSettingsOf } from './deployment-publisher.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
@@ -72,6 +74,8 @@ export interface RefresherRuntime {
   credentials: CredentialsSource;
   endpoint: TokenEndpoint;
   notifier: Notifier;
+  /** Offboarding an org with these ports (the intake's `removeOrg`, the operator's `{"remove": ...}`); built on use. */
+  removal(): OrgRemoval;
 }
 
 export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
@@ -160,7 +164,38 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       fleet,
       notifier: hostNotifier,
     });
-  return { config, store, refresher, run, clock, fleet, planner, hostGate, log, credentials, endpoint, notifier };
+  let removal: OrgRemoval | undefined;
+  const orgRemoval = () => {
+    removal ??= new OrgRemoval({
+      store: new DynamoDbOrgRemoval({
+        tableName: config.tableName,
+        client: o.documentClient ?? createDocumentClient(),
+        ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+      }),
+      credentials,
+      endpoint,
+      notifier,
+      clock,
+      log,
+      settings: config,
+    });
+    return removal;
+  };
+  return {
+    config,
+    store,
+    refresher,
+    run,
+    clock,
+    fleet,
+    planner,
+    hostGate,
+    log,
+    credentials,
+    endpoint,
+    notifier,
+    removal: orgRemoval,
+  };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

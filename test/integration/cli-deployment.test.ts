@@ -167,6 +167,7 @@ describe('An operator environment that disagrees with the deployment', () => {
     ['enable', ['tenants', 'enable', orgId]],
     ['reauth', ['tenants', 'reauth', orgId]],
     ['refresh', ['tenants', 'refresh', orgId]],
+    ['remove', ['tenants', 'remove', orgId]],
   ])('%s refuses SHARD_COUNT=4 against a deployment of 8, names both, writes nothing', async (command, argv) => {
     const before = await h.getRecord(orgId);
     const args = command === 'add' ? [...argv, 'client_credentials', '--secret-id', 's'] : argv;

@@ -1,6 +1,7 @@
 // `tenant-tokens tenants remove` against DynamoDB Local, oidc-provider (RFC 7009 on) and the Secrets Manager stand-in:
-// the operator's door to the same removal as a hosted app's removeOrg, and what every other command does with a
-// removed org (refuse, show, list, onboard again, leave alone on import).
+// the operator's door to the same removal as a hosted app's removeOrg, run by the deployment's refresher function
+// (the Lambda stand-in runs the real handler), and what every other command does with a removed org (refuse, show,
+// list, onboard again, leave alone on import). The operator's shell has the table and AWS access only.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,17 +9,23 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { replaceRemovedOrg } from '../../lambdas/adapters/tenant-onboarding.js';
 import { type CliOptions, type CliRun, cli } from '../support/cli-io.js';
+import { startDeployment, type TestDeployment } from '../support/deployment.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 
 let h: Harness;
+let deployment: TestDeployment;
 let opts: CliOptions;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-remove-'));
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));
-  opts = { env: h.env, dynamoDb: h.ddb, secretsClient: h.secretsClient };
+  deployment = await startDeployment(h);
+  opts = { env: { TABLE_NAME: h.table }, dynamoDb: h.ddb, lambdaClient: deployment.lambdaClient };
 });
-afterAll(async () => h.close());
+afterAll(async () => {
+  await deployment.stop();
+  await h.close();
+});
 
 /** Every secret the org ever held, so no output can be checked without them. */
 const secrets: string[] = [CLIENTS.basic.clientSecret];

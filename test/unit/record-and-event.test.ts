@@ -115,6 +115,24 @@ describe('Function: parseEvent', () => {
   });
 });
 
+describe("Function: parseEvent — the operator's removal", () => {
+  it('takes {"remove": {"orgId"}} and nothing more', () => {
+    expect(parseEvent({ remove: { orgId: 'org-1' } })).toEqual({ ok: true, event: { kind: 'remove', orgId: 'org-1' } });
+  });
+
+  it.each([
+    [{ remove: {} }, 'remove.orgId'],
+    [{ remove: { orgId: 'bad id' } }, 'remove.orgId must be'],
+    [{ remove: 'org-1' }, 'must be {"orgId": "<org id>"}'],
+    [{ remove: { orgId: 'org-1', refreshToken: 'x' } }, 'refreshToken'],
+    [{ remove: { orgId: 'org-1' }, orgIds: ['org-2'] }, 'orgIds'],
+  ])('refuses %j, naming the field (%s)', (event, message) => {
+    const r = parseEvent(event);
+    expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    expect(!r.ok && r.message).toContain(message);
+  });
+});
+
 describe('Function: parseEvent — fan-out events', () => {
   const worker = (sweep: Record<string, unknown>) => ({
     sweep: { shards: [0, 5], tick: 't-1', hostShare: 4, ...sweep },
