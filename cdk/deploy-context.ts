@@ -28,6 +28,7 @@ const NUMERIC_SETTINGS = {
   hostMaxPerSecond: 'hostMaxPerSecond',
   hostFailureRun: 'hostFailureRun',
   hostBackoffSeconds: 'hostBackoffSeconds',
+  intakeConcurrency: 'intakeConcurrency',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [

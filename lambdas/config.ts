@@ -137,6 +137,8 @@ export const configSchema = z.object({
   HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 0, 0, 100_000),
   HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
+  // The grant intake's reserved concurrency: its instances count in every token host's budget like sweeps do.
+  INTAKE_CONCURRENCY: integer('INTAKE_CONCURRENCY', 4, 1, 1_000),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -166,6 +168,8 @@ export interface RefresherConfig {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffMs: number;
+  /** The grant intake's reserved concurrency: at most that many intake refreshes run at once, fleet-wide. */
+  intakeConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +227,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
     hostFailureRun: e.HOST_FAILURE_RUN,
     hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
+    intakeConcurrency: e.INTAKE_CONCURRENCY,
   };
 }

@@ -26,6 +26,11 @@ export interface RefresherSettings extends TimingSettings {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffSeconds: number;
+  /**
+   * INTAKE_CONCURRENCY: the grant intake's reserved concurrency (the stack reserves it), and so the number of intake
+   * instances that take a share of every token host's budget beside the sweeps.
+   */
+  intakeConcurrency: number;
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
@@ -58,6 +63,7 @@ export function defaultRefresherSettings(): RefresherSettings {
     hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
     hostFailureRun: d.HOST_FAILURE_RUN,
     hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
+    intakeConcurrency: d.INTAKE_CONCURRENCY,
   };
 }
 
@@ -87,5 +93,6 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
     HOST_FAILURE_RUN: String(s.hostFailureRun),
     HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
+    INTAKE_CONCURRENCY: String(s.intakeConcurrency),
   };
 }

@@ -14,6 +14,8 @@ export interface PlannerSettings {
   maxSweeps: number;
   orgsPerSweep: number;
   schedulePeriodMs: number;
+  /** INTAKE_CONCURRENCY: the grant intake's instances take shares of each host's budget too (0 in older tests). */
+  intakeConcurrency?: number;
 }
 
 export interface PlanSummary {
@@ -86,6 +88,7 @@ export class SweepPlanner {
       runningSweeps: running,
       maxSweeps: Math.min(settings.maxSweeps, settings.shardCount),
       orgsPerSweep: settings.orgsPerSweep,
+      otherShares: settings.intakeConcurrency,
     });
     const results = await Promise.allSettled(
       plan.sweeps.map((s) =>
