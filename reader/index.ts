@@ -17,8 +17,10 @@ export {
   type OrgGrantSettings,
 } from './grant-intake.js';
 export {
+  AppUnknown,
   Busy,
   ClientMisconfigured,
+  ClientNotGranted,
   GrantIntakeError,
   type GrantIntakeErrorCode,
   GrantPending,
@@ -28,9 +30,11 @@ export {
   OrgDisabled,
   OrgExists,
   OrgNotFound,
+  OrgNotInNamespace,
   ProviderUnavailable,
   RecordInvalid,
   StaleGrant,
+  TokenHostNotGranted,
 } from './intake-errors.js';
 export {
   type AccessToken,

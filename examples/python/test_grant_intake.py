@@ -51,7 +51,7 @@ class GrantIntakeTest(unittest.TestCase):
         self.intake = GrantIntakeClient(FIXTURE["functionName"], endpoint_url=FIXTURE["lambdaEndpoint"])
 
     def test_a_good_grant_is_active_at_once_and_the_reader_sees_its_token(self):
-        result = self.intake.submit_grant(org("py-good"), refresh_token=TOKENS["good"])
+        result = self.intake.submit_grant(org("py-good"), refresh_token=TOKENS["good"], issued_at=time.time())
         self.assertEqual((result.org_id, result.status, result.repeated), ("py-good", "ACTIVE", False))
         self.assertGreater(result.expires_at, time.time())
         self.assertTrue(reader().get_access_token("py-good"))
@@ -67,7 +67,7 @@ class GrantIntakeTest(unittest.TestCase):
 
     def test_a_revoked_grant_raises_invalid_grant_stored_and_reauthorise_brings_the_org_back(self):
         with self.assertRaises(InvalidGrant) as ctx:
-            self.intake.submit_grant(org("py-revoked"), refresh_token=TOKENS["revoked"])
+            self.intake.submit_grant(org("py-revoked"), refresh_token=TOKENS["revoked"], issued_at=time.time())
         err = ctx.exception
         self.assertEqual((err.code, err.stored, err.status, err.reason), ("INVALID_GRANT", True, "REAUTH_REQUIRED", "INVALID_GRANT"))
         self.assertNotIn(TOKENS["revoked"], all_text(err))
@@ -77,7 +77,7 @@ class GrantIntakeTest(unittest.TestCase):
         with self.assertRaises(ReauthRequired):
             reader().get_access_token("py-revoked")
 
-        result = self.intake.reauthorise("py-revoked", refresh_token=TOKENS["fresh"])
+        result = self.intake.reauthorise("py-revoked", refresh_token=TOKENS["fresh"], issued_at=time.time())
         self.assertEqual(result.status, "ACTIVE")
         self.assertEqual(reader().get_status("py-revoked").status, "ACTIVE")
 
@@ -90,31 +90,31 @@ class GrantIntakeTest(unittest.TestCase):
         self.assertEqual(ctx.exception.status, "ACTIVE")
 
     def test_an_existing_org_and_an_unknown_org_raise_their_own_errors(self):
-        self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists"])
+        self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists"], issued_at=time.time())
         with self.assertRaises(OrgExists):
-            self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists_again"])
+            self.intake.submit_grant(org("py-exists"), refresh_token=TOKENS["exists_again"], issued_at=time.time())
         with self.assertRaises(OrgNotFound):
-            self.intake.reauthorise("py-nobody", refresh_token=TOKENS["exists_again"])
+            self.intake.reauthorise("py-nobody", refresh_token=TOKENS["exists_again"], issued_at=time.time())
 
     def test_an_org_s_own_client_is_handed_over_beside_the_grant_and_never_echoed(self):
         own = FIXTURE["ownClient"]
         settings = org("py-own", grantType="client_credentials")
         del settings["clientSecretId"]
-        result = self.intake.submit_grant(settings, client_id=own["clientId"], client_secret=own["clientSecret"])
+        result = self.intake.submit_grant(settings, client_id=own["clientId"], client_secret=own["clientSecret"], issued_at=time.time())
         self.assertEqual(result.status, "ACTIVE")
         self.assertTrue(reader().get_access_token("py-own"))
         with self.assertRaises(ValueError):
-            self.intake.reauthorise("py-own", client_id=own["clientId"])
+            self.intake.reauthorise("py-own", client_id=own["clientId"], issued_at=time.time())
         with self.assertRaises(RecordInvalid) as ctx:
-            self.intake.submit_grant(org("py-own-2", grantType="client_credentials"), client_id="x", client_secret="y" * 12)
+            self.intake.submit_grant(org("py-own-2", grantType="client_credentials"), client_id="x", client_secret="y" * 12, issued_at=time.time())
         self.assertNotIn("y" * 12, all_text(ctx.exception))
 
     def test_bad_input_raises_by_code_naming_the_field_and_never_echoing_the_token(self):
         with self.assertRaises(RecordInvalid) as ctx:
-            self.intake.submit_grant(org("py-bad", region="eu-west-1"), refresh_token=TOKENS["unused"])
+            self.intake.submit_grant(org("py-bad", region="eu-west-1"), refresh_token=TOKENS["unused"], issued_at=time.time())
         self.assertIn("org.region", str(ctx.exception))
         with self.assertRaises(InvalidPayload) as ctx:
-            self.intake.submit_grant(org("py-bad"), refresh_token=TOKENS["unused"] + " x")
+            self.intake.submit_grant(org("py-bad"), refresh_token=TOKENS["unused"] + " x", issued_at=time.time())
         self.assertIn("grant.refreshToken", str(ctx.exception))
         self.assertNotIn(TOKENS["unused"], all_text(ctx.exception))
         with self.assertRaises(ValueError):
@@ -123,12 +123,12 @@ class GrantIntakeTest(unittest.TestCase):
     def test_a_failed_invocation_raises_intake_unavailable_without_the_payload(self):
         broken = GrantIntakeClient(FIXTURE["brokenFunctionName"], endpoint_url=FIXTURE["lambdaEndpoint"])
         with self.assertRaises(IntakeUnavailable) as ctx:
-            broken.submit_grant(org("py-broken"), refresh_token=TOKENS["unused"])
+            broken.submit_grant(org("py-broken"), refresh_token=TOKENS["unused"], issued_at=time.time())
         self.assertNotIn(TOKENS["unused"], all_text(ctx.exception))
 
     def test_the_default_client_reaches_the_endpoint_in_aws_endpoint_url_lambda(self):
         self.assertEqual(os.environ.get("AWS_ENDPOINT_URL_LAMBDA"), FIXTURE["lambdaEndpoint"])
-        result = GrantIntakeClient(FIXTURE["functionName"]).submit_grant(org("py-env"), refresh_token=TOKENS["env"])
+        result = GrantIntakeClient(FIXTURE["functionName"]).submit_grant(org("py-env"), refresh_token=TOKENS["env"], issued_at=time.time())
         self.assertEqual(result.status, "ACTIVE")
 
 
