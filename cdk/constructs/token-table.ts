@@ -65,6 +65,11 @@ export interface TokenTableProps {
 export interface ReadAccessTokensOptions {
   /** Limit the grant to these orgs' records (`dynamodb:LeadingKeys`); default: every org. */
   orgIds?: readonly string[];
+  /**
+   * Limit it to org-id patterns (a hosted app's namespace, core/hosted-apps.ts readerKeyPatterns): ids like one of
+   * `like` (`StringLike "gc-*"`), or like none of `notLike` (the default app: not another app's).
+   */
+  orgIdPatterns?: { like: readonly string[] } | { notLike: readonly string[] };
 }
 
 export class TokenTable extends Construct {
@@ -155,6 +160,18 @@ export class TokenTable extends Construct {
   }
 
   /**
+   * The list of backed-off token hosts (docs/fleet.md#per-host-limits): a Query of the attention index's host-backoff
+   * partition, for a function that refreshes outside sweeps (the grant intake). Keys only: org ids and hosts.
+   */
+  grantHostBackoffListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.indexArn(TABLE_SCHEMA.attentionIndex.name)],
+    });
+  }
+
+  /**
    * The sweep planner (docs/fleet.md): the sweep-lease item (GetItem), COUNT queries on the due index and the attention
    * gauges. Read-only, no secret, no org write.
    */
@@ -210,8 +227,16 @@ export class TokenTable extends Construct {
       }
       forAll['dynamodb:LeadingKeys'] = [...options.orgIds];
     }
+    const patterns = options.orgIdPatterns;
     return {
       'ForAllValues:StringEquals': forAll,
+      // Every key a request names must be in the namespace (ForAllValues: a BatchGetItem too).
+      ...(patterns && 'like' in patterns
+        ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns.like] } }
+        : {}),
+      ...(patterns && 'notLike' in patterns
+        ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [...patterns.notLike] } }
+        : {}),
       StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
     };
   }
