@@ -2,6 +2,8 @@
 // (cli/org-settings.ts); its secrets — the refresh token, the org's own client secret — come from files or stdin,
 // never argv; the write refuses to overwrite an existing org.
 import { PROFILES, PROVIDER_NAMES, type ProviderName } from '../../lambdas/core/provider-profiles.js';
+import { APP_NAME_PATTERN } from '../../lambdas/core/record.js';
+import { appProblem, declaredApps, UNCHECKED_APP_NOTE } from '../app-assignment.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
 import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
 import { ADD_HELP } from '../help.js';
@@ -35,6 +37,7 @@ export const add: Command = {
         'refresh-token-file': { type: 'string' },
         'expires-in': { type: 'string' },
         'refresh-token-expires-in': { type: 'string' },
+        app: { type: 'string' },
       },
       ADD_HELP,
       { names: ['ORG'] },
@@ -60,6 +63,11 @@ export const add: Command = {
     const first = validateOnboarding(settings, ctx.io.env);
     const settingsProblems = first.ok ? [] : first.problems.filter((p) => !SECRET_FIELDS.includes(p.field));
     if (settingsProblems.length > 0) throw onboardingUsageError(settingsProblems, ADD_HELP);
+    // The hosted app it belongs to: checked before any secret is read, against the declared apps when known here.
+    const app = values.app;
+    const apps = app === undefined ? undefined : declaredApps(ctx.io.env, ADD_HELP);
+    const wrongApp = app === undefined ? undefined : appProblem(app, orgId, apps);
+    if (wrongApp !== undefined) throw new UsageError(`--app ${wrongApp}`, ADD_HELP);
     const refreshTokenFile = values['refresh-token-file'];
     const clientSecretFile = values['client-secret-file'];
     const grantType = settings.grantType as string;
@@ -93,12 +101,14 @@ export const add: Command = {
     const checked = validateOnboarding({ ...settings, refreshToken, clientSecret }, ctx.io.env);
     if (!checked.ok) throw onboardingUsageError(checked.problems, ADD_HELP);
     const { settings: valid, grant } = checked.org;
-    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret });
+    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret, app });
     const client = valid.clientId !== undefined ? ', its own client' : '';
+    const owner = added.app !== undefined && APP_NAME_PATTERN.test(added.app) ? `, app ${added.app}` : '';
     ctx.io.stdout(
-      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}): ACTIVE, due now; the next refresher ` +
-        'run issues its first access token\n',
+      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}${owner}): ACTIVE, due now; the next ` +
+        'refresher run issues its first access token\n',
     );
+    if (app !== undefined && apps === undefined) ctx.io.stderr(UNCHECKED_APP_NOTE);
     if (usesDeploymentAllowList(valid) && !ctx.io.env.ALLOWED_TOKEN_HOSTS) {
       ctx.io.stderr(
         `note: ALLOWED_TOKEN_HOSTS is not set here, so ${new URL(valid.tokenUrl as string).host} was not checked ` +

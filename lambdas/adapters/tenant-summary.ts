@@ -36,6 +36,7 @@ export const SUMMARY_ATTRIBUTES = [
   'statusSince',
   'statusReason',
   'grantIssuedAt',
+  'app',
 ] as const;
 
 /** The attributes that hold secrets: read only to fingerprint them, never returned. */
@@ -61,6 +62,8 @@ export interface TenantSummary extends OrgSettings {
   statusReason?: string;
   /** When the stored grant was issued (hand-overs older than this are stale). */
   grantIssuedAt?: number;
+  /** The hosted app the org belongs to, when recorded (core/hosted-apps.ts; absent: its namespace decides). */
+  app?: string;
 }
 
 export interface TenantDetails {

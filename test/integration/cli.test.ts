@@ -268,6 +268,76 @@ describe('Command: tenants list / show', () => {
   );
 });
 
+describe('Command: tenants add / import / show / list — the hosted app an org belongs to', () => {
+  const HOSTED_APPS = JSON.stringify([{ name: 'zendesk', orgIdPrefix: 'zd-' }, { name: 'bot' }]);
+  const addArgs = (orgId: string, app: string) => [
+    ...['tenants', 'add', orgId, ...genericArgs('cc'), '--grant-type', 'client_credentials', '--app', app],
+  ];
+
+  it('add --app records the app; with HOSTED_APPS set, an org outside its namespace is refused (exit 2)', async () => {
+    const withApps = { ...opts, env: { ...opts.env, HOSTED_APPS } };
+
+    const ok = await cli(addArgs('zd-cli-1', 'zendesk'), withApps);
+    const outside = await cli(addArgs('cli-2', 'zendesk'), withApps);
+    const unknown = await cli(addArgs('zd-cli-3', 'genesys'), withApps);
+    const unchecked = await cli(addArgs('cli-4', 'zendesk'), opts);
+    const badName = await cli(addArgs('cli-5', 'Zendesk'), opts);
+
+    expect(ok, ok.stderr).toMatchObject({ code: 0 });
+    expect(ok.stdout).toMatch(/^added zd-cli-1 \(generic, client_credentials, app zendesk\)/);
+    expect((await h.getRecord('zd-cli-1'))?.app).toBe('zendesk');
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--app zendesk does not own org id cli-2: its org ids start with "zd-"/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--app is not a declared app \(declared: zendesk, bot\)/);
+    for (const orgId of ['cli-2', 'zd-cli-3', 'cli-5']) expect(await h.getRecord(orgId)).toBeUndefined();
+    // Without the declarations here, the name alone is checked, and the operator is told so.
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stderr).toMatch(/HOSTED_APPS is not set here, so the app was not checked/);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/--app must be 1-32 characters/);
+  });
+
+  it('import takes an app per line; show and list show it (list adds an APP column once any org has one)', async () => {
+    const file = path.join(dir, 'apps.jsonl');
+    const line = (orgId: string, app?: string) =>
+      JSON.stringify({
+        orgId,
+        provider: 'generic',
+        grantType: 'client_credentials',
+        tokenUrl: h.oauth.tokenUrl,
+        clientSecretId: secretIdFor(CLIENTS.cc.clientId),
+        ...(app ? { app } : {}),
+      });
+    writeFileSync(file, [line('zd-imp-1', 'zendesk'), line('imp-2', 'bot'), line('imp-3')].join('\n'), { mode: 0o600 });
+    const withApps = { ...opts, env: { ...opts.env, HOSTED_APPS } };
+
+    const imported = await cli(['tenants', 'import', file, '--json'], withApps);
+    const show = await cli(['tenants', 'show', 'zd-imp-1'], opts);
+    const showJson = await cli(['tenants', 'show', 'imp-2', '--json'], opts);
+    const list = await cli(['tenants', 'list'], opts);
+
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ added: 3, invalid: 0 });
+    expect((await h.getRecord('zd-imp-1'))?.app).toBe('zendesk');
+    expect((await h.getRecord('imp-3'))?.app).toBeUndefined();
+    expect(show.stdout).toMatch(/\napp\s+zendesk\n/);
+    expect(JSON.parse(showJson.stdout)).toMatchObject({ orgId: 'imp-2', app: 'bot' });
+    expect(list.stdout).toMatch(
+      /^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES\s+LAST ERROR\s+APP/,
+    );
+    expect(list.stdout).toMatch(/\nzd-imp-1\s.*\szendesk\n/);
+    expect(list.stdout).toMatch(/\nimp-3\s.*\s-\n/);
+
+    // A line outside its app's namespace blocks the import (nothing written), naming the line and the field.
+    writeFileSync(file, line('imp-4', 'zendesk'), { mode: 0o600 });
+    const refused = await cli(['tenants', 'import', file], withApps);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/apps\.jsonl:1: app zendesk does not own org id imp-4/);
+    expect(await h.getRecord('imp-4')).toBeUndefined();
+  });
+});
+
 describe('Command: tenants refresh', () => {
   it("refreshes now through the refresher's claim/commit path (version +1, rotated refresh token stored)", async () => {
     const rt = await addGeneric('refresh-now', 'orgParam');
