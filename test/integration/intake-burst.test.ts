@@ -54,8 +54,9 @@ async function world(c: BurstCase): Promise<World> {
     endpoint: standIn.endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    // The app handles throttling itself below (Busy, THROTTLED): one attempt per call keeps the count exact.
-    maxAttempts: 1,
+    // The SDK's default: a throttled call is retried (with backoff) before the app sees Busy (THROTTLED) and retries
+    // it itself below; a connection the stand-in's keep-alive closed under load is retried too.
+    maxAttempts: 3,
   });
   const w = { h, standIn, lambda };
   worlds.push(w);
