@@ -114,7 +114,10 @@ export class GrantIntakeFunction extends Construct {
     this.appAliases = apps.length > 0 ? new HostedAppAliases(this, 'Apps', { fn: this.fn, apps }) : undefined;
   }
 
-  /** Lets a hosted app's role invoke the intake and nothing else: not the refresher, not versions or aliases. */
+  /**
+   * Lets a hosted app's role invoke the intake and nothing else: not the refresher, not versions or aliases. With
+   * hosted apps declared an unqualified call is refused (APP_UNKNOWN): grant `appAliases.grantInvoke(app, role)`.
+   */
   grantIntake(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
