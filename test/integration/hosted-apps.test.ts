@@ -227,8 +227,17 @@ describe('Two hosted apps in one table: every cross-app act refused (TypeScript 
       issuedAt: Date.now(),
     });
 
+    const oddSubmitted = await refused(async () =>
+      beta.submitGrant(settings('beta-odd', { clientSecretId: secretIdFor(CLIENTS.cc.clientId) }), {
+        refreshToken: await mint('beta-odd'),
+        issuedAt: Date.now(),
+      }),
+    );
+
     expect(odd).toBeInstanceOf(OrgNotFound);
     expect(oddForAlpha).toBeInstanceOf(OrgNotFound);
+    // Its id is in beta's namespace, so that it exists is no secret from beta; whose it is and its state are.
+    expect(oddSubmitted).toMatchObject({ code: 'ORG_EXISTS', stored: false, status: undefined });
     expect(await h.getRecord('beta-odd')).toEqual(before);
     expect(legacy).toMatchObject({ status: 'ACTIVE' });
     // A legacy record keeps naming no app: its namespace says whose it is.
