@@ -61,6 +61,8 @@ Options:
   --expires-in S            zendesk: access-token lifetime to ask for, 300-172800 seconds (default 1800)
   --refresh-token-expires-in S
                             zendesk: refresh-token lifetime to ask for, 604800-7776000 seconds (default 30 days)
+  --app NAME                the hosted app the org belongs to (recorded as its app); with HOSTED_APPS set here
+                            (the stack's declarations), NAME must be declared and own ORG's org-id namespace
   -h, --help                this help
 
 A Zendesk org needs a refresh token: Zendesk issues them only since 2025-04-30, and a token issued before
@@ -81,7 +83,8 @@ export const IMPORT_HELP = `Usage: tenant-tokens [--table NAME] tenants import F
 Onboards many orgs from FILE, JSON Lines: one JSON object per line with the fields of \`tenants add\` as the
 record names them (orgId, provider, grantType, region, subdomain, tokenUrl, clientAuth, orgParam, scope,
 requiresOfflineAccess, clientSecretId or clientId + clientSecret, refreshToken, requestedExpiresIn,
-requestedRefreshTokenExpiresIn). FILE holds secrets: it must not be readable by group or others (chmod 600).
+requestedRefreshTokenExpiresIn), and optionally app: the hosted app the org belongs to (checked against HOSTED_APPS
+when set, like add --app). FILE holds secrets: it must not be readable by group or others (chmod 600).
 
 Every line is validated first and every bad line reported with its line number and field; nothing is written
 while any line is bad. Orgs that already exist are reported unchanged and never overwritten, so re-running an

@@ -139,6 +139,10 @@ export const configSchema = z.object({
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
   /** On-demand refresh (a hosted app's refreshNow / minValidityMs): at most one per org per this many seconds. */
   ON_DEMAND_INTERVAL_SECONDS: seconds('ON_DEMAND_INTERVAL_SECONDS', 30, 1, 3_600),
+  // The grant intake's reserved concurrency: its instances count in every token host's budget like sweeps do.
+  INTAKE_CONCURRENCY: integer('INTAKE_CONCURRENCY', 4, 1, 1_000),
+  // The on-demand function's reserved concurrency: its instances count in every token host's budget like sweeps do.
+  ON_DEMAND_CONCURRENCY: integer('ON_DEMAND_CONCURRENCY', 10, 1, 1_000),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -170,6 +174,10 @@ export interface RefresherConfig {
   hostBackoffMs: number;
   /** The per-org limit on on-demand refreshes (lambdas/on-demand/), held by the claim's condition. */
   onDemandIntervalMs: number;
+  /** The grant intake's reserved concurrency: at most that many intake refreshes run at once, fleet-wide. */
+  intakeConcurrency: number;
+  /** The on-demand function's reserved concurrency: at most that many on-demand refreshes run at once, fleet-wide. */
+  onDemandConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -228,5 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hostFailureRun: e.HOST_FAILURE_RUN,
     hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
     onDemandIntervalMs: e.ON_DEMAND_INTERVAL_SECONDS * 1000,
+    intakeConcurrency: e.INTAKE_CONCURRENCY,
+    onDemandConcurrency: e.ON_DEMAND_CONCURRENCY,
   };
 }

@@ -80,6 +80,8 @@ export interface OAuthServerOptions {
 
 export interface OAuthServerStats {
   tokenRequests: number;
+  /** The most token requests this server was handling at once (a provider's in-flight limit is counted here). */
+  maxInFlight: number;
   successes: number;
   byGrantError: Record<string, number>;
   byStatus: Record<string, number>;
@@ -90,6 +92,18 @@ export interface OAuthServerStats {
 }
 
 type Stored = { payload: Record<string, unknown>; expiresAt: number };
+
+/** The part of oidc-provider's (koa) context the middleware uses. */
+type MiddlewareContext = {
+  path: string;
+  method: string;
+  req: http.IncomingMessage & { body?: string };
+  status: number;
+  body: unknown;
+  type: string;
+  set(name: string, value: string): void;
+  get(name: string): string;
+};
 
 /** oidc-provider's adapter interface over one Map per server (its built-in LRU drops entries past 1 000). */
 function mapAdapterFactory() {
@@ -162,10 +176,14 @@ export class LocalOAuthServer {
     invalidGrant: 0,
     faultsInjected: 0,
     revocationRequests: 0,
+    maxInFlight: 0,
   };
   /** Every revocation request, in arrival order. */
   readonly revocations: RevocationRequestInfo[] = [];
   revocationHook: OAuthServerOptions['revocationHook'];
+  /** When each token request arrived (epoch ms), in order: a provider's per-second limit is counted here. */
+  readonly tokenRequestArrivals: number[] = [];
+  #inFlight = 0;
   /** Every access and refresh token this server issued (minted or returned), for leak checks. */
   readonly issuedTokens = new Set<string>();
   faultHook: OAuthServerOptions['faultHook'];
@@ -262,23 +280,21 @@ export class LocalOAuthServer {
     return self;
   }
 
-  private async middleware(
-    ctx: {
-      path: string;
-      method: string;
-      req: http.IncomingMessage & { body?: string };
-      status: number;
-      body: unknown;
-      type: string;
-      set(name: string, value: string): void;
-      get(name: string): string;
-    },
-    next: () => Promise<void>,
-  ): Promise<void> {
+  private async middleware(ctx: MiddlewareContext, next: () => Promise<void>): Promise<void> {
     if (ctx.method === 'GET' && ctx.path === '/api/whoami') return this.whoami(ctx);
     if (ctx.method === 'DELETE' && OWN_REVOCATION_PATHS.has(ctx.path)) return this.deleteCurrentToken(ctx);
     if (ctx.method === 'POST' && ctx.path === '/oauth/revoke') return this.revocation(ctx, next);
     if (ctx.method !== 'POST' || !/\/(oauth\/tokens?|token)$/.test(ctx.path)) return next();
+    this.tokenRequestArrivals.push(Date.now());
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, ++this.#inFlight);
+    try {
+      await this.tokenRequest(ctx, next);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  private async tokenRequest(ctx: MiddlewareContext, next: () => Promise<void>): Promise<void> {
     // Zendesk's path and a bare /token are the same endpoint here.
     (ctx as { path: string }).path = '/oauth/token';
     this.stats.tokenRequests++;

@@ -1,12 +1,12 @@
 // The hosted app's side of the grant intake: hand over a new org's first grant (`submitGrant`) or a new grant after
 // the customer re-authorised (`reauthorise`), and learn at once whether it works; offboard an org when its customer
-// uninstalls the app (`removeOrg`). One RequestResponse invocation of
-// the intake function (IAM: the stack's GrantIntakePolicy, or `grantIntake(role)` in CDK); the answer becomes a
-// result or a typed error by code (intake-errors.ts).
+// uninstalls the app (`removeOrg`). One RequestResponse invocation of the intake function (IAM: the stack's
+// GrantIntakePolicy; with several apps declared, the app's own alias, `FUNCTION:app-<name>`, and its
+// App<Name>IntakePolicy); the answer becomes a result or a typed error by code (intake-errors.ts).
 //
 // Self-contained like the token reader: only @aws-sdk/client-lambda, loaded on first use so an app that only reads
 // tokens never pays for it.
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { grantIntakeError } from './intake-errors.js';
 
 /** An org's settings, as `tenant-tokens tenants add` takes them (the intake validates them with the same rules). */
@@ -34,10 +34,12 @@ export interface Grant {
   /** Required for refresh_token orgs. A bearer secret: it goes to the intake and nowhere else. */
   refreshToken?: string;
   /**
-   * When your app received the grant (epoch ms, Date or ISO 8601); default: now. Hand-overs are ordered by it: one
-   * issued before the stored grant is refused as stale. Pass the same value when you retry the same grant.
+   * Required: when your app received the grant (epoch ms, Date or ISO 8601 with a zone), at most 30 s ahead of the
+   * intake's clock. Hand-overs are ordered by it: one issued before the stored grant is refused as stale. Record it
+   * with the grant and pass the same value whenever you hand that grant over (a retry, a queue's re-delivery): "now"
+   * at send time would let an older grant delivered late replace a newer one.
    */
-  issuedAt?: number | Date | string;
+  issuedAt: number | Date | string;
   /**
    * The org's own OAuth client, when your app has one per org (an AppFoundry premium app's install creates it):
    * stored in the org's record, readable by the refresher alone. With reauthorise it replaces the stored client.
@@ -81,11 +83,13 @@ export interface RemovalResult {
 }
 
 export interface GrantIntakeOptions {
-  /** The intake function's name or ARN: the stack's output GrantIntakeFunctionName. */
+  /**
+   * The intake function's name or ARN: the stack's output GrantIntakeFunctionName; with several apps declared your
+   * app's App<Name>IntakeFunctionName (`FUNCTION:app-<name>`: the alias is your app's identity).
+   */
   functionName: string;
   /** Default: `new LambdaClient({})`: the standard credential chain, region and AWS_ENDPOINT_URL_LAMBDA. */
   client?: LambdaClient;
-  now?: () => number;
 }
 
 export interface GrantIntakeClient {
@@ -129,7 +133,6 @@ type Answer =
 
 export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClient {
   if (!options.functionName) throw new TypeError('createGrantIntake: functionName is required');
-  const now = options.now ?? Date.now;
   let sdk: Promise<typeof import('@aws-sdk/client-lambda')> | undefined;
   let client = options.client;
 
@@ -137,13 +140,25 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
     sdk ??= import('@aws-sdk/client-lambda');
     const { InvokeCommand, LambdaClient: Client } = await sdk;
     client ??= new Client({});
-    const out = await client.send(
-      new InvokeCommand({
-        FunctionName: options.functionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    );
+    let out: InvokeCommandOutput;
+    try {
+      out = await client.send(
+        new InvokeCommand({
+          FunctionName: options.functionName,
+          InvocationType: 'RequestResponse',
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+    } catch (err) {
+      // The intake at its reserved concurrency (after the SDK's own retries): nothing ran; try again shortly.
+      if ((err as Error)?.name !== 'TooManyRequestsException') throw err;
+      throw grantIntakeError(
+        'BUSY',
+        'the grant intake is at its concurrency limit (throttled): nothing was stored; hand the grant over again ' +
+          'in a second',
+        { orgId, stored: false, status: undefined, reason: 'THROTTLED', retryAfterSeconds: 1 },
+      );
+    }
     const text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
     if (out.FunctionError) {
       // Only the error's type: the function's own message says nothing an app can act on beyond "again".
@@ -177,7 +192,7 @@ export function createGrantIntake(options: GrantIntakeOptions): GrantIntakeClien
 
   const grantPayload = (grant: Grant) => ({
     ...(grant.refreshToken !== undefined ? { refreshToken: grant.refreshToken } : {}),
-    issuedAt: issuedAtOf(grant.issuedAt, now),
+    issuedAt: issuedAtOf(grant.issuedAt),
   });
 
   return {
@@ -228,8 +243,14 @@ function clientPayload(grant: Grant): { client?: { clientId: string; clientSecre
   return grant.client ? { client: { clientId: grant.client.clientId, clientSecret: grant.client.clientSecret } } : {};
 }
 
-function issuedAtOf(value: Grant['issuedAt'], now: () => number): number | string {
-  if (value === undefined) return now();
+/** No default: a library cannot know when the app received the grant, and "now" would reorder late deliveries. */
+function issuedAtOf(value: Grant['issuedAt'] | undefined): number | string {
+  if (value === undefined || value === null) {
+    throw new TypeError(
+      'grant.issuedAt is required: when your app received the grant (epoch ms, Date or ISO 8601); pass the same ' +
+        'value every time this grant is handed over',
+    );
+  }
   if (value instanceof Date) return value.getTime();
   return value;
 }

@@ -27,8 +27,10 @@ export {
   type TokenRevocationResult,
 } from './grant-intake.js';
 export {
+  AppUnknown,
   Busy,
   ClientMisconfigured,
+  ClientNotGranted,
   GrantIntakeError,
   type GrantIntakeErrorCode,
   GrantPending,
@@ -38,9 +40,11 @@ export {
   OrgDisabled,
   OrgExists,
   OrgNotFound,
+  OrgNotInNamespace,
   ProviderUnavailable,
   RecordInvalid,
   StaleGrant,
+  TokenHostNotGranted,
 } from './intake-errors.js';
 export { tokenFingerprint } from './on-demand.js';
 export {

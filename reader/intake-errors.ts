@@ -3,6 +3,10 @@
 // the refresher's own reason code; none can hold a token (only the intake's answer, which never carries one, goes in).
 
 export type GrantIntakeErrorCode =
+  | 'APP_UNKNOWN'
+  | 'ORG_NOT_IN_NAMESPACE'
+  | 'CLIENT_NOT_GRANTED'
+  | 'TOKEN_HOST_NOT_GRANTED'
   | 'INVALID_PAYLOAD'
   | 'RECORD_INVALID'
   | 'ORG_EXISTS'
@@ -49,6 +53,25 @@ export class GrantIntakeError extends Error {
   }
 }
 
+/**
+ * The deployment declares hosted apps and this call came through none of their aliases: use your app's function name
+ * (`FUNCTION:app-<name>`, the stack's output App<Name>IntakeFunctionName). Nothing stored.
+ */
+export class AppUnknown extends GrantIntakeError {
+  override readonly name = 'AppUnknown';
+}
+/** submitGrant for an org id outside your app's org-id namespace: nothing stored. */
+export class OrgNotInNamespace extends GrantIntakeError {
+  override readonly name = 'OrgNotInNamespace';
+}
+/** The org's clientSecretId names a shared client not granted to your app: nothing stored. */
+export class ClientNotGranted extends GrantIntakeError {
+  override readonly name = 'ClientNotGranted';
+}
+/** The org's generic token URL is on a host not granted to your app: nothing stored. */
+export class TokenHostNotGranted extends GrantIntakeError {
+  override readonly name = 'TokenHostNotGranted';
+}
 /** The payload's shape is wrong (a bug in the app): nothing stored. */
 export class InvalidPayload extends GrantIntakeError {
   override readonly name = 'InvalidPayload';
@@ -73,7 +96,10 @@ export class OrgDisabled extends GrantIntakeError {
 export class StaleGrant extends GrantIntakeError {
   override readonly name = 'StaleGrant';
 }
-/** A refresher held the org longer than the intake could wait: nothing stored; hand it over again later. */
+/**
+ * A refresher held the org longer than the intake could wait, or the intake is at its reserved concurrency (reason
+ * THROTTLED): nothing stored; hand it over again after `retryAfterSeconds`.
+ */
 export class Busy extends GrantIntakeError {
   override readonly name = 'Busy';
 }
@@ -101,6 +127,10 @@ export class IntakeUnavailable extends GrantIntakeError {
 type ErrorClass = new (code: string, message: string, details: GrantIntakeErrorDetails) => GrantIntakeError;
 
 const BY_CODE: Record<string, ErrorClass> = {
+  APP_UNKNOWN: AppUnknown,
+  ORG_NOT_IN_NAMESPACE: OrgNotInNamespace,
+  CLIENT_NOT_GRANTED: ClientNotGranted,
+  TOKEN_HOST_NOT_GRANTED: TokenHostNotGranted,
   INVALID_PAYLOAD: InvalidPayload,
   RECORD_INVALID: RecordInvalid,
   ORG_EXISTS: OrgExists,

@@ -12,8 +12,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { HostedApp } from '../../lambdas/core/hosted-apps.js';
 import { type RefresherSettings, refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { ON_DEMAND_ENTRY, PROJECT_ROOT } from '../bundling.js';
+import { HostedAppAliases, hostedAppsEnvironment } from './hosted-app-aliases.js';
 import { grantOrgClientSecrets, grantOrgEvents } from './org-access-grants.js';
 import { refresherBundling } from './refresher-function.js';
 import type { TokenTable } from './token-table.js';
@@ -22,12 +24,11 @@ import type { TokenTable } from './token-table.js';
 export const ON_DEMAND_MEMORY_MB = 512;
 
 /**
- * Invocations at once. Most answer within one token request (~0.1-1 s), so 10 serve tens of calls a second; beyond
- * that Lambda throttles (the SDK retries, then the reader says OnDemandUnavailable) instead of the provider being
- * asked more: one refresh per org is all a herd needs, and the rest wait on DynamoDB, not on the provider.
+ * Invocations at once: ON_DEMAND_CONCURRENCY (default 10), which also gives each instance its share of every token
+ * host's budget (core/host-limits.ts fleetHostShare). Most answer within one token request (~0.1-1 s), so 10 serve
+ * tens of calls a second; beyond that Lambda throttles (the SDK retries, then the reader says OnDemandUnavailable)
+ * instead of the provider being asked more: one refresh per org is all a herd needs, and the rest wait on DynamoDB.
  */
-export const ON_DEMAND_RESERVED_CONCURRENCY = 10;
-
 /** What a hosted app's role may do with the function: invoke it, nothing else. */
 export const ON_DEMAND_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
 
@@ -45,8 +46,10 @@ export interface OnDemandRefreshFunctionProps {
   settings: RefresherSettings;
   secretPrefix: string;
   secretsKeyArns?: readonly string[];
-  /** Default ON_DEMAND_RESERVED_CONCURRENCY; `false` reserves none. */
-  reservedConcurrency?: number | false;
+  /** `false` reserves none; otherwise the settings' ON_DEMAND_CONCURRENCY is reserved. */
+  reservedConcurrency?: false;
+  /** Declared hosted apps (validated by the stack): an alias each, and HOSTED_APPS in the environment. */
+  apps?: readonly HostedApp[];
   memoryMb?: number;
   logRetention?: logs.RetentionDays;
 }
@@ -55,10 +58,13 @@ export class OnDemandRefreshFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** One alias per declared hosted app (undefined when none is declared: apps invoke the function itself). */
+  readonly appAliases: HostedAppAliases | undefined;
 
   constructor(scope: Construct, id: string, props: OnDemandRefreshFunctionProps) {
     super(scope, id);
     const timeoutSeconds = onDemandTimeoutSeconds(props.settings);
+    const apps = props.apps ?? [];
     // The handler's own view of its timeout (LAMBDA_TIMEOUT_SECONDS); the refresher's timing rules still hold: it is
     // above the lease and no longer than the refresher's.
     const settings: RefresherSettings = { ...props.settings, lambdaTimeoutSeconds: timeoutSeconds };
@@ -83,11 +89,10 @@ export class OnDemandRefreshFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMb ?? ON_DEMAND_MEMORY_MB,
       timeout: Duration.seconds(timeoutSeconds),
-      reservedConcurrentExecutions:
-        props.reservedConcurrency === false ? undefined : (props.reservedConcurrency ?? ON_DEMAND_RESERVED_CONCURRENCY),
+      reservedConcurrentExecutions: props.reservedConcurrency === false ? undefined : settings.onDemandConcurrency,
       role: this.role,
       logGroup: this.logGroup,
-      environment: refresherEnvironment(settings, props.table.tableName),
+      environment: { ...refresherEnvironment(settings, props.table.tableName), ...hostedAppsEnvironment(apps) },
       bundling: refresherBundling(),
     });
     // An asynchronous invocation has nobody to answer: a retry would only refresh for no one.
@@ -101,6 +106,8 @@ export class OnDemandRefreshFunction extends Construct {
       "An on-demand refresh uses the org's OAuth client secret, named in its record and added by operators at run time, so no fixed list exists",
     );
     grantOrgEvents(this.role);
+    // With apps declared, each refreshes only its own orgs, through its own alias (lambdas/on-demand/org-access.ts).
+    this.appAliases = apps.length > 0 ? new HostedAppAliases(this, 'Apps', { fn: this.fn, apps }) : undefined;
   }
 
   /** Lets a hosted app's role invoke the on-demand refresh and nothing else: not the refresher, not the intake. */

@@ -77,6 +77,11 @@ export interface TokenTableProps {
 export interface ReadAccessTokensOptions {
   /** Limit the grant to these orgs' records (`dynamodb:LeadingKeys`); default: every org. */
   orgIds?: readonly string[];
+  /**
+   * Limit it to org-id patterns (a hosted app's namespace, core/hosted-apps.ts readerKeyPatterns): ids like one of
+   * `like` (`StringLike "gc-*"`), or like none of `notLike` (the default app: not another app's).
+   */
+  orgIdPatterns?: { like: readonly string[] } | { notLike: readonly string[] };
 }
 
 export class TokenTable extends Construct {
@@ -177,13 +182,22 @@ export class TokenTable extends Construct {
       actions: [...ON_DEMAND_TABLE_ACTIONS],
       resourceArns: [this.table.tableArn],
     });
-    iam.Grant.addToPrincipal({
+    this.grantHostBackoffListing(grantee);
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The list of backed-off token hosts (docs/fleet.md#per-host-limits): a Query of the attention index's host-backoff
+   * partition, for a function that refreshes outside sweeps (the grant intake, the on-demand refresh). Keys only: org
+   * ids and hosts.
+   */
+  grantHostBackoffListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
       grantee,
       actions: [...HOST_BACKOFF_INDEX_ACTIONS],
       resourceArns: [this.indexArn(TABLE_SCHEMA.attentionIndex.name)],
     });
-    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
-    return grant;
   }
 
   /**
@@ -257,8 +271,16 @@ export class TokenTable extends Construct {
       }
       forAll['dynamodb:LeadingKeys'] = [...options.orgIds];
     }
+    const patterns = options.orgIdPatterns;
     return {
       'ForAllValues:StringEquals': forAll,
+      // Every key a request names must be in the namespace (ForAllValues: a BatchGetItem too).
+      ...(patterns && 'like' in patterns
+        ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns.like] } }
+        : {}),
+      ...(patterns && 'notLike' in patterns
+        ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [...patterns.notLike] } }
+        : {}),
       StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
     };
   }

@@ -2,6 +2,8 @@
 // (cli/org-settings.ts); its secrets — the refresh token, the org's own client secret — come from files or stdin,
 // never argv; the write refuses to overwrite an existing org.
 import { PROFILES, PROVIDER_NAMES, type ProviderName } from '../../lambdas/core/provider-profiles.js';
+import { APP_NAME_PATTERN } from '../../lambdas/core/record.js';
+import { appProblem } from '../app-assignment.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
 import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
 import { deploymentOnboardingEnv, provisionalOnboardingEnv } from '../deployment.js';
@@ -37,6 +39,7 @@ export const add: Command = {
         'refresh-token-file': { type: 'string' },
         'expires-in': { type: 'string' },
         'refresh-token-expires-in': { type: 'string' },
+        app: { type: 'string' },
       },
       ADD_HELP,
       { names: ['ORG'] },
@@ -64,6 +67,10 @@ export const add: Command = {
     const first = validateOnboarding(settings, provisionalOnboardingEnv(ctx.io.env));
     const settingsProblems = first.ok ? [] : first.problems.filter((p) => !SECRET_FIELDS.includes(p.field));
     if (settingsProblems.length > 0) throw onboardingUsageError(settingsProblems, ADD_HELP);
+    // The hosted app it belongs to: its name before any secret is read, its namespace once the deployment is known.
+    const app = values.app;
+    const badName = app === undefined ? undefined : appProblem(app, orgId, undefined);
+    if (badName !== undefined) throw new UsageError(`--app ${badName}`, ADD_HELP);
     const refreshTokenFile = values['refresh-token-file'];
     const clientSecretFile = values['client-secret-file'];
     const grantType = settings.grantType as string;
@@ -99,12 +106,16 @@ export const add: Command = {
       deploymentOnboardingEnv(deployment),
     );
     if (!checked.ok) throw onboardingUsageError(checked.problems, ADD_HELP);
+    // Against the apps the deployment declares (its descriptor): none declared refuses any app.
+    const wrongApp = app === undefined ? undefined : appProblem(app, orgId, deployment.apps ?? []);
+    if (wrongApp !== undefined) throw new UsageError(`--app ${wrongApp}`, ADD_HELP);
     const { settings: valid, grant } = checked.org;
-    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret });
+    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret, app });
     const client = valid.clientId !== undefined ? ', its own client' : '';
+    const owner = added.app !== undefined && APP_NAME_PATTERN.test(added.app) ? `, app ${added.app}` : '';
     ctx.io.stdout(
-      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}): ACTIVE, due now; the next refresher ` +
-        'run issues its first access token\n',
+      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}${owner}): ACTIVE, due now; the next ` +
+        'refresher run issues its first access token\n',
     );
     return ExitCode.Ok;
   },

@@ -58,6 +58,7 @@ export const show: Command = {
     const optional = (row: Row | false): Row[] => (row ? [row] : []);
     const rows: Row[] = [
       ['org', t.orgId],
+      ...optional(t.app !== undefined && ['app', t.app]),
       ['provider', `${t.provider} (${scopeOf(t)}) -> ${tokenUrlOf(t)}`],
       ['grant type', t.grantType],
       ['client auth', PROFILES[t.provider].clientAuth ?? t.clientAuth ?? 'basic'],

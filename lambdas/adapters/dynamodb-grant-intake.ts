@@ -105,11 +105,16 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
 
   async storeGrant(write: GrantWrite, now: number): Promise<IntakeWriteResult> {
     const setNames = Object.keys(write.set);
+    const owned = write.owner !== undefined;
     const names: Record<string, string> = Object.fromEntries(
-      [...setNames, ...write.remove, 'version', 'leaseUntil', 'grantIssuedAt'].map((a) => [`#${a}`, a]),
+      [...setNames, ...write.remove, 'version', 'leaseUntil', 'grantIssuedAt', ...(owned ? ['app'] : [])].map((a) => [
+        `#${a}`,
+        a,
+      ]),
     );
     const values: Record<string, unknown> = Object.fromEntries(setNames.map((a) => [`:${a}`, write.set[a]]));
     Object.assign(values, { ':expectedVersion': write.expectedVersion, ':now': now, ':issuedAt': write.issuedAt });
+    if (owned) values[':app'] = write.owner;
     const remove = write.remove.length > 0 ? ` REMOVE ${write.remove.map((a) => `#${a}`).join(', ')}` : '';
     try {
       // Either answer means stored: the write itself, or the SDK's retry of it finding it landed.
@@ -125,7 +130,9 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
           UpdateExpression: `SET ${setNames.map((a) => `#${a} = :${a}`).join(', ')}${remove}`,
           ConditionExpression:
             '#version = :expectedVersion AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) ' +
-            'AND (attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
+            'AND (attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)' +
+            // A hosted app's hand-over: the record is still its own, or names no app (its namespace was checked).
+            (owned ? ' AND (attribute_not_exists(#app) OR #app = :app)' : ''),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },

@@ -71,7 +71,7 @@ export class TenantAdmin {
   async add(
     settings: OrgSettings,
     refreshToken: string | undefined,
-    options: { clientSecret?: string | undefined } = {},
+    options: { clientSecret?: string | undefined; app?: string | undefined } = {},
   ): Promise<TenantSummary> {
     if (settings.grantType === 'refresh_token' && !refreshToken) {
       throw new AdminError(
@@ -84,6 +84,7 @@ export class TenantAdmin {
       settings,
       { refreshToken, clientSecret: options.clientSecret },
       { refreshAt: now, shardCount: this.#shardCount, since: now },
+      { app: options.app },
     );
     if (!(await putNewOrg(this.#doc, this.#table, item))) {
       const existing = await this.summary(settings.orgId);
@@ -111,10 +112,12 @@ export class TenantAdmin {
   async addMany(orgs: readonly NewOrg[]): Promise<NewOrgWrite[]> {
     const now = this.#now();
     const items = orgs.map((org, i) =>
-      newOrgRecord(org.settings, org.grant, {
-        refreshAt: firstRefreshAt(i, orgs.length, now),
-        shardCount: this.#shardCount,
-      }),
+      newOrgRecord(
+        org.settings,
+        org.grant,
+        { refreshAt: firstRefreshAt(i, orgs.length, now), shardCount: this.#shardCount },
+        { app: org.app },
+      ),
     );
     return putNewOrgs(this.#doc, this.#table, items);
   }

@@ -38,6 +38,7 @@ export const SUMMARY_ATTRIBUTES = [
   'statusReason',
   'grantIssuedAt',
   'removedAt',
+  'app',
 ] as const;
 
 /** The attributes that hold secrets: read only to fingerprint them, never returned. */
@@ -65,6 +66,8 @@ export interface TenantSummary extends OrgSettings {
   grantIssuedAt?: number;
   /** REMOVED: when the org was offboarded. */
   removedAt?: number;
+  /** The hosted app the org belongs to, when recorded (core/hosted-apps.ts; absent: its namespace decides). */
+  app?: string;
 }
 
 export interface TenantDetails {

@@ -6,6 +6,7 @@
 // Extensible: a reader keeps fields it does not know (a newer deployment may publish more, e.g. its hosted apps), and
 // every field is part of the content hash, so adding one re-publishes the descriptor once.
 import * as z from 'zod/mini';
+import { hostedAppSchema } from './hosted-apps.js';
 import { describeIssues } from './record.js';
 import { PLAIN } from './validation-messages.js';
 
@@ -31,6 +32,11 @@ export const deploymentSettingsShape = {
   /** Where the metrics go: the EMF namespace and the `service` dimension (POWERTOOLS_SERVICE_NAME). */
   metricNamespace: z.string().check(z.maxLength(255)),
   serviceName: z.string().check(z.maxLength(255)),
+  /**
+   * The hosted apps it declares (HOSTED_APPS; absent: none, one implicit app): the operator CLI checks an org's
+   * assigned app against them (`--app`, an import line's `app`). Names, namespaces, client ids and hosts: no secret.
+   */
+  apps: z.optional(z.array(hostedAppSchema)),
 };
 
 const settingsSchema = z.looseObject(deploymentSettingsShape);

@@ -13,6 +13,8 @@ export interface FanOutInput {
   maxSweeps: number;
   /** ORGS_PER_SWEEP: the due orgs one sweep is expected to refresh within one schedule period. */
   orgsPerSweep: number;
+  /** Shares of every host's budget taken by others than sweeps: the grant intake's instances (INTAKE_CONCURRENCY). */
+  otherShares?: number;
 }
 
 export interface SweepAssignment {
@@ -29,9 +31,9 @@ export interface FanOutPlan {
   assignable: number;
   /**
    * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep). Always
-   * MAX_SWEEPS: a sweep started now may still run when the next tick starts others, so a share that counted only
-   * today's sweeps could be overspent later. At most MAX_SWEEPS sweeps run at once, so the shares never add up to
-   * more than the budget.
+   * MAX_SWEEPS plus the others' shares (the intake's and on-demand instances, core/host-limits.ts fleetHostShare): a sweep
+   * started now may still run when the next tick starts others, so a share that counted only today's sweeps could be
+   * overspent later. At most MAX_SWEEPS sweeps run at once, so the shares never add up to more than the budget.
    */
   hostShare: number;
 }
@@ -62,7 +64,7 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     target.due += count;
   }
   for (const s of sweeps) s.shards.sort((a, b) => a - b);
-  return { sweeps, due, assignable, hostShare: maxSweeps };
+  return { sweeps, due, assignable, hostShare: maxSweeps + Math.max(0, Math.floor(input.otherShares ?? 0)) };
 }
 
 /**

@@ -85,6 +85,8 @@ export interface OnboardingProblem {
 export interface NewOrg {
   settings: OrgSettings;
   grant: NewOrgGrant;
+  /** The hosted app it belongs to, when an operator names one (`tenants add --app`, an import line's `app`). */
+  app?: string | undefined;
 }
 
 export type Onboarding = { ok: true; org: NewOrg } | { ok: false; problems: OnboardingProblem[] };

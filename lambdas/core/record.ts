@@ -7,6 +7,13 @@ import { PLAIN } from './validation-messages.js';
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit';
 
+/** A hosted app's name (core/hosted-apps.ts): lower-case words joined by "-", each starting with a letter. */
+export const APP_NAME_PATTERN = /^(?=.{1,32}$)[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+export const APP_NAME_RULE =
+  '1-32 characters: lower-case words of a-z and 0-9 joined by "-", each starting with a letter';
+/** How many replaced grants' fingerprints a record remembers (`replacedGrants`): replays of them are stale. */
+export const REPLACED_GRANTS_KEPT = 4;
+
 /**
  * REMOVED is a tombstone: the org was offboarded (a hosted app's `removeOrg`, `tenants remove`). It holds no token and
  * no client secret, is in no index, and keeps the grant watermark (`grantIssuedAt`) so a replayed older grant is
@@ -133,6 +140,13 @@ const recordObject = z.object({
   grantIssuedAt: z.optional(epochMs),
   /** `sha256:…` of the refresh token a hosted app handed over: a repeated hand-over of it is recognised. */
   grantFingerprint: z.optional(z.string()),
+  /** Fingerprints of the last grants this one replaced (newest first): a replay of one of them is stale. */
+  replacedGrants: z.optional(z.array(z.string()).check(z.maxLength(REPLACED_GRANTS_KEPT, 'is too long'))),
+  /**
+   * The hosted app the org belongs to (core/hosted-apps.ts). Absent on records written before apps existed, or by an
+   * operator who named none: the app whose org-id namespace holds the id owns it. Never from a payload.
+   */
+  app: z.optional(str().check(z.regex(APP_NAME_PATTERN, `must be ${APP_NAME_RULE}`))),
   /** When `status` last changed (epoch ms), and why (a code) while it is not ACTIVE: what a hosted app may read. */
   statusSince: z.optional(epochMs),
   statusReason: z.optional(z.string()),

@@ -6,6 +6,7 @@
 // secret — and a grant watermark (`grantIssuedAt` = the removal time), so a queue re-delivering the grant the org
 // was installed with is refused as stale while a newer grant onboards the org again. No TTL: a tombstone that
 // vanished would let that old grant in again (and the multi-region work forbids TTL on the table).
+import { replacedGrantsAfter, replacedGrantsOf } from './grant-decision.js';
 import { RecordStatus } from './record.js';
 import { statusSince } from './status-since.js';
 
@@ -97,7 +98,13 @@ export function removalDecision(
 /** A hand-over of a new org's first grant (`submitGrant`) that found a record with the org's id. */
 export type ResubmitDecision =
   /** The record is a tombstone and the grant is newer: replace it (a conditional Put on its version). */
-  | { decision: 'replace'; reason: 'ONBOARD_AGAIN'; expectedVersion: number }
+  | {
+      decision: 'replace';
+      reason: 'ONBOARD_AGAIN';
+      expectedVersion: number;
+      /** What the new item keeps of the tombstone: the grant the org was removed with joins the replaced ones. */
+      carried: { replacedGrants?: string[] };
+    }
   | { decision: 'reject'; reason: 'ORG_EXISTS' | 'STALE_GRANT' | 'RECORD_INVALID'; message: string };
 
 /**
@@ -120,6 +127,13 @@ export function resubmitDecision(
       message: `org ${orgId} was removed (${removed}) holding this very grant: only a new grant onboards it again`,
     };
   }
+  if (grant.fingerprint !== undefined && replacedGrantsOf(current).includes(grant.fingerprint)) {
+    return {
+      decision: 'reject',
+      reason: 'STALE_GRANT',
+      message: `org ${orgId} held this grant before a newer one replaced it, then was removed: only a new grant onboards it`,
+    };
+  }
   if (typeof current.grantIssuedAt === 'number' && current.grantIssuedAt >= grant.issuedAt) {
     return {
       decision: 'reject',
@@ -132,5 +146,10 @@ export function resubmitDecision(
   if (typeof current.version !== 'number') {
     return { decision: 'reject', reason: 'RECORD_INVALID', message: `org ${orgId} has no valid version` };
   }
-  return { decision: 'replace', reason: 'ONBOARD_AGAIN', expectedVersion: current.version };
+  return {
+    decision: 'replace',
+    reason: 'ONBOARD_AGAIN',
+    expectedVersion: current.version,
+    carried: replacedGrantsAfter(current, grant.fingerprint),
+  };
 }

@@ -14,8 +14,13 @@ import { revocationUrlRefusal } from '../providers/build-revocation.js';
 export const INTAKE_ACTIONS = ['submitGrant', 'reauthorise', 'removeOrg'] as const;
 export type IntakeAction = (typeof INTAKE_ACTIONS)[number];
 
-/** A grant's issue time may be ahead of the intake's clock by this much (clock skew), not more. */
-export const MAX_ISSUED_AT_SKEW_MS = 5 * 60_000;
+/**
+ * A grant's issue time may be ahead of the intake's clock by this much (clock skew), not more. Hand-overs are ordered
+ * by issue time, so a time in the future blocks every later hand-over for the org until the clock catches up: the
+ * bound is how long an app's lie (or a wrong clock) can keep its own orgs' re-authorisations STALE_GRANT. 30 s is
+ * far above what NTP or Amazon Time Sync leave between two hosts (milliseconds), and a sixth of the former 5 minutes.
+ */
+export const MAX_ISSUED_AT_SKEW_MS = 30_000;
 /** 2000-01-01: anything earlier is a unit mistake (epoch seconds), not a grant. */
 const EARLIEST_ISSUED_AT = 946_684_800_000;
 const MAX_TOKEN_LENGTH = 16_384;
@@ -192,7 +197,9 @@ function parseIssuedAt(value: number | string, now: number): number | string {
     if (Number.isNaN(ms)) return 'is not a valid time';
   }
   if (ms < EARLIEST_ISSUED_AT) return 'is before 2000';
-  if (ms > now + MAX_ISSUED_AT_SKEW_MS) return 'is in the future (more than 5 minutes ahead of the intake’s clock)';
+  if (ms > now + MAX_ISSUED_AT_SKEW_MS) {
+    return `is in the future (more than ${MAX_ISSUED_AT_SKEW_MS / 1000} s ahead of the intake’s clock)`;
+  }
   return ms;
 }
 

@@ -21,6 +21,11 @@ export interface RemovalScope {
    * retry in N s" at once like its other writes).
    */
   waitForLease: boolean;
+  /**
+   * The record as this caller may see it (a hosted app: its own orgs only, lambdas/intake/app-scope.ts); anything else
+   * reads as no record, so the removal answers as for an org that does not exist. Default: every record.
+   */
+  visible?: (record: Record<string, unknown> | undefined) => Record<string, unknown> | undefined;
 }
 
 export type RemovalResult =
@@ -56,7 +61,8 @@ export class OrgRemoval {
     const { store, clock, settings } = this.deps;
     // After a wait the revocation still needs its requests: two tokens, one HTTP timeout each at least.
     const keepMs = 2 * settings.httpTimeoutMs + RESERVE_MS;
-    let current = await store.get(orgId);
+    const visible = scope.visible ?? ((record) => record);
+    let current = visible(await store.get(orgId));
     let retryAfterMs = 1_000;
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       const now = clock.now();
@@ -73,13 +79,13 @@ export class OrgRemoval {
           if (!scope.waitForLease || !(await this.#untilReleased(orgId, decision.until, scope, keepMs))) {
             return { outcome: 'busy', orgId, retryAfterMs: decision.until - clock.now() + LEASE_MARGIN_MS };
           }
-          current = await store.get(orgId);
+          current = visible(await store.get(orgId));
           continue;
         case 'write': {
           const written = await store.tombstone(decision.write, now);
           if (!written.written) {
             // A refresher committed (or claimed, or another removal landed) since the read: decide on what is there.
-            current = written.current;
+            current = visible(written.current);
             continue;
           }
           // The write's own ALL_OLD. Lost only when the SDK retried a write that had landed: the record read at the

@@ -11,16 +11,17 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/dynamodb-token-store.js';
 import { loadConfig } from '../config.js';
+import { fleetHostShare } from '../core/host-limits.js';
 import { scrub } from '../core/redact.js';
+import { loadHostedApps } from '../hosted-app-caller.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
-import { directRunHostShare } from '../refresher/run-event.js';
 import { emitRunMetrics, type MetricSink } from '../refresher/run-metrics.js';
 import { createRuntime, type RuntimeOverrides } from '../refresher/runtime.js';
 import type { OnDemandAnswer } from './on-demand-answer.js';
 import { emitOnDemandMetrics } from './on-demand-metrics.js';
 import { OnDemandRefresh, type OnDemandResult } from './on-demand-refresh.js';
-import { allowEveryOrg, type OrgAccessCheck } from './org-access.js';
+import { hostedAppOrgAccess, type OrgAccessCheck } from './org-access.js';
 
 export interface OnDemandHandlerParts {
   logger: Logger;
@@ -97,14 +98,16 @@ export function createOnDemandParts(
   const documentClient = runtimeOverrides.documentClient ?? createDocumentClient();
   const log = powertoolsLog(logger);
   const runtime = createRuntime(config, log, { ...runtimeOverrides, documentClient });
+  const gate = runtime.hostGate(fleetHostShare(config));
   const onDemand = new OnDemandRefresh({
     store: runtime.store,
     clock: runtime.clock,
     log,
     refresher: runtime.refresher,
-    // Each refresh through its token host's gate, with the share of a direct run (run-event.ts).
-    hostGate: () => runtime.hostGate(directRunHostShare(config)),
-    orgAccess: orgAccess ?? allowEveryOrg,
+    // One gate for the instance's lifetime (an instance refreshes one org at a time), like the intake's: its pacing
+    // and its share of every token host's budget (core/host-limits.ts fleetHostShare) hold across invocations.
+    hostGate: () => gate,
+    orgAccess: orgAccess ?? hostedAppOrgAccess(loadHostedApps(env)),
     settings: { leaseMs: config.leaseMs, minIntervalMs: config.onDemandIntervalMs },
   });
   return { logger, metrics, onDemand };

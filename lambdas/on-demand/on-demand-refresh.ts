@@ -191,6 +191,8 @@ export class OnDemandRefresh {
     }
     const version = Number(claim.before.version);
     const gate = this.d.hostGate();
+    // The gate outlives the invocation: only the backoffs this refresh started are this summary's.
+    const announcedBefore = gate?.announced.length ?? 0;
     const gated: RunScope = { ...scope, ...(gate ? { hostGate: gate } : {}) };
     let outcome: RefreshOutcome;
     try {
@@ -212,7 +214,8 @@ export class OnDemandRefresh {
     const summary = emptySummary('direct', scope.owner);
     summary.due = 1;
     addOutcome(summary, outcome);
-    if (gate && gate.announced.length > 0) summary.hostsDegraded = gate.announced.map((d) => d.host);
+    const announced = gate?.announced.slice(announcedBefore) ?? [];
+    if (announced.length > 0) summary.hostsDegraded = announced.map((d) => d.host);
     summary.durationMs = clock.now() - now;
     const record = await store.get(orgId);
     if (outcome.result === 'refreshed') {

@@ -11,6 +11,7 @@ import {
   type DeploymentSettings,
   normaliseHosts,
 } from '../core/deployment-descriptor.js';
+import type { HostedApp } from '../core/hosted-apps.js';
 import type { Clock, Log } from '../core/ports.js';
 import { METRIC_NAMESPACE } from '../metrics.js';
 
@@ -23,7 +24,7 @@ export type PublishOutcome = 'cached' | 'unchanged' | 'written' | 'failed';
 /** The descriptor's content, from the configuration the planner and its workers share. */
 export function deploymentSettingsOf(
   config: Pick<RefresherConfig, 'shardCount' | 'allowedTokenHosts' | 'allowLoopbackHttp' | 'eventBusName'>,
-  deployment: { refresherFunctionName: string; serviceName: string },
+  deployment: { refresherFunctionName: string; serviceName: string; apps?: readonly HostedApp[] },
 ): DeploymentSettings {
   return {
     schemaVersion: DEPLOYMENT_DESCRIPTOR_VERSION,
@@ -34,6 +35,8 @@ export function deploymentSettingsOf(
     refresherFunctionName: deployment.refresherFunctionName,
     metricNamespace: METRIC_NAMESPACE,
     serviceName: deployment.serviceName,
+    // Only when declared, so a deployment without apps keeps the descriptor (and its hash) it had.
+    ...(deployment.apps && deployment.apps.length > 0 ? { apps: [...deployment.apps] } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { ErrorCode } from '../core/errors.js';
 import { ShardCountShrunkError } from '../core/fleet-ports.js';
 import { RemovedBy } from '../core/removal.js';
+import { loadHostedApps } from '../hosted-app-caller.js';
 import type { IntakeAnswer } from '../intake/intake-answer.js';
 import { isRemovalAnswer, type RemovalAnswer, removalAnswer } from '../intake/removal-answer.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
@@ -140,6 +141,8 @@ export function createHandlerParts(
     metrics,
     runtime: createRuntime(config, powertoolsLog(logger), {
       serviceName,
+      // The planner publishes the declared apps in the deployment descriptor (the operator CLI checks `--app`).
+      hostedApps: loadHostedApps(env),
       ...overrides,
       ...(workerFunctionName ? { workerFunctionName } : {}),
     }),

@@ -15,6 +15,10 @@ export interface PlannerSettings {
   maxSweeps: number;
   orgsPerSweep: number;
   schedulePeriodMs: number;
+  /** INTAKE_CONCURRENCY: the grant intake's instances take shares of each host's budget too (0 in older tests). */
+  intakeConcurrency?: number;
+  /** ON_DEMAND_CONCURRENCY: the on-demand refresh's instances take shares too (0 in older tests). */
+  onDemandConcurrency?: number;
 }
 
 export interface PlanSummary {
@@ -93,6 +97,8 @@ export class SweepPlanner {
       runningSweeps: running,
       maxSweeps: Math.min(settings.maxSweeps, settings.shardCount),
       orgsPerSweep: settings.orgsPerSweep,
+      // The grant intake's and the on-demand refresh's instances take shares too (core/host-limits.ts).
+      otherShares: (settings.intakeConcurrency ?? 0) + (settings.onDemandConcurrency ?? 0),
     });
     const results = await Promise.allSettled(
       plan.sweeps.map((s) =>

@@ -17,6 +17,7 @@ import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
 import type { DeploymentRegistry } from '../core/deployment-descriptor.js';
 import type { FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
+import type { HostedApp } from '../core/hosted-apps.js';
 import {
   type Clock,
   type CredentialsSource,
@@ -50,6 +51,8 @@ export interface RuntimeOverrides {
   fleet?: FleetStore;
   invoker?: SweepInvoker;
   lambdaClient?: LambdaClient;
+  /** The hosted apps the deployment declares (HOSTED_APPS): the planner publishes them for the operator CLI. */
+  hostedApps?: readonly HostedApp[];
   /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
   workerFunctionName?: string;
   /** Where the planner publishes the deployment descriptor (default: the token table's `#deployment` item). */
@@ -145,6 +148,7 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
         settings: deploymentSettingsOf(config, {
           refresherFunctionName: o.workerFunctionName,
           serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
+          ...(o.hostedApps ? { apps: o.hostedApps } : {}),
         }),
         clock,
         log,

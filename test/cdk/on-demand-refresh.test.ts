@@ -9,11 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../cdk/build-app.js';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import { ON_DEMAND_LOOP_THRESHOLD } from '../../cdk/constructs/on-demand-alarms.js';
-import {
-  ON_DEMAND_INVOKE_ACTIONS,
-  ON_DEMAND_RESERVED_CONCURRENCY,
-  onDemandTimeoutSeconds,
-} from '../../cdk/constructs/on-demand-refresh-function.js';
+import { ON_DEMAND_INVOKE_ACTIONS, onDemandTimeoutSeconds } from '../../cdk/constructs/on-demand-refresh-function.js';
 import { HOST_BACKOFF_INDEX_ACTIONS, ON_DEMAND_TABLE_ACTIONS } from '../../cdk/constructs/token-table.js';
 import { MetricName } from '../../lambdas/metrics.js';
 import {
@@ -45,7 +41,9 @@ describe('Construct: OnDemandRefreshFunction', () => {
       const env = refresher.Properties.Environment.Variables;
       expect(fn.Properties.Timeout).toBe(Number(env.LEASE_SECONDS) + 20);
       expect(fn.Properties.Timeout).toBeLessThan(refresher.Properties.Timeout);
-      expect(fn.Properties.ReservedConcurrentExecutions).toBe(ON_DEMAND_RESERVED_CONCURRENCY);
+      // ON_DEMAND_CONCURRENCY: reserved, and counted in every token host's budget (core/host-limits.ts).
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(Number(env.ON_DEMAND_CONCURRENCY));
+      expect(env.ON_DEMAND_CONCURRENCY).toBe('10');
       // The same settings, its own timeout: the handler's timing rules see the function it runs in.
       expect(fn.Properties.Environment.Variables).toEqual({
         ...env,

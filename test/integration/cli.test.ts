@@ -13,6 +13,8 @@ import { startDeployment, type TestDeployment } from '../support/deployment.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 
 const run = promisify(execFile);
+/** The deployment's hosted apps: `zendesk` owns the ids starting "zd-", `bot` (the default app) every other id. */
+const HOSTED_APPS = JSON.stringify([{ name: 'zendesk', orgIdPrefix: 'zd-' }, { name: 'bot' }]);
 let h: Harness;
 let deployment: TestDeployment;
 let opts: CliOptions;
@@ -20,8 +22,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cli-it-'));
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));
-  // The deployment (4 shards) has published its descriptor; `tenants refresh` invokes its worker.
-  deployment = await startDeployment(h);
+  // The deployment (4 shards, two hosted apps) has published its descriptor; `tenants refresh` invokes its worker.
+  deployment = await startDeployment(h, { env: { HOSTED_APPS } });
   // Without SHARD_COUNT, as an operator's shell usually is: the deployment's count is used.
   const { SHARD_COUNT: _shards, ...env } = h.env;
   opts = { env, dynamoDb: h.ddb, secretsClient: h.secretsClient, lambdaClient: deployment.lambdaClient };
@@ -275,6 +277,70 @@ describe('Command: tenants list / show', () => {
       expect(out.stderr).toMatch(/no org nobody-here in (this )?table/);
     },
   );
+});
+
+describe('Command: tenants add / import / show / list — the hosted app an org belongs to', () => {
+  const addArgs = (orgId: string, app: string) => [
+    ...['tenants', 'add', orgId, ...genericArgs('cc'), '--grant-type', 'client_credentials', '--app', app],
+  ];
+
+  it("add --app records the app; an org outside its namespace in the deployment's declarations is refused (exit 2)", async () => {
+    // The operator's shell declares other apps: the deployment's own declarations (its descriptor) decide.
+    const shellApps = { ...opts, env: { ...opts.env, HOSTED_APPS: JSON.stringify([{ name: 'genesys' }]) } };
+
+    const ok = await cli(addArgs('zd-cli-1', 'zendesk'), opts);
+    const outside = await cli(addArgs('cli-2', 'zendesk'), opts);
+    const unknown = await cli(addArgs('zd-cli-3', 'genesys'), shellApps);
+    const badName = await cli(addArgs('cli-5', 'Zendesk'), opts);
+
+    expect(ok, ok.stderr).toMatchObject({ code: 0 });
+    expect(ok.stdout).toMatch(/^added zd-cli-1 \(generic, client_credentials, app zendesk\)/);
+    expect((await h.getRecord('zd-cli-1'))?.app).toBe('zendesk');
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--app zendesk does not own org id cli-2: its org ids start with "zd-"/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--app is not a declared app \(declared: zendesk, bot\)/);
+    for (const orgId of ['cli-2', 'zd-cli-3', 'cli-5']) expect(await h.getRecord(orgId)).toBeUndefined();
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/--app must be 1-32 characters/);
+  });
+
+  it('import takes an app per line; show and list show it (list adds an APP column once any org has one)', async () => {
+    const file = path.join(dir, 'apps.jsonl');
+    const line = (orgId: string, app?: string) =>
+      JSON.stringify({
+        orgId,
+        provider: 'generic',
+        grantType: 'client_credentials',
+        tokenUrl: h.oauth.tokenUrl,
+        clientSecretId: secretIdFor(CLIENTS.cc.clientId),
+        ...(app ? { app } : {}),
+      });
+    writeFileSync(file, [line('zd-imp-1', 'zendesk'), line('imp-2', 'bot'), line('imp-3')].join('\n'), { mode: 0o600 });
+    const imported = await cli(['tenants', 'import', file, '--json'], opts);
+    const show = await cli(['tenants', 'show', 'zd-imp-1'], opts);
+    const showJson = await cli(['tenants', 'show', 'imp-2', '--json'], opts);
+    const list = await cli(['tenants', 'list'], opts);
+
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ added: 3, invalid: 0 });
+    expect((await h.getRecord('zd-imp-1'))?.app).toBe('zendesk');
+    expect((await h.getRecord('imp-3'))?.app).toBeUndefined();
+    expect(show.stdout).toMatch(/\napp\s+zendesk\n/);
+    expect(JSON.parse(showJson.stdout)).toMatchObject({ orgId: 'imp-2', app: 'bot' });
+    expect(list.stdout).toMatch(
+      /^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES\s+LAST ERROR\s+APP/,
+    );
+    expect(list.stdout).toMatch(/\nzd-imp-1\s.*\szendesk\n/);
+    expect(list.stdout).toMatch(/\nimp-3\s.*\s-\n/);
+
+    // A line outside its app's namespace blocks the import (nothing written), naming the line and the field.
+    writeFileSync(file, line('imp-4', 'zendesk'), { mode: 0o600 });
+    const refused = await cli(['tenants', 'import', file], opts);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/apps\.jsonl:1: app zendesk does not own org id imp-4/);
+    expect(await h.getRecord('imp-4')).toBeUndefined();
+  });
 });
 
 describe('Command: tenants refresh', () => {

@@ -247,7 +247,10 @@ describe('Class: DynamoDbGrantIntake.replaceRemoved (the re-onboarding write its
 describe('Function: createGrantIntake().removeOrg (through the Lambda stand-in)', () => {
   it('resolves with what was revoked, then already removed; an unknown org throws OrgNotFound', async () => {
     const client = createGrantIntake({ functionName: LOCAL_INTAKE_FUNCTION });
-    await client.submitGrant(org('cl-remove') as never, { refreshToken: await mint('cl-remove') });
+    await client.submitGrant(org('cl-remove') as never, {
+      refreshToken: await mint('cl-remove'),
+      issuedAt: Date.now(),
+    });
     const before = await h.getRecord('cl-remove');
 
     const removed = await client.removeOrg('cl-remove');

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { LambdaInvokeStandIn } from '../../local/lambda-invoke-stand-in.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
+import { APP_FUNCTION, APPS_INTAKE_FUNCTION, TWO_APPS, twoAppsEnv } from '../support/two-apps.js';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME ??= 'imported-for-create-intake-parts';
@@ -35,12 +36,19 @@ beforeAll(async () => {
   if (missing) return;
   h = await createHarness(inject('dynamoDbEndpoint'));
   const { buildIntakeHandler, createIntakeParts } = await import('../../lambdas/intake/handler.js');
-  const intake = buildIntakeHandler(
-    createIntakeParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }),
-  );
+  const overrides = { documentClient: h.doc, secretsClient: h.secretsClient };
+  const intake = buildIntakeHandler(createIntakeParts(h.env, overrides));
   standIn = await LambdaInvokeStandIn.start({
     functions: {
       'grant-intake': { handler: intake, timeoutMs: 60_000 },
+      // The same intake with two apps declared, one alias each (test/support/two-apps.ts).
+      [APPS_INTAKE_FUNCTION]: {
+        newInstance: () => buildIntakeHandler(createIntakeParts(twoAppsEnv(h.env), overrides)),
+        aliases: TWO_APPS.map((a) => `app-${a.name}`),
+        timeoutMs: 60_000,
+      },
+      // An intake at its reserved concurrency: every call is throttled (429), as Lambda throttles.
+      'grant-intake-throttled': { handler: intake, timeoutMs: 60_000, reservedConcurrency: 0 },
       // A function that fails as a whole, quoting its event (what a crash could print): the client must not.
       'grant-intake-broken': {
         timeoutMs: 5_000,
@@ -76,6 +84,10 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
       env: 'py-env',
       remove: 'py-remove',
       reinstall: 'py-remove',
+      alpha: 'alpha-py-1',
+      alpha_stolen: 'alpha-py-1',
+      order_a: 'alpha-py-order',
+      order_b: 'alpha-py-order',
     })) {
       tokens[name] = await mint(orgId);
     }
@@ -97,6 +109,15 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
       tokens,
       // A client_credentials org that hands its own OAuth client over (a premium app's install).
       ownClient: { clientId: CLIENTS.cc.clientId, clientSecret: CLIENTS.cc.clientSecret },
+      throttledFunctionName: 'grant-intake-throttled',
+      apps: {
+        functionName: APPS_INTAKE_FUNCTION,
+        alpha: APP_FUNCTION.alpha,
+        beta: APP_FUNCTION.beta,
+        betaClientSecretId: secretIdFor(CLIENTS.cc.clientId),
+        ungrantedClientSecretId: secretIdFor(CLIENTS.post.clientId),
+        betaOnlyTokenUrl: h.oauth.tokenUrl.replace('127.0.0.1', 'localhost'),
+      },
     };
 
     // Act
@@ -119,8 +140,10 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
     });
 
     // Assess: unittest reports on stderr
-    expect(out.stderr).toMatch(/Ran 11 tests/);
+    expect(out.stderr).toMatch(/Ran 19 tests/);
     expect(out.stderr).toMatch(/\nOK\n?$/);
     expect(standIn.invocations.filter((i) => i.functionName === 'grant-intake').length).toBeGreaterThanOrEqual(10);
+    expect(standIn.invocations.filter((i) => i.functionName === APPS_INTAKE_FUNCTION).length).toBeGreaterThanOrEqual(8);
+    expect(standIn.throttled.length).toBeGreaterThanOrEqual(1);
   }, 180_000);
 });

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backlogCutoff, type FanOutInput, planFanOut, runningSweeps } from '../../lambdas/core/fan-out.js';
+import { fleetHostShare } from '../../lambdas/core/host-limits.js';
 
 const input = (over: Partial<FanOutInput>): FanOutInput => ({
   dueByShard: [0, 0, 0, 0],
@@ -61,6 +62,11 @@ describe('Function: planFanOut', () => {
   it('gives every sweep 1/MAX_SWEEPS of each host budget, however many start this tick', () => {
     expect(planFanOut(input({ dueByShard: [1, 0, 0, 0] })).hostShare).toBe(4);
     expect(planFanOut(input({ dueByShard: [9000, 9000, 9000, 9000] })).hostShare).toBe(4);
+  });
+
+  it('counts the grant intake’s and the on-demand refresh’s instances as shares of every host budget (fleetHostShare)', () => {
+    expect(planFanOut(input({ dueByShard: [1, 0, 0, 0], otherShares: 3 })).hostShare).toBe(7);
+    expect(fleetHostShare({ maxSweeps: 4, shardCount: 2, intakeConcurrency: 3, onDemandConcurrency: 2 })).toBe(7);
   });
 
   it('property: every free shard with something due goes to exactly one sweep when there is room', () => {

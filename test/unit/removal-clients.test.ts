@@ -77,7 +77,9 @@ describe('Function: createGrantIntake().removeOrg', () => {
     const active = fakeLambda({ ok: true, orgId: 'acme', status: 'ACTIVE', expiresAt: '2025-06-01T13:00:00.000Z' });
     await expect(active.intake.removeOrg('acme')).rejects.toMatchObject({ code: 'INTAKE_UNAVAILABLE' });
     const removed = fakeLambda({ ok: true, orgId: 'acme', status: 'REMOVED', alreadyRemoved: true });
-    await expect(removed.intake.reauthorise('acme', { refreshToken: 'rt-0123456789' })).rejects.toMatchObject({
+    await expect(
+      removed.intake.reauthorise('acme', { refreshToken: 'rt-0123456789', issuedAt: Date.now() }),
+    ).rejects.toMatchObject({
       code: 'INTAKE_UNAVAILABLE',
     });
   });
