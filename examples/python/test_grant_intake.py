@@ -215,6 +215,7 @@ class CrossAppTest(unittest.TestCase):
              lambda: self.alpha.submit_grant(org("alpha-py-4", clientSecretId=APPS["ungrantedClientSecretId"]), refresh_token=stolen, issued_at=now)),
             ("alpha sends its client to beta's token host", TokenHostNotGranted,
              lambda: self.alpha.submit_grant(org("alpha-py-5", tokenUrl=APPS["betaOnlyTokenUrl"]), refresh_token=stolen, issued_at=now)),
+            ("beta removes alpha's org", OrgNotFound, lambda: self.beta.remove_org("alpha-py-1")),
             ("a call through no app's alias", AppUnknown,
              lambda: self.unqualified.reauthorise("alpha-py-1", refresh_token=stolen, issued_at=now)),
         ]
@@ -243,6 +244,12 @@ class CrossAppTest(unittest.TestCase):
                 self.beta.reauthorise(org_id, refresh_token=TOKENS["alpha_stolen"], issued_at=now)
             errors.append(all_text(ctx.exception).replace(org_id, "ORG"))
         self.assertEqual(errors[0], errors[1])
+        removals = []
+        for org_id in ("alpha-py-1", "alpha-py-ghost"):
+            with self.assertRaises(OrgNotFound) as ctx:
+                self.beta.remove_org(org_id)
+            removals.append(all_text(ctx.exception).replace(org_id, "ORG"))
+        self.assertEqual(removals[0], removals[1])
 
     def test_a_redelivered_or_replayed_older_grant_is_stale_and_a_future_one_invalid(self):
         t0, t1 = time.time() - 120, time.time() - 60

@@ -168,6 +168,12 @@ describe('Two hosted apps in one table: every cross-app act refused (TypeScript 
         'TOKEN_HOST_NOT_GRANTED',
       ],
       [
+        'beta removes alpha’s org (stopping its refreshes, revoking its tokens)',
+        () => beta.removeOrg('alpha-1'),
+        OrgNotFound,
+        'ORG_NOT_FOUND',
+      ],
+      [
         'a caller without an app’s alias (the unqualified function)',
         () => unqualified.reauthorise('alpha-1', { refreshToken: stolen, issuedAt: now }),
         AppUnknown,
@@ -188,6 +194,7 @@ describe('Two hosted apps in one table: every cross-app act refused (TypeScript 
     for (const orgId of ['alpha-2', 'alpha-cc', 'alpha-zd', 'alpha-host'])
       expect(await h.getRecord(orgId)).toBeUndefined();
     expect(h.oauth.stats.tokenRequests).toBe(requestsBefore);
+    expect(h.oauth.revocations).toHaveLength(0);
     // An alias no app owns does not exist at all (Lambda: 404), so it never reaches the handler.
     await expect(
       lambda.send(new InvokeCommand({ FunctionName: `${APPS_INTAKE_FUNCTION}:app-gamma`, Payload: new Uint8Array() })),
@@ -208,6 +215,11 @@ describe('Two hosted apps in one table: every cross-app act refused (TypeScript 
     // And as alpha's own missing org is answered to alpha.
     const own = await refused(() => alpha.reauthorise('alpha-ghost', grant));
     expect(shape(own, 'alpha-ghost')).toBe(shape(missing, 'alpha-ghost'));
+    // A removal the same: another app's org and a missing one give one answer, and nothing is removed.
+    const removeExisting = await refused(() => beta.removeOrg('alpha-exists'));
+    const removeMissing = await refused(() => beta.removeOrg('alpha-ghost'));
+    expect(shape(removeExisting, 'alpha-exists')).toBe(shape(removeMissing, 'alpha-ghost'));
+    expect((await h.getRecord('alpha-exists'))?.status).toBe('ACTIVE');
   });
 
   it('a record in the caller’s namespace that names another app is not the caller’s; one naming none is', async () => {

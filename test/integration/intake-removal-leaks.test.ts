@@ -86,8 +86,8 @@ describe('Lambda handler (lambdas/intake/handler.ts): offboarding', () => {
       { action: 'removeOrg', orgId: 'lk-x', [PLANTED.asKey]: true },
       { action: 'removeOrg', orgId: { refreshToken: PLANTED.asValue } },
       submit('lk-good', installGrant, { grant: { refreshToken: installGrant, issuedAt: now - 60_000 } }),
-      // Issued after the removal above (the events are built before it runs; the intake allows 5 minutes ahead).
-      submit('lk-good', installGrant, { grant: { refreshToken: await mint('lk-good'), issuedAt: now + 60_000 } }),
+      // Issued after the removal above (the events are built before it runs; the intake allows 30 s ahead).
+      submit('lk-good', installGrant, { grant: { refreshToken: await mint('lk-good'), issuedAt: now + 20_000 } }),
       { action: 'removeOrg', orgId: 'lk-good' },
     ];
 

@@ -31,9 +31,9 @@ async function descriptor(settings: DeploymentSettings = SETTINGS, at = T0): Pro
 
 describe('Function: parseDescriptor', () => {
   it('reads a published descriptor, keeping fields a newer deployment added (extensible)', async () => {
-    const stored = { orgId: '#deployment', ...(await descriptor()), apps: [{ appId: 'zendesk-app' }] };
+    const stored = { orgId: '#deployment', ...(await descriptor()), regions: [{ name: 'eu-west-1' }] };
     const read = parseDescriptor(stored);
-    expect(read).toMatchObject({ state: 'found', descriptor: { shardCount: 4, apps: [{ appId: 'zendesk-app' }] } });
+    expect(read).toMatchObject({ state: 'found', descriptor: { shardCount: 4, regions: [{ name: 'eu-west-1' }] } });
   });
 
   it.each<[string, Record<string, unknown> | undefined, DescriptorRead['state'], RegExp | undefined]>([

@@ -151,11 +151,21 @@ describe('Function: resubmitDecision (a first grant meets a record with the org 
   const tombstone = applied(active);
   const grant = (issuedAt: number, fingerprint?: string) => ({ issuedAt, fingerprint });
 
-  it('a grant issued after the removal onboards the org again, over the tombstone read', () => {
+  it('a grant issued after the removal onboards the org again, over the tombstone read, remembering the removed grant', () => {
     expect(resubmitDecision('acme', tombstone, grant(NOW + 1, 'sha256:reinstall'))).toEqual({
       decision: 'replace',
       reason: 'ONBOARD_AGAIN',
       expectedVersion: 8,
+      // A replay of the grant the org was removed with stays stale after it is onboarded again.
+      carried: { replacedGrants: [tombstone.grantFingerprint] },
+    });
+  });
+
+  it('refuses a replay of a grant the org held before it was removed and a newer one replaced (replacedGrants)', () => {
+    const held = { ...tombstone, replacedGrants: ['sha256:older'] };
+    expect(resubmitDecision('acme', held, grant(NOW + 60_000, 'sha256:older'))).toMatchObject({
+      decision: 'reject',
+      reason: 'STALE_GRANT',
     });
   });
 
