@@ -27,6 +27,11 @@ export type Fault =
   | { kind: 'hang-after' }
   | { kind: 'reset-before' }
   | { kind: 'reset-after' }
+  /**
+   * Let the provider answer (a refresh rotates the token), then replace its answer with this status: a gateway that
+   * lost the provider's answer (502) or stopped waiting for it (504).
+   */
+  | { kind: 'status-after'; status: number; body?: string; contentType?: string }
   /** Let the provider answer, then cut the JSON in half. */
   | { kind: 'truncate' }
   /** Let the provider answer, then change the JSON (delete or replace fields). */
@@ -321,6 +326,12 @@ export class LocalOAuthServer {
     }
 
     switch (fault?.kind) {
+      case 'status-after':
+        ctx.status = fault.status;
+        ctx.type = fault.contentType ?? 'text/html';
+        ctx.body = fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`;
+        this.countStatus(fault.status);
+        return;
       case 'hang-after':
         await this.hang(ctx.req);
         return;

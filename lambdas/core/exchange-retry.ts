@@ -23,7 +23,10 @@ export interface FailedAttempt {
   failureClass: FailureClassValue;
   /** The provider's Retry-After, in ms. */
   retryAfterMs: number | undefined;
-  /** The request timed out after it was sent: the server may still hold it, queued or half-processed. */
+  /**
+   * The request timed out after it was sent, or a gateway answered 504: the server may still hold it, queued or
+   * half-processed (core/classify.ts, mayStillBeProcessed).
+   */
   mayStillBeProcessed: boolean;
   /** Attempts made so far, this one included. */
   attempts: number;
@@ -57,17 +60,20 @@ export function nextExchangeStep(attempt: FailedAttempt, limits: AttemptLimits):
   let step: ExchangeStep;
   if (attempt.failureClass === FailureClass.Ambiguous) {
     if (attempt.mayStillBeProcessed) {
-      // After a timeout the server may still process the request. A retry with the same refresh token could be
-      // processed first and committed; the straggler then counts as reuse and revokes the grant we just stored — a
-      // dead grant behind a healthy-looking record. So the org is released with rotationAtRisk, and the next attempt
+      // After a timeout (ours, or a gateway's 504) the server may still process the request. A retry with the same
+      // refresh token could be processed first and committed; the straggler then counts as reuse and revokes the
+      // grant we just stored — a dead grant behind a healthy-looking record. So the org is released with rotationAtRisk, and the next attempt
       // (a schedule period later) either succeeds or meets invalid_grant, reported as RotationLost.
       step = { decision: 'stop', reason: 'MAY_STILL_BE_PROCESSED' };
     } else if (attempt.ambiguousRetryUsed) {
       step = { decision: 'stop', reason: 'AMBIGUOUS_RETRY_USED' };
     } else {
-      // A reset after sending: the connection is gone at the server's end (typically a stale keep-alive socket), so
-      // whatever it did with the request is over. At most one quick retry with the same refresh token: if the server
-      // had rotated, the answer is invalid_grant, reported as RotationLost rather than as an ordinary re-auth.
+      // A reset after sending (the connection is gone at the server's end, typically a stale keep-alive socket), or a
+      // 500/502 (something failed while handling it): whatever the server did with the request is over. At most one
+      // quick retry with the same refresh token: if the server had not processed it, the retry refreshes now; if it
+      // had rotated, the answer is invalid_grant, reported as RotationLost rather than as an ordinary re-auth — the
+      // same verdict the next run would reach, only sooner — and a provider with a reuse grace period (a spent
+      // token still honoured for a few seconds) answers the retry with tokens, saving the rotation.
       step = { decision: 'retry', delayMs: IN_RUN_BACKOFF_BASE_MS, reason: 'AMBIGUOUS_QUICK_RETRY' };
     }
   } else if (attempt.failureClass === FailureClass.Transient) {

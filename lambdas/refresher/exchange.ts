@@ -1,7 +1,7 @@
 // Sending the org's token request inside its lease: through its token host's gate (the host's limits and backoff),
 // one slot per request in flight, the lease checked before every send, and the retry policy of
 // core/exchange-retry.ts between attempts.
-import { interpretOutcome, type TokenSet } from '../core/classify.js';
+import { interpretOutcome, mayStillBeProcessed, type TokenSet } from '../core/classify.js';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import { leaseAllowsSend, nextExchangeStep } from '../core/exchange-retry.js';
 import { hostSignalOf, mayPassBackoff, tokenHostOf } from '../core/host-limits.js';
@@ -117,7 +117,7 @@ export async function exchangeTokens(
       {
         failureClass: error.failureClass,
         retryAfterMs: error.retryAfterMs,
-        mayStillBeProcessed: sent.outcome.kind === 'no-response' && sent.outcome.reason === 'timeout',
+        mayStillBeProcessed: mayStillBeProcessed(sent.outcome),
         attempts,
         ambiguousRetryUsed,
       },

@@ -52,6 +52,21 @@ describe('Function: failureTransition', () => {
       { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
     ],
     [
+      'invalid_grant after a 500/502/504 to the refresh request (ambiguous: the answer may be lost) is a lost rotation',
+      {
+        code: ErrorCode.InvalidGrant,
+        failureClass: FailureClass.GrantDead,
+        rotationAtRisk: true,
+        previousErrorCode: ErrorCode.ProviderUnavailable,
+      },
+      { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
+    ],
+    [
+      'an ambiguous 5xx backs off like a transient failure: no operator needed, no attention while the token is valid',
+      { code: ErrorCode.ProviderUnavailable, failureClass: FailureClass.Ambiguous, rotationAtRisk: true },
+      { action: 'release', attention: undefined, level: 'error', reason: 'BACKOFF', event: undefined },
+    ],
+    [
       'a misconfigured client needs an operator: long pause, MISCONFIGURED',
       { code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured },
       { action: 'release', attention: Attention.Misconfigured, level: 'error', reason: 'NEEDS_OPERATOR' },
