@@ -164,14 +164,16 @@ export class DynamoDbTokenStore implements TokenStore {
       lastRefreshedAt: req.refreshedAt,
       consecutiveFailures: 0,
       refreshToken: req.refreshToken,
-      scope: req.scope,
+      // The provider's answer, apart from `scope` (the operator's setting, which a commit never writes).
+      grantedScope: req.grantedScope,
       refreshTokenExpiresAt: req.refreshTokenExpiresAt,
       // The org works again: any attention goes, except the refresh-token warning the core decided to (re)set.
       attention: req.attention,
     };
     const assigned = Object.keys(set).filter((k) => set[k] !== undefined);
     const remove = ['leaseOwner', 'leaseUntil', 'lastError', 'rotationAtRisk'];
-    for (const k of ['refreshTokenExpiresAt', 'attention']) if (set[k] === undefined) remove.push(k);
+    for (const k of ['refreshTokenExpiresAt', 'attention', 'grantedScope']) if (set[k] === undefined) remove.push(k);
+    if (req.removeInvalidScope) remove.push('scope');
     await this.#fencedUpdate('commit', req, {
       update:
         `SET ${[...assigned.map((k) => `#${k} = :${k}`), '#version = :nextVersion'].join(', ')} ` +

@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from './errors.js';
 import type { HttpOutcome } from './ports.js';
-import type { GrantType } from './record.js';
+import { GRANTED_SCOPE_MAX_LENGTH, type GrantType } from './record.js';
 import { parseRetryAfterMs } from './schedule.js';
 import { PLAIN } from './validation-messages.js';
 
@@ -95,7 +95,10 @@ const tokenResponseSchema = z.object({
       .string({ error: 'refresh_token is not a string' })
       .check(z.minLength(1, 'refresh_token is empty'), z.maxLength(16_384, 'refresh_token is too long')),
   ),
-  scope: z.optional(z.string({ error: 'scope is not a string' }).check(z.maxLength(4096, 'scope is too long'))),
+  // Kept as the record's grantedScope: the record's bound, so whatever is accepted here can be stored.
+  scope: z.optional(
+    z.string({ error: 'scope is not a string' }).check(z.maxLength(GRANTED_SCOPE_MAX_LENGTH, 'scope is too long')),
+  ),
   refresh_token_expires_in: z.optional(refreshTokenExpiresIn),
 });
 

@@ -63,7 +63,16 @@ export interface CommitRequest {
   accessToken: string;
   refreshToken: string | undefined;
   tokenType: string;
-  scope: string | undefined;
+  /**
+   * The scope the answer says was granted, stored as `grantedScope`; undefined removes it (an answer that names none
+   * granted what was requested, RFC 6749 §5.1). Never written to `scope`, the operator's setting.
+   */
+  grantedScope: string | undefined;
+  /**
+   * Remove `scope`: it fails the settings' own rule, so no operator wrote it; a commit before issue 16 did (the
+   * provider's granted scope). Set only when the claim repaired such a record (core/legacy-scope.ts).
+   */
+  removeInvalidScope?: boolean;
   expiresAt: number;
   refreshAt: number;
   dueShard: number;

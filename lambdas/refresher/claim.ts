@@ -4,6 +4,7 @@
 import { claimConflictVerdict } from '../core/claim-conflict.js';
 import { ConditionFailedError, ErrorCode, FailureClass, RefreshError, toLastError } from '../core/errors.js';
 import { failureTransition } from '../core/failure-transition.js';
+import { repairLegacyScope } from '../core/legacy-scope.js';
 import { parseRecord } from '../core/record.js';
 import { releaseLease } from './failure.js';
 import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
@@ -53,7 +54,22 @@ async function validateClaimed(
   // A lease that was still set when we claimed was abandoned (it had expired): its holder may have crashed after the
   // provider answered, so the refresh token we are about to send may already be spent.
   const abandonedLease = typeof before.leaseOwner === 'string';
-  const parsed = parseRecord({ ...before, version: claimedVersion, leaseOwner: scope.owner, leaseUntil });
+  const held = { ...before, version: claimedVersion, leaseOwner: scope.owner, leaseUntil };
+  let parsed = parseRecord(held);
+  let removeInvalidScope = false;
+  if (!parsed.ok) {
+    // A record an older commit bricked (the provider's scope in `scope`) is repaired, not stranded: issue 16.
+    const repair = repairLegacyScope(held);
+    const repaired = repair.decision === 'repair' ? parseRecord(repair.record) : undefined;
+    if (repaired?.ok) {
+      parsed = repaired;
+      removeInvalidScope = true;
+      deps.log.warn('scope is not a valid setting (an older version stored the granted scope there): requesting none', {
+        orgId,
+        reason: repair.reason,
+      });
+    }
+  }
   if (!parsed.ok) {
     const error = new RefreshError(ErrorCode.RecordInvalid, FailureClass.BadData, parsed.message);
     const now = deps.clock.now();
@@ -86,5 +102,11 @@ async function validateClaimed(
   }
   const record = parsed.record;
   if (abandonedLease) deps.log.warn('took over an abandoned lease', { orgId, previousOwner: before.leaseOwner });
-  return { record, claimedVersion, leaseUntil, ambiguous: abandonedLease || record.rotationAtRisk === true };
+  return {
+    record,
+    claimedVersion,
+    leaseUntil,
+    ambiguous: abandonedLease || record.rotationAtRisk === true,
+    ...(removeInvalidScope ? { removeInvalidScope } : {}),
+  };
 }

@@ -61,4 +61,6 @@ export interface Claimed {
   leaseUntil: number;
   /** The refresh token may already be spent: an abandoned lease was taken over, or the record says rotationAtRisk. */
   ambiguous: boolean;
+  /** The stored `scope` was the provider's, written by an older commit: the commit removes it (core/legacy-scope.ts). */
+  removeInvalidScope?: boolean;
 }

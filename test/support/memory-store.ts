@@ -86,9 +86,18 @@ export class MemoryTokenStore implements TokenStore {
       version: req.claimedVersion + 1,
     });
     if (req.refreshToken !== undefined) item.refreshToken = req.refreshToken;
-    if (req.scope !== undefined) item.scope = req.scope;
-    for (const k of ['leaseOwner', 'leaseUntil', 'lastError', 'attention', 'rotationAtRisk', 'refreshTokenExpiresAt'])
+    for (const k of [
+      'leaseOwner',
+      'leaseUntil',
+      'lastError',
+      'attention',
+      'rotationAtRisk',
+      'refreshTokenExpiresAt',
+      'grantedScope',
+    ])
       delete item[k];
+    if (req.grantedScope !== undefined) item.grantedScope = req.grantedScope;
+    if (req.removeInvalidScope) delete item.scope;
     if (req.refreshTokenExpiresAt !== undefined) item.refreshTokenExpiresAt = req.refreshTokenExpiresAt;
     if (req.attention !== undefined) item.attention = req.attention;
   }
