@@ -1,8 +1,7 @@
 // The TokenStore on DynamoDB. It only marshals and issues conditional writes; every decision lives in the core.
 // Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
 // so the caller learns why without a second read.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type {
   AttentionCounts,
@@ -14,9 +13,11 @@ import type {
   ReleaseRequest,
   SalvageRequest,
   TokenStore,
+  WriteOptions,
 } from '../core/ports.js';
 import { Attention, RecordStatus } from '../core/record.js';
 import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
+import { createDocumentClient } from './dynamodb-client.js';
 import {
   type CapacityObserver,
   ConditionalWriter,
@@ -24,6 +25,8 @@ import {
   RETRIED_WRITE_LANDED,
 } from './dynamodb-conditional-writer.js';
 
+// Where the Lambdas' (and the tests') DynamoDB clients have always come from.
+export { createDocumentClient, createDynamoDbClient, DYNAMODB_TIMEOUTS } from './dynamodb-client.js';
 export type { CapacityObserver };
 
 /** Named condition parts. Placeholders: #n for names, :v for values (see `names` and `conditionValues`). */
@@ -58,13 +61,6 @@ export interface DynamoDbTokenStoreOptions {
   client?: DynamoDBDocumentClient;
   /** Receives ReturnConsumedCapacity for every request (the bench's cost figures). */
   onCapacity?: CapacityObserver;
-}
-
-export function createDocumentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
-  // AWS_ENDPOINT_URL_DYNAMODB is honoured by the SDK itself, so local mode needs no code path of its own.
-  return DynamoDBDocumentClient.from(client ?? new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
 }
 
 export class DynamoDbTokenStore implements TokenStore {
@@ -152,7 +148,7 @@ export class DynamoDbTokenStore implements TokenStore {
     return out;
   }
 
-  async commit(req: CommitRequest): Promise<void> {
+  async commit(req: CommitRequest, options: WriteOptions = {}): Promise<void> {
     // undefined leaves an attribute out of SET: a provider that does not rotate sends no refresh token, so the stored
     // one stays valid and stays put (and so does its expiry, which the core then passes back unchanged).
     const set: Record<string, unknown> = {
@@ -181,10 +177,11 @@ export class DynamoDbTokenStore implements TokenStore {
       names: Object.fromEntries([...assigned, ...remove].map((k) => [`#${k}`, k])),
       values: Object.fromEntries(assigned.map((k) => [`:${k}`, set[k]])),
       landed: (current) => current.accessToken === req.accessToken,
+      timeoutMs: options.timeoutMs,
     });
   }
 
-  async salvage(req: SalvageRequest): Promise<void> {
+  async salvage(req: SalvageRequest, options: WriteOptions = {}): Promise<void> {
     await this.#fencedUpdate('commit', req, {
       update:
         'SET #refreshToken = :refreshToken, #refreshAt = :refreshAt, #lastError = :error, ' +
@@ -207,6 +204,7 @@ export class DynamoDbTokenStore implements TokenStore {
         ':one': 1,
       },
       landed: (current) => current.refreshToken === req.refreshToken,
+      timeoutMs: options.timeoutMs,
     });
   }
 
@@ -312,26 +310,39 @@ export class DynamoDbTokenStore implements TokenStore {
   async #fencedUpdate(
     operation: 'commit' | 'release' | 'markReauth',
     req: { orgId: string; claimedVersion: number; owner: string },
-    parts: { update: string; names: Record<string, string>; values: Record<string, unknown>; landed: Landed },
+    parts: {
+      update: string;
+      names: Record<string, string>;
+      values: Record<string, unknown>;
+      landed: Landed;
+      timeoutMs?: number | undefined;
+    },
   ): Promise<void> {
     const ours: Landed = (current) =>
       current.version === req.claimedVersion + 1 && current.leaseOwner === undefined && parts.landed(current);
-    await this.#writer.update(operation, req.orgId, ours, {
-      UpdateExpression: parts.update,
-      ConditionExpression: all(cond.heldByMe, cond.versionMatches),
-      ExpressionAttributeNames: {
-        '#leaseOwner': names['#leaseOwner'],
-        '#leaseUntil': names['#leaseUntil'],
-        '#version': names['#version'],
-        ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
-        ...parts.names,
+    const options = { timeoutMs: parts.timeoutMs };
+    await this.#writer.update(
+      operation,
+      req.orgId,
+      ours,
+      {
+        UpdateExpression: parts.update,
+        ConditionExpression: all(cond.heldByMe, cond.versionMatches),
+        ExpressionAttributeNames: {
+          '#leaseOwner': names['#leaseOwner'],
+          '#leaseUntil': names['#leaseUntil'],
+          '#version': names['#version'],
+          ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
+          ...parts.names,
+        },
+        ExpressionAttributeValues: {
+          ...parts.values,
+          ':owner': req.owner,
+          ':expectedVersion': req.claimedVersion,
+          ':nextVersion': req.claimedVersion + 1,
+        },
       },
-      ExpressionAttributeValues: {
-        ...parts.values,
-        ':owner': req.owner,
-        ':expectedVersion': req.claimedVersion,
-        ':nextVersion': req.claimedVersion + 1,
-      },
-    });
+      options,
+    );
   }
 }

@@ -3,20 +3,18 @@
 import { FailureClass, type FailureClassValue } from './errors.js';
 import { fullJitterBackoffMs } from './schedule.js';
 
-/** Margin kept between the end of the last HTTP attempt and the end of the lease, for the commit. */
-export const COMMIT_RESERVE_MS = 2_000;
 /** In-run backoff between attempts: full jitter from this base… */
 export const IN_RUN_BACKOFF_BASE_MS = 250;
 /** …up to this cap. */
 export const IN_RUN_BACKOFF_CAP_MS = 4_000;
 
 /**
- * Whether a request may be sent with this much lease left: a whole HTTP timeout plus the commit's reserve must fit,
- * so a request never outlives the lease that makes it exclusive (invariant 1). The version fence catches a late
- * commit anyway.
+ * Whether a request may be sent with this much of the lease's send part left: a whole HTTP timeout must fit, so a
+ * request never outlives the lease that makes it exclusive (invariant 1). The commit has a part of the lease of its
+ * own after this one (core/commit-window.ts), so no reserve for it is kept here.
  */
 export function leaseAllowsSend(leaseLeftMs: number, httpTimeoutMs: number): boolean {
-  return leaseLeftMs >= httpTimeoutMs + COMMIT_RESERVE_MS;
+  return leaseLeftMs >= httpTimeoutMs;
 }
 
 export interface FailedAttempt {
@@ -37,7 +35,7 @@ export interface FailedAttempt {
 export interface AttemptLimits {
   maxAttempts: number;
   httpTimeoutMs: number;
-  /** Lease left now (leaseUntil − now). */
+  /** The send part of the lease left now (sendUntil − now). */
   leaseLeftMs: number;
   /** Uniform in [0, 1), for the backoff's jitter. */
   random: number;

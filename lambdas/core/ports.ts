@@ -116,6 +116,12 @@ export interface MarkReauthRequest {
   error: LastError;
 }
 
+/** How a write that stores a received token response may run (core/commit-window.ts). */
+export interface WriteOptions {
+  /** Abandon the call after this long: its retries must end inside the commit part of the lease. */
+  timeoutMs?: number;
+}
+
 export interface TokenStore {
   /** Due ACTIVE records of one shard with refreshAt ≤ now, earliest first. */
   queryDue(shard: number, now: number, pageKey: Record<string, unknown> | undefined): Promise<DuePage>;
@@ -123,8 +129,8 @@ export interface TokenStore {
   get(orgId: string): Promise<Record<string, unknown> | undefined>;
   /** Takes the lease; returns the record as it was before the claim. Throws ConditionFailedError with the current item. */
   claim(req: ClaimRequest): Promise<Record<string, unknown>>;
-  commit(req: CommitRequest): Promise<void>;
-  salvage(req: SalvageRequest): Promise<void>;
+  commit(req: CommitRequest, options?: WriteOptions): Promise<void>;
+  salvage(req: SalvageRequest, options?: WriteOptions): Promise<void>;
   release(req: ReleaseRequest): Promise<void>;
   markReauth(req: MarkReauthRequest): Promise<void>;
   /**

@@ -2,6 +2,7 @@
 // claim is explained by the item DynamoDB returns with the failure (core/claim-conflict.ts); a record that cannot be
 // trusted is released at once with a long pause and an attention mark, never refreshed.
 import { claimConflictVerdict } from '../core/claim-conflict.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { ConditionFailedError, ErrorCode, FailureClass, RefreshError, toLastError } from '../core/errors.js';
 import { failureTransition } from '../core/failure-transition.js';
 import { repairLegacyScope } from '../core/legacy-scope.js';
@@ -24,11 +25,19 @@ export async function claimOrg(
   let expectedVersion = candidate.version;
   for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
     const now = clock.now();
-    const leaseUntil = now + settings.leaseMs;
+    // One write takes both parts of the lease (core/commit-window.ts): the send part, then the commit part. The record
+    // says the end of both, so no other refresher claims the org while a received answer may still be committed.
+    const lease = { sendUntil: now + settings.leaseMs, heldUntil: now + leaseHoldMs(settings.leaseMs) };
     try {
-      const before = await store.claim({ orgId, expectedVersion, owner: scope.owner, leaseUntil, now });
+      const before = await store.claim({
+        orgId,
+        expectedVersion,
+        owner: scope.owner,
+        leaseUntil: lease.heldUntil,
+        now,
+      });
       // The claim takes the lease and leaves the version: every later write is conditional on this owner and version.
-      return await validateClaimed(deps, orgId, before, expectedVersion, leaseUntil, scope);
+      return await validateClaimed(deps, orgId, before, expectedVersion, lease, scope);
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       const verdict = claimConflictVerdict(err.current, now, force);
@@ -48,13 +57,13 @@ async function validateClaimed(
   orgId: string,
   before: Record<string, unknown>,
   claimedVersion: number,
-  leaseUntil: number,
+  lease: Pick<Claimed, 'sendUntil' | 'heldUntil'>,
   scope: RunScope,
 ): Promise<Claimed | RefreshOutcome> {
   // A lease that was still set when we claimed was abandoned (it had expired): its holder may have crashed after the
   // provider answered, so the refresh token we are about to send may already be spent.
   const abandonedLease = typeof before.leaseOwner === 'string';
-  const held = { ...before, version: claimedVersion, leaseOwner: scope.owner, leaseUntil };
+  const held = { ...before, version: claimedVersion, leaseOwner: scope.owner, leaseUntil: lease.heldUntil };
   let parsed = parseRecord(held);
   let removeInvalidScope = false;
   if (!parsed.ok) {
@@ -105,7 +114,7 @@ async function validateClaimed(
   return {
     record,
     claimedVersion,
-    leaseUntil,
+    ...lease,
     ambiguous: abandonedLease || record.rotationAtRisk === true,
     ...(removeInvalidScope ? { removeInvalidScope } : {}),
   };

@@ -61,7 +61,7 @@ export async function exchangeTokens(
           // Checked once more with the slot in hand: the host may have been backed off while this request waited.
           const backedOffUntil = backedOff();
           if (backedOffUntil !== undefined) return { backedOffUntil };
-          if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
+          if (!leaseAllowsSend(claimed.sendUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
           const sentAt = clock.now();
           const outcome = await endpoint.send(request, settings.httpTimeoutMs);
           const receivedAt = clock.now();
@@ -124,7 +124,7 @@ export async function exchangeTokens(
       {
         maxAttempts: settings.maxAttempts,
         httpTimeoutMs: settings.httpTimeoutMs,
-        leaseLeftMs: claimed.leaseUntil - clock.now(),
+        leaseLeftMs: claimed.sendUntil - clock.now(),
         random: random(),
       },
     );

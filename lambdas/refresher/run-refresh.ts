@@ -2,6 +2,7 @@
 // concurrency and a time budget, and sum the outcomes into a summary that becomes the log line and the metrics.
 import pLimit from 'p-limit';
 import { attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { ErrorCode } from '../core/errors.js';
 import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
@@ -37,7 +38,7 @@ export interface RunSummary {
   orgsMisconfigured: number | undefined;
   /** Orgs whose unextendable refresh token runs out within the warning period (attention REFRESH_TOKEN_EXPIRING). */
   orgsRefreshTokenExpiring: number | undefined;
-  /** The run stopped claiming because less than one lease of Lambda time remained. */
+  /** The run stopped claiming because less than one lease hold of Lambda time remained. */
   stoppedEarly: boolean;
   durationMs: number;
   /** Direct mode: each org's outcome, so a caller knows what happened to the orgs it named. */
@@ -189,7 +190,9 @@ export class RefreshRun {
   }
 
   async #directOne(orgId: string, scope: RunScope, started: number, summary: RunSummary): Promise<RefreshOutcome> {
-    if (scope.remainingMs() < this.options.leaseMs) return { orgId, result: 'skipped', reason: 'OUT_OF_TIME' };
+    if (scope.remainingMs() < leaseHoldMs(this.options.leaseMs)) {
+      return { orgId, result: 'skipped', reason: 'OUT_OF_TIME' };
+    }
     let current: Record<string, unknown> | undefined;
     try {
       current = await this.deps.store.get(orgId);
@@ -218,10 +221,11 @@ export class RefreshRun {
       candidates.map((candidate) =>
         limit(async () => {
           if (++started === candidates.length) onLastStarted?.();
-          // Stop claiming when less than one lease of Lambda time is left: a claimed org must have time to finish,
-          // or its lease would be abandoned and the next refresher would have to treat it as ambiguous.
+          // Stop claiming when less than one lease hold of Lambda time is left (both parts: sending, then committing
+          // through a store brownout): a claimed org must have time to finish and report, or its lease would be
+          // abandoned and the next refresher would have to treat it as ambiguous.
           const outcome: RefreshOutcome =
-            scope.remainingMs() < this.options.leaseMs
+            scope.remainingMs() < leaseHoldMs(this.options.leaseMs)
               ? { orgId: candidate.orgId, result: 'skipped', reason: 'OUT_OF_TIME' }
               : await this.refresher.refresh(candidate, scope, force);
           addOutcome(summary, outcome);

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { interpretOutcome, mayStillBeProcessed } from '../../lambdas/core/classify.js';
 import { FailureClass, type FailureClassValue } from '../../lambdas/core/errors.js';
 import {
-  COMMIT_RESERVE_MS,
   type FailedAttempt,
   IN_RUN_BACKOFF_BASE_MS,
   IN_RUN_BACKOFF_CAP_MS,
@@ -23,9 +22,9 @@ const attempt = (over: Partial<FailedAttempt>): FailedAttempt => ({
 });
 
 describe('Function: leaseAllowsSend', () => {
-  it('sends only when a whole HTTP timeout plus the commit reserve fits in the lease (invariant 1)', () => {
-    expect(leaseAllowsSend(HTTP + COMMIT_RESERVE_MS, HTTP)).toBe(true);
-    expect(leaseAllowsSend(HTTP + COMMIT_RESERVE_MS - 1, HTTP)).toBe(false);
+  it("sends only when a whole HTTP timeout fits in the lease's send part (invariant 1)", () => {
+    expect(leaseAllowsSend(HTTP, HTTP)).toBe(true);
+    expect(leaseAllowsSend(HTTP - 1, HTTP)).toBe(false);
   });
 });
 
@@ -67,11 +66,11 @@ describe('Function: nextExchangeStep', () => {
   });
 
   it('a Retry-After longer than the lease allows stops the run (the release then waits it out)', () => {
-    const step = nextExchangeStep(attempt({ retryAfterMs: 50_000 }), roomy);
+    const step = nextExchangeStep(attempt({ retryAfterMs: 55_000 }), roomy);
     expect(step).toEqual({ decision: 'stop', reason: 'NO_LEASE_FOR_RETRY' });
   });
 
-  it('Property: a retry always leaves a whole HTTP timeout plus the reserve in the lease, and waits at most the cap or Retry-After', () => {
+  it("Property: a retry always leaves a whole HTTP timeout in the lease's send part, and waits at most the cap or Retry-After", () => {
     const classes: FailureClassValue[] = Object.values(FailureClass);
     fc.assert(
       fc.property(
