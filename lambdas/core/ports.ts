@@ -147,6 +147,11 @@ export type AttentionCounts = Readonly<Partial<Record<string, number>>>;
 export interface CredentialsSource {
   /** The org's OAuth client. Throws RefreshError (SECRET_NOT_FOUND, SECRET_ACCESS_DENIED, SECRET_MALFORMED, …). */
   get(secretId: string): Promise<ClientCredentials>;
+  /**
+   * The provider rejected `rejected`, read from this secret: read the secret again past any cache (at most one read
+   * in flight and one per short interval, per secret) and return it if it changed, else undefined. Never throws.
+   */
+  afterRejection?(secretId: string, rejected: ClientCredentials): Promise<ClientCredentials | undefined>;
 }
 
 /** The result of one HTTP exchange with a token endpoint, before any OAuth interpretation. */

@@ -306,7 +306,8 @@ describe('Secrets Manager faults', () => {
       `(${caseOrgs.size} orgs; ${healthy.length} healthy orgs refreshed alongside)`,
     );
     expect(problems).toEqual([]);
-    // A broken secret shared by several orgs is fetched once per run, not once per org (the failure is remembered).
-    expect(h.secrets.calls - callsBefore).toBeLessThanOrEqual(cases.length + 4 + 1);
+    // A broken secret shared by several orgs is fetched once per run, not once per org (the failure is remembered);
+    // the wrong secret once more after the provider refused it (it may have been rotated under the cache, issue 16).
+    expect(h.secrets.calls - callsBefore).toBeLessThanOrEqual(cases.length + 4 + 1 + 1);
   });
 });
