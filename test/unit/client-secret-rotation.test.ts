@@ -211,6 +211,19 @@ describe('Class: OrgRefresher — a shared client refused with a cached secret',
     expect(w.credentials.rereads).toBe(0);
   });
 
+  it('an ambiguous attempt before the refusal still counts when the retry succeeds: reported ambiguous', async () => {
+    const w = world(NEW);
+    w.endpoint.script = [
+      () => ({ kind: 'no-response', reason: 'network', sent: true, detail: 'ECONNRESET' }),
+      provider,
+      provider,
+    ];
+    expect(await w.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({
+      result: 'refreshed',
+      ambiguous: true,
+    });
+  });
+
   it('an ambiguous attempt before the refusal still counts: invalid_grant after the retry is ROTATION_LOST', async () => {
     const w = world(NEW);
     w.endpoint.script = [

@@ -59,10 +59,19 @@ describe('Function: nextCommitStep', () => {
   it.each<[string, Partial<typeof failed>, string, string]>([
     ['a store error with the window open', {}, 'retry', 'STORE_ERROR'],
     ['fenced: another holder or a newer version is there', { fenced: true }, 'stop', 'FENCED'],
-    ['the window about to end', { deadline: T0 + MIN_COMMIT_ATTEMPT_MS }, 'stop', 'WINDOW_ENDED'],
+    // random 0.5, attempt 1: a pause of 150 ms; then 250 ms must be left for the attempt itself.
+    ['the pause and a whole minimum attempt fit exactly', { deadline: T0 + 400 }, 'retry', 'STORE_ERROR'],
+    ['one millisecond short of that', { deadline: T0 + 399 }, 'stop', 'WINDOW_ENDED'],
     ['the window ended', { deadline: T0 - 1 }, 'stop', 'WINDOW_ENDED'],
   ])('%s → %s (%s)', (_, over, decision, reason) => {
     expect(nextCommitStep({ ...failed, ...over })).toMatchObject({ decision, reason });
+  });
+
+  it('pauses with full jitter from 100 ms, doubling, capped at 1 s, plus 50 ms', () => {
+    expect(nextCommitStep({ ...failed, attempts: 1, random: 0.5 })).toMatchObject({ delayMs: 150 });
+    expect(nextCommitStep({ ...failed, attempts: 3, random: 0.5 })).toMatchObject({ delayMs: 450 });
+    expect(nextCommitStep({ ...failed, attempts: 9, random: 0.999 })).toMatchObject({ delayMs: 1_049 });
+    expect(MIN_COMMIT_ATTEMPT_MS).toBe(250);
   });
 
   it('Property: a retry pauses at most the cap and starts with at least the minimum attempt left before the deadline', () => {
@@ -245,6 +254,26 @@ describe('A store brownout of a lease length right after the provider rotated (i
 });
 
 describe('Class: RefreshRun — claims only with a whole lease hold of time left', () => {
+  it.each([
+    [leaseHoldMs(LEASE), 1],
+    [leaseHoldMs(LEASE) - 1, 0],
+  ])('a sweep with %i ms left claims %i org(s)', async (left, refreshed) => {
+    const w = refresherWorld();
+    w.seed();
+    const run = new RefreshRun(
+      w.refresher,
+      { store: w.store, clock: w.clock, log: w.log },
+      {
+        concurrency: 1,
+        shardCount: 4,
+        leaseMs: LEASE,
+      },
+    );
+    const summary = await run.sweep({ owner: 'run-A', remainingMs: () => left });
+    expect(summary.refreshed).toBe(refreshed);
+    expect(summary.stoppedEarly).toBe(refreshed === 0);
+  });
+
   it.each([
     [leaseHoldMs(LEASE), 'refreshed'],
     [leaseHoldMs(LEASE) - 1, 'skipped'],
