@@ -40,9 +40,11 @@ describe('Rotating a shared client secret under a warm refresher', () => {
     }
     // One read past the cache served every org refused meanwhile; the rest read the new secret from the cache.
     expect(h.secrets.calls - readsBefore).toBe(1);
+    // Refused: only the orgs already in progress with the old secret when the first refusal came back (a run keeps
+    // 2 × CONCURRENCY orgs in progress); every org that read the client after the re-read got the new one.
     const refused = (h.oauth.stats.byStatus['401'] ?? 0) - refusedBefore;
     expect(refused).toBeGreaterThan(0);
-    expect(refused).toBeLessThanOrEqual(h.config.concurrency);
+    expect(refused).toBeLessThanOrEqual(2 * h.config.concurrency);
     expect(h.log.text()).not.toContain(rotated);
   });
 });

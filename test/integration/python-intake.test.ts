@@ -40,7 +40,7 @@ beforeAll(async () => {
   );
   standIn = await LambdaInvokeStandIn.start({
     functions: {
-      'grant-intake': { handler: intake, timeoutMs: 60_000 },
+      'grant-intake': { handler: intake, timeoutMs: h.config.lambdaTimeoutMs },
       // A function that fails as a whole, quoting its event (what a crash could print): the client must not.
       'grant-intake-broken': {
         timeoutMs: 5_000,
