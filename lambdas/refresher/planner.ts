@@ -4,6 +4,7 @@
 // only its shards, cannot give. It refreshes nothing itself.
 
 import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
@@ -14,6 +15,8 @@ export interface PlannerSettings {
   maxSweeps: number;
   orgsPerSweep: number;
   schedulePeriodMs: number;
+  /** LEASE_SECONDS: an org a live claim may still hold is not backlog (core/fan-out.ts, backlogCutoff). */
+  leaseMs: number;
 }
 
 export interface PlanSummary {
@@ -73,7 +76,7 @@ export class SweepPlanner {
       throw new ShardCountShrunkError(settings.shardCount, state.highestShardCount);
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
-    const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
+    const cutoff = backlogCutoff(started, settings.schedulePeriodMs, leaseHoldMs(settings.leaseMs));
     const [counts, gauges] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),
       this.#gauges(),

@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { attentionGauges } from '../core/attention-gauges.js';
 import { leaseHoldMs } from '../core/commit-window.js';
 import { ErrorCode } from '../core/errors.js';
+import { backlogCutoff } from '../core/fan-out.js';
 import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
 import type { OrgRefresher } from './org-refresher.js';
@@ -67,7 +68,7 @@ export interface RunOptions {
   concurrency: number;
   shardCount: number;
   leaseMs: number;
-  /** For the backlog count: orgs due since before the previous tick. */
+  /** For the backlog count: orgs due since before the previous tick, and longer than a lease hold. */
   schedulePeriodMs?: number;
 }
 
@@ -153,7 +154,7 @@ export class RefreshRun {
     const candidates = await this.#dueCandidates(started, options.shards);
     summary.due = candidates.length;
     if (this.options.schedulePeriodMs !== undefined) {
-      const cutoff = started - this.options.schedulePeriodMs;
+      const cutoff = backlogCutoff(started, this.options.schedulePeriodMs, leaseHoldMs(this.options.leaseMs));
       summary.backlog = candidates.filter((c) => c.refreshAt <= cutoff).length;
     }
     // An org without any access token yet is as unusable to a hosted app as one whose token expired. Orgs listed as
