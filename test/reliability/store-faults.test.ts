@@ -39,8 +39,7 @@ describe('DynamoDB throttling and 5xx, injected in the SDK', () => {
     await seedOrgs(h, ids);
     const firstTokens = new Map<string, unknown>();
     for (const id of ids) firstTokens.set(id, (await h.getRecord(id))?.refreshToken);
-    // The provider takes a second to answer, so the brownout outlasts the send part of the holder's lease.
-    const watch = new RefreshTokenWatch(h.oauth, () => ({ kind: 'delay', ms: 1_000 }));
+    const watch = new RefreshTokenWatch(h.oauth);
     const invalidGrantBefore = h.oauth.stats.invalidGrant;
 
     const faulty = localDynamoDbClient(inject('dynamoDbEndpoint'), { maxAttempts: SDK_MAX_ATTEMPTS });
@@ -100,9 +99,9 @@ describe('DynamoDB throttling and 5xx, injected in the SDK', () => {
 // the commit part of the lease at once, so a second refresher asking during that time, past the send part's end and
 // right after the store came back, is refused, and the holder commits as soon as its writes go through again.
 const BROWNOUT_SETTINGS: Partial<RefresherSettings> = {
-  httpTimeoutMs: 2000,
+  httpTimeoutMs: 3000,
   maxAttempts: 1,
-  leaseSeconds: 8,
+  leaseSeconds: 9,
   lambdaTimeoutSeconds: 30,
 };
 
@@ -122,7 +121,12 @@ describe('A DynamoDB brownout of a lease length right after the provider rotated
     const id = 'brownout-after-rotation';
     const seeded = await h.seedOrg(id);
     const rt1 = seeded.refreshToken as string;
-    const watch = new RefreshTokenWatch(h.oauth);
+    // The provider takes 2.5 s to answer, so the brownout outlasts the send part of the holder's lease by as much.
+    let requestAt = 0;
+    const watch = new RefreshTokenWatch(h.oauth, () => {
+      requestAt = Date.now();
+      return { kind: 'delay', ms: 2_500 };
+    });
     const invalidGrantBefore = h.oauth.stats.invalidGrant;
     const leaseMs = h.config.leaseMs;
     const faults = new DynamoDbFaults();
@@ -145,20 +149,22 @@ describe('A DynamoDB brownout of a lease length right after the provider rotated
       },
     };
 
-    const started = Date.now();
     const holder = h
       .runtime({ documentClient: createDocumentClient(faulty), endpoint })
       .run.refreshOrgs([id], h.scope());
     const answeredAt = await answered.promise;
-    const probes: { at: string; result: string; reason?: string }[] = [];
+    // The holder's send part ends a lease after its claim, which came before its request reached the provider.
+    const sendPartEnd = requestAt + leaseMs;
+    const probes: { at: string; duringBrownout: boolean; result: string; reason?: string }[] = [];
     for (const [at, when] of [
-      ['during the brownout', answeredAt + 500],
-      ['past the end of the send part, still during the brownout', started + leaseMs + 500],
+      ['past the end of the send part, during the brownout', sendPartEnd + 300],
       ['right after the brownout', answeredAt + leaseMs + 100],
     ] as const) {
       await sleep(Math.max(0, when - Date.now()));
+      const duringBrownout = faults.rate === 1;
       const outcome = (await h.runtime().run.refreshOrgs([id], h.scope())).outcomes?.[0];
-      probes.push({ at, result: String(outcome?.result), reason: (outcome as { reason?: string })?.reason });
+      const reason = (outcome as { reason?: string })?.reason;
+      probes.push({ at, duringBrownout, result: String(outcome?.result), reason });
     }
     const summary = await holder;
     fileLedger.addText('brownout probes', probes);
@@ -175,9 +181,14 @@ describe('A DynamoDB brownout of a lease length right after the provider rotated
     });
     expect(faults.injected['server-error']).toBeGreaterThan(3);
     // The second refresher was refused while the holder retried, including past the end of the send part.
-    for (const p of probes.slice(0, 2)) expect(p, p.at).toMatchObject({ result: 'skipped', reason: 'LEASED' });
+    expect(probes[0], 'probed inside the window (a machine too slow to, makes this test inconclusive)').toMatchObject({
+      duringBrownout: true,
+    });
+    for (const p of probes.filter((q) => q.duringBrownout)) {
+      expect(p, p.at).toMatchObject({ result: 'skipped', reason: 'LEASED' });
+    }
     // Right after the brownout it is refused too, or the holder's commit had landed and it refreshed with the new token.
-    expect(['skipped', 'refreshed']).toContain(probes[2]?.result);
+    expect(['skipped', 'refreshed']).toContain(probes[1]?.result);
     expect(watch.count(rt1)).toBe(1);
     expect(h.oauth.stats.invalidGrant - invalidGrantBefore).toBe(0);
     const rec = await h.getRecord(id);
