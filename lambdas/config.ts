@@ -1,10 +1,13 @@
 // The refresher's configuration: one zod schema for the environment (checked at cold start) and one timing rule
 // (checked here and at synth time by the CDK construct), so the two can never disagree.
 import * as z from 'zod/mini';
+import { COMMIT_SLACK_MS, leaseHoldMs } from './core/commit-window.js';
 import { PLAIN } from './core/validation-messages.js';
 
 /** Slack added to the refresh window so one failed tick can be retried before the token expires. */
 export const TIMING_MARGIN_SECONDS = 60;
+/** Room in the lease's send part for the pauses between attempts (a retry that would not fit is not sent). */
+export const IN_RUN_PAUSES_SECONDS = 5;
 
 export interface TimingSettings {
   refreshWindowSeconds: number;
@@ -33,16 +36,19 @@ export function timingProblems(t: TimingSettings): string[] {
       `HTTP_TIMEOUT_MS (${t.httpTimeoutMs}) must be at most a third of LEASE_SECONDS (${t.leaseSeconds}): a request still in flight when its lease runs out could share a refresh token`,
     );
   }
-  // Every attempt may take the full HTTP timeout; a commit needs a few seconds of lease left after the last one.
-  const needLease = httpTimeoutSeconds * t.maxAttempts + 5;
+  // Every attempt may take the full HTTP timeout, with pauses between them, in the lease's send part. The commit has
+  // a part of the lease of its own after it (core/commit-window.ts).
+  const needLease = httpTimeoutSeconds * t.maxAttempts + IN_RUN_PAUSES_SECONDS;
   if (t.leaseSeconds <= needLease) {
     problems.push(
-      `LEASE_SECONDS (${t.leaseSeconds}) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + 5 s for the commit (${needLease} s)`,
+      `LEASE_SECONDS (${t.leaseSeconds}) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + ${IN_RUN_PAUSES_SECONDS} s for the pauses between attempts (${needLease} s)`,
     );
   }
-  if (t.lambdaTimeoutSeconds <= t.leaseSeconds) {
+  // A claim holds the org for the send part and the commit part (2 × LEASE_SECONDS + COMMIT_SLACK_MS).
+  const holdSeconds = leaseHoldMs(t.leaseSeconds * 1000) / 1000;
+  if (t.lambdaTimeoutSeconds <= holdSeconds) {
     problems.push(
-      `LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) must exceed LEASE_SECONDS (${t.leaseSeconds}): the handler stops claiming when less than one lease of time remains, so it would never claim`,
+      `LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) must exceed a lease hold, 2 × LEASE_SECONDS + ${COMMIT_SLACK_MS / 1000} s (${holdSeconds} s): the handler stops claiming when less than one hold of time remains (sending, then committing through a store brownout), so it would never claim`,
     );
   }
   return problems;

@@ -62,9 +62,9 @@ export const MetricName = {
    */
   TokensNotRevoked: 'TokensNotRevoked',
   /**
-   * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick and still due now, i.e. due
-   * and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above 0 tick after tick: the fleet has
-   * outgrown its sweeps (docs/runbook.md#refreshbacklog).
+   * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick (and for longer than a lease
+   * hold) and still due now, i.e. due and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above
+   * 0 tick after tick: the fleet has outgrown its sweeps (docs/runbook.md#refreshbacklog).
    */
   RefreshBacklog: 'RefreshBacklog',
   /** Planner: sweep workers started this tick. */

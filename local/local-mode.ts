@@ -69,7 +69,8 @@ export interface LocalModeResult {
 
 /** The refresher's settings, scaled down so the whole cycle (issue, due, refresh) happens within a minute. */
 export function localRefresherSettings(intervalSeconds: number): Partial<RefresherSettings> {
-  const lambdaTimeoutSeconds = 15;
+  // Above a lease hold (2 × 10 s + 5 s): a run claims only with a whole hold of time left (core/commit-window.ts).
+  const lambdaTimeoutSeconds = 30;
   const settings = {
     schedulePeriodSeconds: intervalSeconds,
     lambdaTimeoutSeconds,

@@ -29,6 +29,11 @@ export type Fault =
   | { kind: 'hang-after' }
   | { kind: 'reset-before' }
   | { kind: 'reset-after' }
+  /**
+   * Let the provider answer (a refresh rotates the token), then replace its answer with this status: a gateway that
+   * lost the provider's answer (502) or stopped waiting for it (504).
+   */
+  | { kind: 'status-after'; status: number; body?: string; contentType?: string }
   /** Let the provider answer, then cut the JSON in half. */
   | { kind: 'truncate' }
   /** Let the provider answer, then change the JSON (delete or replace fields). */
@@ -318,6 +323,15 @@ export class LocalOAuthServer {
     const fault = this.faultHook?.(info);
     if (fault) this.stats.faultsInjected++;
 
+    if (clientId !== undefined && this.rotatedSecrets.has(clientId)) {
+      if (!this.acceptRotatedSecret(ctx, clientId, params)) {
+        ctx.status = 401;
+        ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+        this.countStatus(401);
+        return;
+      }
+    }
+
     const orgParamError = await this.checkOrgParam(clientId, grantType, params);
     if (orgParamError) {
       ctx.status = 400;
@@ -373,6 +387,12 @@ export class LocalOAuthServer {
     }
 
     switch (fault?.kind) {
+      case 'status-after':
+        ctx.status = fault.status;
+        ctx.type = fault.contentType ?? 'text/html';
+        ctx.body = fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`;
+        this.countStatus(fault.status);
+        return;
       case 'hang-after':
         await this.hang(ctx.req);
         return;
@@ -389,6 +409,40 @@ export class LocalOAuthServer {
         if (body && typeof body === 'object') ctx.body = fault.mutate({ ...body });
         return;
     }
+  }
+
+  /** Clients whose secret was rotated (rotateClientSecret): client id → the one secret accepted now. */
+  private readonly rotatedSecrets = new Map<string, string>();
+
+  /**
+   * The provider's side of rotating a client secret: from now on only `secret` authenticates the client, the old one
+   * is refused with invalid_client at once (as regenerating a secret in an admin console does). oidc-provider's
+   * clients are fixed at start, so the request is checked here and handed on with the secret it knows.
+   */
+  rotateClientSecret(clientId: string, secret: string): void {
+    if (!this.clients.has(clientId)) throw new Error(`unknown client ${clientId}`);
+    this.rotatedSecrets.set(clientId, secret);
+  }
+
+  private acceptRotatedSecret(
+    ctx: { req: http.IncomingMessage & { body?: string }; get(name: string): string },
+    clientId: string,
+    params: URLSearchParams,
+  ): boolean {
+    const spec = this.clients.get(clientId) as OAuthClientSpec;
+    const basic = /^Basic (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
+    if (basic) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      const presented = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '));
+      if (presented !== this.rotatedSecrets.get(clientId)) return false;
+      const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(spec.clientSecret)}`;
+      ctx.req.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+      return true;
+    }
+    if (params.get('client_secret') !== this.rotatedSecrets.get(clientId)) return false;
+    params.set('client_secret', spec.clientSecret);
+    ctx.req.body = params.toString();
+    return true;
   }
 
   /** Which access token a refresh token last came with: strict rotation kills it when the refresh succeeds. */

@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { leaseHoldMs } from '../../lambdas/core/commit-window.js';
 import type { HostedApp } from '../../lambdas/core/hosted-apps.js';
 import { type RefresherSettings, refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { ON_DEMAND_ENTRY, PROJECT_ROOT } from '../bundling.js';
@@ -32,12 +33,15 @@ export const ON_DEMAND_MEMORY_MB = 512;
 /** What a hosted app's role may do with the function: invoke it, nothing else. */
 export const ON_DEMAND_INVOKE_ACTIONS = ['lambda:InvokeFunction'] as const;
 
-/** Beyond one lease (the longest a caller waits for a refresh in progress, or holds one): the answer, a cold start. */
+/** Beyond one lease hold (what a claim must have left, and the longest a caller waits): the answer, a cold start. */
 export const ON_DEMAND_TIMEOUT_MARGIN_SECONDS = 20;
 
-/** The function's timeout: a lease and the margin, never more than the refresher's (whose rules hold for it). */
+/**
+ * The function's timeout: a lease hold (the send part and the commit part, core/commit-window.ts: a claim needs a
+ * whole one of time left) and the margin, never more than the refresher's (whose rules hold for it).
+ */
 export function onDemandTimeoutSeconds(s: Pick<RefresherSettings, 'leaseSeconds' | 'lambdaTimeoutSeconds'>): number {
-  return Math.min(s.lambdaTimeoutSeconds, s.leaseSeconds + ON_DEMAND_TIMEOUT_MARGIN_SECONDS);
+  return Math.min(s.lambdaTimeoutSeconds, leaseHoldMs(s.leaseSeconds * 1000) / 1000 + ON_DEMAND_TIMEOUT_MARGIN_SECONDS);
 }
 
 export interface OnDemandRefreshFunctionProps {

@@ -28,6 +28,12 @@ function at(ms: number | undefined, now: number, future: boolean): string {
 
 type Row = [string, string];
 
+/** Provider text for a terminal: control characters (escape sequences included) shown as `?`. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** The lifetimes the org asks its provider for. */
 function requested(t: TenantSummary): string {
   const parts = [
@@ -69,6 +75,8 @@ export const show: Command = {
           `${t.scope ?? ''}${t.requiresOfflineAccess ? ' (+offline_access)' : ''}`.trim(),
         ],
       ),
+      // What the provider granted, apart from what is requested: its text, so never able to move the terminal.
+      ...optional(t.grantedScope !== undefined && ['granted scope', printable(t.grantedScope)]),
       [
         'client',
         t.clientId !== undefined

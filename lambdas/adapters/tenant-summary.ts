@@ -16,6 +16,7 @@ export const SUMMARY_ATTRIBUTES = [
   'orgParam',
   'scope',
   'requiresOfflineAccess',
+  'grantedScope',
   'clientSecretId',
   'clientId',
   'requestedExpiresIn',
@@ -45,6 +46,8 @@ export const SUMMARY_ATTRIBUTES = [
 export const SECRET_ATTRIBUTES = ['accessToken', 'refreshToken', 'clientSecret'] as const;
 
 export interface TenantSummary extends OrgSettings {
+  /** What the provider's last answer granted (its text, never a setting); absent: as requested. */
+  grantedScope?: string;
   tokenType?: string;
   status: RecordStatusValue;
   version: number;

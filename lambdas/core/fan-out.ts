@@ -69,12 +69,14 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
 
 /**
  * RefreshBacklog, as the planner and a full sweep measure it at the start of a tick: orgs whose refreshAt is at or
- * before the start of the previous tick and that are still in the due index. They were due when the previous tick
- * began and no sweep claimed and finished them by its end (a claimed org leaves the due set when its refresh is
- * committed or released with a backoff; a crashed claim leaves it there and is counted).
+ * before the start of the previous tick, and longer ago than a claim holds an org (a lease hold,
+ * core/commit-window.ts), that are still in the due index. They were due when the previous tick began and no sweep
+ * claimed and finished them by its end (a claimed org leaves the due set when its refresh is committed or released
+ * with a backoff). A claim whose holder crashed keeps its org out of reach for a whole hold, which can span three
+ * ticks: counting it before the hold ends would page "the sweeps cannot keep up" for one crash.
  */
-export function backlogCutoff(tickStart: number, schedulePeriodMs: number): number {
-  return tickStart - schedulePeriodMs;
+export function backlogCutoff(tickStart: number, schedulePeriodMs: number, leaseHoldMs: number): number {
+  return tickStart - Math.max(schedulePeriodMs, leaseHoldMs);
 }
 
 /** Distinct owners among live sweep leases: the sweeps still running. */

@@ -75,7 +75,16 @@ export interface CommitRequest {
   accessToken: string;
   refreshToken: string | undefined;
   tokenType: string;
-  scope: string | undefined;
+  /**
+   * The scope the answer says was granted, stored as `grantedScope`; undefined removes it (an answer that names none
+   * granted what was requested, RFC 6749 §5.1). Never written to `scope`, the operator's setting.
+   */
+  grantedScope: string | undefined;
+  /**
+   * Remove `scope`: it fails the settings' own rule, so no operator wrote it; a commit before issue 16 did (the
+   * provider's granted scope). Set only when the claim repaired such a record (core/legacy-scope.ts).
+   */
+  removeInvalidScope?: boolean;
   expiresAt: number;
   refreshAt: number;
   dueShard: number;
@@ -119,6 +128,12 @@ export interface MarkReauthRequest {
   error: LastError;
 }
 
+/** How a write that stores a received token response may run (core/commit-window.ts). */
+export interface WriteOptions {
+  /** Abandon the call after this long: its retries must end inside the commit part of the lease. */
+  timeoutMs?: number;
+}
+
 export interface TokenStore {
   /** Due ACTIVE records of one shard with refreshAt ≤ now, earliest first. */
   queryDue(shard: number, now: number, pageKey: Record<string, unknown> | undefined): Promise<DuePage>;
@@ -126,8 +141,8 @@ export interface TokenStore {
   get(orgId: string): Promise<Record<string, unknown> | undefined>;
   /** Takes the lease; returns the record as it was before the claim. Throws ConditionFailedError with the current item. */
   claim(req: ClaimRequest): Promise<Record<string, unknown>>;
-  commit(req: CommitRequest): Promise<void>;
-  salvage(req: SalvageRequest): Promise<void>;
+  commit(req: CommitRequest, options?: WriteOptions): Promise<void>;
+  salvage(req: SalvageRequest, options?: WriteOptions): Promise<void>;
   release(req: ReleaseRequest): Promise<void>;
   markReauth(req: MarkReauthRequest): Promise<void>;
   /**
@@ -144,6 +159,11 @@ export type AttentionCounts = Readonly<Partial<Record<string, number>>>;
 export interface CredentialsSource {
   /** The org's OAuth client. Throws RefreshError (SECRET_NOT_FOUND, SECRET_ACCESS_DENIED, SECRET_MALFORMED, …). */
   get(secretId: string): Promise<ClientCredentials>;
+  /**
+   * The provider rejected `rejected`, read from this secret: read the secret again past any cache (at most one read
+   * in flight and one per short interval, per secret) and return it if it changed, else undefined. Never throws.
+   */
+  afterRejection?(secretId: string, rejected: ClientCredentials): Promise<ClientCredentials | undefined>;
 }
 
 /** The result of one HTTP exchange with a token endpoint, before any OAuth interpretation. */

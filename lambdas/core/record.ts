@@ -84,6 +84,13 @@ export const lastErrorSchema = z.object({
 });
 export type LastError = z.infer<typeof lastErrorSchema>;
 
+/**
+ * The longest scope a provider's answer may grant and still be kept. One bound for the classifier (which refuses a
+ * longer answer) and for the record's `grantedScope` (which must hold whatever the classifier accepted), so a token
+ * response can never make the record fail its own schema at the next claim (issue 16).
+ */
+export const GRANTED_SCOPE_MAX_LENGTH = 4096;
+
 /** Fields an operator chooses when onboarding an org (also validated by the CLI). */
 export const orgSettingsShape = {
   orgId: orgIdSchema,
@@ -136,6 +143,12 @@ const recordObject = z.object({
   attention: z.optional(z.string()),
   /** The last attempt may have consumed the refresh token (ambiguous outcome): an invalid_grant now means RotationLost. */
   rotationAtRisk: z.optional(z.boolean()),
+  /**
+   * The scope the provider's last answer said it granted (absent: it named none, which means "as requested"). The
+   * provider's text, kept apart from `scope` (what to request, an operator's setting that no commit ever writes):
+   * any text up to the classifier's own bound.
+   */
+  grantedScope: z.optional(str().check(z.maxLength(GRANTED_SCOPE_MAX_LENGTH, 'is too long'))),
   /** When the stored grant was issued (epoch ms): a grant handed over later must be newer, or it is stale. */
   grantIssuedAt: z.optional(epochMs),
   /** `sha256:…` of the refresh token a hosted app handed over: a repeated hand-over of it is recognised. */

@@ -4,6 +4,7 @@
 // (RefreshRun.refreshOrgs) within its token host's limits and backoff, and answer with the org's state. Or it
 // offboards an org (`removeOrg`: the removal the operator CLI's `tenants remove` runs too, lambdas/offboarding/).
 // Everything goes through ports, so the same code runs in Lambda, in local mode and in tests.
+import { leaseHoldMs } from '../core/commit-window.js';
 import type { GrantDecision, HandedOverGrant } from '../core/grant-decision.js';
 import { grantDecision, isRepeatedGrant } from '../core/grant-decision.js';
 import type { GrantIntakeStore } from '../core/grant-intake-port.js';
@@ -255,8 +256,9 @@ export class GrantIntake {
             }),
           };
         case 'wait':
-          // After the wait the grant still needs its own refresh: one lease of time must remain.
-          if (!(await this.#untilReleased(orgId, decision.until, scope, settings.leaseMs + RESERVE_MS))) {
+          // After the wait the grant still needs its own refresh: one lease hold of time must remain (the run does
+          // not claim with less, core/commit-window.ts).
+          if (!(await this.#untilReleased(orgId, decision.until, scope, leaseHoldMs(settings.leaseMs) + RESERVE_MS))) {
             return { answer: busy(orgId, decision.until - clock.now()) };
           }
           continue;

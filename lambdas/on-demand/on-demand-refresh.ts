@@ -5,6 +5,7 @@
 // lose and wait for its commit) and on the org's last forced refresh being old enough (the per-org limit, held by
 // DynamoDB across concurrent invocations); the exchange goes through the token host's gate and the commit through the
 // version fence, exactly as a sweep's. Nothing here sends a refresh token: OrgRefresher.refreshClaimed does.
+import { leaseHoldMs } from '../core/commit-window.js';
 import { ConditionFailedError, ErrorCode } from '../core/errors.js';
 import { tokenHostOf } from '../core/host-limits.js';
 import {
@@ -65,6 +66,9 @@ const LEASE_MARGIN_MS = 100;
 /** Re-reads while a refresher holds the org: 50 ms, doubling to 1 s (a refresh usually takes one token request). */
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 1_000;
+
+/** When the claim's send part and whole hold end. */
+type ClaimedLease = Pick<Claimed, 'sendUntil' | 'heldUntil'>;
 
 export class OnDemandRefresh {
   constructor(private readonly d: OnDemandDeps) {}
@@ -127,8 +131,9 @@ export class OnDemandRefresh {
           continue;
         }
         case 'refresh': {
-          // A claimed org must have a whole lease of time to finish, or its lease would be abandoned mid-refresh.
-          if (scope.remainingMs() < settings.leaseMs + RESERVE_MS) {
+          // A claimed org must have a whole hold of time to finish (sending, then committing through a store
+          // brownout: core/commit-window.ts), or its lease would be abandoned mid-refresh.
+          if (scope.remainingMs() < leaseHoldMs(settings.leaseMs) + RESERVE_MS) {
             return failed(refusal(OnDemandCode.Busy, { orgId, retryAfterMs: 1_000 }));
           }
           const claim = await this.#claim(orgId, decision.expectedVersion, scope, now);
@@ -152,20 +157,21 @@ export class OnDemandRefresh {
     scope: RunScope,
     now: number,
   ): Promise<
-    { before: Record<string, unknown>; leaseUntil: number } | { current: Record<string, unknown> | undefined }
+    { before: Record<string, unknown>; lease: ClaimedLease } | { current: Record<string, unknown> | undefined }
   > {
     const { store, settings } = this.d;
-    const leaseUntil = now + settings.leaseMs;
+    // The sweep's own lease: a send part, then a commit part (core/commit-window.ts); the record holds the whole hold.
+    const lease = { sendUntil: now + settings.leaseMs, heldUntil: now + leaseHoldMs(settings.leaseMs) };
     try {
       const before = await store.claim({
         orgId,
         expectedVersion,
         owner: scope.owner,
-        leaseUntil,
+        leaseUntil: lease.heldUntil,
         now,
         forced: { previousBefore: forcedBefore(now, settings.minIntervalMs) },
       });
-      return { before, leaseUntil };
+      return { before, lease };
     } catch (err) {
       if (err instanceof ConditionFailedError) return { current: err.current };
       throw err;
@@ -175,7 +181,7 @@ export class OnDemandRefresh {
   async #refreshClaimed(
     orgId: string,
     ask: OnDemandAsk,
-    claim: { before: Record<string, unknown>; leaseUntil: number },
+    claim: { before: Record<string, unknown>; lease: ClaimedLease },
     scope: RunScope,
     now: number,
   ): Promise<OnDemandResult> {
@@ -201,7 +207,7 @@ export class OnDemandRefresh {
         orgId,
         claim.before,
         version,
-        claim.leaseUntil,
+        claim.lease,
         gated,
       );
       outcome = 'result' in claimed ? claimed : await refresher.refreshClaimed(claimed, gated);

@@ -13,6 +13,7 @@ import { deferOrg } from './host-deferral.js';
 import { orgClient } from './org-client.js';
 import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import { asRefreshError, type RefreshOutcome } from './refresh-outcome.js';
+import { retryWithRotatedClient } from './rotated-client.js';
 
 export class OrgRefresher {
   constructor(readonly deps: RefreshDeps) {}
@@ -63,7 +64,15 @@ export class OrgRefresher {
     } catch (err) {
       return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous, secrets });
     }
-    const exchange = await exchangeTokens(deps, claimed, request, scope.hostGate);
+    let exchange = await exchangeTokens(deps, claimed, request, scope.hostGate);
+    if (exchange.kind === 'failure') {
+      // A shared client refused: its secret may have been rotated under the warm cache (issue 16).
+      const retried = await retryWithRotatedClient(deps, claimed, client, exchange, scope.hostGate);
+      if (retried !== undefined) {
+        exchange = retried.exchange;
+        secrets.push(retried.client.clientSecret);
+      }
+    }
     if (exchange.kind === 'tokens') return commitTokens(deps, claimed, scope, exchange, secrets);
     if (exchange.kind === 'deferred') return deferOrg(deps, claimed, scope, exchange.degradedUntil);
     return handleFailure(deps, claimed, scope, exchange.error, {

@@ -4,6 +4,7 @@
 // only its shards, cannot give. It refreshes nothing itself.
 
 import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
@@ -19,6 +20,8 @@ export interface PlannerSettings {
   intakeConcurrency?: number;
   /** ON_DEMAND_CONCURRENCY: the on-demand refresh's instances take shares too (0 in older tests). */
   onDemandConcurrency?: number;
+  /** LEASE_SECONDS: an org a live claim may still hold is not backlog (core/fan-out.ts, backlogCutoff). */
+  leaseMs: number;
 }
 
 export interface PlanSummary {
@@ -82,7 +85,7 @@ export class SweepPlanner {
       throw new ShardCountShrunkError(settings.shardCount, state.highestShardCount);
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
-    const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
+    const cutoff = backlogCutoff(started, settings.schedulePeriodMs, leaseHoldMs(settings.leaseMs));
     // Published only after the shrink check: the descriptor never names a shard count the table refuses.
     const [counts, gauges, deployment] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),

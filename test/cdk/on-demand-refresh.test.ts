@@ -32,14 +32,15 @@ const statements = policyStatements(template).filter(({ policy }) => policy.star
 
 describe('Construct: OnDemandRefreshFunction', () => {
   describe('Function', () => {
-    it('runs on Node.js 24, arm64, with a lease + 20 s timeout, reserved concurrency and the refresher’s settings', () => {
+    it('runs on Node.js 24, arm64, with a lease hold + 20 s timeout, reserved concurrency and the refresher’s settings', () => {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
       });
       const env = refresher.Properties.Environment.Variables;
-      expect(fn.Properties.Timeout).toBe(Number(env.LEASE_SECONDS) + 20);
+      // A claim needs a whole lease hold of time left: the send part and the commit part (core/commit-window.ts).
+      expect(fn.Properties.Timeout).toBe(2 * Number(env.LEASE_SECONDS) + 5 + 20);
       expect(fn.Properties.Timeout).toBeLessThan(refresher.Properties.Timeout);
       // ON_DEMAND_CONCURRENCY: reserved, and counted in every token host's budget (core/host-limits.ts).
       expect(fn.Properties.ReservedConcurrentExecutions).toBe(Number(env.ON_DEMAND_CONCURRENCY));

@@ -49,7 +49,7 @@ const org = (orgId: string, clientKey: keyof typeof CLIENTS = 'basic') => ({
   clientAuth: CLIENTS[clientKey].auth,
   clientSecretId: secretIdFor(CLIENTS[clientKey].clientId),
 });
-const context = () => lambdaContext(60_000, { functionName: 'grant-intake' });
+const context = () => lambdaContext(h.config.lambdaTimeoutMs, { functionName: 'grant-intake' });
 
 describe('Lambda handler (lambdas/intake/handler.ts)', () => {
   it('good and hostile hand-overs leave no token or client secret in any answer, log line or metric', async () => {

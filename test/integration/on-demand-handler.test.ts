@@ -2,8 +2,10 @@
 // against DynamoDB Local and oidc-provider (rotation on): what each call answers, that a refreshed token is one the
 // provider accepts, the metrics, and that no log line carries any token and no answer a refresh token or a client
 // secret. And the DynamoDB claim's per-org limit itself (the condition, not the pre-check).
+
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { onDemandTimeoutSeconds } from '../../cdk/constructs/on-demand-refresh-function.js';
 import { DynamoDbTokenStore } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { ConditionFailedError } from '../../lambdas/core/errors.js';
 import { fingerprint } from '../../lambdas/core/redact.js';
@@ -23,7 +25,15 @@ type Handler = (event: unknown, context: Context) => Promise<OnDemandAnswer>;
 let h: Harness;
 let handler: Handler;
 const savedEnv = { ...process.env };
-const context = () => lambdaContext(60_000, { functionName: 'on-demand' });
+// The function's own timeout as the stack sets it: a lease hold and 20 s (cdk/constructs/on-demand-refresh-function.ts).
+const context = () =>
+  lambdaContext(
+    onDemandTimeoutSeconds({
+      leaseSeconds: h.config.leaseMs / 1000,
+      lambdaTimeoutSeconds: h.config.lambdaTimeoutMs / 1000,
+    }) * 1000,
+    { functionName: 'on-demand' },
+  );
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));

@@ -40,15 +40,15 @@ beforeAll(async () => {
   const intake = buildIntakeHandler(createIntakeParts(h.env, overrides));
   standIn = await LambdaInvokeStandIn.start({
     functions: {
-      'grant-intake': { handler: intake, timeoutMs: 60_000 },
+      'grant-intake': { handler: intake, timeoutMs: h.config.lambdaTimeoutMs },
       // The same intake with two apps declared, one alias each (test/support/two-apps.ts).
       [APPS_INTAKE_FUNCTION]: {
         newInstance: () => buildIntakeHandler(createIntakeParts(twoAppsEnv(h.env), overrides)),
         aliases: TWO_APPS.map((a) => `app-${a.name}`),
-        timeoutMs: 60_000,
+        timeoutMs: h.config.lambdaTimeoutMs,
       },
       // An intake at its reserved concurrency: every call is throttled (429), as Lambda throttles.
-      'grant-intake-throttled': { handler: intake, timeoutMs: 60_000, reservedConcurrency: 0 },
+      'grant-intake-throttled': { handler: intake, timeoutMs: h.config.lambdaTimeoutMs, reservedConcurrency: 0 },
       // A function that fails as a whole, quoting its event (what a crash could print): the client must not.
       'grant-intake-broken': {
         timeoutMs: 5_000,

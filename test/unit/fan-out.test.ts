@@ -100,7 +100,11 @@ describe('Function: planFanOut', () => {
 
 describe('Function: backlogCutoff', () => {
   it('is the start of the previous tick: due before it and still due now means that tick did not clear it', () => {
-    expect(backlogCutoff(1_000_000, 60_000)).toBe(940_000);
+    expect(backlogCutoff(1_000_000, 60_000, 50_000)).toBe(940_000);
+  });
+
+  it('…or a lease hold ago when that is longer: an org a crashed claim holds is not backlog until the hold ends', () => {
+    expect(backlogCutoff(1_000_000, 60_000, 125_000)).toBe(875_000);
   });
 });
 

@@ -2,8 +2,10 @@
 // (one request at most, never while a newer token is stored, never within the per-org limit), that it waits for the
 // refresher holding the org instead of refreshing beside it, and that no answer or log line carries a refresh token
 // or a client secret.
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { leaseHoldMs } from '../../lambdas/core/commit-window.js';
 import { fingerprint } from '../../lambdas/core/redact.js';
 import type { OnDemandAnswer } from '../../lambdas/on-demand/on-demand-answer.js';
 import { OnDemandRefresh, type OnDemandSettings } from '../../lambdas/on-demand/on-demand-refresh.js';
@@ -42,7 +44,7 @@ function onDemand(
 }
 
 let runs = 0;
-const scope = (remainingMs = 120_000): RunScope => ({ owner: `od-${++runs}`, remainingMs: () => remainingMs });
+const scope = (remainingMs = 150_000): RunScope => ({ owner: `od-${++runs}`, remainingMs: () => remainingMs });
 const refreshNow = async (rejected: string, orgId = 'org-1') => ({
   action: 'refreshNow',
   orgId,
@@ -136,7 +138,7 @@ describe('Class: OnDemandRefresh', () => {
           accessToken: 'sweep-access-token',
           refreshToken: 'sweep-refresh-token',
           tokenType: 'Bearer',
-          scope: undefined,
+          grantedScope: undefined,
           expiresAt: T0 + 3_600_000,
           refreshAt: T0 + 3_000_000,
           dueShard: 0,
@@ -164,12 +166,25 @@ describe('Class: OnDemandRefresh', () => {
     expect(w.endpoint.requests).toHaveLength(0);
   });
 
-  it('does not claim without a whole lease of time left (BUSY): an abandoned lease would make the next claimer guess', async () => {
-    const w = refresherWorld();
-    w.seed();
-    const result = await onDemand(w).handle(await refreshNow(OLD_AT), scope(30_000), ARN);
+  it('does not claim without a whole lease hold of time left (BUSY): an abandoned lease would make the next claimer guess', async () => {
+    // A hold: the send part and the commit part (core/commit-window.ts), and the answer's reserve (2 s).
+    const needed = leaseHoldMs(SETTINGS.leaseMs) + 2_000;
+    const short = refresherWorld();
+    short.seed();
+    const result = await onDemand(short).handle(await refreshNow(OLD_AT), scope(needed - 1), ARN);
     expect(result.answer).toMatchObject({ ok: false, error: { code: 'BUSY' } });
-    expect(w.store.ops).not.toContain('claim:org-1');
+    expect(short.store.ops).not.toContain('claim:org-1');
+    const enough = refresherWorld();
+    enough.seed();
+    const held: number[] = [];
+    const claim = enough.store.claim.bind(enough.store);
+    enough.store.claim = async (req) => {
+      held.push(req.leaseUntil - req.now);
+      return claim(req);
+    };
+    await onDemand(enough).handle(await refreshNow(OLD_AT), scope(needed), ARN);
+    // The claim holds the org for the whole hold, as a sweep's does.
+    expect(held).toEqual([leaseHoldMs(SETTINGS.leaseMs)]);
   });
 
   it.each([

@@ -19,7 +19,7 @@ class FakeInvoker {
   }
 }
 
-const settings = { shardCount: 4, maxSweeps: 4, orgsPerSweep: 10, schedulePeriodMs: 60_000 };
+const settings = { shardCount: 4, maxSweeps: 4, orgsPerSweep: 10, schedulePeriodMs: 60_000, leaseMs: 60_000 };
 let clock: FakeClock;
 let tokens: MemoryTokenStore;
 let fleet: MemoryFleetStore;
@@ -92,7 +92,8 @@ describe('Class: SweepPlanner', () => {
   it('reports the fleet gauges: expired tokens (due or backing off), attention counts, and the backlog', async () => {
     seedDue(6, (i) => ({
       expiresAt: i < 2 ? T0 - 1 : T0 + 300_000,
-      refreshAt: i < 3 ? T0 - 120_000 : T0 - 1000, // three were due before the previous tick started
+      // three were due before the previous tick started and longer than a lease hold (125 s) ago
+      refreshAt: i < 3 ? T0 - 126_000 : i < 4 ? T0 - 124_000 : T0 - 1000,
     }));
     tokens.put({ orgId: 'backing-off', status: 'ACTIVE', version: 1, attention: 'EXPIRED', refreshAt: T0 + 600_000 });
     tokens.put({ orgId: 'dead', status: 'REAUTH_REQUIRED', version: 1, attention: 'REAUTH_REQUIRED' });
