@@ -1,7 +1,7 @@
 // The TokenStore on DynamoDB. It only marshals and issues conditional writes; every decision lives in the core.
 // Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
 // so the caller learns why without a second read.
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type {
   AttentionCounts,
@@ -16,7 +16,8 @@ import type {
   WriteOptions,
 } from '../core/ports.js';
 import { Attention, RecordStatus } from '../core/record.js';
-import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
+import { scanAttentionCounts } from './dynamodb-attention-counts.js';
 import { createDocumentClient } from './dynamodb-client.js';
 import {
   type CapacityObserver,
@@ -286,31 +287,8 @@ export class DynamoDbTokenStore implements TokenStore {
     });
   }
 
-  async attentionCounts(): Promise<AttentionCounts> {
-    // A Scan of the sparse, keys-only attention index: every item in it needs a person (or is a backed-off host's
-    // coordination item, left out here), so one request reads every gauge for what four COUNT queries, one per
-    // reason, read in four — the same items, the same read units.
-    const { attentionIndex, partitionKey } = TABLE_SCHEMA;
-    const counts: Record<string, number> = {};
-    let pageKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#doc.send(
-        new ScanCommand({
-          TableName: this.#table,
-          IndexName: attentionIndex.name,
-          ExclusiveStartKey: pageKey,
-          ...this.#capacity,
-        }),
-      );
-      this.#onCapacity?.('attentionCounts', out.ConsumedCapacity);
-      for (const item of out.Items ?? []) {
-        const reason = item[attentionIndex.partitionKey];
-        if (!isOrgKey(item[partitionKey]) || typeof reason !== 'string') continue;
-        counts[reason] = (counts[reason] ?? 0) + 1;
-      }
-      pageKey = out.LastEvaluatedKey;
-    } while (pageKey);
-    return counts;
+  attentionCounts(): Promise<AttentionCounts> {
+    return scanAttentionCounts(this.#doc, this.#table, this.#onCapacity);
   }
 
   /**

@@ -152,7 +152,10 @@ describe('Lambda handler (lambdas/intake/handler.ts)', () => {
       createIntakeParts(twoAppsEnv(h.env), { documentClient: h.doc, secretsClient: h.secretsClient }),
     );
     const as = (qualifier?: string) =>
-      lambdaContext(60_000, { functionName: APPS_INTAKE_FUNCTION, ...(qualifier ? { qualifier } : {}) });
+      lambdaContext(h.config.lambdaTimeoutMs, {
+        functionName: APPS_INTAKE_FUNCTION,
+        ...(qualifier ? { qualifier } : {}),
+      });
     const own = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'alpha-ih');
     const stolen = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'alpha-ih');
     const now = Date.now();

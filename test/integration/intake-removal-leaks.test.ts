@@ -47,7 +47,7 @@ const org = (orgId: string, clientKey: 'basic' | 'post' = 'basic') => ({
   clientAuth: CLIENTS[clientKey].auth,
   clientSecretId: secretIdFor(CLIENTS[clientKey].clientId),
 });
-const context = () => lambdaContext(60_000, { functionName: 'grant-intake' });
+const context = () => lambdaContext(h.config.lambdaTimeoutMs, { functionName: 'grant-intake' });
 
 describe('Lambda handler (lambdas/intake/handler.ts): offboarding', () => {
   it('removals, echoing revocation endpoints, re-onboarding and hostile removals leave no token or secret anywhere', async () => {

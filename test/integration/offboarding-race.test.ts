@@ -7,6 +7,7 @@
 // received instead of reporting a lost rotation.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbOrgRemoval } from '../../lambdas/adapters/dynamodb-org-removal.js';
+import { leaseHoldMs } from '../../lambdas/core/commit-window.js';
 import type { Notifier, OrgEventType, TokenStore } from '../../lambdas/core/ports.js';
 import { RemovedBy } from '../../lambdas/core/removal.js';
 import { OrgRemoval } from '../../lambdas/offboarding/org-removal.js';
@@ -145,9 +146,9 @@ describe('Offboarding racing a sweep (oidc-provider, DynamoDB Local)', () => {
     const stalled = h.runtime({ notifier, store: stalling }).run.refreshOrgs(['race-stalled'], h.scope());
     while (received === undefined) await sleep(10);
 
-    // The removal runs when the lease has run out (its clock is past the lease): it does not wait, and writes.
+    // The removal runs when the lease hold has run out (its clock is past the hold): it does not wait, and writes.
     const late = {
-      now: () => Date.now() + h.config.leaseMs + 1_000,
+      now: () => Date.now() + leaseHoldMs(h.config.leaseMs) + 1_000,
       sleep: async (ms: number) => void (await sleep(ms)),
     };
     const result = await removal(late).remove('race-stalled', RemovedBy.App, removalScope());

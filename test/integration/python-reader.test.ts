@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it, vi } from 'vitest';
+import { onDemandTimeoutSeconds } from '../../cdk/constructs/on-demand-refresh-function.js';
 import { fingerprint } from '../../lambdas/core/redact.js';
 import { createTokenTable, deleteTokenTable, localDynamoDbClient } from '../../local/dynamodb-local.js';
 import { LambdaInvokeStandIn } from '../../local/lambda-invoke-stand-in.js';
@@ -94,7 +95,15 @@ describe.skipIf(missing !== undefined)('Python example: read_token.py on demand'
     );
     const standIn = await LambdaInvokeStandIn.start({
       functions: {
-        'on-demand': { handler, timeoutMs: 60_000 },
+        // The function's own timeout as the stack sets it: a lease hold and 20 s.
+        'on-demand': {
+          handler,
+          timeoutMs:
+            onDemandTimeoutSeconds({
+              leaseSeconds: h.config.leaseMs / 1000,
+              lambdaTimeoutSeconds: h.config.lambdaTimeoutMs / 1000,
+            }) * 1000,
+        },
         'on-demand-broken': {
           timeoutMs: 5_000,
           handler: async (event) => {
