@@ -1,7 +1,7 @@
 // A multi-Region deployment (docs/regions.md): one global table with multi-Region strong consistency (MRSC), and the
-// whole refresher — planner, sweep workers, grant intake, alarms, freshness objective, dashboard — in every Region
-// that holds a replica, each pointed at its own replica. Three kinds of stack, deployed in this order (each depends on
-// the ones before):
+// whole refresher — planner, sweep workers, grant intake, on-demand refresh, the hosted apps' aliases and policies,
+// alarms, freshness objective, dashboard — in every Region that holds a replica, each pointed at its own replica.
+// Three kinds of stack, deployed in this order (each depends on the ones before):
 //
 //   <name>-Key-<region>   for every replica Region: the KMS key its replica is encrypted with (a replica's key must
 //                         exist in its Region before the table is created, and a stack creates resources in its own
@@ -15,6 +15,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lambdas/table-schema.js';
 import type { FreshnessSloAlarms } from './constructs/freshness-slo-alarms.js';
+import type { GrantIntakeFunction } from './constructs/grant-intake-function.js';
+import type { OnDemandRefreshFunction } from './constructs/on-demand-refresh-function.js';
 import type { RefresherAlarms } from './constructs/refresher-alarms.js';
 import type { RefresherFunction } from './constructs/refresher-function.js';
 import type { SweepPlanner } from './constructs/sweep-planner.js';
@@ -184,6 +186,8 @@ export class RegionalRefresherStack extends Stack {
   readonly planner: SweepPlanner;
   readonly alarms: RefresherAlarms;
   readonly freshness: FreshnessSloAlarms;
+  readonly intake: GrantIntakeFunction;
+  readonly onDemand: OnDemandRefreshFunction;
 
   constructor(
     scope: Construct,
@@ -195,14 +199,18 @@ export class RegionalRefresherStack extends Stack {
       ...props,
     });
     this.table = new ReplicaTokenTable(this, 'Tokens', { tableName: props.tableName, key: props.key });
-    const built = addRefresherResources(this, this.table, {
-      ...props.resources,
-      refresher: { ...props.resources.refresher, regions: props.regions },
-    });
+    const built = addRefresherResources(
+      this,
+      this.table,
+      { ...props.resources, refresher: { ...props.resources.refresher, regions: props.regions } },
+      { region: this.region, regions: props.regions },
+    );
     this.refresher = built.refresher;
     this.planner = built.planner;
     this.alarms = built.alarms;
     this.freshness = built.freshness;
+    this.intake = built.intake;
+    this.onDemand = built.onDemand;
   }
 }
 

@@ -8,6 +8,7 @@
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { FAN_OUT_RUNBOOK } from './runbook-fan-out.js';
 import { FRESHNESS_RUNBOOK } from './runbook-freshness.js';
+import { ON_DEMAND_RUNBOOK } from './runbook-on-demand.js';
 import { countBy, logFields, parseJson, type RunbookStep, tenants } from './runbook-reading.js';
 import type { World } from './world/world.js';
 
@@ -358,6 +359,7 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
   ],
   ...FAN_OUT_RUNBOOK,
   ...FRESHNESS_RUNBOOK,
+  ...ON_DEMAND_RUNBOOK,
   FailureQueueMessages: [
     {
       says: 'read a message (`aws sqs receive-message --queue-url <FailureQueueUrl>`)',
@@ -398,6 +400,7 @@ export const RUNBOOK_ORDER = [
   'PeerRegionSilent',
   'FreshnessBurnFast',
   'FreshnessBurnSlow',
+  'OnDemandLoop',
   'FailureQueueMessages',
 ];
 

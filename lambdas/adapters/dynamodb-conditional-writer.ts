@@ -64,28 +64,32 @@ export class ConditionalWriter {
     orgId: string,
     landed: Landed,
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
-    stillMine?: StillMine,
+    options: { timeoutMs?: number | undefined; stillMine?: StillMine | undefined } = {},
   ): Promise<Record<string, unknown> | typeof RETRIED_WRITE_LANDED | undefined> {
+    // The timeout bounds the whole call, a replicated conflict's reads and tries included.
+    const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#once(operation, orgId, landed, input);
+        return await this.#once(operation, orgId, landed, input, signal);
       } catch (err) {
         if (!isReplicatedWriteConflict(err)) throw err;
-        const current = await this.#read(orgId);
+        const current = await this.#read(orgId, signal);
         if (current !== undefined && landed(current)) return RETRIED_WRITE_LANDED;
         // A claim (no fence yet) lost a race: the caller reads why from the item, as after any lost condition.
+        const { stillMine } = options;
         if (stillMine === undefined || current === undefined || !stillMine(current)) {
           throw new ConditionFailedError(orgId, operation, current);
         }
         // Still ours: the other Region's write was refused or is done. Give up only after a few tries, as a
         // transient store error (the commit loop retries those; a release lets the lease lapse).
-        if (attempt >= REPLICATED_CONFLICT_TRIES) throw err;
+        if (attempt >= REPLICATED_CONFLICT_TRIES || signal?.aborted) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.floor(Math.random() * 50 * attempt)));
       }
     }
   }
 
-  async #read(orgId: string): Promise<Record<string, unknown> | undefined> {
+  /** The item as it is now: a strongly consistent read, the latest version in every Region. */
+  async #read(orgId: string, signal: AbortSignal | undefined): Promise<Record<string, unknown> | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.table,
@@ -93,6 +97,7 @@ export class ConditionalWriter {
         ConsistentRead: true,
         ...(this.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
       }),
+      signal === undefined ? undefined : { abortSignal: signal },
     );
     this.onCapacity?.('get', out.ConsumedCapacity);
     return out.Item;
@@ -103,6 +108,7 @@ export class ConditionalWriter {
     orgId: string,
     landed: Landed,
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+    signal: AbortSignal | undefined,
   ): Promise<Record<string, unknown> | typeof RETRIED_WRITE_LANDED | undefined> {
     try {
       const out = await this.doc.send(
@@ -113,6 +119,9 @@ export class ConditionalWriter {
           ...(this.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
           ...input,
         }),
+        // The whole call, the SDK's own retries included: a write abandoned here may still land, which the next
+        // attempt recognises as its own (`landed`).
+        signal === undefined ? undefined : { abortSignal: signal },
       );
       this.onCapacity?.(operation, out.ConsumedCapacity);
       return out.Attributes;

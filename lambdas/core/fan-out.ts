@@ -15,6 +15,11 @@ export interface FanOutInput {
   orgsPerSweep: number;
   /** Regions whose planners share these sweep leases (docs/regions.md); 1 unless the table is global. */
   regions?: number;
+  /**
+   * Shares of every host's budget taken by others than sweeps, fleet-wide: the grant intake's and the on-demand
+   * refresh's instances of every Region (core/host-limits.ts fleetHostShare).
+   */
+  otherShares?: number;
 }
 
 export interface SweepAssignment {
@@ -30,9 +35,10 @@ export interface FanOutPlan {
   /** Due in shards no sweep is walking: the work this tick hands out. */
   assignable: number;
   /**
-   * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep): MAX_SWEEPS in
-   * one Region (fleetHostShare below). A sweep started now may still run when the next tick starts others, so a share
-   * that counted only today's sweeps could be overspent later.
+   * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep): the most
+   * sweeps that can run at once fleet-wide (fleetSweepShares below: MAX_SWEEPS in one Region) plus the others' shares
+   * (the intake's and on-demand instances, core/host-limits.ts fleetHostShare). A sweep started now may still run when
+   * the next tick starts others, so a share that counted only today's sweeps could be overspent later.
    */
   hostShare: number;
 }
@@ -63,29 +69,32 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     target.due += count;
   }
   for (const s of sweeps) s.shards.sort((a, b) => a - b);
-  return { sweeps, due, assignable, hostShare: fleetHostShare(maxSweeps, input.dueByShard.length, input.regions ?? 1) };
+  const sweepShares = fleetSweepShares(maxSweeps, input.dueByShard.length, input.regions ?? 1);
+  return { sweeps, due, assignable, hostShare: sweepShares + Math.max(0, Math.floor(input.otherShares ?? 0)) };
 }
 
 /**
- * The most sweeps that may send token requests at once, fleet-wide: each host's budget is split this many ways, so
- * the shares never add up to more than the budget. In one Region that is MAX_SWEEPS (at most that many run at once).
- * With Regions sharing the sweep leases (docs/regions.md) each Region's planner may start up to MAX_SWEEPS in the same
- * instant, so up to `regions × MAX_SWEEPS` run, though never more than there are shards: a sweep walks only shards
- * it holds the lease of, and a shard has one holder.
+ * The most sweeps that may send token requests at once, fleet-wide: each host's budget is split (at least) this many
+ * ways, so the sweeps' shares never add up to more than the budget. In one Region that is MAX_SWEEPS (at most that
+ * many run at once). With Regions sharing the sweep leases (docs/regions.md) each Region's planner may start up to
+ * MAX_SWEEPS in the same instant, so up to `regions × MAX_SWEEPS` run, though never more than there are shards: a
+ * sweep walks only shards it holds the lease of, and a shard has one holder.
  */
-export function fleetHostShare(maxSweeps: number, shardCount: number, regions: number): number {
+export function fleetSweepShares(maxSweeps: number, shardCount: number, regions: number): number {
   const perRegion = Math.max(1, Math.floor(maxSweeps));
   return Math.max(perRegion, Math.min(Math.floor(shardCount), perRegion * Math.max(1, Math.floor(regions))));
 }
 
 /**
  * RefreshBacklog, as the planner and a full sweep measure it at the start of a tick: orgs whose refreshAt is at or
- * before the start of the previous tick and that are still in the due index. They were due when the previous tick
- * began and no sweep claimed and finished them by its end (a claimed org leaves the due set when its refresh is
- * committed or released with a backoff; a crashed claim leaves it there and is counted).
+ * before the start of the previous tick, and longer ago than a claim holds an org (a lease hold,
+ * core/commit-window.ts), that are still in the due index. They were due when the previous tick began and no sweep
+ * claimed and finished them by its end (a claimed org leaves the due set when its refresh is committed or released
+ * with a backoff). A claim whose holder crashed keeps its org out of reach for a whole hold, which can span three
+ * ticks: counting it before the hold ends would page "the sweeps cannot keep up" for one crash.
  */
-export function backlogCutoff(tickStart: number, schedulePeriodMs: number): number {
-  return tickStart - schedulePeriodMs;
+export function backlogCutoff(tickStart: number, schedulePeriodMs: number, leaseHoldMs: number): number {
+  return tickStart - Math.max(schedulePeriodMs, leaseHoldMs);
 }
 
 /** Distinct owners among live sweep leases: the sweeps still running. */

@@ -2,6 +2,7 @@
 // host: a Genesys region's login host, one Zendesk subdomain, a generic provider's host. Every sweep gets an equal
 // share of each host's budget (no coordination needed); a host that rate-limits or keeps failing is backed off as a
 // whole, for every sweep, instead of every org retrying alone. Table tests: test/unit/host-limits.test.ts.
+import { fleetSweepShares } from './fan-out.js';
 import type { HttpOutcome } from './ports.js';
 import { parseRetryAfterMs } from './schedule.js';
 
@@ -29,6 +30,27 @@ export function hostLimitsFor(budget: HostBudget, share: number): HostLimits {
     inFlight: budget.maxInFlight > 0 ? Math.max(1, Math.floor(budget.maxInFlight / s)) : Number.POSITIVE_INFINITY,
     intervalMs: budget.maxPerSecond > 0 ? (1000 * s) / budget.maxPerSecond : 0,
   };
+}
+
+/**
+ * How many shares every token host's budget is split into, fleet-wide: the most sweeps that can run at once (each
+ * walks at least one shard; with several Regions on one global table, every Region's, core/fan-out.ts
+ * fleetSweepShares) plus the grant intake's and the on-demand function's reserved concurrency in every Region (each of
+ * their instances refreshes one org at a time, through its own gate). Every sweep, direct run, intake and on-demand
+ * instance takes one share, so together they never exceed the budget as long as it allows one request in flight per
+ * share.
+ */
+export function fleetHostShare(s: {
+  maxSweeps: number;
+  shardCount: number;
+  intakeConcurrency: number;
+  onDemandConcurrency: number;
+  /** Regions running the refresher on one global table (REGIONS, docs/regions.md); 1 when absent. */
+  regions?: number;
+}): number {
+  const regions = Math.max(1, Math.floor(s.regions ?? 1));
+  const sweeps = fleetSweepShares(Math.min(s.maxSweeps, s.shardCount), s.shardCount, regions);
+  return sweeps + regions * (s.intakeConcurrency + s.onDemandConcurrency);
 }
 
 /**

@@ -4,6 +4,7 @@
 // only its shards, cannot give. It refreshes nothing itself.
 
 import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import {
   type FleetCensus,
@@ -14,6 +15,7 @@ import {
 } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
 import { silentPeers } from '../core/region-heartbeats.js';
+import type { DeploymentPublisher, PublishOutcome } from './deployment-publisher.js';
 import type { RunScope } from './refresh-deps.js';
 
 export interface PlannerSettings {
@@ -25,6 +27,12 @@ export interface PlannerSettings {
   regions?: readonly string[];
   /** This planner's Region (multi-Region deployments). */
   region?: string | undefined;
+  /** INTAKE_CONCURRENCY: the grant intake's instances take shares of each host's budget too (0 in older tests). */
+  intakeConcurrency?: number;
+  /** ON_DEMAND_CONCURRENCY: the on-demand refresh's instances take shares too (0 in older tests). */
+  onDemandConcurrency?: number;
+  /** LEASE_SECONDS: an org a live claim may still hold is not backlog (core/fan-out.ts, backlogCutoff). */
+  leaseMs: number;
 }
 
 export interface PlanSummary {
@@ -56,6 +64,8 @@ export interface PlanSummary {
   activeOrgs: number | undefined;
   /** Multi-Region: peer Regions whose planners have stopped (PeerRegionsSilent); undefined in one Region. */
   peerRegionsSilent: string[] | undefined;
+  /** What this tick did about the deployment descriptor (absent: this planner publishes none). */
+  deployment?: PublishOutcome;
   durationMs: number;
 }
 
@@ -68,6 +78,8 @@ export interface PlannerDeps {
   clock: Clock;
   log: Log;
   settings: PlannerSettings;
+  /** Publishes the deployment descriptor the operator CLI acts with (deployment-publisher.ts). */
+  deployment?: DeploymentPublisher;
 }
 
 /** The planner started some workers but Lambda refused others: the invocation fails, so on-call hears of it. */
@@ -95,21 +107,26 @@ export class SweepPlanner {
       throw new ShardCountShrunkError(settings.shardCount, state.highestShardCount);
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
-    const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
-    const [counts, gauges, counted] = await Promise.all([
+    const cutoff = backlogCutoff(started, settings.schedulePeriodMs, leaseHoldMs(settings.leaseMs));
+    // Published only after the shrink check: the descriptor never names a shard count the table refuses.
+    const [counts, gauges, counted, deployment] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),
       this.#gauges(),
       this.#activeOrgs(),
+      this.deps.deployment?.ensurePublished(),
     ]);
     const busy = new Set(shards.filter((s) => (state.leases.get(s)?.until ?? 0) > started));
     const running = runningSweeps(state.leases.values(), started);
+    const regions = Math.max(1, settings.regions?.length ?? 1);
     const plan = planFanOut({
       dueByShard: counts.map((c) => c.due),
       busyShards: busy,
       runningSweeps: running,
       maxSweeps: Math.min(settings.maxSweeps, settings.shardCount),
       orgsPerSweep: settings.orgsPerSweep,
-      regions: Math.max(1, settings.regions?.length ?? 1),
+      regions,
+      // The grant intake's and the on-demand refresh's instances take shares too, every Region's (core/host-limits.ts).
+      otherShares: regions * ((settings.intakeConcurrency ?? 0) + (settings.onDemandConcurrency ?? 0)),
     });
     const results = await Promise.allSettled(
       plan.sweeps.map((s) =>
@@ -140,6 +157,7 @@ export class SweepPlanner {
       // Each org counted due or expired is ACTIVE: a lagging item count never makes the ratio exceed 1.
       activeOrgs: this.deps.census ? Math.max(counted ?? 0, plan.due, expired) : undefined,
       peerRegionsSilent,
+      ...(deployment ? { deployment } : {}),
       durationMs: clock.now() - started,
     };
   }

@@ -8,12 +8,13 @@ import type { RefresherRuntime } from './runtime.js';
 
 export async function runRefreshEvent(
   runtime: RefresherRuntime,
-  event: Exclude<RefresherEvent, { kind: 'plan' }>,
+  event: Exclude<RefresherEvent, { kind: 'plan' } | { kind: 'remove' }>,
   scope: RunScope,
 ): Promise<RunSummary> {
   const { config } = runtime;
-  // A worker takes the share of each host's budget its planner gave it; any other run the share of one of the most
-  // sweeps that can run at once, fleet-wide (core/fan-out.ts, fleetHostShare).
+  // A worker takes the share of each host's budget its planner gave it; any other run one share of the fleet's (the
+  // most sweeps that can run at once, plus the grant intake's and the on-demand function's instances, of every
+  // Region: core/host-limits.ts fleetHostShare).
   const share = event.kind === 'shards' ? event.hostShare : runtime.defaultHostShare;
   const gate = runtime.hostGate(share);
   const gated: RunScope = { ...scope, hostGate: gate };

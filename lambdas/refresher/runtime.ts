@@ -6,16 +6,20 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { DynamoDbDeployment } from '../adapters/dynamodb-deployment.js';
 import { DynamoDbFleetCensus } from '../adapters/dynamodb-fleet-census.js';
 import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
-import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import { DynamoDbOrgRemoval } from '../adapters/dynamodb-org-removal.js';
+import { type CapacityObserver, createDocumentClient, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
-import { fleetHostShare } from '../core/fan-out.js';
+import type { DeploymentRegistry } from '../core/deployment-descriptor.js';
 import type { FleetCensus, FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
+import { fleetHostShare } from '../core/host-limits.js';
+import type { HostedApp } from '../core/hosted-apps.js';
 import {
   type Clock,
   type CredentialsSource,
@@ -25,7 +29,10 @@ import {
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
+import { DEFAULT_SERVICE_NAME } from '../metrics.js';
+import { OrgRemoval } from '../offboarding/org-removal.js';
 import type { RegionSettings } from '../regions.js';
+import { DeploymentPublisher, deploymentSettingsOf } from './deployment-publisher.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
 import { SweepPlanner } from './planner.js';
@@ -47,12 +54,18 @@ export interface RuntimeOverrides {
   fleet?: FleetStore;
   invoker?: SweepInvoker;
   lambdaClient?: LambdaClient;
+  /** The hosted apps the deployment declares (HOSTED_APPS): the planner publishes them for the operator CLI. */
+  hostedApps?: readonly HostedApp[];
   /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
   workerFunctionName?: string;
   /** The fleet's size and the Regions' heartbeats (the planner's). */
   census?: FleetCensus;
   /** Multi-Region deployments (REGIONS, AWS_REGION; lambdas/regions.ts). */
   regions?: RegionSettings;
+  /** Where the planner publishes the deployment descriptor (default: the token table's `#deployment` item). */
+  deployment?: DeploymentRegistry;
+  /** POWERTOOLS_SERVICE_NAME: the metrics' `service` dimension, published in the deployment descriptor. */
+  serviceName?: string;
 }
 
 export interface RefresherRuntime {
@@ -66,9 +79,18 @@ export interface RefresherRuntime {
   planner: SweepPlanner | undefined;
   /** A token-host gate for one run, with `share` sweeps sharing each host's budget. */
   hostGate(share: number): HostGate;
-  /** The share of each host's budget a run gets when no planner names one (a full sweep, a direct invocation). */
+  /**
+   * The share of each host's budget a run gets when no planner names one (a full sweep, a direct invocation, the
+   * intake's and the on-demand refresh's instances): every share of the fleet, every Region's (fleetHostShare).
+   */
   defaultHostShare: number;
   log: Log;
+  /** The ports a refresh uses, for the other work on an org's provider (an offboarding's revocation). */
+  credentials: CredentialsSource;
+  endpoint: TokenEndpoint;
+  notifier: Notifier;
+  /** Offboarding an org with these ports (the intake's `removeOrg`, the operator's `{"remove": ...}`); built on use. */
+  removal(): OrgRemoval;
 }
 
 export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
@@ -96,10 +118,11 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}),
         })
       : new LogNotifier(log));
+  const endpoint = o.endpoint ?? new HttpTokenEndpoint();
   const refresher = new OrgRefresher({
     store,
     credentials,
-    endpoint: o.endpoint ?? new HttpTokenEndpoint(),
+    endpoint,
     notifier,
     clock,
     random: o.random ?? Math.random,
@@ -135,6 +158,25 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.documentClient ? { client: o.documentClient } : {}),
           ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
         }));
+  // The planner publishes what this deployment is for the operator CLI; it knows the worker the CLI must invoke.
+  const deployment = o.workerFunctionName
+    ? new DeploymentPublisher({
+        registry:
+          o.deployment ??
+          new DynamoDbDeployment({
+            tableName: config.tableName,
+            ...(o.documentClient ? { client: o.documentClient } : {}),
+            ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+          }),
+        settings: deploymentSettingsOf(config, {
+          refresherFunctionName: o.workerFunctionName,
+          serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
+          ...(o.hostedApps ? { apps: o.hostedApps } : {}),
+        }),
+        clock,
+        log,
+      })
+    : undefined;
   const planner = invoker
     ? new SweepPlanner({
         fleet,
@@ -144,6 +186,7 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
         clock,
         log,
         settings: { ...config, regions: regions.regions, region: regions.self },
+        ...(deployment ? { deployment } : {}),
       })
     : undefined;
   const hostNotifier = 'hostDegraded' in notifier ? (notifier as Notifier & HostNotifier) : undefined;
@@ -157,12 +200,41 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       fleet,
       notifier: hostNotifier,
     });
-  const defaultHostShare = fleetHostShare(
-    Math.min(config.maxSweeps, config.shardCount),
-    config.shardCount,
-    Math.max(1, regions.regions.length),
-  );
-  return { config, store, refresher, run, clock, fleet, planner, hostGate, defaultHostShare, log };
+  let removal: OrgRemoval | undefined;
+  const orgRemoval = () => {
+    removal ??= new OrgRemoval({
+      store: new DynamoDbOrgRemoval({
+        tableName: config.tableName,
+        client: o.documentClient ?? createDocumentClient(),
+        ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+      }),
+      credentials,
+      endpoint,
+      notifier,
+      clock,
+      log,
+      settings: config,
+    });
+    return removal;
+  };
+  // Every Region's sweeps, intake and on-demand instances share each host's budget (core/host-limits.ts).
+  const defaultHostShare = fleetHostShare({ ...config, regions: Math.max(1, regions.regions.length) });
+  return {
+    config,
+    store,
+    refresher,
+    run,
+    clock,
+    fleet,
+    planner,
+    hostGate,
+    defaultHostShare,
+    log,
+    credentials,
+    endpoint,
+    notifier,
+    removal: orgRemoval,
+  };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

@@ -29,6 +29,8 @@ import {
   localDynamoDbClient,
 } from '../../local/dynamodb-local.js';
 import { FailureQueueStandIn } from '../../local/failure-queue.js';
+import { lambdaContext } from '../../local/lambda-context.js';
+import type { StandInHandler } from '../../local/lambda-invoke-stand-in.js';
 import { LocalOAuthServer } from '../../local/oauth-server.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
@@ -50,6 +52,8 @@ import {
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
 import { type IntakeModule, SimulatedIntake } from './intake.js';
 import type { MrscStandIn } from './mrsc.js';
+import { type OnDemandModule, SimulatedOnDemand } from './on-demand.js';
+import { type OperatorLambda, simulatedDateHeader, startOperatorLambda } from './operator-invoke.js';
 import { type EnvironmentTag, runInEnvironment, scopedCapture, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
@@ -63,6 +67,8 @@ export interface WorldOptions {
   handlerModule: HandlerModule;
   /** The grant intake's handler module, when the stack has an intake. */
   intakeModule?: IntakeModule;
+  /** The on-demand refresh's handler module, when the stack has one. */
+  onDemandModule?: OnDemandModule;
   /** Distinguishes this scenario's table. */
   name: string;
   seed: number;
@@ -106,8 +112,8 @@ export interface OperatorCommand {
   stderr: string;
 }
 
-/** The functions' log groups: the sweep worker's, the planner's, the grant intake's. */
-export type LogGroup = 'refresher' | 'planner' | 'intake';
+/** The functions' log groups: the sweep worker's, the planner's, the grant intake's, the on-demand refresh's. */
+export type LogGroup = 'refresher' | 'planner' | 'intake' | 'on-demand';
 
 /** What on-call reads as "the refresher's log group": both functions the schedule runs. */
 const REFRESHER_GROUPS: readonly LogGroup[] = ['refresher', 'planner'];
@@ -148,6 +154,12 @@ export class World {
   readonly #scheduleInput: unknown;
   /** The grant intake hosted apps hand grants over to (when the stack has one). */
   intake: SimulatedIntake | undefined;
+  /** The refresher function as the operator CLI invokes it (`tenants refresh`), started on first use. */
+  #operatorLambda: OperatorLambda | undefined;
+  /** The on-demand refresh and the hosted app that calls it (when the stack has one). */
+  onDemand: SimulatedOnDemand | undefined;
+  /** Runs every tick after the ground truth is probed: what hosted apps do (a scenario sets it). */
+  onTick: (() => Promise<void>) | undefined;
   #nextTickAt: number;
   #environments = 0;
   /** Every execution environment's fault state, so a lost Region can take all of them down at once. */
@@ -257,6 +269,8 @@ export class World {
     }
     const tableName = `ops-${options.name}-${randomBytes(3).toString('hex')}`;
     const ddb = localDynamoDbClient(options.dynamoDbEndpoint);
+    // The operator CLI's client: its Date header (AWS's time, to the CLI) is the simulated time.
+    simulatedDateHeader(ddb);
     await createTokenTable(ddb, tableName);
     const doc = createDocumentClient(ddb);
     const shardCount = Number(options.deployment.fn.environment.SHARD_COUNT ?? 1);
@@ -288,6 +302,21 @@ export class World {
         secrets.endpoint,
       );
     }
+    const { onDemand } = options.deployment;
+    if (onDemand && options.onDemandModule) {
+      const env = { ...world.deployedEnv, ...World.#localised(onDemand.environment, world.deployedEnv) };
+      world.onDemand = await SimulatedOnDemand.start(
+        options.onDemandModule,
+        env,
+        onDemand.timeoutSeconds * 1000,
+        {
+          owners: world.owners,
+          ingest: (lines, fn) => world.#ingest(lines, fn),
+          lambdaMetrics: (fn, record) => world.#lambdaMetrics(fn, record),
+        },
+        { dynamoDbEndpoint: options.dynamoDbEndpoint, secretsEndpoint: secrets.endpoint, tableName, oauth },
+      );
+    }
     return world;
   }
 
@@ -313,27 +342,39 @@ export class World {
   }
 
   /**
-   * Onboards an org the way an operator does, with a grant its customer just gave, and refreshes it at once (`tenants
-   * refresh ORG`, as a hosted app's grant intake does): the org's hosted app has a token from its first minute. Left
-   * to the next tick, a fleet onboarded one org at a time would start with minutes in which a large share of its few
-   * orgs has no token yet — a freshness-objective burn of an onboarding, not of an outage.
+   * Onboards an org the way an operator does, with a grant its customer just gave, and refreshes it at once (what
+   * `tenants refresh ORG` asks of the deployed refresher function, as a hosted app's grant intake does): the org's
+   * hosted app has a token from its first minute. Left to the next tick, a fleet onboarded one org at a time would
+   * start with minutes in which a large share of its few orgs has no token yet — a freshness-objective burn of an
+   * onboarding, not of an outage. The function is invoked directly, not through the CLI: the first orgs are onboarded
+   * before the planner's first tick has published the deployment descriptor the CLI acts with.
    */
   async onboard(org: FleetOrg): Promise<void> {
     const client = this.clients[org.client];
+    const orgId = org.settings.orgId;
     let refreshToken: string | undefined;
     if (org.settings.grantType === 'refresh_token') {
-      refreshToken = await this.oauth.mintRefreshToken(client.clientId, org.settings.orgId);
-      this.owners.set(refreshToken, org.settings.orgId);
+      refreshToken = await this.oauth.mintRefreshToken(client.clientId, orgId);
+      this.owners.set(refreshToken, orgId);
     }
     await this.admin.add({ ...org.settings, clientSecretId: client.secretId }, refreshToken);
-    this.orgs.set(org.settings.orgId, org);
-    const refreshed = await this.#runCli(['tenants', 'refresh', org.settings.orgId]);
-    if (refreshed.code !== 0) throw new Error(`onboarding ${org.settings.orgId}: ${refreshed.stderr}`);
-    // The CLI's own token endpoint does not report the rotated refresh token: the owner map learns it from the table.
+    this.orgs.set(orgId, org);
+    const timeoutMs = this.deployment.fn.timeoutSeconds * 1000;
+    const answer = (await this.#invokeRefresher(
+      { orgIds: [orgId] },
+      lambdaContext(timeoutMs, { functionName: this.deployment.fn.logicalId }),
+    )) as { outcomes?: { orgId?: string; result?: string; reason?: string; code?: string }[] } | undefined;
+    const outcome = answer?.outcomes?.find((o) => o.orgId === orgId);
+    if (outcome?.result !== 'refreshed') {
+      throw new Error(
+        `onboarding ${orgId}: ${outcome?.result ?? 'no answer'} ${outcome?.reason ?? outcome?.code ?? ''}`,
+      );
+    }
+    // The refresh's rotated refresh token: the owner map learns it from the table.
     const stored = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { orgId: org.settings.orgId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { orgId }, ConsistentRead: true }),
     );
-    if (typeof stored.Item?.refreshToken === 'string') this.owners.set(stored.Item.refreshToken, org.settings.orgId);
+    if (typeof stored.Item?.refreshToken === 'string') this.owners.set(stored.Item.refreshToken, orgId);
   }
 
   /** The client (and its secret) an org uses. */
@@ -373,13 +414,58 @@ export class World {
       readStdin: async () => undefined,
       readFile: (p) => readFile(p, 'utf8'),
       fileMode: async (p) => (await stat(p)).mode & 0o777,
-      env: { ...this.deployedEnv },
+      // A shell with AWS credentials and no refresher setting: the CLI takes those from the deployment's descriptor.
+      env: Object.fromEntries(
+        ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB'].map((k) => [
+          k,
+          this.deployedEnv[k],
+        ]),
+      ),
       now: () => Date.now(),
     };
     const secretsClient = this.#secretsClient();
-    const code = await runCli(['--table', this.tableName, ...args], io, { dynamoDb: this.ddb, secretsClient });
+    this.#operatorLambda ??= await startOperatorLambda(
+      this.deployment.fn.logicalId,
+      this.deployment.fn.timeoutSeconds * 1000,
+      (event, context) => this.#invokeRefresher(event, context),
+    );
+    const code = await runCli(['--table', this.tableName, ...args], io, {
+      dynamoDb: this.ddb,
+      secretsClient,
+      lambdaClient: this.#operatorLambda.client,
+    });
     secretsClient.destroy();
     return { t: simNow(), command: `tenant-tokens ${args.join(' ')}`, code, stdout, stderr };
+  }
+
+  /** One RequestResponse invocation of the refresher function (the operator's `tenants refresh`), as Lambda runs it. */
+  async #invokeRefresher(event: unknown, context: Parameters<StandInHandler>[1]): Promise<unknown> {
+    const environment = await this.#coldStart('refresher');
+    const startedAt = simNow();
+    const capture = startCapture();
+    let failure: Error | undefined;
+    try {
+      // A crashed or stalled environment fails the invocation at once, as AsyncLambda's attempts do.
+      const doomed = environment.doomed.then((d) => {
+        throw Object.assign(new Error(d.reason), {
+          name: d.kind === 'crash' ? 'Runtime.ExitError' : 'Sandbox.Timedout',
+        });
+      });
+      return await Promise.race([environment.handler(event, context), doomed]);
+    } catch (err) {
+      failure = err as Error;
+      throw err;
+    } finally {
+      this.#ingest(capture.stop(), 'refresher');
+      this.#lambdaMetrics('refresher', {
+        startedAt,
+        durationMs: simNow() - startedAt,
+        outcome: failure ? 'error' : 'ok',
+        errorType: failure?.name,
+        errorMessage: failure?.message,
+      });
+      environment.kill();
+    }
   }
 
   /** A new deployment of the refresher's configuration, to both functions (warm environments are replaced). */
@@ -408,6 +494,7 @@ export class World {
     advanceTo(this.#nextTickAt);
     this.#nextTickAt += this.periodMs;
     if (probe) await this.#probe();
+    await this.onTick?.();
     if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
   }
 
@@ -483,11 +570,13 @@ export class World {
   async stop(): Promise<void> {
     this.lambda.deploy();
     this.planner?.deploy();
+    await this.#operatorLambda?.stop();
     if (this.options.shared) {
       rmSync(this.#tmp, { recursive: true, force: true });
       return;
     }
     await this.intake?.stop();
+    await this.onDemand?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
     await deleteTokenTable(this.ddb, this.tableName);
@@ -571,7 +660,9 @@ export class World {
         ? this.deployment.fn.nameToken
         : fn === 'planner'
           ? (this.deployment.planner?.nameToken ?? fn)
-          : (this.deployment.intake?.nameToken ?? fn);
+          : fn === 'intake'
+            ? (this.deployment.intake?.nameToken ?? fn)
+            : (this.deployment.onDemand?.nameToken ?? fn);
     const dimensions = { FunctionName: name };
     const put = (metric: string, value: number) =>
       this.store.put({ namespace: 'AWS/Lambda', name: metric, dimensions }, t, value);

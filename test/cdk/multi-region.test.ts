@@ -122,7 +122,8 @@ describe('Multi-Region deployment: each Region’s refresher points at its own r
   it.each(THREE)('%s: functions, grants and key are this Region’s, REGIONS names all three', (region) => {
     const t = three.template(`TenantTokenRefresher-${region}`);
     const functions = resourcesOfType(t, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    // The worker, the planner, the grant intake and the on-demand refresh.
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         TABLE_NAME: 'TenantTokenRefresher-tokens',
@@ -156,6 +157,56 @@ describe('Multi-Region deployment: each Region’s refresher points at its own r
     expect(writes[0].Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#region:*'] },
     });
+  });
+
+  it.each(THREE)('%s: the on-demand refresh and its OnDemandLoop alarm, the intake and its alarm', (region) => {
+    const t = three.template(`TenantTokenRefresher-${region}`);
+    const outputs = Object.keys(t.Outputs as Record<string, unknown>);
+    expect(outputs).toEqual(
+      expect.arrayContaining(['OnDemandRefreshFunctionName', 'OnDemandRefreshPolicyArn', 'GrantIntakeFunctionName']),
+    );
+    const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        `TenantTokenRefresher-${region}-OnDemandLoop`,
+        `TenantTokenRefresher-${region}-IntakeErrors`,
+      ]),
+    );
+  });
+
+  it('hosted apps: every Region has each app’s aliases, policies on its own replica and functions, and outputs', () => {
+    const apps = [
+      { name: 'gc', orgIdPrefix: 'gc-', clientSecretIds: ['tenant-tokens/gc'] },
+      { name: 'zd', orgIdPrefix: 'zd-', tokenHosts: [] },
+    ];
+    const withApps = synth({ regions: THREE.join(','), apps });
+    for (const region of THREE) {
+      const t = withApps.template(`TenantTokenRefresher-${region}`);
+      const outputs = Object.keys(t.Outputs as Record<string, unknown>);
+      for (const app of ['Gc', 'Zd']) {
+        expect(outputs).toEqual(
+          expect.arrayContaining([
+            `App${app}IntakeFunctionName`,
+            `App${app}ReaderPolicyArn`,
+            `App${app}IntakePolicyArn`,
+            `App${app}OnDemandFunctionName`,
+            `App${app}OnDemandPolicyArn`,
+          ]),
+        );
+      }
+      expect(outputs).not.toContain('AccessTokenReaderPolicyArn');
+      const aliases = resourcesOfType(t, 'AWS::Lambda::Alias').map((a) => a.Properties.Name);
+      expect(aliases.sort()).toEqual(['app-gc', 'app-gc', 'app-zd', 'app-zd']);
+      const text = JSON.stringify(resourcesOfType(t, 'AWS::IAM::ManagedPolicy'));
+      expect(new Set([...text.matchAll(/arn:aws:dynamodb:([a-z0-9-]+):/g)].map((m) => m[1]))).toEqual(
+        new Set([region]),
+      );
+      for (const fn of resourcesOfType(t, 'AWS::Lambda::Function')) {
+        const vars = fn.Properties.Environment.Variables;
+        if (vars.HOSTED_APPS !== undefined)
+          expect(JSON.parse(vars.HOSTED_APPS).map((a: Cfn) => a.name)).toEqual(['gc', 'zd']);
+      }
+    }
   });
 });
 

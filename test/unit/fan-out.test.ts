@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import {
   backlogCutoff,
   type FanOutInput,
-  fleetHostShare,
+  fleetSweepShares,
   planFanOut,
   runningSweeps,
 } from '../../lambdas/core/fan-out.js';
+import { fleetHostShare } from '../../lambdas/core/host-limits.js';
 
 const input = (over: Partial<FanOutInput>): FanOutInput => ({
   dueByShard: [0, 0, 0, 0],
@@ -76,8 +77,8 @@ describe('Function: planFanOut', () => {
     ['three Regions: three times as many sweeps can run', 4, 16, 3, 12],
     ['three Regions, 8 shards: at most 8 sweeps hold a shard at once', 4, 8, 3, 8],
     ['never below MAX_SWEEPS (a share per sweep one Region may run)', 4, 2, 3, 4],
-  ])('fleetHostShare, %s', (_name, maxSweeps, shards, regions, expected) => {
-    expect(fleetHostShare(maxSweeps, shards, regions)).toBe(expected);
+  ])('fleetSweepShares, %s', (_name, maxSweeps, shards, regions, expected) => {
+    expect(fleetSweepShares(maxSweeps, shards, regions)).toBe(expected);
     const due = Array.from({ length: shards }, () => 1);
     expect(planFanOut(input({ dueByShard: due, maxSweeps, regions })).hostShare).toBe(expected);
   });
@@ -88,14 +89,39 @@ describe('Function: planFanOut', () => {
         fc.integer({ min: 1, max: 64 }),
         fc.integer({ min: 1, max: 64 }),
         fc.integer({ min: 1, max: 3 }),
-        (maxSweeps, shards, regions) => {
-          const share = fleetHostShare(maxSweeps, shards, regions);
-          // The most sweeps sending at once: each holds a shard, and each Region runs at most MAX_SWEEPS.
-          const sending = Math.min(shards, maxSweeps * regions);
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 20 }),
+        (maxSweeps, shards, regions, intake, onDemand) => {
+          const share = fleetHostShare({
+            maxSweeps,
+            shardCount: shards,
+            intakeConcurrency: intake,
+            onDemandConcurrency: onDemand,
+            regions,
+          });
+          // The most senders at once: sweeps each hold a shard and each Region runs at most MAX_SWEEPS of them;
+          // every Region's intake and on-demand instances one each.
+          const sending = Math.min(shards, maxSweeps * regions) + regions * (intake + onDemand);
           expect(share).toBeGreaterThanOrEqual(sending);
         },
       ),
     );
+  });
+
+  it('counts the grant intake’s and the on-demand refresh’s instances as shares of every host budget (fleetHostShare)', () => {
+    expect(planFanOut(input({ dueByShard: [1, 0, 0, 0], otherShares: 3 })).hostShare).toBe(7);
+    expect(fleetHostShare({ maxSweeps: 4, shardCount: 2, intakeConcurrency: 3, onDemandConcurrency: 2 })).toBe(7);
+  });
+
+  it('counts every Region’s sweeps, intake and on-demand instances (fleetHostShare, three Regions)', () => {
+    // 3 Regions × 4 sweeps (16 shards) + 3 × (3 intake + 2 on-demand).
+    expect(
+      fleetHostShare({ maxSweeps: 4, shardCount: 16, intakeConcurrency: 3, onDemandConcurrency: 2, regions: 3 }),
+    ).toBe(12 + 15);
+    // One Region: exactly what it was before Regions.
+    expect(
+      fleetHostShare({ maxSweeps: 4, shardCount: 16, intakeConcurrency: 3, onDemandConcurrency: 2, regions: 1 }),
+    ).toBe(4 + 5);
   });
 
   it('property: every free shard with something due goes to exactly one sweep when there is room', () => {
@@ -129,7 +155,11 @@ describe('Function: planFanOut', () => {
 
 describe('Function: backlogCutoff', () => {
   it('is the start of the previous tick: due before it and still due now means that tick did not clear it', () => {
-    expect(backlogCutoff(1_000_000, 60_000)).toBe(940_000);
+    expect(backlogCutoff(1_000_000, 60_000, 50_000)).toBe(940_000);
+  });
+
+  it('…or a lease hold ago when that is longer: an org a crashed claim holds is not backlog until the hold ends', () => {
+    expect(backlogCutoff(1_000_000, 60_000, 125_000)).toBe(875_000);
   });
 });
 
