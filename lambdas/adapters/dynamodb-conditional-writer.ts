@@ -73,7 +73,7 @@ export class ConditionalWriter {
         return await this.#once(operation, orgId, landed, input, signal);
       } catch (err) {
         if (!isReplicatedWriteConflict(err)) throw err;
-        const current = await this.#read(orgId, signal);
+        const current = await this.read(orgId, signal);
         if (current !== undefined && landed(current)) return RETRIED_WRITE_LANDED;
         // A claim (no fence yet) lost a race: the caller reads why from the item, as after any lost condition.
         const { stillMine } = options;
@@ -89,12 +89,22 @@ export class ConditionalWriter {
   }
 
   /** The item as it is now: a strongly consistent read, the latest version in every Region. */
-  async #read(orgId: string, signal: AbortSignal | undefined): Promise<Record<string, unknown> | undefined> {
+  async read(
+    orgId: string,
+    signal?: AbortSignal,
+    projection?: readonly string[],
+  ): Promise<Record<string, unknown> | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.table,
         Key: { orgId },
         ConsistentRead: true,
+        ...(projection
+          ? {
+              ProjectionExpression: projection.map((_, i) => `#p${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(projection.map((a, i) => [`#p${i}`, a])),
+            }
+          : {}),
         ...(this.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
       }),
       signal === undefined ? undefined : { abortSignal: signal },

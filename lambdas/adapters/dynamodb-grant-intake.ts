@@ -1,15 +1,16 @@
 // The grant intake's writes on DynamoDB: a new org's item (conditional Put) and a new grant on an existing org
 // (conditional Update on the version read, a free lease and no newer grant). The same fences as the operator CLI's
 // `tenants add` and `tenants reauth`, so a hosted app can never overwrite a refresher's commit, pull a refresh token
-// out from under a refresh in flight, or replace a newer grant with an older one.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+// out from under a refresh in flight, or replace a newer grant with an older one. On a multi-Region table (MRSC,
+// docs/regions.md) another Region's write at the same instant is a lost race like a lost condition: the conditional
+// writer re-reads the item and the intake decides again on it (the refresh after a hand-over claims like any other).
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type { GrantWrite } from '../core/grant-decision.js';
 import type { GrantIntakeStore, IntakeWriteResult } from '../core/grant-intake-port.js';
 import { RecordStatus } from '../core/record.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
+import { ConditionalPut } from './dynamodb-conditional-put.js';
 import { type CapacityObserver, ConditionalWriter } from './dynamodb-conditional-writer.js';
 
 export interface DynamoDbGrantIntakeOptions {
@@ -24,12 +25,14 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
   readonly #table: string;
   readonly #onCapacity: CapacityObserver | undefined;
   readonly #writer: ConditionalWriter;
+  readonly #put: ConditionalPut;
 
   constructor(options: DynamoDbGrantIntakeOptions) {
     this.#doc = options.client;
     this.#table = options.tableName;
     this.#onCapacity = options.onCapacity;
     this.#writer = new ConditionalWriter(this.#doc, this.#table, this.#onCapacity);
+    this.#put = new ConditionalPut(this.#doc, this.#table, this.#onCapacity);
   }
 
   get #capacity(): { ReturnConsumedCapacity?: 'TOTAL' } {
@@ -50,23 +53,26 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
   }
 
   async putNew(item: Record<string, unknown>): Promise<IntakeWriteResult> {
+    const orgId = String(item[TABLE_SCHEMA.partitionKey]);
     try {
-      const out = await this.#doc.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#orgId)',
-          ExpressionAttributeNames: { '#orgId': TABLE_SCHEMA.partitionKey },
-          // The existing item tells a repeated hand-over of this very grant from another org's record.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...this.#capacity,
-        }),
+      await this.#put.put(
+        'put',
+        orgId,
+        item,
+        { ConditionExpression: 'attribute_not_exists(#orgId)', ExpressionAttributeNames: { '#orgId': 'orgId' } },
+        {
+          // The existing item tells a repeated hand-over of this very grant (an earlier attempt of this Put included)
+          // from another org's record: the caller decides on it.
+          landed: () => false,
+          // After another Region's write at the same instant: tried again only while there is still no item.
+          stillApplies: (current) => current === undefined,
+          capacity: 'intakePut',
+        },
       );
-      this.#onCapacity?.('intakePut', out.ConsumedCapacity);
       return { stored: true };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return { stored: false, current: err.Item ? unmarshall(err.Item) : undefined };
+      if (err instanceof ConditionFailedError) return { stored: false, current: err.current };
+      throw err;
     }
   }
 
@@ -75,13 +81,20 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
     expectedVersion: number,
     issuedAt: number,
   ): Promise<IntakeWriteResult> {
+    const orgId = String(item[TABLE_SCHEMA.partitionKey]);
+    // The tombstone read, still a tombstone, and a watermark older than this grant: a replayed grant from before the
+    // removal, or a removal racing this hand-over, is never overwritten.
+    const stillTheTombstone = (current: Record<string, unknown> | undefined) =>
+      current?.status === RecordStatus.Removed &&
+      current.version === expectedVersion &&
+      (current.grantIssuedAt === undefined || Number(current.grantIssuedAt) < issuedAt);
     try {
-      const out = await this.#doc.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: item,
-          // The tombstone read, still a tombstone, and a watermark older than this grant: a replayed grant from
-          // before the removal, or a removal racing this hand-over, is never overwritten.
+      // Written, or an earlier attempt of it landed: stored either way.
+      await this.#put.put(
+        'put',
+        orgId,
+        item,
+        {
           ConditionExpression:
             '#status = :removed AND #version = :expectedVersion AND ' +
             '(attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
@@ -91,15 +104,21 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
             ':expectedVersion': expectedVersion,
             ':issuedAt': issuedAt,
           },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...this.#capacity,
-        }),
+        },
+        {
+          // This very item, from an earlier attempt whose answer was lost: the next version, carrying this grant.
+          landed: (current) =>
+            current.version === item.version &&
+            current.grantIssuedAt === issuedAt &&
+            current.grantFingerprint === item.grantFingerprint,
+          stillApplies: stillTheTombstone,
+          capacity: 'intakePut',
+        },
       );
-      this.#onCapacity?.('intakePut', out.ConsumedCapacity);
       return { stored: true };
     } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return { stored: false, current: err.Item ? unmarshall(err.Item) : undefined };
+      if (err instanceof ConditionFailedError) return { stored: false, current: err.current };
+      throw err;
     }
   }
 

@@ -1,12 +1,14 @@
 // Writing new orgs: a conditional Put each (the org must not exist), so onboarding never overwrites an org — not a
 // refresher's commit, not an org onboarded before. Many orgs go in as bounded parallel Puts rather than BatchWrite,
 // which cannot be conditional and would overwrite; re-running an import is therefore safe: existing orgs come back
-// as "unchanged".
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+// as "unchanged". On a multi-Region table (MRSC) another Region's write at the same instant is sorted out like a
+// lost condition (dynamodb-conditional-put.ts).
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { ConditionFailedError } from '../core/errors.js';
 import { scrub } from '../core/redact.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
+import { ConditionalPut } from './dynamodb-conditional-put.js';
 
 /** Puts in flight during an import: enough to hide the round trip, few enough not to throttle a new table. */
 export const IMPORT_CONCURRENCY = 16;
@@ -18,17 +20,20 @@ export async function putNewOrg(
   item: Record<string, unknown>,
 ): Promise<boolean> {
   try {
-    await doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: item,
+    await new ConditionalPut(doc, table, undefined).put(
+      'put',
+      String(item[TABLE_SCHEMA.partitionKey]),
+      item,
+      {
         ConditionExpression: 'attribute_not_exists(#orgId)',
         ExpressionAttributeNames: { '#orgId': TABLE_SCHEMA.partitionKey },
-      }),
+      },
+      // Another Region's write at the same instant (MRSC): tried again only while there is still no item.
+      { landed: () => false, stillApplies: (current) => current === undefined, projection: ['orgId'] },
     );
     return true;
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
+    if (err instanceof ConditionFailedError) return false;
     throw err;
   }
 }
@@ -43,11 +48,13 @@ export async function replaceRemovedOrg(
   item: Record<string, unknown>,
   tombstone: { version: number },
 ): Promise<boolean> {
+  const version = tombstone.version + 1;
   try {
-    await doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: { ...item, version: tombstone.version + 1 },
+    await new ConditionalPut(doc, table, undefined).put(
+      'put',
+      String(item[TABLE_SCHEMA.partitionKey]),
+      { ...item, version },
+      {
         ConditionExpression:
           '#status = :removed AND #version = :expectedVersion AND ' +
           '(attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
@@ -57,11 +64,25 @@ export async function replaceRemovedOrg(
           ':expectedVersion': tombstone.version,
           ':issuedAt': item.grantIssuedAt,
         },
-      }),
+      },
+      {
+        // This very item from an earlier attempt whose answer was lost: the next version, carrying this grant.
+        landed: (current) =>
+          current.version === version &&
+          current.grantIssuedAt === item.grantIssuedAt &&
+          current.grantFingerprint === item.grantFingerprint,
+        // Another Region's write at the same instant (MRSC): tried again only while the tombstone read is still there.
+        stillApplies: (current) =>
+          current?.status === 'REMOVED' &&
+          current.version === tombstone.version &&
+          (current.grantIssuedAt === undefined || Number(current.grantIssuedAt) < Number(item.grantIssuedAt)),
+        // The operator's CLI never holds a secret: nothing back on a lost condition, a projected re-read.
+        projection: ['status', 'version', 'grantIssuedAt', 'grantFingerprint'],
+      },
     );
     return true;
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
+    if (err instanceof ConditionFailedError) return false;
     throw err;
   }
 }

@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConditionalWriter } from '../../lambdas/adapters/dynamodb-conditional-writer.js';
 import { DynamoDbFleetStore } from '../../lambdas/adapters/dynamodb-fleet-store.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-token-store.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
@@ -158,6 +159,47 @@ describe('Class: DynamoDbTokenStore › replicated write conflicts (MRSC)', () =
 
     expect(summary).toMatchObject({ notCommitted: 1, failed: { LEASE_LOST: 1 } });
     expect((await h.getRecord('rwc-commit-fenced'))?.leaseOwner).toBe('other-region-sweep');
+  });
+});
+
+describe('Class: ConditionalWriter › replicated write conflicts (MRSC) within a timeout', () => {
+  let h: Harness;
+  let client: DynamoDBClient;
+  let plan: ConflictPlan;
+
+  beforeAll(async () => {
+    h = await createHarness(inject('dynamoDbEndpoint'));
+    client = localDynamoDbClient(inject('dynamoDbEndpoint'));
+    plan = injectReplicatedConflicts(client);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await h.close();
+  });
+
+  it('a commit attempt’s timeout bounds its retries of conflicts too (the commit window counts on it)', async () => {
+    await h.seedOrg('rwc-timeout');
+    const writer = new ConditionalWriter(createDocumentClient(client), h.table, undefined);
+    // Another Region keeps writing the item: every attempt conflicts, the fence stays this writer's.
+    Object.assign(plan, { marker: 'SET #mark = :mark', conflicts: 1_000, answered: 0, competitor: undefined });
+    const started = Date.now();
+
+    const write = writer.update(
+      'commit',
+      'rwc-timeout',
+      () => false,
+      {
+        UpdateExpression: 'SET #mark = :mark',
+        ExpressionAttributeNames: { '#mark': 'mark' },
+        ExpressionAttributeValues: { ':mark': 1 },
+      },
+      { timeoutMs: 200, stillMine: () => true },
+    );
+
+    await expect(write).rejects.toThrow();
+    // One timeout for the whole call, not one per try (four tries of the SDK's four attempts each take seconds).
+    expect(Date.now() - started).toBeLessThan(600);
+    plan.marker = undefined;
   });
 });
 

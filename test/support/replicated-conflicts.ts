@@ -20,7 +20,10 @@ export function replicatedWriteConflictResponse() {
 }
 
 export interface ConflictPlan {
-  /** Which write: UpdateItems whose expression contains it, until `conflicts` attempts were answered. */
+  /**
+   * Which write: UpdateItems whose update expression contains it (PutItems: whose condition does), until `conflicts`
+   * attempts were answered.
+   */
   marker: string | undefined;
   /** Attempts answered with the conflict (the DynamoDB client makes four of each write by default). */
   conflicts: number;
@@ -38,7 +41,8 @@ export function injectReplicatedConflicts(client: DynamoDBClient): ConflictPlan 
   let started = false;
   client.middlewareStack.add(
     (next) => async (args) => {
-      const expression = String((args.input as { UpdateExpression?: string }).UpdateExpression ?? '');
+      const input = args.input as { UpdateExpression?: string; ConditionExpression?: string };
+      const expression = String(input.UpdateExpression ?? input.ConditionExpression ?? '');
       if (plan.marker === undefined || !expression.includes(plan.marker)) return next(args);
       if (!started) {
         started = true;
