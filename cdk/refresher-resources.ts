@@ -95,11 +95,15 @@ export function addRefresherResources(
   });
   const apps = declaredApps(props.apps, { secretPrefix, allowedTokenHosts: refresher.settings.allowedTokenHosts });
   // The schedule's target: plans each tick and starts the sweep workers (the refresher function above); it
-  // publishes the deployment descriptor, the declared apps included, for the operator CLI.
+  // publishes the deployment descriptor, the declared apps included, for the operator CLI — with several Regions,
+  // the first Region's planner only, naming its worker by ARN (docs/regions.md#the-operator-cli).
+  const publishes = regionRole === undefined || regionRole.regions[0] === regionRole.region;
   const planner = new SweepPlanner(stack, 'Planner', {
     table,
     worker: refresher,
     apps,
+    ...(publishes ? {} : { publishesDeployment: false }),
+    ...(regionRole ? { workerByArn: true } : {}),
     ...noReservation,
     ...logRetention,
   });
@@ -133,7 +137,7 @@ export function addRefresherResources(
   const onDemandAlarms = new OnDemandAlarms(stack, 'OnDemandAlarms', { alarms, onDemand });
   // Several Regions on one global table (docs/regions.md): each planner writes its heartbeat and pages for silent peers.
   const peers = regionRole ? new PeerRegionAlarm(stack, 'PeerRegions', alarms) : undefined;
-  if (regionRole) table.grantRegionHeartbeats(planner.role);
+  if (regionRole) table.grantRegionHeartbeats(planner.role, regionRole.region);
   const dashboard = new RefresherDashboard(stack, 'Dashboard', {
     alarms,
     refresher,

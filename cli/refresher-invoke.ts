@@ -23,6 +23,16 @@ const HINTS: Record<string, string> = {
 };
 
 /**
+ * A Lambda client for the deployment's refresher function: in the Region its ARN names (a multi-Region deployment's
+ * descriptor names the first Region's worker by ARN, docs/regions.md#the-operator-cli), wherever AWS_REGION points;
+ * a plain name (one Region) is invoked in AWS_REGION, as always.
+ */
+export function lambdaClientFor(functionName: string): LambdaClient {
+  const region = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:/.exec(functionName)?.[1];
+  return new LambdaClient(region ? { region } : {});
+}
+
+/**
  * One RequestResponse Invoke of the deployment's refresher function with `payload`: its answer as JSON, or a
  * REFRESHER_INVOKE_FAILED naming why it could not be had (`what` ends the message: what did not happen).
  */
@@ -32,7 +42,7 @@ async function invokeDeployment(
   payload: unknown,
   what: string,
 ): Promise<Record<string, unknown> | undefined> {
-  ctx.deps.lambdaClient ??= new LambdaClient({});
+  ctx.deps.lambdaClient ??= lambdaClientFor(functionName);
   let out: InvokeCommandOutput;
   try {
     out = await ctx.deps.lambdaClient.send(

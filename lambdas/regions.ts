@@ -31,3 +31,13 @@ export function regionsOf(env: Record<string, string | undefined>): RegionSettin
   if (problems.length > 0) throw new ConfigError(problems);
   return { regions, self };
 }
+
+/**
+ * Whether this Region's planner publishes the deployment descriptor (`#deployment`, core/deployment-descriptor.ts):
+ * always in one Region; with several, the first of REGIONS only (the table's home Region). The descriptor is one item
+ * for the whole deployment and names one refresher function; if every Region published its own, two Regions would
+ * take turns rewriting it (each content-hash condition sees the other's content), a write per tick per Region.
+ */
+export function publishesDeployment(settings: RegionSettings): boolean {
+  return settings.regions.length === 0 || settings.self === settings.regions[0];
+}

@@ -140,7 +140,8 @@ export function readDeployment(template: Cfn, stackName: string, templatePath = 
   let fn = scheduled;
   let planner: RefresherDeployment['planner'];
   if (workerRef !== undefined) {
-    const workerLogicalId = /^ref:(.+)$/.exec(workerRef)?.[1];
+    // By name (one Region) or by ARN (a multi-Region stack's planner: the descriptor then names the worker's Region).
+    const workerLogicalId = /^ref:(.+)$/.exec(workerRef)?.[1] ?? /^getatt:(.+)\.Arn$/.exec(workerRef)?.[1];
     if (!workerLogicalId) throw new TemplateError(`the planner's WORKER_FUNCTION_NAME ${workerRef} is not a function`);
     fn = functionDeployment(template, workerLogicalId);
     planner = { ...scheduled, input: ruleTarget?.Input === undefined ? undefined : JSON.parse(ruleTarget.Input) };

@@ -34,6 +34,16 @@ export interface SweepPlannerProps {
   logRetention?: logs.RetentionDays;
   /** Declared hosted apps: the planner publishes them in the deployment descriptor for the operator CLI. */
   apps?: readonly HostedApp[];
+  /**
+   * Whether this planner publishes the deployment descriptor (default true). In a multi-Region deployment only the
+   * first Region's does (lambdas/regions.ts publishesDeployment), and only its role may write `#deployment`.
+   */
+  publishesDeployment?: boolean;
+  /**
+   * Name the worker by its ARN (WORKER_FUNCTION_NAME): in a multi-Region deployment the descriptor then names the
+   * Region of the function `tenants refresh` invokes, wherever the operator's CLI runs (docs/regions.md).
+   */
+  workerByArn?: boolean;
 }
 
 export class SweepPlanner extends Construct {
@@ -74,7 +84,7 @@ export class SweepPlanner extends Construct {
       // the configuration describes the sweeps, and the planner checks the same timing rules.
       environment: {
         ...refresherEnvironment(settings, table.tableName),
-        WORKER_FUNCTION_NAME: worker.fn.functionName,
+        WORKER_FUNCTION_NAME: props.workerByArn ? worker.fn.functionArn : worker.fn.functionName,
         ...hostedAppsEnvironment(props.apps ?? []),
       },
       bundling: refresherBundling(),
@@ -88,7 +98,7 @@ export class SweepPlanner extends Construct {
 
     table.grantPlanner(this.role);
     // What this deployment is, for the operator CLI (docs/design.md): the `#deployment` item, nothing else.
-    table.grantDeploymentDescriptor(this.role);
+    if (props.publishesDeployment !== false) table.grantDeploymentDescriptor(this.role);
     // Invoke by the unqualified name: the function's ARN alone, no `:*` (no version or alias needed).
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.fn.functionArn] }),

@@ -51,10 +51,13 @@ export const DEPLOYMENT_DESCRIPTOR_ACTIONS = ['dynamodb:PutItem'] as const;
 export const PLANNER_CENSUS_ACTIONS = ['dynamodb:DescribeTable'] as const;
 
 /**
- * Multi-Region only: each planner writes its Region's heartbeat item and reads the others' (`#region:<name>`),
- * granted on those keys alone (`dynamodb:LeadingKeys`).
+ * Multi-Region only: each planner writes its own Region's heartbeat item (`#region:<its Region>`, that key alone) and
+ * reads the others' (`#region:*`), granted on those keys alone (`dynamodb:LeadingKeys`).
  */
-export const REGION_HEARTBEAT_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] as const;
+export const REGION_HEARTBEAT_WRITE_ACTIONS = ['dynamodb:UpdateItem'] as const;
+export const REGION_HEARTBEAT_READ_ACTIONS = ['dynamodb:BatchGetItem'] as const;
+/** Both, as one list (what a planner may do with heartbeats). */
+export const REGION_HEARTBEAT_ACTIONS = [...REGION_HEARTBEAT_WRITE_ACTIONS, ...REGION_HEARTBEAT_READ_ACTIONS] as const;
 
 /**
  * The attention gauges (refresher and planner): one Scan of the attention index, which is sparse and keys-only (an org
@@ -189,7 +192,8 @@ export abstract class TokenTableAccess extends Construct {
 
   /**
    * The planner publishes the deployment descriptor (core/deployment-descriptor.ts) for the operator CLI: a Put of the
-   * `#deployment` coordination item only (`dynamodb:LeadingKeys`), so the planner still cannot write an org.
+   * `#deployment` coordination item only (`dynamodb:LeadingKeys`), so the planner still cannot write an org. In a
+   * multi-Region deployment only the publishing Region's planner gets it (docs/regions.md#the-operator-cli).
    */
   grantDeploymentDescriptor(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
@@ -203,13 +207,22 @@ export abstract class TokenTableAccess extends Construct {
   }
 
   /**
-   * Multi-Region (docs/regions.md): the planner's Region heartbeat, its own item written and the others' read, on the
-   * `#region:` coordination items alone. No org can be read or written through it.
+   * Multi-Region (docs/regions.md): the planner's Region heartbeat, its own Region's item written (that key alone) and
+   * the others' read (the `#region:` coordination items alone). No org can be read or written through it, and no
+   * Region can write another's heartbeat.
    */
-  grantRegionHeartbeats(grantee: iam.IGrantable): iam.Grant {
+  grantRegionHeartbeats(grantee: iam.IGrantable, region: string): iam.Grant {
     const grant = iam.Grant.addToPrincipal({
       grantee,
-      actions: [...REGION_HEARTBEAT_ACTIONS],
+      actions: [...REGION_HEARTBEAT_WRITE_ACTIONS],
+      resourceArns: [this.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`${COORDINATION.regionKeyPrefix}${region}`] },
+      },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...REGION_HEARTBEAT_READ_ACTIONS],
       resourceArns: [this.tableArn],
       conditions: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${COORDINATION.regionKeyPrefix}*`] },

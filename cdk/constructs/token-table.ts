@@ -21,6 +21,8 @@ export {
   READER_TABLE_ACTIONS,
   REFRESHER_TABLE_ACTIONS,
   REGION_HEARTBEAT_ACTIONS,
+  REGION_HEARTBEAT_READ_ACTIONS,
+  REGION_HEARTBEAT_WRITE_ACTIONS,
   type ReadAccessTokensOptions,
   TokenTableAccess,
 } from './token-table-access.js';

@@ -1,6 +1,7 @@
 // The deployment descriptor on DynamoDB: the coordination item `#deployment` of the token table. The planner
 // publishes it (a conditional Put that only writes new content); the operator CLI reads it before every write. On a
-// multi-Region table a replicated write conflict is sorted out like a lost condition (dynamodb-conditional-put.ts).
+// multi-Region table only the first Region's planner publishes (lambdas/regions.ts publishesDeployment), and a
+// replicated write conflict is sorted out like a lost condition (dynamodb-conditional-put.ts).
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DeploymentDescriptor,

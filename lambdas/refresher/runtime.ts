@@ -31,7 +31,7 @@ import {
 } from '../core/ports.js';
 import { DEFAULT_SERVICE_NAME } from '../metrics.js';
 import { OrgRemoval } from '../offboarding/org-removal.js';
-import type { RegionSettings } from '../regions.js';
+import { publishesDeployment, type RegionSettings } from '../regions.js';
 import { DeploymentPublisher, deploymentSettingsOf } from './deployment-publisher.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
@@ -158,25 +158,27 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.documentClient ? { client: o.documentClient } : {}),
           ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
         }));
-  // The planner publishes what this deployment is for the operator CLI; it knows the worker the CLI must invoke.
-  const deployment = o.workerFunctionName
-    ? new DeploymentPublisher({
-        registry:
-          o.deployment ??
-          new DynamoDbDeployment({
-            tableName: config.tableName,
-            ...(o.documentClient ? { client: o.documentClient } : {}),
-            ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+  // The planner publishes what this deployment is for the operator CLI; it knows the worker the CLI must invoke. With
+  // several Regions only the first one's planner does, so the Regions never take turns rewriting it (regions.ts).
+  const deployment =
+    o.workerFunctionName && publishesDeployment(regions)
+      ? new DeploymentPublisher({
+          registry:
+            o.deployment ??
+            new DynamoDbDeployment({
+              tableName: config.tableName,
+              ...(o.documentClient ? { client: o.documentClient } : {}),
+              ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+            }),
+          settings: deploymentSettingsOf(config, {
+            refresherFunctionName: o.workerFunctionName,
+            serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
+            ...(o.hostedApps ? { apps: o.hostedApps } : {}),
           }),
-        settings: deploymentSettingsOf(config, {
-          refresherFunctionName: o.workerFunctionName,
-          serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
-          ...(o.hostedApps ? { apps: o.hostedApps } : {}),
-        }),
-        clock,
-        log,
-      })
-    : undefined;
+          clock,
+          log,
+        })
+      : undefined;
   const planner = invoker
     ? new SweepPlanner({
         fleet,

@@ -143,20 +143,47 @@ describe('Multi-Region deployment: each Region’s refresher points at its own r
     expect(text).toContain(`TenantTokenRefresher-Key-${region}`);
   });
 
-  it('pages for a silent peer Region, and lets the planner write its heartbeat item and nothing else', () => {
-    const t = three.template('TenantTokenRefresher-us-east-2');
-    const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName);
-    expect(alarms).toContain('TenantTokenRefresher-us-east-2-PeerRegionSilent');
+  const plannerStatements = (region: string): Cfn[] => {
+    const t = three.template(`TenantTokenRefresher-${region}`);
     const planner = Object.entries(t.Resources as Record<string, Cfn>).find(([id]) =>
       id.startsWith('PlannerRoleDefaultPolicy'),
     );
-    const writes = ((planner?.[1].Properties.PolicyDocument.Statement ?? []) as Cfn[]).filter((s) =>
-      [s.Action].flat().includes('dynamodb:UpdateItem'),
-    );
-    expect(writes).toHaveLength(1);
-    expect(writes[0].Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#region:*'] },
+    return (planner?.[1].Properties.PolicyDocument.Statement ?? []) as Cfn[];
+  };
+  const writesOf = (statements: Cfn[]) =>
+    statements.filter((s) => [s.Action].flat().some((a: string) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+
+  it.each(THREE)('%s: pages for a silent peer Region; its planner writes its own heartbeat item only', (region) => {
+    const t = three.template(`TenantTokenRefresher-${region}`);
+    const alarms = resourcesOfType(t, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName);
+    expect(alarms).toContain(`TenantTokenRefresher-${region}-PeerRegionSilent`);
+    const updates = plannerStatements(region).filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.Action).toBe('dynamodb:UpdateItem');
+    expect(updates[0]?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`#region:${region}`] },
     });
+    const reads = plannerStatements(region).filter((s) => [s.Action].flat().includes('dynamodb:BatchGetItem'));
+    expect(reads.map((s) => s.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['#region:*'] } },
+    ]);
+  });
+
+  it('only the first Region’s planner publishes the deployment descriptor, naming its worker by ARN', () => {
+    const [first, ...others] = THREE as [string, ...string[]];
+    const puts = (region: string) =>
+      writesOf(plannerStatements(region)).filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(puts(first).map((s) => [s.Action, s.Condition])).toEqual([
+      ['dynamodb:PutItem', { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#deployment'] } }],
+    ]);
+    for (const region of others) expect(puts(region)).toEqual([]);
+    // Every write the planner may make: its heartbeat, and (first Region) the descriptor.
+    expect(writesOf(plannerStatements(first))).toHaveLength(2);
+    for (const region of others) expect(writesOf(plannerStatements(region))).toHaveLength(1);
+    for (const region of THREE) {
+      const d = readDeployment(three.template(`TenantTokenRefresher-${region}`), `TenantTokenRefresher-${region}`);
+      expect(d.planner?.environment.WORKER_FUNCTION_NAME).toBe(`getatt:${d.fn.logicalId}.Arn`);
+    }
   });
 
   it.each(THREE)('%s: the on-demand refresh and its OnDemandLoop alarm, the intake and its alarm', (region) => {

@@ -1,11 +1,12 @@
-// A multi-Region deployment as each function's runtime sees it (docs/regions.md): every run's share of a token host's
-// budget counts every Region's sweeps, intake and on-demand instances.
+// A multi-Region deployment as each function's runtime sees it (docs/regions.md): the first Region's planner alone
+// publishes the deployment descriptor (one item, one writer: the Regions never take turns rewriting it), and every
+// run's share of a token host's budget counts every Region's sweeps, intake and on-demand instances.
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../lambdas/config.js';
 import type { DeploymentDescriptor, DeploymentRegistry } from '../../lambdas/core/deployment-descriptor.js';
 import { fleetHostShare } from '../../lambdas/core/host-limits.js';
 import { createRuntime } from '../../lambdas/refresher/runtime.js';
-import type { RegionSettings } from '../../lambdas/regions.js';
+import { publishesDeployment, type RegionSettings } from '../../lambdas/regions.js';
 import { CapturedLog } from '../support/harness.js';
 import { MemoryFleetCensus, MemoryFleetStore } from '../support/memory-fleet-store.js';
 import { MemoryTokenStore } from '../support/memory-store.js';
@@ -44,7 +45,32 @@ function runtimeIn(regions: RegionSettings) {
 }
 const scope = { owner: 'req:1', remainingMs: () => 60_000 };
 
+describe('Function: publishesDeployment', () => {
+  it.each([
+    ['one Region', { regions: [], self: undefined }, true],
+    ['the first of several', { regions: THREE, self: 'us-east-1' }, true],
+    ['the second', { regions: THREE, self: 'us-east-2' }, false],
+    ['the third', { regions: THREE, self: 'us-west-2' }, false],
+  ])('%s: %s', (_name, regions, expected) => {
+    expect(publishesDeployment(regions)).toBe(expected);
+  });
+});
+
 describe('Function: createRuntime › several Regions', () => {
+  it('the first Region’s planner publishes the descriptor; the others’ plan without touching it', async () => {
+    for (const self of THREE) {
+      const { runtime, published } = runtimeIn({ regions: THREE, self });
+      const plan = await runtime.planner?.plan(scope);
+      expect(plan?.deployment).toBe(self === 'us-east-1' ? 'written' : undefined);
+      expect(published.map((d) => d.refresherFunctionName)).toEqual(
+        self === 'us-east-1' ? ['arn:aws:lambda:us-east-1:123456789012:function:worker'] : [],
+      );
+    }
+    const { runtime, published } = runtimeIn({ regions: [], self: undefined });
+    expect((await runtime.planner?.plan(scope))?.deployment).toBe('written');
+    expect(published).toHaveLength(1);
+  });
+
   it('a run’s default host share counts every Region’s sweeps, intake and on-demand instances', () => {
     const one = runtimeIn({ regions: [], self: undefined }).runtime.defaultHostShare;
     const three = runtimeIn({ regions: THREE, self: 'us-east-2' }).runtime.defaultHostShare;
