@@ -44,6 +44,21 @@ export const whenTokensReallyExpired =
   (run: RunFacts) =>
     run.expiredInTwoSweepsAt === undefined ? undefined : run.expiredInTwoSweepsAt + seconds * 1000;
 
+/**
+ * The freshness objective's burn-rate alarms over one org's lost rotation (crash-after-answer, commit-fails): silent
+ * by design, whatever the ground truth burns. The indicator counts expired tokens (ExpiredAccessTokens over
+ * ActiveOrgs); the token the provider stopped honouring when the rotation was lost has not expired, and RotationLost
+ * and OrgsNeedingReauth page for that org within minutes. Since a claim holds its org for a lease hold (2 ×
+ * LEASE_SECONDS + 5 s), the org is without a valid token for about 4 minutes before it is marked for re-authorisation:
+ * by the provider's verdict 0.8 % of a 30-minute window of a twelve-org fleet, over the slow pair's 6x (0.6 %);
+ * in a fleet of a hundred orgs, a tenth of it.
+ */
+export const LOST_ROTATION_FRESHNESS: Expectation[] = ['FreshnessBurnFast', 'FreshnessBurnSlow'].map((alarm) => ({
+  alarm,
+  why: 'silent: one org’s revoked (not expired) token is RotationLost’s to page, not the expiry-based SLI’s',
+  deadline: () => undefined,
+}));
+
 export interface ScenarioContext {
   w: World;
   quick: boolean;

@@ -2,7 +2,7 @@
 // 500 until the commit retries are spent): a token response received and not committed. TokenNotCommitted pages;
 // with a rotating refresh token the grant is gone, so RotationLost pages in the same run, and the org's next refresh
 // (with the spent token) ends in re-auth: OrgsNeedingReauth.
-import { afterFault, type Scenario } from '../scenario.js';
+import { afterFault, LOST_ROTATION_FRESHNESS, type Scenario } from '../scenario.js';
 
 export const commitFails: Scenario = {
   id: 'commit-fails',
@@ -19,6 +19,7 @@ export const commitFails: Scenario = {
       why: 'the lease expires, the next refresh meets invalid_grant (≤ 3 ticks) + one period + 1 min',
       deadline: afterFault(60 + 3 * 60 + 300 + 60),
     },
+    ...LOST_ROTATION_FRESHNESS,
   ],
   async run({ w, fault, nextDue, runUntilDueIn, runUntilFired, recover }) {
     const org = await nextDue(true);

@@ -4,7 +4,7 @@
 // invalid_grant after an ambiguous outcome, and the org is ROTATION_LOST — RotationLost and OrgsNeedingReauth page.
 // The crashed invocation itself failed as a whole: with no Lambda retries it lands in the failure queue.
 // TokenNotCommitted stays quiet: nothing was alive to report the unstored answer (that is the next scenario).
-import { afterFault, type Scenario } from '../scenario.js';
+import { afterFault, LOST_ROTATION_FRESHNESS, type Scenario } from '../scenario.js';
 
 export const crashAfterAnswer: Scenario = {
   id: 'crash-after-answer',
@@ -23,6 +23,7 @@ export const crashAfterAnswer: Scenario = {
       why: 'the crashed invocation is in the queue at once; one 5-minute period + 1 min',
       deadline: afterFault(300 + 60),
     },
+    ...LOST_ROTATION_FRESHNESS,
   ],
   async run({ w, fault, nextDue, runUntilDueIn, runUntilFired }) {
     const org = await nextDue(true);
