@@ -86,6 +86,7 @@ describe('Construct: GrantIntakeFunction', () => {
         );
       const used = new Set([
         ...commands('lambdas/adapters/dynamodb-grant-intake.ts'),
+        ...commands('lambdas/adapters/dynamodb-conditional-put.ts'),
         ...commands('lambdas/adapters/dynamodb-conditional-writer.ts'),
       ]);
       expect([...used].sort()).toEqual(['Get', 'Put', 'Update']);
