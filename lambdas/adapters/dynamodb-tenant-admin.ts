@@ -89,12 +89,15 @@ export class TenantAdmin {
     if (!(await putNewOrg(this.#doc, this.#table, item))) {
       const existing = await this.summary(settings.orgId);
       // A removed org is onboarded again over its tombstone (its version continues; the grant is issued now, after
-      // the removal), if the tombstone is still the one read.
+      // the removal), if the tombstone is still the one read. "Now" is AWS's time as the CLI knows it, a whole-second
+      // lower bound, so a removal earlier in the same second could look newer: the operator's grant is the newer one.
+      const watermark = Number(existing?.grantIssuedAt ?? 0);
+      const again = { ...item, grantIssuedAt: Math.max(Number(item.grantIssuedAt ?? now), watermark + 1) };
       if (
         existing?.status === RecordStatus.Removed &&
-        (await replaceRemovedOrg(this.#doc, this.#table, item, existing))
+        (await replaceRemovedOrg(this.#doc, this.#table, again, existing))
       ) {
-        return toSummary({ ...item, version: existing.version + 1 });
+        return toSummary({ ...again, version: existing.version + 1 });
       }
       throw new AdminError(
         'EXISTS',

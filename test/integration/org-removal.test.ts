@@ -6,6 +6,7 @@ import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbOrgRemoval } from '../../lambdas/adapters/dynamodb-org-removal.js';
+import { TenantAdmin } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import type { Notifier, OrgEventDetail, OrgEventType } from '../../lambdas/core/ports.js';
 import { RemovedBy, removalDecision } from '../../lambdas/core/removal.js';
 import type { RemovalStore } from '../../lambdas/core/removal-port.js';
@@ -101,6 +102,28 @@ describe('Class: OrgRemoval (DynamoDB Local, oidc-provider)', () => {
       detail: { reason: 'REMOVED_BY_APP', revocation: { refreshToken: 'REVOKED', accessToken: 'REVOKED' } },
     });
     expect(JSON.stringify(event)).not.toContain(refreshToken);
+  });
+
+  it('an operator re-adding a removed org with a clock behind the removal (AWS time: whole seconds) still onboards it', async () => {
+    await activeOrg('rm-readd');
+    await removal().remove('rm-readd', RemovedBy.Operator, scope());
+    const tombstone = (await h.getRecord('rm-readd')) as Record<string, unknown>;
+    // The CLI's clock: AWS's time as a whole-second lower bound, here behind the removal stamped in the same second.
+    const admin = new TenantAdmin({
+      tableName: h.table,
+      client: h.doc,
+      shardCount: 4,
+      now: () => Number(tombstone.grantIssuedAt) - 500,
+    });
+    const settings = { orgId: 'rm-readd', provider: 'generic', grantType: 'refresh_token', tokenUrl: h.oauth.tokenUrl };
+
+    const added = await admin.add(
+      { ...settings, clientSecretId: tombstone.clientSecretId } as never,
+      await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'rm-readd'),
+    );
+
+    expect(added).toMatchObject({ status: 'ACTIVE', version: Number(tombstone.version) + 1 });
+    expect((await h.getRecord('rm-readd'))?.grantIssuedAt).toBe(Number(tombstone.grantIssuedAt) + 1);
   });
 
   it('is idempotent: removing it again answers already removed, writes nothing and sends nothing', async () => {
