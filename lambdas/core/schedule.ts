@@ -65,9 +65,13 @@ export function nextRefreshAt(
   return lastRefresh > issuedAt ? Math.min(byAccessToken, lastRefresh) : byAccessToken;
 }
 
-/** A lifetime shorter than two schedule periods cannot be refreshed comfortably: report it (it is still refreshed). */
-export function isShortLifetime(lifetimeMs: number, schedulePeriodMs: number): boolean {
-  return lifetimeMs < 2 * schedulePeriodMs;
+/**
+ * A lifetime too short for this schedule: report it (it is still refreshed). Its lead time is half of it, and a refresh
+ * may find the org held by a crashed refresher's claim for a whole lease hold and then wait for the next tick
+ * (docs/design.md "Timing rules"): a lifetime under twice that can lapse. With no hold, two schedule periods.
+ */
+export function isShortLifetime(lifetimeMs: number, schedulePeriodMs: number, leaseHoldMs = 0): boolean {
+  return lifetimeMs < 2 * (schedulePeriodMs + leaseHoldMs);
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(cap, base · 2^attempt)). */

@@ -2,7 +2,7 @@
 // write retries any received token gets (invariant 2: a received token is stored, or its loss is reported).
 import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
 import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
-import { commitAttemptTimeoutMs, commitDeadline, nextCommitStep } from '../core/commit-window.js';
+import { commitAttemptTimeoutMs, commitDeadline, leaseHoldMs, nextCommitStep } from '../core/commit-window.js';
 import { ConditionFailedError } from '../core/errors.js';
 import { Attention, RecordStatus } from '../core/record.js';
 import { scrub } from '../core/redact.js';
@@ -165,12 +165,14 @@ function lifetimeWarnings(
     warnings.push('SCOPE_MISSING_OFFLINE_ACCESS');
     deps.log.warn('token response scope lacks offline_access', { orgId, grantedScope: tokens.scope });
   }
-  if (isShortLifetime(tokens.expiresInMs, deps.settings.schedulePeriodMs)) {
+  const holdMs = leaseHoldMs(deps.settings.leaseMs);
+  if (isShortLifetime(tokens.expiresInMs, deps.settings.schedulePeriodMs, holdMs)) {
     warnings.push('SHORT_LIFETIME');
-    deps.log.warn('token lifetime is shorter than two schedule periods', {
+    deps.log.warn('token lifetime is shorter than twice a schedule period and a lease hold: a crash can let it lapse', {
       orgId,
       lifetimeMs: tokens.expiresInMs,
       schedulePeriodMs: deps.settings.schedulePeriodMs,
+      leaseHoldMs: holdMs,
     });
   }
   return warnings;

@@ -136,8 +136,8 @@ describe('Construct: RefresherFunction', () => {
     });
 
     it('fails a synth whose timeout does not exceed a lease hold (sending, then committing)', () => {
-      expect(synthError({ lambdaTimeoutSeconds: 120, refreshWindowSeconds: 600 })).toContain(
-        'LAMBDA_TIMEOUT_SECONDS (120) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (125 s)',
+      expect(synthError({ lambdaTimeoutSeconds: 85, refreshWindowSeconds: 600 })).toContain(
+        'LAMBDA_TIMEOUT_SECONDS (85) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (85 s)',
       );
     });
 

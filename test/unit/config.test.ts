@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, timingProblems } from '../../lambdas/config.js';
+import { defaultRefresherSettings } from '../../lambdas/refresher-settings.js';
 
 const base = { TABLE_NAME: 'tokens' };
 
@@ -10,7 +11,7 @@ describe('Function: loadConfig', () => {
       tableName: 'tokens',
       refreshWindowMs: 600_000,
       schedulePeriodMs: 60_000,
-      leaseMs: 60_000,
+      leaseMs: 40_000,
       httpTimeoutMs: 10_000,
       concurrency: 16,
       shardCount: 4,
@@ -72,22 +73,25 @@ describe('Function: timingProblems', () => {
     refreshWindowSeconds: 600,
     schedulePeriodSeconds: 60,
     lambdaTimeoutSeconds: 180,
-    leaseSeconds: 60,
+    leaseSeconds: 40,
     httpTimeoutMs: 10_000,
     maxAttempts: 3,
   };
 
   it('accepts the defaults', () => {
     expect(timingProblems(ok)).toEqual([]);
+    // `ok` is the handler's own defaults (one source: the config schema).
+    expect(defaultRefresherSettings()).toMatchObject(ok);
   });
 
   it.each([
     [{ refreshWindowSeconds: 299 }, 'REFRESH_WINDOW_SECONDS (299) must be at least'],
     [{ httpTimeoutMs: 25_000 }, 'must be at most a third of LEASE_SECONDS'],
-    [{ maxAttempts: 6 }, 'LEASE_SECONDS (60) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS'],
+    [{ maxAttempts: 6 }, 'LEASE_SECONDS (40) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS'],
+    [{ maxAttempts: 4 }, 'LEASE_SECONDS (40) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + 5 s'],
     [
-      { lambdaTimeoutSeconds: 125, refreshWindowSeconds: 600 },
-      'LAMBDA_TIMEOUT_SECONDS (125) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (125 s)',
+      { lambdaTimeoutSeconds: 85, refreshWindowSeconds: 600 },
+      'LAMBDA_TIMEOUT_SECONDS (85) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (85 s)',
     ],
   ])('%j → %s', (change, message) => {
     expect(timingProblems({ ...ok, ...change }).join('\n')).toContain(message);

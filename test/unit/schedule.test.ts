@@ -65,6 +65,17 @@ describe('Function: isShortLifetime', () => {
   ])('lifetime %i ms with a 60 s schedule → %s', (lifetime, expected) => {
     expect(isShortLifetime(lifetime, 60_000)).toBe(expected);
   });
+
+  it.each([
+    // The defaults: a 60 s tick and a 40 s lease (an 85 s hold): Genesys' shortest token, 300 s, is safe.
+    [289_999, 85_000, true],
+    [290_000, 85_000, false],
+    [300_000, 85_000, false],
+    // A 60 s lease (a 125 s hold) would let a 300 s token lapse after a crash: reported.
+    [300_000, 125_000, true],
+  ])('lifetime %i ms, a 60 s schedule and a %i ms lease hold → %s', (lifetime, hold, expected) => {
+    expect(isShortLifetime(lifetime, 60_000, hold)).toBe(expected);
+  });
 });
 
 describe('Function: fullJitterBackoffMs', () => {
