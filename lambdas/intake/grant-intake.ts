@@ -18,6 +18,7 @@ import { callerOf } from '../hosted-app-caller.js';
 import type { OrgRemoval } from '../offboarding/org-removal.js';
 import type { RequestPolicy } from '../providers/build-request.js';
 import type { HostGate } from '../refresher/host-gate.js';
+import { untilLeaseReleased } from '../refresher/lease-wait.js';
 import type { RunScope } from '../refresher/refresh-deps.js';
 import type { RefreshOutcome } from '../refresher/refresh-outcome.js';
 import type { RefreshRun, RunSummary } from '../refresher/run-refresh.js';
@@ -65,11 +66,6 @@ export interface IntakeResult {
 const WRITE_ATTEMPTS = 4;
 /** Kept free at the end of the invocation for the last read and the answer. */
 const RESERVE_MS = 2_000;
-/** Waiting past a lease's end by this much lets its holder's release land first. */
-const LEASE_MARGIN_MS = 100;
-/** Re-reads while a refresher holds the org: 50 ms, doubling to 1 s. */
-const FIRST_PAUSE_MS = 50;
-const MAX_PAUSE_MS = 1_000;
 
 type Stored = { stored: true } | { repeated: true; grantIssuedAt: number } | { answer: IntakeAnswer };
 
@@ -300,15 +296,7 @@ export class GrantIntake {
   async #untilReleased(orgId: string, until: number, scope: RunScope, keepMs: number): Promise<boolean> {
     const { store, clock, log } = this.deps;
     log.info('waiting for a refresher to release the org', { orgId, leaseEndsInMs: until - clock.now() });
-    let leaseUntil: unknown = until;
-    for (let pauseMs = FIRST_PAUSE_MS; typeof leaseUntil === 'number' && leaseUntil >= clock.now(); ) {
-      const waitMs = Math.min(pauseMs, leaseUntil - clock.now() + LEASE_MARGIN_MS);
-      if (scope.remainingMs() - waitMs < keepMs) return false;
-      await clock.sleep(waitMs);
-      pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS);
-      leaseUntil = (await store.get(orgId))?.leaseUntil;
-    }
-    return true;
+    return untilLeaseReleased({ clock, read: (id) => store.get(id) }, orgId, until, () => scope.remainingMs(), keepMs);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Notifier } from '../core/ports.js';
 import { type RemovedByValue, removalDecision } from '../core/removal.js';
 import type { RemovalStore } from '../core/removal-port.js';
 import type { RevocationSummary } from '../core/revocation.js';
+import { LEASE_MARGIN_MS, untilLeaseReleased } from '../refresher/lease-wait.js';
 import { type RevokeDeps, revokeTokens } from './revoke-tokens.js';
 
 export interface OrgRemovalDeps extends RevokeDeps {
@@ -46,10 +47,6 @@ export type RemovalResult =
 
 /** Re-decisions after a write lost to a concurrent writer (a refresher's commit, a hand-over), or after a wait. */
 const WRITE_ATTEMPTS = 4;
-/** Waiting past a lease's end by this much lets its holder's release land first. */
-const LEASE_MARGIN_MS = 100;
-const FIRST_PAUSE_MS = 50;
-const MAX_PAUSE_MS = 1_000;
 /** Kept free after a wait: the write, the event, the answer. */
 const RESERVE_MS = 2_000;
 
@@ -138,14 +135,6 @@ export class OrgRemoval {
       orgId,
       leaseEndsInMs: until - clock.now(),
     });
-    let leaseUntil: unknown = until;
-    for (let pauseMs = FIRST_PAUSE_MS; typeof leaseUntil === 'number' && leaseUntil >= clock.now(); ) {
-      const waitMs = Math.min(pauseMs, leaseUntil - clock.now() + LEASE_MARGIN_MS);
-      if (scope.remainingMs() - waitMs < keepMs) return false;
-      await clock.sleep(waitMs);
-      pauseMs = Math.min(pauseMs * 2, MAX_PAUSE_MS);
-      leaseUntil = (await store.get(orgId))?.leaseUntil;
-    }
-    return true;
+    return untilLeaseReleased({ clock, read: (id) => store.get(id) }, orgId, until, () => scope.remainingMs(), keepMs);
   }
 }

@@ -19,6 +19,7 @@ import { PROFILES, PROVIDER_NAMES, type ProviderName } from '../core/provider-pr
 import { fingerprint, scrub } from '../core/redact.js';
 import { validateClaimed } from '../refresher/claim.js';
 import type { HostGate } from '../refresher/host-gate.js';
+import { FIRST_PAUSE_MS, LEASE_MARGIN_MS, MAX_PAUSE_MS } from '../refresher/lease-wait.js';
 import type { OrgRefresher } from '../refresher/org-refresher.js';
 import type { Claimed, RunScope } from '../refresher/refresh-deps.js';
 import type { RefreshOutcome } from '../refresher/refresh-outcome.js';
@@ -61,11 +62,6 @@ export interface OnDemandResult {
 const MAX_ROUNDS = 5;
 /** Kept free at the end of the invocation for the last read and the answer. */
 const RESERVE_MS = 2_000;
-/** Waiting past a lease's end by this much lets its holder's release land first. */
-const LEASE_MARGIN_MS = 100;
-/** Re-reads while a refresher holds the org: 50 ms, doubling to 1 s (a refresh usually takes one token request). */
-const FIRST_PAUSE_MS = 50;
-const MAX_PAUSE_MS = 1_000;
 
 /** When the claim's send part and whole hold end. */
 type ClaimedLease = Pick<Claimed, 'sendUntil' | 'heldUntil'>;
