@@ -248,3 +248,44 @@ export function sweepsNeeded(
 ): number {
   return Math.ceil(orgs / largestFleet(rate, lifetimeHours, a));
 }
+
+/**
+ * What one on-demand refresh adds (bench/on-demand.ts measures the inputs): one Lambda request and its billed time,
+ * its DynamoDB units, its log lines. A caller answered without a refresh (a newer token stored, another's refresh) is
+ * the same request with fewer units: the herd's cost is callers × that plus one refresh.
+ */
+export interface OnDemandInputs {
+  lambdaRequests: number;
+  /** Billed time of the invocation: the measured handler time plus the provider's latency it waits for. */
+  lambdaSeconds: number;
+  memoryMb: number;
+  readUnits: number;
+  writeUnits: number;
+  /** The function's log and EMF lines plus Lambda's START/END/REPORT lines. */
+  logBytes: number;
+}
+
+export interface OnDemandCost {
+  linesUsd: { lambda: number; dynamodb: number; cloudwatchLogs: number };
+  perRefreshUsd: number;
+  perMillionUsd: number;
+}
+
+export function onDemandRefreshCost(m: OnDemandInputs, p: Prices): OnDemandCost {
+  const lambda =
+    m.lambdaRequests * (p.lambda.requestsPerMillion / 1e6) +
+    m.lambdaSeconds * (m.memoryMb / 1024) * p.lambda.arm64PerGbSecond;
+  const dynamodb =
+    (m.readUnits * p.dynamodb.readRequestUnitPerMillion + m.writeUnits * p.dynamodb.writeRequestUnitPerMillion) / 1e6;
+  const cloudwatchLogs = (m.logBytes / 1e9) * (p.cloudwatch.logIngestionPerGb + p.cloudwatch.logStoragePerGbMonth);
+  const total = lambda + dynamodb + cloudwatchLogs;
+  return {
+    linesUsd: {
+      lambda: round(lambda * 1e6, 3),
+      dynamodb: round(dynamodb * 1e6, 3),
+      cloudwatchLogs: round(cloudwatchLogs * 1e6, 3),
+    },
+    perRefreshUsd: total,
+    perMillionUsd: round(total * 1e6, 2),
+  };
+}

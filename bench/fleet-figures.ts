@@ -37,9 +37,9 @@ export const DEFAULT_DEPLOYMENT: DeploymentAssumptions = {
   // Every metric name with the `service` dimension, plus Powertools' ColdStart per function.
   customMetrics: Object.keys(MetricName).length + 2,
   // Every metric an alarm reads (CloudWatch prices metric-math alarms per metric): 11 single-metric alarms,
-  // RefreshFailed's five, the three Lambda alarms' two each (planner and worker), DynamoDbThrottles' six.
-  // test/cdk/alarms.test.ts checks it against the synthesized template.
-  alarmMetrics: 28,
+  // RefreshFailed's five, the three Lambda alarms' two each (planner and worker), DynamoDbThrottles' six, and
+  // OnDemandLoop's one. test/cdk/alarms.test.ts checks it against the synthesized template.
+  alarmMetrics: 29,
   dashboards: 1,
   // The table's key and the alarm topic's key.
   kmsKeys: 2,

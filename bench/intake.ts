@@ -134,18 +134,26 @@ export async function measureIntake(
     for (let i = 0; i < 3; i++) {
       await intake.submitGrant(org(`warm-${i}`), {
         refreshToken: await oauth.mintRefreshToken(CLIENT.clientId, `warm-${i}`),
+        issuedAt: Date.now(),
       });
     }
     const tokens = async (prefix: string) =>
       Promise.all(
         Array.from({ length: options.roundTrips }, (_, i) => oauth.mintRefreshToken(CLIENT.clientId, `${prefix}-${i}`)),
       );
+    // Each grant's issue time is when the app received it (here: minted); the second grants are newer.
     const first = await tokens('org');
+    const firstAt = Date.now();
     progress(`  submitGrant × ${options.roundTrips}…`);
-    const submitGrant = await measure((i) => intake.submitGrant(org(`org-${i}`), { refreshToken: first[i] as string }));
+    const submitGrant = await measure((i) =>
+      intake.submitGrant(org(`org-${i}`), { refreshToken: first[i] as string, issuedAt: firstAt }),
+    );
     const second = await tokens('org');
+    const secondAt = Date.now();
     progress(`  reauthorise × ${options.roundTrips}…`);
-    const reauthorise = await measure((i) => intake.reauthorise(`org-${i}`, { refreshToken: second[i] as string }));
+    const reauthorise = await measure((i) =>
+      intake.reauthorise(`org-${i}`, { refreshToken: second[i] as string, issuedAt: secondAt }),
+    );
     return { submitGrant, reauthorise };
   } finally {
     lambda.destroy();

@@ -174,7 +174,7 @@ export class HandlerRig {
     const wallMs = ended - started;
     client.destroy();
     if ('error' in result) throw new Error(`handler rejected the invocation: ${result.error.message}`);
-    if (result.mode === 'plan') throw new Error('a sweep event was answered with a plan');
+    if (result.mode !== 'sweep') throw new Error(`a sweep event was answered with a ${result.mode}`);
     return {
       summary: result,
       wallMs,

@@ -15,6 +15,7 @@ import { type FleetProfile, measureFleet } from './fleet.js';
 import { fleetFigures } from './fleet-figures.js';
 import { type IntakeCost, measureIntake } from './intake.js';
 import { HandlerRig } from './invoke.js';
+import { measureOnDemand, type OnDemandMeasurement } from './on-demand.js';
 import { planPoints } from './plan.js';
 import { growthRatio, idealPerSecond, renderTable, round } from './stats.js';
 import { measurePoint, type ThroughputPoint } from './throughput.js';
@@ -55,6 +56,8 @@ interface Profile {
   coldStartPairs: number;
   /** Grant intake round trips per kind (submitGrant, reauthorise). */
   intakeRoundTrips: number;
+  /** Refresh on demand: warm refreshNow samples (one org each), and the herd's callers (one org, one token). */
+  onDemand: { samples: number; herdCallers: number };
   fleet: FleetProfile;
 }
 
@@ -72,6 +75,7 @@ const FULL: Profile = {
   costLatencyMs: 100,
   coldStartPairs: 30,
   intakeRoundTrips: 30,
+  onDemand: { samples: 50, herdCallers: 500 },
   // 4 sweeps × 8 in flight at 500 ms: 64 refreshes/s in all, the load of the headline c16/250 ms point.
   fleet: {
     scalingOrgsPerSweep: 320,
@@ -96,6 +100,7 @@ const QUICK: Profile = {
   costLatencyMs: 100,
   coldStartPairs: 20,
   intakeRoundTrips: 10,
+  onDemand: { samples: 20, herdCallers: 500 },
   fleet: {
     scalingOrgsPerSweep: 160,
     scalingConcurrency: 8,
@@ -211,6 +216,17 @@ async function main(): Promise<void> {
     log(`grant intake: ${profile.intakeRoundTrips} round trips of each kind (oidc-provider, rotation on)…`);
     const intake = await measureIntake(ddb.endpoint, { roundTrips: profile.intakeRoundTrips }, log);
 
+    // 7b. Refresh on demand: warm refreshNow beside a plain read, the herd, the cost of one on-demand refresh.
+    log(
+      `refresh on demand: ${profile.onDemand.samples} refreshNow, a herd of ${profile.onDemand.herdCallers} (oidc-provider, rotation on)…`,
+    );
+    const onDemand = await measureOnDemand(ddb.endpoint, profile.onDemand, log);
+    log(
+      `  refreshNow p50 ${onDemand.figures.refreshNowP50Ms} ms (read ${onDemand.figures.readP50Ms} ms); herd: ` +
+        `${onDemand.figures.herd.providerRequests} provider request(s), ${onDemand.figures.herd.callersWithNewToken}/` +
+        `${onDemand.figures.herd.callers} callers with the new token`,
+    );
+
     // 8. The operator CLI's start-up (`tenant-tokens --help`, compiled), against Node's own.
     log(`cli start-up: ${profile.coldStartPairs} runs of tenant-tokens --help and of node -e ''…`);
     const cliStartup = measureCliStartup(profile.coldStartPairs);
@@ -254,7 +270,7 @@ async function main(): Promise<void> {
       },
       fleet: fleetResult.fleet,
       writeUnitsPerRefresh: fleetResult.writeUnitsPerRefresh,
-      costModel: fleetResult.costModel,
+      costModel: { ...fleetResult.costModel, onDemandRefresh: onDemand.cost },
       capacity: fleetResult.capacity,
       machine: {
         cores: os.cpus().length,
@@ -290,6 +306,7 @@ async function main(): Promise<void> {
       cost,
       coldStart,
       intake,
+      onDemand: onDemand.figures,
       cliStartup,
     };
     writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -297,7 +314,7 @@ async function main(): Promise<void> {
       path.join(RESULTS_DIR, 'throughput.svg'),
       throughputSvg(points, `tenant-token-refresher: throughput vs ideal (${os.cpus().length} cores, ${profile.mode})`),
     );
-    process.stdout.write(`${report(result)}\n\n${fleetResult.report}\n`);
+    process.stdout.write(`${report(result)}\n\n${fleetResult.report}\n\n${onDemandReport(onDemand)}\n`);
     // Numbers never fail the run; a broken rotation does: two uses of one refresh token is the bug this service exists
     // to prevent, and a failed refresh would make every figure above meaningless.
     const invalidGrants =
@@ -313,7 +330,16 @@ async function main(): Promise<void> {
       fleetRaw.opaque.failed +
       fleetRaw.jwt.failed +
       intake.submitGrant.failed +
-      intake.reauthorise.failed;
+      intake.reauthorise.failed +
+      onDemand.failed;
+    // The herd's promise is the service's: one request to the provider, every caller holding the new token.
+    const herd = onDemand.figures.herd;
+    if (herd.providerRequests !== 1 || herd.callersWithNewToken !== herd.callers) {
+      log(
+        `bench: the herd sent ${herd.providerRequests} requests and ${herd.callersWithNewToken} callers got the token`,
+      );
+      process.exitCode = 1;
+    }
     if (invalidGrants > 0 || failed > 0) {
       log(`bench: ${invalidGrants} invalid_grant and ${failed} failed refreshes: the figures are not valid`);
       process.exitCode = 1;
@@ -358,6 +384,22 @@ type Result = {
   intake: IntakeCost;
   cliStartup: CliStartup;
 };
+
+function onDemandReport(m: OnDemandMeasurement): string {
+  const { figures: f, cost: c } = m;
+  return [
+    renderTable([
+      ['refresh on demand', 'p50 ms', 'p95 ms'],
+      ['refreshNow (warm, refreshes)', f.refreshNowP50Ms, f.refreshNowP95Ms],
+      ['plain read (GetItem)', f.readP50Ms, ''],
+    ]),
+    `herd: ${f.herd.callers} callers, ${f.herd.providerRequests} provider request(s), ${f.herd.callersWithNewToken} ` +
+      'callers with the new token',
+    `one on-demand refresh: ${c.lambdaRequests} Lambda request (${c.handlerMs} ms here, ${c.lambdaSeconds} s billed ` +
+      `with a 250 ms provider), ${c.dynamoDbRequests} DynamoDB requests (${c.readUnits} RCU, ${c.writeUnits} WCU), ` +
+      `${c.providerRequests} provider request, ${c.logBytes} log bytes: $${c.usd.perMillionUsd} per million`,
+  ].join('\n');
+}
 
 function report(r: Result): string {
   const out: string[] = [];

@@ -7,6 +7,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const REFRESHER_ENTRY = path.join(PROJECT_ROOT, 'lambdas/refresher/handler.ts');
 /** The grant intake's entry point: bundled with the same settings (REFRESHER_BUNDLING). */
 export const INTAKE_ENTRY = path.join(PROJECT_ROOT, 'lambdas/intake/handler.ts');
+/** The on-demand refresh's entry point: bundled with the same settings (REFRESHER_BUNDLING). */
+export const ON_DEMAND_ENTRY = path.join(PROJECT_ROOT, 'lambdas/on-demand/handler.ts');
 
 /** ESM output needs `require` for the few CommonJS dependencies that call it. */
 export const ESM_REQUIRE_BANNER =

@@ -28,6 +28,9 @@ const NUMERIC_SETTINGS = {
   hostMaxPerSecond: 'hostMaxPerSecond',
   hostFailureRun: 'hostFailureRun',
   hostBackoffSeconds: 'hostBackoffSeconds',
+  onDemandIntervalSeconds: 'onDemandIntervalSeconds',
+  intakeConcurrency: 'intakeConcurrency',
+  onDemandConcurrency: 'onDemandConcurrency',
 } as const satisfies Record<string, keyof RefresherSettings>;
 
 const OTHER_KEYS = [
@@ -41,6 +44,7 @@ const OTHER_KEYS = [
   'memoryMb',
   'reservedConcurrency',
   'logRetentionDays',
+  'apps',
 ] as const;
 
 export const CONTEXT_KEYS: readonly string[] = [...Object.keys(NUMERIC_SETTINGS), ...OTHER_KEYS];
@@ -99,6 +103,22 @@ const contextSchema = z.object({
   reservedConcurrency: z
     .union([z.literal('none'), z.coerce.number().int().min(1)], {
       error: 'context reservedConcurrency must be a whole number of at least 1, or "none"',
+    })
+    .optional(),
+  // Hosted apps (docs/hosted-apps.md#several-apps): a JSON list in cdk.json, or `-c apps='[...]'`; the stack validates
+  // each declaration (and `roleArn`) and every rule across apps.
+  apps: z
+    .union([z.string(), z.array(z.record(z.string(), z.unknown()))], {
+      error: 'context apps must be a JSON list of apps ({"name", "orgIdPrefix", "clientSecretIds", "tokenHosts"})',
+    })
+    .transform((v, ctx) => {
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'context apps is not valid JSON (a list of apps)' });
+        return z.NEVER;
+      }
     })
     .optional(),
   logRetentionDays: z.coerce
@@ -171,6 +191,7 @@ export function readDeployContext(context: Record<string, unknown>): DeployConte
         ? { reservedConcurrency: c.reservedConcurrency === 'none' ? false : c.reservedConcurrency }
         : {}),
       ...(c.logRetentionDays !== undefined ? { logRetentionDays: c.logRetentionDays } : {}),
+      ...(c.apps !== undefined ? { apps: c.apps as TenantTokenRefresherStackProps['apps'] } : {}),
     },
   };
 }

@@ -1,10 +1,15 @@
 // What every `tenant-tokens` command gets: its I/O (injected by tests, bound to the process by main.ts), the AWS
-// clients to use, and the table admin built from --table / TABLE_NAME and SHARD_COUNT.
+// clients to use, and the table admin: for a command that writes, built for the deployment the table says it serves
+// (cli/deployment.ts) and on AWS's clock (cli/aws-clock.ts), never on the laptop's settings or clock.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TenantAdmin } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-token-store.js';
+import type { DeploymentSettings } from '../lambdas/core/deployment-descriptor.js';
 import { resolveTable, UsageError } from './args.js';
+import { awsClockOf } from './aws-clock.js';
+import { deploymentOf, operatorSettings } from './deployment.js';
 
 export { ExitCode } from './exit-code.js';
 
@@ -17,6 +22,7 @@ export interface CliIo {
   /** The file's permission bits (`stat().mode & 0o777`); undefined where the platform has none to speak of. */
   fileMode(path: string): Promise<number | undefined>;
   env: Record<string, string | undefined>;
+  /** This machine's clock: shown times only until AWS's is known; never a lease decision or a stamp. */
   now?: () => number;
 }
 
@@ -24,6 +30,8 @@ export interface CliIo {
 export interface CliDeps {
   dynamoDb?: DynamoDBClient;
   secretsClient?: SecretsManagerClient;
+  /** `tenants refresh` invokes the deployment's refresher function through this (AWS_ENDPOINT_URL_LAMBDA). */
+  lambdaClient?: LambdaClient;
 }
 
 export interface CommandContext {
@@ -31,6 +39,7 @@ export interface CommandContext {
   deps: CliDeps;
   /** --table given before the command, if any. */
   table: string | undefined;
+  /** AWS's time once a DynamoDB answer said it, this machine's before: for what the CLI shows. */
   now: () => number;
 }
 
@@ -47,23 +56,52 @@ export function tableName(ctx: CommandContext, tableFlag: string | undefined, he
   return resolveTable(tableFlag ?? ctx.table, ctx.io.env, help);
 }
 
+function dynamoDb(ctx: CommandContext): DynamoDBClient {
+  ctx.deps.dynamoDb ??= new DynamoDBClient({});
+  return ctx.deps.dynamoDb;
+}
+
 export function documentClient(ctx: CommandContext) {
-  return createDocumentClient(ctx.deps.dynamoDb ?? new DynamoDBClient({}));
+  return createDocumentClient(dynamoDb(ctx));
 }
 
-export function tenantAdmin(ctx: CommandContext, tableFlag: string | undefined, help: string): TenantAdmin {
-  return new TenantAdmin({
-    tableName: tableName(ctx, tableFlag, help),
-    client: documentClient(ctx),
-    shardCount: shardCount(ctx.io.env, help),
-    now: ctx.now,
+/**
+ * For commands that only read (list, show): no deployment needed. The operator's deployment variables are still
+ * checked, so a malformed one is a usage error here too.
+ */
+export function tableReader(ctx: CommandContext, tableFlag: string | undefined, help: string): TenantAdmin {
+  operatorSettings(ctx.io.env, help);
+  const table = tableName(ctx, tableFlag, help);
+  awsClockOf(dynamoDb(ctx));
+  return new TenantAdmin({ tableName: table, client: documentClient(ctx), now: ctx.now });
+}
+
+export interface DeployedAdmin {
+  admin: TenantAdmin;
+  /** The deployment's settings, as it published them. */
+  deployment: DeploymentSettings;
+}
+
+/**
+ * For commands that write: the deployment's settings (refused when the operator's environment disagrees, or when the
+ * table has no descriptor), and an admin that puts orgs in the deployment's shards and takes every time from AWS.
+ */
+export async function deployedAdmin(
+  ctx: CommandContext,
+  tableFlag: string | undefined,
+  help: string,
+): Promise<DeployedAdmin> {
+  const operator = operatorSettings(ctx.io.env, help);
+  const table = tableName(ctx, tableFlag, help);
+  const client = documentClient(ctx);
+  const clock = awsClockOf(dynamoDb(ctx));
+  // The consistent read of the descriptor is also the first answer that tells the CLI AWS's time.
+  const deployment = await deploymentOf(client, table, operator);
+  const admin = new TenantAdmin({
+    tableName: table,
+    client,
+    shardCount: deployment.shardCount,
+    now: () => clock.now(),
   });
-}
-
-function shardCount(env: Record<string, string | undefined>, help: string): number {
-  const raw = env.SHARD_COUNT;
-  if (raw === undefined || raw === '') return 1;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError('SHARD_COUNT must be a whole number 1-64', help);
-  return n;
+  return { admin, deployment };
 }

@@ -60,9 +60,11 @@ export function tenantRow(t: TenantSummary, now: number): string[] {
   ];
 }
 
+/** The table `tenants list` prints; an APP column when any org records one (none before apps are declared). */
 export function renderTenantTable(tenants: readonly TenantSummary[], now: number): string {
+  const apps = tenants.some((t) => t.app !== undefined);
   return renderTable(
-    TENANT_COLUMNS,
-    tenants.map((t) => tenantRow(t, now)),
+    apps ? [...TENANT_COLUMNS, 'APP'] : TENANT_COLUMNS,
+    tenants.map((t) => (apps ? [...tenantRow(t, now), t.app ?? '-'] : tenantRow(t, now))),
   );
 }

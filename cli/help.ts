@@ -3,7 +3,10 @@
 export const MAIN_HELP = `Usage: tenant-tokens [--table NAME] tenants <command> [options]
 
 Operator commands for the token table (one record per org). AWS access uses the standard credential chain
-(AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB (npm start prints the line).
+(AWS_PROFILE, AWS_REGION, ...); against local mode set AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_LAMBDA
+(npm start prints the line). Commands that write act with the deployment's settings, which its planner publishes
+in the table: SHARD_COUNT, ALLOWED_TOKEN_HOSTS, ALLOW_LOOPBACK_HTTP or EVENT_BUS_NAME set here must agree with
+them or nothing is written; every lease check and time stamp uses AWS's clock, not this machine's.
 
 Commands:
   tenants add ORG ...       onboard an org (secrets from a file or stdin, never from the command line)
@@ -14,6 +17,7 @@ Commands:
   tenants disable ORG       stop refreshing an org (its grant is kept)
   tenants enable ORG        resume a disabled org
   tenants reauth ORG        store a new grant after the customer re-authorised: back to ACTIVE
+  tenants remove ORG        offboard an org: stop refreshing, revoke its tokens, keep no secret
 
 Global options:
   --table NAME   the token table (default: $TABLE_NAME)
@@ -22,7 +26,7 @@ Global options:
 Exit codes: 0 done, 1 the operation failed, 2 usage error.
 `;
 
-export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth|import> ...
+export const TENANTS_HELP = `Usage: tenant-tokens [--table NAME] tenants <add|list|show|refresh|disable|enable|reauth|remove|import> ...
 
 Run \`tenant-tokens tenants <command> --help\` for a command's options, \`tenant-tokens --help\` for an overview.
 `;
@@ -46,6 +50,8 @@ Options:
   --region R                genesys: the org's Genesys Cloud region (e.g. us-east-1, eu-west-1, eusc-de-east-1)
   --subdomain S             zendesk: the S of S.zendesk.com
   --token-url URL           generic: the https token endpoint; its host must be on ALLOWED_TOKEN_HOSTS
+  --revocation-url URL      generic: the provider's RFC 7009 revocation endpoint, used by \`tenants remove\`
+                            (same checks and allow-list as --token-url)
   --client-auth M           generic: basic (default) or post (client_secret_post)
   --org-param NAME          generic: body parameter carrying the org id (e.g. organization_id)
   --scope S                 scope to request
@@ -55,13 +61,15 @@ Options:
   --expires-in S            zendesk: access-token lifetime to ask for, 300-172800 seconds (default 1800)
   --refresh-token-expires-in S
                             zendesk: refresh-token lifetime to ask for, 604800-7776000 seconds (default 30 days)
+  --app NAME                the hosted app the org belongs to (recorded as its app); with HOSTED_APPS set here
+                            (the stack's declarations), NAME must be declared and own ORG's org-id namespace
   -h, --help                this help
 
 A Zendesk org needs a refresh token: Zendesk issues them only since 2025-04-30, and a token issued before
 cannot be refreshed, so such an org's customer must re-authorise the app first.
 
-Environment: ALLOWED_TOKEN_HOSTS (when set, a generic --token-url must match it), SHARD_COUNT (the
-deployment's; default 1 puts the org in shard 0, which every deployment sweeps).
+The org goes to the deployment's shards and a generic --token-url must be on the deployment's
+ALLOWED_TOKEN_HOSTS, both as the deployment publishes them in the table (set here, they must agree).
 
 Examples:
   tenant-tokens --table tenant-tokens tenants add 3f9b0c1e-acme --provider genesys --region eu-west-1 \\
@@ -75,7 +83,8 @@ export const IMPORT_HELP = `Usage: tenant-tokens [--table NAME] tenants import F
 Onboards many orgs from FILE, JSON Lines: one JSON object per line with the fields of \`tenants add\` as the
 record names them (orgId, provider, grantType, region, subdomain, tokenUrl, clientAuth, orgParam, scope,
 requiresOfflineAccess, clientSecretId or clientId + clientSecret, refreshToken, requestedExpiresIn,
-requestedRefreshTokenExpiresIn). FILE holds secrets: it must not be readable by group or others (chmod 600).
+requestedRefreshTokenExpiresIn), and optionally app: the hosted app the org belongs to (checked against HOSTED_APPS
+when set, like add --app). FILE holds secrets: it must not be readable by group or others (chmod 600).
 
 Every line is validated first and every bad line reported with its line number and field; nothing is written
 while any line is bad. Orgs that already exist are reported unchanged and never overwritten, so re-running an
@@ -119,10 +128,11 @@ Options:
 
 export const REFRESH_HELP = `Usage: tenant-tokens [--table NAME] tenants refresh ORG
 
-Refreshes ORG now, due or not, through the refresher's own path (claim with a lease, org-scoped request, commit
-fenced by the version), so it can never race the scheduled refresher. Needs the refresher's access: the org's
-client secret in Secrets Manager and network access to the token endpoint. Reads the refresher's settings from the
-environment (ALLOWED_TOKEN_HOSTS, HTTP_TIMEOUT_MS, ...; defaults in docs/operations.md).
+Refreshes ORG now, due or not, by invoking the deployment's refresher function ({"orgIds": [ORG]}, the function
+the deployment names in its table): the refresher's own path (claim with a lease, org-scoped request, commit
+fenced by the version) with the deployment's settings, clock, events and metrics, so it can never race the
+scheduled refresher. Needs lambda:InvokeFunction on that function and read access to the table; not the org's
+secret, nor the token endpoint. Against local mode, set AWS_ENDPOINT_URL_LAMBDA (npm start prints it).
 
 Options:
   -h, --help   this help
@@ -161,4 +171,23 @@ Options:
   --client-id ID          the org's new own client
   --client-secret-file F  file holding its secret (-: read stdin)
   -h, --help              this help
+`;
+
+export const REMOVE_HELP = `Usage: tenant-tokens [--table NAME] tenants remove ORG [--json]
+
+Offboards ORG (its customer left): status REMOVED at once, out of the due index, every token and the org's own
+client secret deleted from its record, conditional on the version read and no live lease (a refresh in flight
+makes it exit 1 with "try again in N s"). Then its tokens are revoked at the provider where the provider
+documents a way (RFC 7009 for a generic org with a revocation URL; Genesys and Zendesk: the access token), an
+Org Removed event is published, and it says per token: revoked, NOT revoked (and why), none held, or left to
+expire. Removing a removed org changes nothing. A new grant (a hosted app's submitGrant, or \`tenants add\`)
+onboards it again.
+
+Runs in the deployment's refresher function (like \`tenants refresh\`), so the revocation uses the deployment's
+allow-list, secrets, network and event bus: the operator needs lambda:InvokeFunction on that function, no secret.
+
+Options:
+  --json       one JSON object: orgId, status, alreadyRemoved, removedAt, revocation {refreshToken,
+               refreshTokenReason, accessToken, accessTokenReason, accessTokenExpiresAt}, secretsHeld
+  -h, --help   this help
 `;

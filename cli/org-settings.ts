@@ -8,6 +8,7 @@ import { PROFILES } from '../lambdas/core/provider-profiles.js';
 import { describeIssues, type OrgSettings } from '../lambdas/core/record.js';
 import { PLAIN } from '../lambdas/core/validation-messages.js';
 import { tokenUrlRefusal } from '../lambdas/providers/build-request.js';
+import { revocationUrlRefusal } from '../lambdas/providers/build-revocation.js';
 import { UsageError } from './args.js';
 
 /** Onboarding fields → the flags of `tenants add` that carry them. */
@@ -18,6 +19,7 @@ export const FLAG_OF: Record<string, string> = {
   region: '--region',
   subdomain: '--subdomain',
   tokenUrl: '--token-url',
+  revocationUrl: '--revocation-url',
   clientAuth: '--client-auth',
   orgParam: '--org-param',
   scope: '--scope',
@@ -40,7 +42,9 @@ export function usesDeploymentAllowList(s: Pick<OrgSettings, 'provider'>): boole
 
 /**
  * Validates one org's onboarding input (camelCase fields, secrets included) as `tenants add` and `tenants import`
- * both do, and as a hosted app's grant intake can: every problem at once, each naming its field.
+ * both do, and as a hosted app's grant intake can: every problem at once, each naming its field. `env` carries the
+ * deployment's ALLOWED_TOKEN_HOSTS (undefined: not known yet, the host is not checked; empty: no generic host) and
+ * ALLOW_LOOPBACK_HTTP.
  */
 export function validateOnboarding(raw: unknown, env: Record<string, string | undefined>): Onboarding {
   const parsed = parseOnboarding(raw);
@@ -67,19 +71,23 @@ function tokenUrlProblem(s: OrgSettings, env: Record<string, string | undefined>
   const hosts = configSchema.shape.ALLOWED_TOKEN_HOSTS.safeParse(env.ALLOWED_TOKEN_HOSTS, PLAIN);
   if (!hosts.success) return { field: 'ALLOWED_TOKEN_HOSTS', message: describeIssues(hosts.error) };
   let allowed = hosts.data;
-  if (usesDeploymentAllowList(s) && allowed.length === 0 && s.tokenUrl) {
-    // The deployment's list is not known here: check everything else, and let the refresher enforce the host.
-    try {
-      allowed = [new URL(s.tokenUrl).host];
-    } catch {
-      /* tokenUrlRefusal reports the bad URL */
-    }
+  if (usesDeploymentAllowList(s) && env.ALLOWED_TOKEN_HOSTS === undefined && s.tokenUrl) {
+    // The deployment's list is not known yet (the CLI checks again once it read the deployment): all but the hosts.
+    const hostOf = (url: string | undefined) => {
+      try {
+        return url === undefined ? [] : [new URL(url).host];
+      } catch {
+        return []; // the refusal below reports the bad URL
+      }
+    };
+    allowed = [...hostOf(s.tokenUrl), ...hostOf(s.revocationUrl)];
   }
-  const refusal = tokenUrlRefusal(s, {
-    allowedTokenHosts: allowed,
-    allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true',
-  });
+  const policy = { allowedTokenHosts: allowed, allowLoopbackHttp: env.ALLOW_LOOPBACK_HTTP === 'true' };
+  const tokenRefusal = tokenUrlRefusal(s, policy);
+  // The revocation URL receives the client secret too: the token URL's checks and allow-list.
+  const revocationRefusal = tokenRefusal ? undefined : revocationUrlRefusal(s, policy);
+  const refusal = tokenRefusal ?? revocationRefusal;
   if (refusal === undefined) return undefined;
   const hint = refusal.code === 'TOKEN_HOST_NOT_ALLOWED' ? ': add it to ALLOWED_TOKEN_HOSTS first' : '';
-  return { field: 'tokenUrl', message: `: ${refusal.message}${hint}` };
+  return { field: tokenRefusal ? 'tokenUrl' : 'revocationUrl', message: `: ${refusal.message}${hint}` };
 }

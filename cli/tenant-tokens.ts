@@ -2,7 +2,8 @@
 // tests drive it in-process; cli/main.ts binds it to the real process. Each command lives in cli/commands/.
 import { AdminError } from '../lambdas/adapters/tenant-summary.js';
 import { scrub } from '../lambdas/core/redact.js';
-import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
+import { commandContext } from './command-context.js';
+import type { CliDeps, CliIo, Command } from './context.js';
 import { ExitCode } from './exit-code.js';
 import {
   ADD_HELP,
@@ -13,6 +14,7 @@ import {
   MAIN_HELP,
   REAUTH_HELP,
   REFRESH_HELP,
+  REMOVE_HELP,
   SHOW_HELP,
   TENANTS_HELP,
 } from './help.js';
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<Command> }> =
   disable: { help: DISABLE_HELP, load: async () => (await import('./commands/status-change.js')).disable },
   enable: { help: ENABLE_HELP, load: async () => (await import('./commands/status-change.js')).enable },
   reauth: { help: REAUTH_HELP, load: async () => (await import('./commands/reauth.js')).reauth },
+  remove: { help: REMOVE_HELP, load: async () => (await import('./commands/remove.js')).remove },
 };
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
@@ -66,14 +69,14 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stdout(TENANTS_HELP);
       return ExitCode.Ok;
     }
-    const ctx: CommandContext = { io, deps, table, now: io.now ?? Date.now };
+    const ctx = commandContext(io, deps, table);
     const command = verb === undefined ? undefined : COMMANDS[verb];
     if (!command) {
       throw new UsageError(
         verb === undefined
           ? 'no tenants command given'
           : `unknown tenants command "${printable(verb)}": expected add, list, show, refresh, disable, enable, ` +
-              'reauth or import',
+              'reauth, remove or import',
         TENANTS_HELP,
       );
     }
@@ -112,6 +115,11 @@ function reportError(err: unknown, io: CliIo, tableName: string | undefined): nu
   if ((err as Error)?.name === 'ConfigError') {
     io.stderr(`tenant-tokens: ${(err as Error).message}\n`);
     return ExitCode.Usage;
+  }
+  // By name too: cli/deployment.ts and cli/aws-clock.ts load with the commands that write.
+  if ((err as Error)?.name === 'DeploymentError' || (err as Error)?.name === 'AwsTimeUnknownError') {
+    io.stderr(`tenant-tokens: ${(err as Error).message}\n`);
+    return (err as { exitCode?: number }).exitCode ?? ExitCode.Failed;
   }
   if (err instanceof AdminError) {
     io.stderr(`tenant-tokens: ${err.message}\n`);

@@ -1,10 +1,13 @@
 // The refresher's configuration: one zod schema for the environment (checked at cold start) and one timing rule
 // (checked here and at synth time by the CDK construct), so the two can never disagree.
 import * as z from 'zod/mini';
+import { COMMIT_SLACK_MS, leaseHoldMs } from './core/commit-window.js';
 import { PLAIN } from './core/validation-messages.js';
 
 /** Slack added to the refresh window so one failed tick can be retried before the token expires. */
 export const TIMING_MARGIN_SECONDS = 60;
+/** Room in the lease's send part for the pauses between attempts (a retry that would not fit is not sent). */
+export const IN_RUN_PAUSES_SECONDS = 5;
 
 export interface TimingSettings {
   refreshWindowSeconds: number;
@@ -33,16 +36,19 @@ export function timingProblems(t: TimingSettings): string[] {
       `HTTP_TIMEOUT_MS (${t.httpTimeoutMs}) must be at most a third of LEASE_SECONDS (${t.leaseSeconds}): a request still in flight when its lease runs out could share a refresh token`,
     );
   }
-  // Every attempt may take the full HTTP timeout; a commit needs a few seconds of lease left after the last one.
-  const needLease = httpTimeoutSeconds * t.maxAttempts + 5;
+  // Every attempt may take the full HTTP timeout, with pauses between them, in the lease's send part. The commit has
+  // a part of the lease of its own after it (core/commit-window.ts).
+  const needLease = httpTimeoutSeconds * t.maxAttempts + IN_RUN_PAUSES_SECONDS;
   if (t.leaseSeconds <= needLease) {
     problems.push(
-      `LEASE_SECONDS (${t.leaseSeconds}) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + 5 s for the commit (${needLease} s)`,
+      `LEASE_SECONDS (${t.leaseSeconds}) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + ${IN_RUN_PAUSES_SECONDS} s for the pauses between attempts (${needLease} s)`,
     );
   }
-  if (t.lambdaTimeoutSeconds <= t.leaseSeconds) {
+  // A claim holds the org for the send part and the commit part (2 × LEASE_SECONDS + COMMIT_SLACK_MS).
+  const holdSeconds = leaseHoldMs(t.leaseSeconds * 1000) / 1000;
+  if (t.lambdaTimeoutSeconds <= holdSeconds) {
     problems.push(
-      `LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) must exceed LEASE_SECONDS (${t.leaseSeconds}): the handler stops claiming when less than one lease of time remains, so it would never claim`,
+      `LAMBDA_TIMEOUT_SECONDS (${t.lambdaTimeoutSeconds}) must exceed a lease hold, 2 × LEASE_SECONDS + ${COMMIT_SLACK_MS / 1000} s (${holdSeconds} s): the handler stops claiming when less than one hold of time remains (sending, then committing through a store brownout), so it would never claim`,
     );
   }
   return problems;
@@ -137,6 +143,12 @@ export const configSchema = z.object({
   HOST_MAX_PER_SECOND: integer('HOST_MAX_PER_SECOND', 0, 0, 100_000),
   HOST_FAILURE_RUN: integer('HOST_FAILURE_RUN', 5, 1, 100),
   HOST_BACKOFF_SECONDS: seconds('HOST_BACKOFF_SECONDS', 10, 1, 900),
+  /** On-demand refresh (a hosted app's refreshNow / minValidityMs): at most one per org per this many seconds. */
+  ON_DEMAND_INTERVAL_SECONDS: seconds('ON_DEMAND_INTERVAL_SECONDS', 30, 1, 3_600),
+  // The grant intake's reserved concurrency: its instances count in every token host's budget like sweeps do.
+  INTAKE_CONCURRENCY: integer('INTAKE_CONCURRENCY', 4, 1, 1_000),
+  // The on-demand function's reserved concurrency: its instances count in every token host's budget like sweeps do.
+  ON_DEMAND_CONCURRENCY: integer('ON_DEMAND_CONCURRENCY', 10, 1, 1_000),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -166,6 +178,12 @@ export interface RefresherConfig {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffMs: number;
+  /** The per-org limit on on-demand refreshes (lambdas/on-demand/), held by the claim's condition. */
+  onDemandIntervalMs: number;
+  /** The grant intake's reserved concurrency: at most that many intake refreshes run at once, fleet-wide. */
+  intakeConcurrency: number;
+  /** The on-demand function's reserved concurrency: at most that many on-demand refreshes run at once, fleet-wide. */
+  onDemandConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hostMaxPerSecond: e.HOST_MAX_PER_SECOND,
     hostFailureRun: e.HOST_FAILURE_RUN,
     hostBackoffMs: e.HOST_BACKOFF_SECONDS * 1000,
+    onDemandIntervalMs: e.ON_DEMAND_INTERVAL_SECONDS * 1000,
+    intakeConcurrency: e.INTAKE_CONCURRENCY,
+    onDemandConcurrency: e.ON_DEMAND_CONCURRENCY,
   };
 }

@@ -11,6 +11,7 @@ export const EVENT_DETAIL_TYPES: Readonly<Record<OrgEventType, string>> = Object
   Recovered: 'Org Recovered',
   ClientRejected: 'Org Client Rejected',
   RefreshTokenExpiring: 'Org Refresh Token Expiring',
+  Removed: 'Org Removed',
 });
 
 /**

@@ -54,10 +54,17 @@ export const MetricName = {
   GrantIntakeRejected: 'GrantIntakeRejected',
   /** Grant intake: the grant was stored but is not working yet (invalid_grant, client misconfigured, pending, …). */
   GrantIntakeFailed: 'GrantIntakeFailed',
+  /** Grant intake: a hosted app removed an org (removeOrg): its record is a tombstone holding no secret. */
+  OrgsRemoved: 'OrgsRemoved',
   /**
-   * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick and still due now, i.e. due
-   * and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above 0 tick after tick: the fleet has
-   * outgrown its sweeps (docs/runbook.md#refreshbacklog).
+   * Grant intake: tokens a removal held but could not revoke at the provider (endpoint refused, down, out of time):
+   * they work until they expire. Tokens the provider offers no way to revoke are not counted (LEFT_TO_EXPIRE).
+   */
+  TokensNotRevoked: 'TokensNotRevoked',
+  /**
+   * Gauge (planner and full sweeps, per tick): orgs due at the start of the previous tick (and for longer than a lease
+   * hold) and still due now, i.e. due and not claimed by the end of that tick (core/fan-out.ts, backlogCutoff). Above
+   * 0 tick after tick: the fleet has outgrown its sweeps (docs/runbook.md#refreshbacklog).
    */
   RefreshBacklog: 'RefreshBacklog',
   /** Planner: sweep workers started this tick. */
@@ -68,6 +75,20 @@ export const MetricName = {
   ProviderDegraded: 'ProviderDegraded',
   /** Orgs released without an attempt because their token host was backed off (not the org's own failure). */
   HostDeferred: 'HostDeferred',
+  /** On-demand refresh (a hosted app's refreshNow / minValidityMs): this call refreshed the org and answered its token. */
+  OnDemandRefreshed: 'OnDemandRefreshed',
+  /** On-demand: answered a token without refreshing (the stored one was newer or long enough, or another's refresh). */
+  OnDemandServed: 'OnDemandServed',
+  /** On-demand: refused by the per-org limit (ON_DEMAND_INTERVAL_SECONDS): LIMITED with retryAfterSeconds. */
+  OnDemandLimited: 'OnDemandLimited',
+  /** On-demand: no token answered (re-auth needed, org unknown or disabled, not permitted, busy, refresh failed, …). */
+  OnDemandFailed: 'OnDemandFailed',
+  /**
+   * On-demand: a refreshNow that refreshed an org already force-refreshed within ON_DEMAND_LOOP_WINDOW: the fresh
+   * token was rejected too. Counted per refresh, not per caller, and without an org dimension (docs/cost.md): the
+   * OnDemandLoop alarm's metric; the log line `on-demand refresh repeated` names the org and its token host.
+   */
+  OnDemandRepeated: 'OnDemandRepeated',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

@@ -26,6 +26,18 @@ export interface RefresherSettings extends TimingSettings {
   hostMaxPerSecond: number;
   hostFailureRun: number;
   hostBackoffSeconds: number;
+  /** ON_DEMAND_INTERVAL_SECONDS: one on-demand refresh per org per this many seconds (docs/hosted-apps.md). */
+  onDemandIntervalSeconds: number;
+  /**
+   * INTAKE_CONCURRENCY: the grant intake's reserved concurrency (the stack reserves it), and so the number of intake
+   * instances that take a share of every token host's budget beside the sweeps.
+   */
+  intakeConcurrency: number;
+  /**
+   * ON_DEMAND_CONCURRENCY: the on-demand function's reserved concurrency (the stack reserves it), and so the number of
+   * on-demand instances that take a share of every token host's budget beside the sweeps and the intake.
+   */
+  onDemandConcurrency: number;
 }
 
 /** The environment a deployed refresher gets. Keyed by the config schema, so a renamed variable fails the typecheck. */
@@ -58,6 +70,9 @@ export function defaultRefresherSettings(): RefresherSettings {
     hostMaxPerSecond: d.HOST_MAX_PER_SECOND,
     hostFailureRun: d.HOST_FAILURE_RUN,
     hostBackoffSeconds: d.HOST_BACKOFF_SECONDS,
+    onDemandIntervalSeconds: d.ON_DEMAND_INTERVAL_SECONDS,
+    intakeConcurrency: d.INTAKE_CONCURRENCY,
+    onDemandConcurrency: d.ON_DEMAND_CONCURRENCY,
   };
 }
 
@@ -87,5 +102,8 @@ export function refresherEnvironment(s: RefresherSettings, tableName: string): R
     HOST_MAX_PER_SECOND: String(s.hostMaxPerSecond),
     HOST_FAILURE_RUN: String(s.hostFailureRun),
     HOST_BACKOFF_SECONDS: String(s.hostBackoffSeconds),
+    ON_DEMAND_INTERVAL_SECONDS: String(s.onDemandIntervalSeconds),
+    INTAKE_CONCURRENCY: String(s.intakeConcurrency),
+    ON_DEMAND_CONCURRENCY: String(s.onDemandConcurrency),
   };
 }

@@ -56,7 +56,8 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 
 /**
  * Coordination items share the token table under keys no org can have (org ids start with a letter or digit): the
- * sweep leases and the highest shard count in one item, and one item per backed-off token host. They carry no token,
+ * sweep leases and the highest shard count in one item, one item per backed-off token host, and the deployment
+ * descriptor the planner publishes for the operator CLI (core/deployment-descriptor.ts). They carry no token,
  * no dueShard (never in the due index) and, for hosts, `attention = HOST_DEGRADED` while the backoff lasts, so the
  * sparse attention index lists the degraded hosts without a scan. Why here and not in a table of their own:
  * docs/fleet.md#coordination-items.
@@ -65,6 +66,7 @@ export const COORDINATION = {
   prefix: '#',
   sweepLeasesKey: '#sweep',
   hostKeyPrefix: '#host:',
+  deploymentKey: '#deployment',
   hostDegradedAttention: 'HOST_DEGRADED',
 } as const;
 

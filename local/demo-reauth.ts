@@ -43,10 +43,12 @@ export class DemoReauthorisation {
     this.#tick = tick;
     this.#needed = { forMs: status.since === undefined ? undefined : Date.now() - status.since, reason: status.reason };
     const refreshToken = await this.deps.authorise();
+    // When the app received the grant: recorded with it, and the same on every hand-over of it.
+    const issuedAt = Date.now();
     this.calls++;
     const { result, lines } = await captureOutput(async () => {
       try {
-        const answer = await this.deps.intake.reauthorise(DEMO_REAUTH_ORG, { refreshToken });
+        const answer = await this.deps.intake.reauthorise(DEMO_REAUTH_ORG, { refreshToken, issuedAt });
         this.ok++;
         return `${answer.status} (token for ${formatDuration(answer.expiresAt.getTime() - Date.now())})`;
       } catch (err) {

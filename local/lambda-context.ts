@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 
 export function lambdaContext(
   budgetMs: number,
-  options: { functionName?: string; logStreamName?: string; memoryMb?: number } = {},
+  options: { functionName?: string; logStreamName?: string; memoryMb?: number; qualifier?: string | undefined } = {},
 ): Context {
   const functionName = options.functionName ?? 'tenant-token-refresher';
   const deadline = Date.now() + budgetMs;
@@ -13,7 +13,8 @@ export function lambdaContext(
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    // Lambda puts the qualifier the caller invoked (an alias, a version) in the invoked ARN, none when unqualified.
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}${options.qualifier ? `:${options.qualifier}` : ''}`,
     memoryLimitInMB: String(options.memoryMb ?? 1024),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

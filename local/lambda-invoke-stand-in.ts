@@ -11,6 +11,12 @@
 //   `onAsyncFailure` (the function's on-failure destination).
 // - DryRun: 204. An unknown function: 404 ResourceNotFoundException. A payload that is not JSON: 400
 //   InvalidRequestContentException.
+// - Qualifiers (`name:alias` or `?Qualifier=`): the handler's context.invokedFunctionArn carries it, as Lambda's does
+//   (a hosted app's identity is the alias it invoked); a qualifier the function does not have is a 404, two that
+//   disagree a 400.
+// - Reserved concurrency: past it a RequestResponse call is throttled (429 TooManyRequestsException, as Lambda
+//   answers), an Event waits for a free instance. With `newInstance`, each concurrent execution environment is its
+//   own handler instance (its own cold start and module state, as in Lambda), reused once free.
 // Signatures are not checked (IAM is proved on the synthesized template, not here).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,9 +26,16 @@ import { lambdaContext } from './lambda-context.js';
 export type StandInHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface StandInFunction {
-  handler: StandInHandler;
+  /** One handler shared by every invocation; or `newInstance`, one per execution environment. */
+  handler?: StandInHandler;
+  /** Builds one execution environment's handler (a cold start); reused by later invocations once it is free. */
+  newInstance?: () => StandInHandler;
   /** The function's timeout: the context's remaining time starts here, and an invocation past it fails. */
   timeoutMs: number;
+  /** Aliases the function has (besides `$LATEST`): invoking through another qualifier is a 404, as in Lambda. */
+  aliases?: readonly string[];
+  /** Most invocations at once; past it RequestResponse is throttled (429) and Event waits. Default: no limit. */
+  reservedConcurrency?: number;
 }
 
 export interface InvocationRecord {
@@ -59,9 +72,16 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 /** `my-fn`, `arn:aws:lambda:r:a:function:my-fn`, `a:function:my-fn` and `my-fn:alias` all name `my-fn`. */
 export function functionNameOf(raw: string): string {
-  const name = decodeURIComponent(raw);
-  const afterFunction = /(?:^|:)function:([^:]+)/.exec(name)?.[1];
-  return afterFunction ?? (name.split(':')[0] as string);
+  return functionTargetOf(raw).name;
+}
+
+/** The function a name, partial ARN or ARN names, and the qualifier (alias or version) it carries, if any. */
+export function functionTargetOf(raw: string): { name: string; qualifier: string | undefined } {
+  const text = decodeURIComponent(raw);
+  const afterFunction = /(?:^|:)function:([^:]+)(?::([^:]+))?$/.exec(text);
+  if (afterFunction) return { name: afterFunction[1] as string, qualifier: afterFunction[2] };
+  const [name, qualifier] = text.split(':');
+  return { name: name as string, qualifier };
 }
 
 class HandlerTimeout extends Error {
@@ -70,7 +90,15 @@ class HandlerTimeout extends Error {
 
 export class LambdaInvokeStandIn {
   readonly invocations: InvocationRecord[] = [];
+  /** RequestResponse invocations refused for the function's reserved concurrency. */
+  readonly throttled: { functionName: string; at: number }[] = [];
   readonly #pending = new Set<Promise<void>>();
+  /** Per function: invocations running now, idle execution environments, Event invocations waiting for one. */
+  readonly #running = new Map<string, number>();
+  readonly #idle = new Map<string, StandInHandler[]>();
+  readonly #waiting = new Map<string, (() => void)[]>();
+  /** Execution environments created per function (cold starts). */
+  readonly instances = new Map<string, number>();
 
   private constructor(
     private readonly server: http.Server,
@@ -125,10 +153,25 @@ export class LambdaInvokeStandIn {
       );
       return;
     }
-    const functionName = functionNameOf(match[1] as string);
+    const target = functionTargetOf(match[1] as string);
+    const functionName = target.name;
     const fn = this.options.functions[functionName];
     if (!fn) {
       clientError(404, 'ResourceNotFoundException', `Function not found: ${functionName}`);
+      return;
+    }
+    const queried = url.searchParams.get('Qualifier') ?? undefined;
+    if (target.qualifier !== undefined && queried !== undefined && target.qualifier !== queried) {
+      clientError(
+        400,
+        'InvalidParameterValueException',
+        'The derived qualifier from the function name does not match the specified qualifier.',
+      );
+      return;
+    }
+    const qualifier = target.qualifier ?? queried;
+    if (qualifier !== undefined && qualifier !== '$LATEST' && !(fn.aliases ?? []).includes(qualifier)) {
+      clientError(404, 'ResourceNotFoundException', `Function not found: ${functionName}:${qualifier}`);
       return;
     }
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -147,7 +190,7 @@ export class LambdaInvokeStandIn {
       return;
     }
     if (type === 'Event') {
-      const run = this.#runAsync(functionName, fn, payload).finally(() => this.#pending.delete(run));
+      const run = this.#runAsync(functionName, fn, payload, qualifier).finally(() => this.#pending.delete(run));
       this.#pending.add(run);
       reply(202, undefined);
       return;
@@ -156,7 +199,20 @@ export class LambdaInvokeStandIn {
       clientError(400, 'InvalidParameterValueException', `unknown invocation type ${type}`);
       return;
     }
-    const result = await this.#runOnce(functionName, fn, payload, 'RequestResponse', 1);
+    if (!this.#tryAcquire(functionName, fn)) {
+      this.throttled.push({ functionName, at: Date.now() });
+      reply(
+        429,
+        {
+          Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+          Type: 'User',
+          message: 'Rate Exceeded.',
+        },
+        { 'x-amzn-errortype': 'TooManyRequestsException' },
+      );
+      return;
+    }
+    const result = await this.#runOnce(functionName, fn, payload, 'RequestResponse', 1, qualifier);
     if (result.ok) reply(200, result.value ?? null, { 'x-amz-executed-version': '$LATEST' });
     else {
       reply(
@@ -167,12 +223,52 @@ export class LambdaInvokeStandIn {
     }
   }
 
-  async #runAsync(functionName: string, fn: StandInFunction, payload: unknown): Promise<void> {
+  /** Takes one of the function's concurrency slots, if one is free. */
+  #tryAcquire(functionName: string, fn: StandInFunction): boolean {
+    const running = this.#running.get(functionName) ?? 0;
+    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) return false;
+    this.#running.set(functionName, running + 1);
+    return true;
+  }
+
+  /** Waits for a slot (asynchronous invocations queue in Lambda rather than fail). */
+  async #acquire(functionName: string, fn: StandInFunction): Promise<void> {
+    while (!this.#tryAcquire(functionName, fn)) {
+      await new Promise<void>((resolve) => {
+        const queue = this.#waiting.get(functionName) ?? [];
+        queue.push(resolve);
+        this.#waiting.set(functionName, queue);
+      });
+    }
+  }
+
+  #release(functionName: string): void {
+    this.#running.set(functionName, (this.#running.get(functionName) ?? 1) - 1);
+    this.#waiting.get(functionName)?.shift()?.();
+  }
+
+  /** A free execution environment's handler, or a new one (its cold start). */
+  #instance(functionName: string, fn: StandInFunction): StandInHandler {
+    const idle = this.#idle.get(functionName)?.pop();
+    if (idle) return idle;
+    this.instances.set(functionName, (this.instances.get(functionName) ?? 0) + 1);
+    const handler = fn.newInstance?.() ?? fn.handler;
+    if (!handler) throw new Error(`stand-in function ${functionName} has neither handler nor newInstance`);
+    return handler;
+  }
+
+  async #runAsync(
+    functionName: string,
+    fn: StandInFunction,
+    payload: unknown,
+    qualifier: string | undefined,
+  ): Promise<void> {
     const retries = this.options.asyncRetryAttempts ?? 2;
     let last: { errorType: string; errorMessage: string } | undefined;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, this.options.asyncRetryDelayMs ?? 0));
-      const result = await this.#runOnce(functionName, fn, payload, 'Event', attempt);
+      await this.#acquire(functionName, fn);
+      const result = await this.#runOnce(functionName, fn, payload, 'Event', attempt, qualifier);
       if (result.ok) return;
       last = result;
     }
@@ -191,8 +287,11 @@ export class LambdaInvokeStandIn {
     payload: unknown,
     type: InvocationRecord['type'],
     attempt: number,
+    qualifier: string | undefined,
   ): Promise<{ ok: true; value: unknown } | { ok: false; errorType: string; errorMessage: string }> {
     const startedAt = Date.now();
+    // The caller holds a concurrency slot; this execution environment is busy until the invocation ends.
+    let handler: StandInHandler | undefined;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new HandlerTimeout(`Task timed out after ${fn.timeoutMs} ms`)), fn.timeoutMs);
@@ -208,7 +307,10 @@ export class LambdaInvokeStandIn {
         errorType,
       });
     try {
-      const value = await Promise.race([fn.handler(payload, lambdaContext(fn.timeoutMs, { functionName })), timeout]);
+      // A cold start that throws fails the invocation, as Lambda's Runtime.Init errors do.
+      handler = this.#instance(functionName, fn);
+      const context = lambdaContext(fn.timeoutMs, { functionName, qualifier });
+      const value = await Promise.race([handler(payload, context), timeout]);
       record('ok');
       // Lambda serialises the result as JSON: what cannot be serialised does not reach the caller either.
       return { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) };
@@ -218,6 +320,8 @@ export class LambdaInvokeStandIn {
       return { ok: false, errorType, errorMessage: String((err as Error)?.message ?? err) };
     } finally {
       clearTimeout(timer);
+      if (handler) this.#idle.set(functionName, [...(this.#idle.get(functionName) ?? []), handler]);
+      this.#release(functionName);
     }
   }
 }

@@ -69,7 +69,8 @@ export interface LocalModeResult {
 
 /** The refresher's settings, scaled down so the whole cycle (issue, due, refresh) happens within a minute. */
 export function localRefresherSettings(intervalSeconds: number): Partial<RefresherSettings> {
-  const lambdaTimeoutSeconds = 15;
+  // Above a lease hold (2 × 10 s + 5 s): a run claims only with a whole hold of time left (core/commit-window.ts).
+  const lambdaTimeoutSeconds = 30;
   const settings = {
     schedulePeriodSeconds: intervalSeconds,
     lambdaTimeoutSeconds,
@@ -230,10 +231,14 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
     ].join('\n');
   };
 
+  // The CLI finds this deployment as it finds a real one: the descriptor the planner published in the table, and
+  // (for `tenants refresh`) the sweep worker behind the Lambda Invoke stand-in.
   const hint = [
     'Ctrl-C stops (DynamoDB Local goes with it). The operator CLI works against this table from another shell:',
-    `  AWS_ENDPOINT_URL_DYNAMODB=${ddb.endpoint} AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\`,
-    `    npx tenant-tokens --table ${LOCAL_TABLE} tenants list`,
+    `  export AWS_ENDPOINT_URL_DYNAMODB=${ddb.endpoint} AWS_ENDPOINT_URL_LAMBDA=${fleet.standIn.endpoint} \\`,
+    `    AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local`,
+    `  npx tenant-tokens --table ${LOCAL_TABLE} tenants list`,
+    `  npx tenant-tokens --table ${LOCAL_TABLE} tenants refresh ${DEMO_ORGS[0]?.settings.orgId ?? 'ORG'}`,
     '',
   ].join('\n');
 
@@ -272,7 +277,7 @@ export async function runLocalMode(options: LocalModeOptions, io: LocalModeIo): 
       if ('error' in result) {
         totals.handlerErrors++;
         io.stderr(`handler rejected the event: ${result.error.code}: ${result.error.message}`);
-      } else if (result.mode !== 'plan') {
+      } else if (result.mode === 'sweep' || result.mode === 'direct') {
         totals.refreshed += result.refreshed;
         totals.failed += result.failedTotal;
         totals.reauthRequired += result.reauthRequired;

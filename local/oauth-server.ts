@@ -1,7 +1,9 @@
 // A real OAuth server on loopback: oidc-provider with refresh-token rotation and reuse detection (reusing a spent
-// refresh token revokes the whole grant). Tests, local mode and the bench run against it. On top of the provider:
-// clients that require an org parameter, strict rotation (Zendesk: the previous access token dies at refresh),
-// fault injection, latency, and a record of every token issued (the leak checks need them all).
+// refresh token revokes the whole grant) and RFC 7009 revocation at /oauth/revoke (revoking a refresh token revokes
+// its grant). Tests, local mode and the bench run against it. On top of the provider: clients that require an org
+// parameter, strict rotation (Zendesk: the previous access token dies at refresh), the providers' own access-token
+// DELETEs (Genesys /api/v2/tokens/me, Zendesk /api/v2/oauth/tokens/current.json), fault injection, latency, and a
+// record of every token issued (the leak checks need them all).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -27,6 +29,11 @@ export type Fault =
   | { kind: 'hang-after' }
   | { kind: 'reset-before' }
   | { kind: 'reset-after' }
+  /**
+   * Let the provider answer (a refresh rotates the token), then replace its answer with this status: a gateway that
+   * lost the provider's answer (502) or stopped waiting for it (504).
+   */
+  | { kind: 'status-after'; status: number; body?: string; contentType?: string }
   /** Let the provider answer, then cut the JSON in half. */
   | { kind: 'truncate' }
   /** Let the provider answer, then change the JSON (delete or replace fields). */
@@ -38,6 +45,18 @@ export interface TokenRequestInfo {
   grantType: string | undefined;
   path: string;
   params: URLSearchParams;
+}
+
+/** One revocation request as the server received it (the token is a secret: tests compare, never print it). */
+export interface RevocationRequestInfo {
+  /** `/oauth/revoke` (RFC 7009) or a provider's own DELETE path. */
+  path: string;
+  method: string;
+  /** The token the request revokes (the form's `token`, or the bearer of a DELETE). */
+  token: string | undefined;
+  tokenTypeHint: string | undefined;
+  clientId: string | undefined;
+  at: number;
 }
 
 export interface OAuthServerOptions {
@@ -58,20 +77,38 @@ export interface OAuthServerOptions {
   /** Added to every token request (the bench's fixed endpoint latency). */
   latencyMs?: number;
   faultHook?: (info: TokenRequestInfo) => Fault | undefined;
+  /** Like faultHook, for revocation requests (RFC 7009 and the bearer DELETEs): `status` faults only. */
+  revocationHook?: (info: RevocationRequestInfo) => Fault | undefined;
   /** Print oidc-provider's own warnings (off by default: they are about production key material). */
   verbose?: boolean;
 }
 
 export interface OAuthServerStats {
   tokenRequests: number;
+  /** The most token requests this server was handling at once (a provider's in-flight limit is counted here). */
+  maxInFlight: number;
   successes: number;
   byGrantError: Record<string, number>;
   byStatus: Record<string, number>;
   invalidGrant: number;
   faultsInjected: number;
+  /** Revocation requests received (RFC 7009 and the bearer DELETEs). */
+  revocationRequests: number;
 }
 
 type Stored = { payload: Record<string, unknown>; expiresAt: number };
+
+/** The part of oidc-provider's (koa) context the middleware uses. */
+type MiddlewareContext = {
+  path: string;
+  method: string;
+  req: http.IncomingMessage & { body?: string };
+  status: number;
+  body: unknown;
+  type: string;
+  set(name: string, value: string): void;
+  get(name: string): string;
+};
 
 /** oidc-provider's adapter interface over one Map per server (its built-in LRU drops entries past 1 000). */
 function mapAdapterFactory() {
@@ -143,7 +180,15 @@ export class LocalOAuthServer {
     byStatus: {},
     invalidGrant: 0,
     faultsInjected: 0,
+    revocationRequests: 0,
+    maxInFlight: 0,
   };
+  /** Every revocation request, in arrival order. */
+  readonly revocations: RevocationRequestInfo[] = [];
+  revocationHook: OAuthServerOptions['revocationHook'];
+  /** When each token request arrived (epoch ms), in order: a provider's per-second limit is counted here. */
+  readonly tokenRequestArrivals: number[] = [];
+  #inFlight = 0;
   /** Every access and refresh token this server issued (minted or returned), for leak checks. */
   readonly issuedTokens = new Set<string>();
   faultHook: OAuthServerOptions['faultHook'];
@@ -159,12 +204,18 @@ export class LocalOAuthServer {
     private readonly grantEnds: Map<string, number> = new Map(),
   ) {
     this.faultHook = options.faultHook;
+    this.revocationHook = options.revocationHook;
     this.latencyMs = options.latencyMs ?? 0;
   }
 
   /** The token endpoint (`/oauth/token`; `/oauth/tokens` and `/token` are served too). */
   get tokenUrl(): string {
     return `${this.origin}/oauth/token`;
+  }
+
+  /** The RFC 7009 revocation endpoint. */
+  get revocationUrl(): string {
+    return `${this.origin}/oauth/revoke`;
   }
 
   static async start(options: OAuthServerOptions): Promise<LocalOAuthServer> {
@@ -194,10 +245,16 @@ export class LocalOAuthServer {
       })),
       cookies: { keys: [randomBytes(16).toString('hex')] },
       jwks: { keys: [privateKey.export({ format: 'jwk' }) as never] },
-      features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+      features: {
+        clientCredentials: { enabled: true },
+        devInteractions: { enabled: false },
+        // RFC 7009; a client may revoke only its own tokens (the default policy). Revoking a refresh token or an
+        // access token revokes its whole grant (oidc-provider's default revokeGrantPolicy for refresh tokens).
+        revocation: { enabled: true },
+      },
       scopes: ['openid', 'offline_access'],
       rotateRefreshToken: true,
-      routes: { token: '/oauth/token' },
+      routes: { token: '/oauth/token', revocation: '/oauth/revoke' },
       ttl: {
         AccessToken: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
         ClientCredentials: (ctx) => requested(ctx, 'accessToken') ?? options.accessTokenTtlSeconds ?? 3600,
@@ -228,21 +285,21 @@ export class LocalOAuthServer {
     return self;
   }
 
-  private async middleware(
-    ctx: {
-      path: string;
-      method: string;
-      req: http.IncomingMessage & { body?: string };
-      status: number;
-      body: unknown;
-      type: string;
-      set(name: string, value: string): void;
-      get(name: string): string;
-    },
-    next: () => Promise<void>,
-  ): Promise<void> {
+  private async middleware(ctx: MiddlewareContext, next: () => Promise<void>): Promise<void> {
     if (ctx.method === 'GET' && ctx.path === '/api/whoami') return this.whoami(ctx);
+    if (ctx.method === 'DELETE' && OWN_REVOCATION_PATHS.has(ctx.path)) return this.deleteCurrentToken(ctx);
+    if (ctx.method === 'POST' && ctx.path === '/oauth/revoke') return this.revocation(ctx, next);
     if (ctx.method !== 'POST' || !/\/(oauth\/tokens?|token)$/.test(ctx.path)) return next();
+    this.tokenRequestArrivals.push(Date.now());
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, ++this.#inFlight);
+    try {
+      await this.tokenRequest(ctx, next);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  private async tokenRequest(ctx: MiddlewareContext, next: () => Promise<void>): Promise<void> {
     // Zendesk's path and a bare /token are the same endpoint here.
     (ctx as { path: string }).path = '/oauth/token';
     this.stats.tokenRequests++;
@@ -265,6 +322,15 @@ export class LocalOAuthServer {
     }
     const fault = this.faultHook?.(info);
     if (fault) this.stats.faultsInjected++;
+
+    if (clientId !== undefined && this.rotatedSecrets.has(clientId)) {
+      if (!this.acceptRotatedSecret(ctx, clientId, params)) {
+        ctx.status = 401;
+        ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+        this.countStatus(401);
+        return;
+      }
+    }
 
     const orgParamError = await this.checkOrgParam(clientId, grantType, params);
     if (orgParamError) {
@@ -321,6 +387,12 @@ export class LocalOAuthServer {
     }
 
     switch (fault?.kind) {
+      case 'status-after':
+        ctx.status = fault.status;
+        ctx.type = fault.contentType ?? 'text/html';
+        ctx.body = fault.body ?? `<html><body><h1>${fault.status}</h1></body></html>`;
+        this.countStatus(fault.status);
+        return;
       case 'hang-after':
         await this.hang(ctx.req);
         return;
@@ -337,6 +409,40 @@ export class LocalOAuthServer {
         if (body && typeof body === 'object') ctx.body = fault.mutate({ ...body });
         return;
     }
+  }
+
+  /** Clients whose secret was rotated (rotateClientSecret): client id → the one secret accepted now. */
+  private readonly rotatedSecrets = new Map<string, string>();
+
+  /**
+   * The provider's side of rotating a client secret: from now on only `secret` authenticates the client, the old one
+   * is refused with invalid_client at once (as regenerating a secret in an admin console does). oidc-provider's
+   * clients are fixed at start, so the request is checked here and handed on with the secret it knows.
+   */
+  rotateClientSecret(clientId: string, secret: string): void {
+    if (!this.clients.has(clientId)) throw new Error(`unknown client ${clientId}`);
+    this.rotatedSecrets.set(clientId, secret);
+  }
+
+  private acceptRotatedSecret(
+    ctx: { req: http.IncomingMessage & { body?: string }; get(name: string): string },
+    clientId: string,
+    params: URLSearchParams,
+  ): boolean {
+    const spec = this.clients.get(clientId) as OAuthClientSpec;
+    const basic = /^Basic (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
+    if (basic) {
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
+      const presented = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1).replace(/\+/g, ' '));
+      if (presented !== this.rotatedSecrets.get(clientId)) return false;
+      const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(spec.clientSecret)}`;
+      ctx.req.headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+      return true;
+    }
+    if (params.get('client_secret') !== this.rotatedSecrets.get(clientId)) return false;
+    params.set('client_secret', spec.clientSecret);
+    ctx.req.body = params.toString();
+    return true;
   }
 
   /** Which access token a refresh token last came with: strict rotation kills it when the refresh succeeds. */
@@ -361,6 +467,80 @@ export class LocalOAuthServer {
       if (token && token.accountId !== value) return `${name} does not match the grant's organisation`;
     }
     return undefined;
+  }
+
+  /** RFC 7009, served by oidc-provider: recorded, and answered with an injected status when the hook says so. */
+  private async revocation(
+    ctx: {
+      path: string;
+      method: string;
+      req: http.IncomingMessage & { body?: string };
+      status: number;
+      body: unknown;
+      type: string;
+      get(name: string): string;
+    },
+    next: () => Promise<void>,
+  ): Promise<void> {
+    const raw = await readAll(ctx.req);
+    ctx.req.body = raw;
+    const params = new URLSearchParams(raw);
+    const info: RevocationRequestInfo = {
+      path: ctx.path,
+      method: ctx.method,
+      token: params.get('token') ?? undefined,
+      tokenTypeHint: params.get('token_type_hint') ?? undefined,
+      clientId: clientIdOf(ctx.get('authorization'), params),
+      at: Date.now(),
+    };
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (this.injectedRevocationFault(ctx, info)) return;
+    await next();
+  }
+
+  /** The providers' own revocation: DELETE with the access token as the bearer, which revokes that access token. */
+  private async deleteCurrentToken(ctx: {
+    path: string;
+    method: string;
+    status: number;
+    body: unknown;
+    type: string;
+    get(name: string): string;
+  }): Promise<void> {
+    const token = /^Bearer (.+)$/i.exec(ctx.get('authorization') ?? '')?.[1];
+    const info: RevocationRequestInfo = {
+      path: ctx.path,
+      method: ctx.method,
+      token,
+      tokenTypeHint: undefined,
+      clientId: undefined,
+      at: Date.now(),
+    };
+    if (this.injectedRevocationFault(ctx, info)) return;
+    const found = token ? await this.provider.AccessToken.find(token) : undefined;
+    const cc = token && !found ? await this.provider.ClientCredentials.find(token) : undefined;
+    const live = found ?? cc;
+    if (!live || live.isExpired) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_token' };
+      return;
+    }
+    await live.destroy();
+    ctx.status = 204;
+    ctx.body = null;
+  }
+
+  /** Counts a revocation request and answers it with the hook's fault, if any. True when answered here. */
+  private injectedRevocationFault(ctx: { status: number; body: unknown; type: string }, info: RevocationRequestInfo) {
+    this.stats.revocationRequests++;
+    this.revocations.push(info);
+    const fault = this.revocationHook?.(info);
+    if (fault?.kind !== 'status') return false;
+    this.stats.faultsInjected++;
+    ctx.status = fault.status;
+    ctx.type = fault.contentType ?? 'application/json';
+    ctx.body = fault.body ?? JSON.stringify({ error: 'server_error' });
+    return true;
   }
 
   private async whoami(ctx: { status: number; body: unknown; get(name: string): string }): Promise<void> {
@@ -443,6 +623,30 @@ export class LocalOAuthServer {
     return (await this.provider.Grant.find(token.grantId as string)) !== undefined;
   }
 
+  /**
+   * Tokens this server issued that would still work right now (usable refresh tokens, unexpired access tokens), by
+   * account (an org). An org absent after its offboarding has nothing left usable at the provider.
+   */
+  async liveTokensByAccount(): Promise<Map<string, number>> {
+    const live = new Map<string, number>();
+    const count = (accountId: unknown) => live.set(String(accountId), (live.get(String(accountId)) ?? 0) + 1);
+    for (const token of this.issuedTokens) {
+      const refresh = await this.provider.RefreshToken.find(token);
+      if (refresh) {
+        if (await this.refreshTokenUsable(token)) count(refresh.accountId);
+        continue;
+      }
+      const access = await this.provider.AccessToken.find(token);
+      if (access && !access.isExpired) count(access.accountId);
+    }
+    return live;
+  }
+
+  /** liveTokensByAccount for one account. */
+  async liveTokensOf(accountId: string): Promise<number> {
+    return (await this.liveTokensByAccount()).get(accountId) ?? 0;
+  }
+
   async accessTokenValid(accessToken: string): Promise<boolean> {
     const found = await this.provider.AccessToken.find(accessToken);
     if (found && !found.isExpired) return true;
@@ -455,6 +659,9 @@ export class LocalOAuthServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** The providers' own access-token revocations (Genesys, Zendesk), served here as DELETEs. */
+const OWN_REVOCATION_PATHS = new Set(['/api/v2/tokens/me', '/api/v2/oauth/tokens/current.json']);
 
 let quieted = false;
 /** oidc-provider prints notices about dev key material and our body hand-over; they are noise on loopback. */

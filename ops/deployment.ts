@@ -54,6 +54,8 @@ export interface RefresherDeployment {
   intake:
     | { logicalId: string; nameToken: string; timeoutSeconds: number; environment: Record<string, string> }
     | undefined;
+  /** The on-demand refresh hosted apps invoke (the stack output OnDemandRefreshFunctionName), when the stack has one. */
+  onDemand: ReturnType<typeof outputFunction>;
 }
 
 /** The function a stack output names (`{"Ref": …}`), if the output and the function exist. */
@@ -153,6 +155,7 @@ export function readDeployment(template: Cfn, stackName: string, templatePath = 
     asyncInvoke: fn.asyncInvoke,
     failureQueue: { logicalId: queueLogicalId, nameToken: getAttToken(queueLogicalId, 'QueueName') },
     intake: outputFunction(template, 'GrantIntakeFunctionName'),
+    onDemand: outputFunction(template, 'OnDemandRefreshFunctionName'),
   };
 }
 

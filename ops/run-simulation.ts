@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   process.env.TABLE_NAME = 'ops-simulation-import';
   const handlerModule = await import('../lambdas/refresher/handler.js');
   const intakeModule = deployment.intake ? await import('../lambdas/intake/handler.js') : undefined;
+  const onDemandModule = deployment.onDemand ? await import('../lambdas/on-demand/handler.js') : undefined;
 
   const results: ScenarioResult[] = [];
   const secrets = new Set<string>();
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         dynamoDbEndpoint: ddb.endpoint,
         handlerModule,
         ...(intakeModule ? { intakeModule } : {}),
+        ...(onDemandModule ? { onDemandModule } : {}),
         quick,
         seed: Number(values.seed),
         progress,

@@ -7,6 +7,7 @@
 // are the steps on-call reads.
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { FAN_OUT_RUNBOOK } from './runbook-fan-out.js';
+import { ON_DEMAND_RUNBOOK } from './runbook-on-demand.js';
 import { countBy, logFields, parseJson, type RunbookStep, tenants } from './runbook-reading.js';
 import type { World } from './world/world.js';
 
@@ -356,6 +357,7 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
     },
   ],
   ...FAN_OUT_RUNBOOK,
+  ...ON_DEMAND_RUNBOOK,
   FailureQueueMessages: [
     {
       says: 'read a message (`aws sqs receive-message --queue-url <FailureQueueUrl>`)',
@@ -393,6 +395,7 @@ export const RUNBOOK_ORDER = [
   'OrgsRefreshTokenExpiring',
   'ProviderDegraded',
   'RefreshBacklog',
+  'OnDemandLoop',
   'FailureQueueMessages',
 ];
 

@@ -9,6 +9,7 @@ import { executeRunbooks, type StepReport } from './runbook.js';
 import { judgeScenario, type ScenarioVerdict } from './score.js';
 import { FLEET } from './world/fleet.js';
 import type { IntakeModule } from './world/intake.js';
+import type { OnDemandModule } from './world/on-demand.js';
 import { type HandlerModule, World } from './world/world.js';
 
 const MIN = 60_000;
@@ -89,6 +90,7 @@ export interface HarnessOptions {
   dynamoDbEndpoint: string;
   handlerModule: HandlerModule;
   intakeModule?: IntakeModule;
+  onDemandModule?: OnDemandModule;
   quick: boolean;
   seed: number;
   progress: (line: string) => void;
@@ -149,6 +151,7 @@ export async function runScenario(scenario: Scenario, options: HarnessOptions): 
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     handlerModule: options.handlerModule,
     ...(options.intakeModule ? { intakeModule: options.intakeModule } : {}),
+    ...(options.onDemandModule ? { onDemandModule: options.onDemandModule } : {}),
     name: scenario.id,
     seed: options.seed,
   });

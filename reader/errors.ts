@@ -1,7 +1,21 @@
 // What a hosted app can be told about an org's token. Each error carries the org id and a code, says what fixes it,
 // and never carries a token (there is nothing in these classes that could hold one).
 
-export type TokenReaderErrorCode = 'TENANT_NOT_FOUND' | 'REAUTH_REQUIRED' | 'TENANT_DISABLED' | 'TOKEN_EXPIRED';
+export type TokenReaderErrorCode =
+  | 'TENANT_NOT_FOUND'
+  | 'REAUTH_REQUIRED'
+  | 'TENANT_DISABLED'
+  | 'TENANT_REMOVED'
+  | 'TOKEN_EXPIRED'
+  // On demand (refreshNow, getAccessToken with minValidityMs): the on-demand function's codes.
+  | 'LIMITED'
+  | 'BUSY'
+  | 'NOT_PERMITTED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'CLIENT_MISCONFIGURED'
+  | 'RECORD_INVALID'
+  | 'REFRESH_FAILED'
+  | 'ON_DEMAND_UNAVAILABLE';
 
 export class TokenReaderError extends Error {
   override readonly name: string = 'TokenReaderError';
@@ -50,6 +64,17 @@ export class TenantDisabled extends TokenReaderError {
 }
 
 /**
+ * The org was offboarded (the app's `removeOrg` on uninstall, or `tenant-tokens tenants remove`): its record holds no
+ * token any more. A new grant handed over with `submitGrant` onboards it again.
+ */
+export class TenantRemoved extends TokenReaderError {
+  override readonly name = 'TenantRemoved';
+  constructor(orgId: string) {
+    super('TENANT_REMOVED', orgId, `org ${orgId} was removed: it has no tokens; submitGrant onboards it again`);
+  }
+}
+
+/**
  * The org is active but holds no valid access token right now: it was just onboarded or re-authorised and the
  * refresher has not run yet (`expiresAt` undefined), or the refresher is behind (`expiresAt` in the past).
  */
@@ -67,4 +92,60 @@ export class TokenExpired extends TokenReaderError {
         : `the access token of org ${orgId} expired at ${new Date(expiresAt).toISOString()}: the refresher is behind (see its alarms)`,
     );
   }
+}
+
+/** What the on-demand errors add: the function's own reason code, and when asking again may help. */
+export interface OnDemandErrorDetails {
+  /** The refresher's code behind the answer (INVALID_GRANT, TIMEOUT, HOST_DEGRADED, …), when there is one. */
+  reason?: string | undefined;
+  /** Seconds after which the same call may succeed (LIMITED, BUSY, a provider's backoff). */
+  retryAfterSeconds?: number | undefined;
+}
+
+/** Base of the on-demand errors that are not about the org's state (which keep the classes above). */
+export class OnDemandError extends TokenReaderError {
+  override readonly name: string = 'OnDemandError';
+  readonly reason: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: TokenReaderErrorCode, orgId: string, message: string, details: OnDemandErrorDetails = {}) {
+    super(code, orgId, message);
+    this.reason = details.reason;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+/**
+ * The org was refreshed on demand moments ago and that fresh token was rejected too: refreshing again will not help
+ * (one per ON_DEMAND_INTERVAL_SECONDS per org). Look at why the API refuses fresh tokens; retry after
+ * `retryAfterSeconds` at the earliest.
+ */
+export class RefreshLimited extends OnDemandError {
+  override readonly name = 'RefreshLimited';
+}
+
+/** A refresh of the org took longer than the call could wait: ask again after `retryAfterSeconds`. */
+export class RefreshBusy extends OnDemandError {
+  override readonly name = 'RefreshBusy';
+}
+
+/** This app may not refresh this org (its role's grant, or the org is another app's). */
+export class RefreshNotPermitted extends OnDemandError {
+  override readonly name = 'RefreshNotPermitted';
+}
+
+/**
+ * The refresh did not give a token: `code` PROVIDER_UNAVAILABLE (the refresher retries with backoff),
+ * CLIENT_MISCONFIGURED or RECORD_INVALID (an operator must act), REFRESH_FAILED (anything else); `reason` is the
+ * refresher's own code.
+ */
+export class RefreshFailed extends OnDemandError {
+  override readonly name = 'RefreshFailed';
+}
+
+/**
+ * The on-demand function could not be asked or gave no usable answer: it failed as a whole, Lambda throttled it
+ * (`reason` TooManyRequestsException), or it refused the request (INVALID_REQUEST: library and stack disagree).
+ */
+export class OnDemandUnavailable extends OnDemandError {
+  override readonly name = 'OnDemandUnavailable';
 }

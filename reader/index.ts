@@ -1,9 +1,17 @@
-// The package's `./reader` entry point: what a hosted app imports to read an org's access token and status, and to
-// hand over a grant (grant intake).
+// The package's `./reader` entry point: what a hosted app imports to read an org's access token and status, to ask
+// for a fresh one on demand (after a 401, or one that stays valid long enough), and to hand over a grant (intake).
 export {
+  OnDemandError,
+  type OnDemandErrorDetails,
+  OnDemandUnavailable,
   ReauthRequired,
+  RefreshBusy,
+  RefreshFailed,
+  RefreshLimited,
+  RefreshNotPermitted,
   TenantDisabled,
   TenantNotFound,
+  TenantRemoved,
   TokenExpired,
   TokenReaderError,
   type TokenReaderErrorCode,
@@ -15,10 +23,14 @@ export {
   type GrantIntakeOptions,
   type GrantResult,
   type OrgGrantSettings,
+  type RemovalResult,
+  type TokenRevocationResult,
 } from './grant-intake.js';
 export {
+  AppUnknown,
   Busy,
   ClientMisconfigured,
+  ClientNotGranted,
   GrantIntakeError,
   type GrantIntakeErrorCode,
   GrantPending,
@@ -28,10 +40,13 @@ export {
   OrgDisabled,
   OrgExists,
   OrgNotFound,
+  OrgNotInNamespace,
   ProviderUnavailable,
   RecordInvalid,
   StaleGrant,
+  TokenHostNotGranted,
 } from './intake-errors.js';
+export { tokenFingerprint } from './on-demand.js';
 export {
   type AccessToken,
   createTokenReader,
@@ -42,8 +57,10 @@ export {
   type OrgStatus,
   READER_ATTRIBUTES,
   READER_GRANT_ATTRIBUTES,
+  type RefreshNowOptions,
   STATUS_ATTRIBUTES,
   type TokenCallback,
+  type TokenOptions,
   type TokenReader,
   type TokenReaderOptions,
 } from './token-reader.js';

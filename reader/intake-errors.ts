@@ -3,6 +3,10 @@
 // the refresher's own reason code; none can hold a token (only the intake's answer, which never carries one, goes in).
 
 export type GrantIntakeErrorCode =
+  | 'APP_UNKNOWN'
+  | 'ORG_NOT_IN_NAMESPACE'
+  | 'CLIENT_NOT_GRANTED'
+  | 'TOKEN_HOST_NOT_GRANTED'
   | 'INVALID_PAYLOAD'
   | 'RECORD_INVALID'
   | 'ORG_EXISTS'
@@ -20,7 +24,7 @@ export interface GrantIntakeErrorDetails {
   orgId: string | undefined;
   /** Whether the grant is in the table now. A grant that was not stored is handed over again only once fixed. */
   stored: boolean;
-  /** The org's status, when the intake knows it (ACTIVE, REAUTH_REQUIRED, DISABLED). */
+  /** The org's status, when the intake knows it (ACTIVE, REAUTH_REQUIRED, DISABLED, REMOVED). */
   status: string | undefined;
   /** The refresher's own code behind the answer (INVALID_CLIENT, TIMEOUT, TOKEN_HOST_NOT_ALLOWED, …). */
   reason: string | undefined;
@@ -49,6 +53,25 @@ export class GrantIntakeError extends Error {
   }
 }
 
+/**
+ * The deployment declares hosted apps and this call came through none of their aliases: use your app's function name
+ * (`FUNCTION:app-<name>`, the stack's output App<Name>IntakeFunctionName). Nothing stored.
+ */
+export class AppUnknown extends GrantIntakeError {
+  override readonly name = 'AppUnknown';
+}
+/** submitGrant for an org id outside your app's org-id namespace: nothing stored. */
+export class OrgNotInNamespace extends GrantIntakeError {
+  override readonly name = 'OrgNotInNamespace';
+}
+/** The org's clientSecretId names a shared client not granted to your app: nothing stored. */
+export class ClientNotGranted extends GrantIntakeError {
+  override readonly name = 'ClientNotGranted';
+}
+/** The org's generic token URL is on a host not granted to your app: nothing stored. */
+export class TokenHostNotGranted extends GrantIntakeError {
+  override readonly name = 'TokenHostNotGranted';
+}
 /** The payload's shape is wrong (a bug in the app): nothing stored. */
 export class InvalidPayload extends GrantIntakeError {
   override readonly name = 'InvalidPayload';
@@ -61,7 +84,7 @@ export class RecordInvalid extends GrantIntakeError {
 export class OrgExists extends GrantIntakeError {
   override readonly name = 'OrgExists';
 }
-/** reauthorise for an org that does not exist: use submitGrant. */
+/** reauthorise for an org that does not exist (or was removed): use submitGrant; removeOrg for an unknown org. */
 export class OrgNotFound extends GrantIntakeError {
   override readonly name = 'OrgNotFound';
 }
@@ -73,7 +96,10 @@ export class OrgDisabled extends GrantIntakeError {
 export class StaleGrant extends GrantIntakeError {
   override readonly name = 'StaleGrant';
 }
-/** A refresher held the org longer than the intake could wait: nothing stored; hand it over again later. */
+/**
+ * A refresher held the org longer than the intake could wait, or the intake is at its reserved concurrency (reason
+ * THROTTLED): nothing stored; hand it over again after `retryAfterSeconds`.
+ */
 export class Busy extends GrantIntakeError {
   override readonly name = 'Busy';
 }
@@ -101,6 +127,10 @@ export class IntakeUnavailable extends GrantIntakeError {
 type ErrorClass = new (code: string, message: string, details: GrantIntakeErrorDetails) => GrantIntakeError;
 
 const BY_CODE: Record<string, ErrorClass> = {
+  APP_UNKNOWN: AppUnknown,
+  ORG_NOT_IN_NAMESPACE: OrgNotInNamespace,
+  CLIENT_NOT_GRANTED: ClientNotGranted,
+  TOKEN_HOST_NOT_GRANTED: TokenHostNotGranted,
   INVALID_PAYLOAD: InvalidPayload,
   RECORD_INVALID: RecordInvalid,
   ORG_EXISTS: OrgExists,

@@ -251,9 +251,10 @@ export class RefresherAlarms extends Construct {
       treatMissingData: notBreaching,
     });
 
-    // By design a sweep stops claiming one lease before its timeout and in-flight work ends within that lease, and a
-    // plan takes a few queries, so a run past 90 % of its function's timeout is outside the design and close to being
-    // killed (mid-commit, for a sweep). The two functions have different timeouts: the alarm judges the longer share.
+    // By design a sweep stops claiming one lease hold before its timeout and in-flight work ends within that hold
+    // (usually within its send part; only commits retried through a store brownout use the rest), and a plan takes a
+    // few queries, so a run past 90 % of its function's timeout is a store brownout or outside the design and close
+    // to being killed (mid-commit, for a sweep). The two functions have different timeouts: the alarm judges the longer share.
     const workerTimeoutMs = settings.lambdaTimeoutSeconds * 1000;
     const plannerTimeoutMs = planner.timeout?.toMilliseconds() ?? 3000;
     const w = `FILL(worker, 0) / ${workerTimeoutMs}`;

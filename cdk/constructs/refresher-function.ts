@@ -105,8 +105,9 @@ export class RefresherFunction extends Construct {
       // Graviton: cheaper per GB-second and the bundle is pure JavaScript.
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMb ?? DEFAULT_MEMORY_MB,
-      // The handler stops claiming when less than one lease remains, so the last lease-length of the timeout is for
-      // finishing in-flight refreshes; the timing rule (window >= period + timeout + margin) is checked above.
+      // The handler stops claiming when less than one lease hold remains (2 × lease + 5 s: sending, then committing
+      // through a store brownout), so the end of the timeout is for finishing in-flight refreshes; the timing rules
+      // (window >= period + timeout + margin, timeout > a hold) are checked above.
       timeout,
       reservedConcurrentExecutions: reservedConcurrency(props.reservedConcurrency, settings),
       role: this.role,

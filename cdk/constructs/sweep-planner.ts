@@ -12,8 +12,10 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { HostedApp } from '../../lambdas/core/hosted-apps.js';
 import { refresherEnvironment } from '../../lambdas/refresher-settings.js';
 import { PROJECT_ROOT, REFRESHER_ENTRY } from '../bundling.js';
+import { hostedAppsEnvironment } from './hosted-app-aliases.js';
 import { type RefresherFunction, refresherBundling } from './refresher-function.js';
 import type { TokenTable } from './token-table.js';
 
@@ -30,6 +32,8 @@ export interface SweepPlannerProps {
   /** `false` reserves none (accounts at the default concurrency limit cannot reserve any). */
   reservedConcurrency?: number | false;
   logRetention?: logs.RetentionDays;
+  /** Declared hosted apps: the planner publishes them in the deployment descriptor for the operator CLI. */
+  apps?: readonly HostedApp[];
 }
 
 export class SweepPlanner extends Construct {
@@ -68,7 +72,11 @@ export class SweepPlanner extends Construct {
       logGroup: this.logGroup,
       // The worker's own settings (one source), plus the worker to start. LAMBDA_TIMEOUT_SECONDS stays the worker's:
       // the configuration describes the sweeps, and the planner checks the same timing rules.
-      environment: { ...refresherEnvironment(settings, table.tableName), WORKER_FUNCTION_NAME: worker.fn.functionName },
+      environment: {
+        ...refresherEnvironment(settings, table.tableName),
+        WORKER_FUNCTION_NAME: worker.fn.functionName,
+        ...hostedAppsEnvironment(props.apps ?? []),
+      },
       bundling: refresherBundling(),
     });
     this.fn.configureAsyncInvoke({
@@ -79,6 +87,8 @@ export class SweepPlanner extends Construct {
     });
 
     table.grantPlanner(this.role);
+    // What this deployment is, for the operator CLI (docs/design.md): the `#deployment` item, nothing else.
+    table.grantDeploymentDescriptor(this.role);
     // Invoke by the unqualified name: the function's ARN alone, no `:*` (no version or alias needed).
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [worker.fn.functionArn] }),

@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../../lambdas/table-schema.js';
+import { COORDINATION, TABLE_SCHEMA } from '../../lambdas/table-schema.js';
 import { READER_GRANT_ATTRIBUTES } from '../../reader/token-reader.js';
 
 /**
@@ -29,8 +29,20 @@ export const REFRESHER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'd
  */
 export const INTAKE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
-/** The sweep planner: it reads the sweep leases and counts the due index; it writes nothing. */
+/**
+ * The on-demand refresh: the refresher's point reads and fenced updates for the one org it refreshes (the claim, the
+ * commit) and for a token host's backoff item; no Put, no Scan, no Delete.
+ */
+export const ON_DEMAND_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+
+/** The on-demand refresh reads the backed-off token hosts (their items in the attention index) before it sends. */
+export const HOST_BACKOFF_INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
+/** The sweep planner: it reads the sweep leases and counts the due index; it writes no org. */
 export const PLANNER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/** The planner's one write: the deployment descriptor item (a conditional Put), and no other key. */
+export const DEPLOYMENT_DESCRIPTOR_ACTIONS = ['dynamodb:PutItem'] as const;
 
 /**
  * The attention gauges (refresher and planner): one Scan of the attention index, which is sparse and keys-only (an org
@@ -65,6 +77,11 @@ export interface TokenTableProps {
 export interface ReadAccessTokensOptions {
   /** Limit the grant to these orgs' records (`dynamodb:LeadingKeys`); default: every org. */
   orgIds?: readonly string[];
+  /**
+   * Limit it to org-id patterns (a hosted app's namespace, core/hosted-apps.ts readerKeyPatterns): ids like one of
+   * `like` (`StringLike "gc-*"`), or like none of `notLike` (the default app: not another app's).
+   */
+  orgIdPatterns?: { like: readonly string[] } | { notLike: readonly string[] };
 }
 
 export class TokenTable extends Construct {
@@ -155,6 +172,35 @@ export class TokenTable extends Construct {
   }
 
   /**
+   * The on-demand refresh function: point reads and conditional updates on the table itself (the org it refreshes, a
+   * token host's backoff item), and the host-backoff listing on the attention index (keys only); no Put, Scan or
+   * Delete, no due index.
+   */
+  grantOnDemandRefresh(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...ON_DEMAND_TABLE_ACTIONS],
+      resourceArns: [this.table.tableArn],
+    });
+    this.grantHostBackoffListing(grantee);
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The list of backed-off token hosts (docs/fleet.md#per-host-limits): a Query of the attention index's host-backoff
+   * partition, for a function that refreshes outside sweeps (the grant intake, the on-demand refresh). Keys only: org
+   * ids and hosts.
+   */
+  grantHostBackoffListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...HOST_BACKOFF_INDEX_ACTIONS],
+      resourceArns: [this.indexArn(TABLE_SCHEMA.attentionIndex.name)],
+    });
+  }
+
+  /**
    * The sweep planner (docs/fleet.md): the sweep-lease item (GetItem), COUNT queries on the due index and the attention
    * gauges. Read-only, no secret, no org write.
    */
@@ -167,6 +213,21 @@ export class TokenTable extends Construct {
     });
     this.#grantAttentionGauges(grantee);
     this.grantKey(grantee, TABLE_KEY_READ_ACTIONS);
+    return grant;
+  }
+
+  /**
+   * The planner publishes the deployment descriptor (core/deployment-descriptor.ts) for the operator CLI: a Put of the
+   * `#deployment` coordination item only (`dynamodb:LeadingKeys`), so the planner still cannot write an org.
+   */
+  grantDeploymentDescriptor(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...DEPLOYMENT_DESCRIPTOR_ACTIONS],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [COORDINATION.deploymentKey] } },
+    });
+    this.grantKey(grantee, TABLE_KEY_READ_WRITE_ACTIONS);
     return grant;
   }
 
@@ -210,8 +271,16 @@ export class TokenTable extends Construct {
       }
       forAll['dynamodb:LeadingKeys'] = [...options.orgIds];
     }
+    const patterns = options.orgIdPatterns;
     return {
       'ForAllValues:StringEquals': forAll,
+      // Every key a request names must be in the namespace (ForAllValues: a BatchGetItem too).
+      ...(patterns && 'like' in patterns
+        ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns.like] } }
+        : {}),
+      ...(patterns && 'notLike' in patterns
+        ? { 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [...patterns.notLike] } }
+        : {}),
       StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
     };
   }

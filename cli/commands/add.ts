@@ -2,10 +2,13 @@
 // (cli/org-settings.ts); its secrets — the refresh token, the org's own client secret — come from files or stdin,
 // never argv; the write refuses to overwrite an existing org.
 import { PROFILES, PROVIDER_NAMES, type ProviderName } from '../../lambdas/core/provider-profiles.js';
+import { APP_NAME_PATTERN } from '../../lambdas/core/record.js';
+import { appProblem } from '../app-assignment.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
+import { deploymentOnboardingEnv, provisionalOnboardingEnv } from '../deployment.js';
 import { ADD_HELP } from '../help.js';
-import { onboardingUsageError, SECRET_FIELDS, usesDeploymentAllowList, validateOnboarding } from '../org-settings.js';
+import { onboardingUsageError, SECRET_FIELDS, validateOnboarding } from '../org-settings.js';
 import { readClientSecret, readRefreshToken, refuseTwoOnStdin } from '../secret-input.js';
 
 /** A whole number of seconds from a flag, or the text as typed (the schema then says what is wrong with it). */
@@ -24,6 +27,7 @@ export const add: Command = {
         region: { type: 'string' },
         subdomain: { type: 'string' },
         'token-url': { type: 'string' },
+        'revocation-url': { type: 'string' },
         'client-auth': { type: 'string' },
         'org-param': { type: 'string' },
         scope: { type: 'string' },
@@ -35,6 +39,7 @@ export const add: Command = {
         'refresh-token-file': { type: 'string' },
         'expires-in': { type: 'string' },
         'refresh-token-expires-in': { type: 'string' },
+        app: { type: 'string' },
       },
       ADD_HELP,
       { names: ['ORG'] },
@@ -47,6 +52,7 @@ export const add: Command = {
       region: values.region,
       subdomain: values.subdomain,
       tokenUrl: values['token-url'],
+      revocationUrl: values['revocation-url'],
       clientAuth: values['client-auth'],
       orgParam: values['org-param'],
       scope: values.scope,
@@ -56,10 +62,15 @@ export const add: Command = {
       requestedExpiresIn: seconds(values['expires-in']),
       requestedRefreshTokenExpiresIn: seconds(values['refresh-token-expires-in']),
     };
-    // Everything but the secrets first, so a typo is reported before anything is read from a file or stdin.
-    const first = validateOnboarding(settings, ctx.io.env);
+    // Everything but the secrets first, so a typo is reported before anything is read from a file or stdin or asked
+    // of AWS; what only the deployment decides (its allow-list, loopback http) is checked again once it is known.
+    const first = validateOnboarding(settings, provisionalOnboardingEnv(ctx.io.env));
     const settingsProblems = first.ok ? [] : first.problems.filter((p) => !SECRET_FIELDS.includes(p.field));
     if (settingsProblems.length > 0) throw onboardingUsageError(settingsProblems, ADD_HELP);
+    // The hosted app it belongs to: its name before any secret is read, its namespace once the deployment is known.
+    const app = values.app;
+    const badName = app === undefined ? undefined : appProblem(app, orgId, undefined);
+    if (badName !== undefined) throw new UsageError(`--app ${badName}`, ADD_HELP);
     const refreshTokenFile = values['refresh-token-file'];
     const clientSecretFile = values['client-secret-file'];
     const grantType = settings.grantType as string;
@@ -83,28 +94,29 @@ export const add: Command = {
       );
     }
     refuseTwoOnStdin(refreshTokenFile, grantType === 'refresh_token', clientSecretFile, ADD_HELP);
-    const admin = tenantAdmin(ctx, values.table, ADD_HELP);
     const provider = settings.provider as ProviderName;
     const hint = PROVIDER_NAMES.includes(provider) ? PROFILES[provider].missingRefreshTokenHint : undefined;
     const refreshToken =
       grantType === 'refresh_token' ? await readRefreshToken(ctx, refreshTokenFile, ADD_HELP, hint) : undefined;
     const clientSecret =
       clientSecretFile !== undefined ? await readClientSecret(ctx, clientSecretFile, ADD_HELP) : undefined;
-    const checked = validateOnboarding({ ...settings, refreshToken, clientSecret }, ctx.io.env);
-    if (!checked.ok) throw onboardingUsageError(checked.problems, ADD_HELP);
-    const { settings: valid, grant } = checked.org;
-    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret });
-    const client = valid.clientId !== undefined ? ', its own client' : '';
-    ctx.io.stdout(
-      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}): ACTIVE, due now; the next refresher ` +
-        'run issues its first access token\n',
+    const { admin, deployment } = await deployedAdmin(ctx, values.table, ADD_HELP);
+    const checked = validateOnboarding(
+      { ...settings, refreshToken, clientSecret },
+      deploymentOnboardingEnv(deployment),
     );
-    if (usesDeploymentAllowList(valid) && !ctx.io.env.ALLOWED_TOKEN_HOSTS) {
-      ctx.io.stderr(
-        `note: ALLOWED_TOKEN_HOSTS is not set here, so ${new URL(valid.tokenUrl as string).host} was not checked ` +
-          "against the deployment's allow-list; the refresher refuses it if it is not on the list\n",
-      );
-    }
+    if (!checked.ok) throw onboardingUsageError(checked.problems, ADD_HELP);
+    // Against the apps the deployment declares (its descriptor): none declared refuses any app.
+    const wrongApp = app === undefined ? undefined : appProblem(app, orgId, deployment.apps ?? []);
+    if (wrongApp !== undefined) throw new UsageError(`--app ${wrongApp}`, ADD_HELP);
+    const { settings: valid, grant } = checked.org;
+    const added = await admin.add(valid, grant.refreshToken, { clientSecret: grant.clientSecret, app });
+    const client = valid.clientId !== undefined ? ', its own client' : '';
+    const owner = added.app !== undefined && APP_NAME_PATTERN.test(added.app) ? `, app ${added.app}` : '';
+    ctx.io.stdout(
+      `added ${added.orgId} (${added.provider}, ${added.grantType}${client}${owner}): ACTIVE, due now; the next ` +
+        'refresher run issues its first access token\n',
+    );
     return ExitCode.Ok;
   },
 };

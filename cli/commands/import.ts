@@ -5,9 +5,12 @@
 // nothing. The first refreshes are spread over a window sized by the number of orgs.
 import type { NewOrgWrite } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { firstRefreshWindowMs } from '../../lambdas/core/first-refresh-spread.js';
+import type { HostedApp } from '../../lambdas/core/hosted-apps.js';
 import type { NewOrg, OnboardingProblem } from '../../lambdas/core/onboarding.js';
+import { appProblem } from '../app-assignment.js';
 import { parseCommand, UsageError } from '../args.js';
-import { type Command, type CommandContext, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, type CommandContext, deployedAdmin, ExitCode, tableOption } from '../context.js';
+import { deploymentOnboardingEnv, provisionalOnboardingEnv } from '../deployment.js';
 import { formatDuration } from '../format.js';
 import { IMPORT_HELP } from '../help.js';
 import { validateOnboarding } from '../org-settings.js';
@@ -31,8 +34,15 @@ function jsonProblem(err: unknown): string {
   return `is not valid JSON${column === undefined ? '' : ` (at character ${Number(column) + 1})`}`;
 }
 
-/** Validates every line of a JSON Lines text; pure, so a file of any size is judged before anything is written. */
-export function planImport(text: string, env: Record<string, string | undefined>): ImportPlan {
+/**
+ * Validates every line of a JSON Lines text; pure, so a file of any size is judged before anything is written. A
+ * line's `app` names the hosted app the org belongs to, checked against `apps` (the declared apps) when given.
+ */
+export function planImport(
+  text: string,
+  env: Record<string, string | undefined>,
+  apps?: readonly HostedApp[],
+): ImportPlan {
   const plan: ImportPlan = { lines: 0, valid: [], problems: [], invalidLines: 0 };
   const firstLineOf = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, index) => {
@@ -47,10 +57,13 @@ export function planImport(text: string, env: Record<string, string | undefined>
       plan.invalidLines++;
       return;
     }
-    const checked = validateOnboarding(input, env);
+    const { app, onboarding } = splitApp(input);
+    const checked = validateOnboarding(onboarding, env);
     const problems = checked.ok ? [] : checked.problems;
     if (checked.ok) {
       const orgId = checked.org.settings.orgId;
+      const wrongApp = app === undefined ? undefined : appProblem(app, orgId, apps);
+      if (wrongApp !== undefined) problems.push({ field: 'app', message: wrongApp });
       const first = firstLineOf.get(orgId);
       if (first !== undefined) problems.push({ field: 'orgId', message: `is the org of line ${first} too` });
       else firstLineOf.set(orgId, line);
@@ -60,9 +73,18 @@ export function planImport(text: string, env: Record<string, string | undefined>
       plan.invalidLines++;
       return;
     }
-    plan.valid.push({ line, org: checked.org });
+    plan.valid.push({ line, org: { ...checked.org, ...(typeof app === 'string' ? { app } : {}) } });
   });
   return plan;
+}
+
+/** A line's `app` is not an onboarding field: the rest is checked by the onboarding rules, it by the app's. */
+function splitApp(input: unknown): { app: unknown; onboarding: unknown } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !('app' in input)) {
+    return { app: undefined, onboarding: input };
+  }
+  const { app, ...onboarding } = input as Record<string, unknown>;
+  return { app, onboarding };
 }
 
 /** A secrets file readable or writable by anyone but its owner is refused, before it is read. */
@@ -101,7 +123,6 @@ export const importOrgs: Command = {
       { names: ['FILE'] },
     );
     const file = positionals[0] as string;
-    const admin = tenantAdmin(ctx, values.table, IMPORT_HELP);
     await checkPrivate(ctx, file);
     let text: string;
     try {
@@ -110,9 +131,18 @@ export const importOrgs: Command = {
       throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, IMPORT_HELP);
     }
     const started = ctx.now();
-    const plan = planImport(text, ctx.io.env);
-    const blocked = plan.invalidLines > 0 && !values['skip-invalid'];
-    const writes = blocked || values['dry-run'] ? [] : await admin.addMany(plan.valid.map((v) => v.org));
+    // First offline (a bad file, or a dry run, never needs AWS): app names only; what only the deployment decides (its
+    // allow-list, loopback http, its declared apps' namespaces) is judged again by its own settings before anything
+    // is written to its shards.
+    let plan = planImport(text, provisionalOnboardingEnv(ctx.io.env));
+    let blocked = plan.invalidLines > 0 && !values['skip-invalid'];
+    let writes: NewOrgWrite[] = [];
+    if (!blocked && !values['dry-run']) {
+      const { admin, deployment } = await deployedAdmin(ctx, values.table, IMPORT_HELP);
+      plan = planImport(text, deploymentOnboardingEnv(deployment), deployment.apps ?? []);
+      blocked = plan.invalidLines > 0 && !values['skip-invalid'];
+      if (!blocked) writes = await admin.addMany(plan.valid.map((v) => v.org));
+    }
     const lineOf = new Map(plan.valid.map((v) => [v.org.settings.orgId, v.line]));
     const failures = writes
       .filter((w): w is Extract<NewOrgWrite, { outcome: 'failed' }> => w.outcome === 'failed')

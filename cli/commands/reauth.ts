@@ -4,7 +4,8 @@ import { AdminError } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { PROFILES } from '../../lambdas/core/provider-profiles.js';
 import { orgSettingsShape } from '../../lambdas/core/record.js';
 import { checkOrgId, parseCommand, UsageError } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
+import { deploymentOnboardingEnv } from '../deployment.js';
 import { REAUTH_HELP } from '../help.js';
 import { onboardingUsageError, validateOnboarding } from '../org-settings.js';
 import { readClientSecret, readRefreshToken, refuseTwoOnStdin } from '../secret-input.js';
@@ -29,7 +30,7 @@ export const reauth: Command = {
     if ((clientId === undefined) !== (clientSecretFile === undefined)) {
       throw new UsageError("--client-id and --client-secret-file go together: the org's new own client", REAUTH_HELP);
     }
-    const admin = tenantAdmin(ctx, values.table, REAUTH_HELP);
+    const { admin, deployment } = await deployedAdmin(ctx, values.table, REAUTH_HELP);
     const current = await admin.summary(orgId);
     if (!current) throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
     if (current.grantType === 'client_credentials' && values['refresh-token-file'] !== undefined) {
@@ -52,7 +53,7 @@ export const reauth: Command = {
           clientSecret,
           ...(refreshToken ? { refreshToken } : {}),
         },
-        ctx.io.env,
+        deploymentOnboardingEnv(deployment),
       );
       if (!checked.ok) throw onboardingUsageError(checked.problems, REAUTH_HELP);
       client = { clientId, clientSecret };

@@ -2,7 +2,7 @@
 import { AdminError, type TenantSummary } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { PROFILES } from '../../lambdas/core/provider-profiles.js';
 import { checkOrgId, parseCommand } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, ExitCode, tableOption, tableReader } from '../context.js';
 import { formatAgo, formatDuration, formatExpiresIn } from '../format.js';
 import { SHOW_HELP } from '../help.js';
 
@@ -28,6 +28,12 @@ function at(ms: number | undefined, now: number, future: boolean): string {
 
 type Row = [string, string];
 
+/** Provider text for a terminal: control characters (escape sequences included) shown as `?`. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** The lifetimes the org asks its provider for. */
 function requested(t: TenantSummary): string {
   const parts = [
@@ -46,7 +52,7 @@ export const show: Command = {
       names: ['ORG'],
     });
     const orgId = checkOrgId(positionals[0] as string, SHOW_HELP);
-    const details = await tenantAdmin(ctx, values.table, SHOW_HELP).details(orgId);
+    const details = await tableReader(ctx, values.table, SHOW_HELP).details(orgId);
     if (!details) throw new AdminError('NOT_FOUND', `no org ${orgId} in this table`);
     const { summary: t, accessTokenFingerprint, refreshTokenFingerprint, clientSecretFingerprint } = details;
     if (values.json) {
@@ -58,6 +64,7 @@ export const show: Command = {
     const optional = (row: Row | false): Row[] => (row ? [row] : []);
     const rows: Row[] = [
       ['org', t.orgId],
+      ...optional(t.app !== undefined && ['app', t.app]),
       ['provider', `${t.provider} (${scopeOf(t)}) -> ${tokenUrlOf(t)}`],
       ['grant type', t.grantType],
       ['client auth', PROFILES[t.provider].clientAuth ?? t.clientAuth ?? 'basic'],
@@ -68,11 +75,15 @@ export const show: Command = {
           `${t.scope ?? ''}${t.requiresOfflineAccess ? ' (+offline_access)' : ''}`.trim(),
         ],
       ),
+      // What the provider granted, apart from what is requested: its text, so never able to move the terminal.
+      ...optional(t.grantedScope !== undefined && ['granted scope', printable(t.grantedScope)]),
       [
         'client',
         t.clientId !== undefined
           ? `its own: ${t.clientId}, secret ${clientSecretFingerprint ?? 'missing'} (in the record)`
-          : `shared: Secrets Manager ${t.clientSecretId ?? '?'}`,
+          : t.clientSecretId !== undefined || t.status !== 'REMOVED'
+            ? `shared: Secrets Manager ${t.clientSecretId ?? '?'}`
+            : 'none (its own client was deleted with the removal)',
       ],
       ...optional(
         (t.requestedExpiresIn !== undefined || t.requestedRefreshTokenExpiresIn !== undefined) && [
@@ -85,6 +96,7 @@ export const show: Command = {
         `${t.status}${t.statusReason ? ` (${t.statusReason})` : ''}${t.attention ? ` (attention: ${t.attention})` : ''}` +
           `${t.statusSince !== undefined ? `, since ${at(t.statusSince, now, false)}` : ''}`,
       ],
+      ...optional(t.removedAt !== undefined && ['removed', at(t.removedAt, now, false)]),
       ...optional(t.grantIssuedAt !== undefined && ['grant issued', at(t.grantIssuedAt, now, false)]),
       [
         'access token',
@@ -102,7 +114,9 @@ export const show: Command = {
       ],
       [
         'next refresh',
-        t.dueShard === undefined ? 'not scheduled (not ACTIVE)' : `${at(t.refreshAt, now, true)}, shard ${t.dueShard}`,
+        t.dueShard === undefined
+          ? `not scheduled (${t.status === 'REMOVED' ? 'removed: never again' : 'not ACTIVE'})`
+          : `${at(t.refreshAt, now, true)}, shard ${t.dueShard}`,
       ],
       ['last refresh', at(t.lastRefreshedAt, now, false)],
       ['failures', String(t.consecutiveFailures)],

@@ -1,7 +1,8 @@
-// `tenants disable ORG` and `tenants enable ORG`: a status change, conditional on the version read and no live lease.
+// `tenants disable ORG` and `tenants enable ORG`: a status change, conditional on the version read and no live lease
+// (by AWS's clock), in the deployment's shards.
 import type { ChangeResult, TenantAdmin } from '../../lambdas/adapters/dynamodb-tenant-admin.js';
 import { checkOrgId, parseCommand } from '../args.js';
-import { type Command, ExitCode, tableOption, tenantAdmin } from '../context.js';
+import { type Command, deployedAdmin, ExitCode, tableOption } from '../context.js';
 import { DISABLE_HELP, ENABLE_HELP } from '../help.js';
 
 function describeChange(verb: string, result: ChangeResult): string {
@@ -20,7 +21,8 @@ function statusChange(
     async run(args, ctx) {
       const { values, positionals } = parseCommand(args, { ...tableOption }, help, { names: ['ORG'] });
       const orgId = checkOrgId(positionals[0] as string, help);
-      const result = await change(tenantAdmin(ctx, values.table, help), orgId);
+      const { admin } = await deployedAdmin(ctx, values.table, help);
+      const result = await change(admin, orgId);
       ctx.io.stdout(describeChange(verb, result));
       return ExitCode.Ok;
     },

@@ -35,6 +35,7 @@ export class ConditionalWriter {
     orgId: string,
     landed: Landed,
     input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
+    options: { timeoutMs?: number | undefined } = {},
   ): Promise<Record<string, unknown> | typeof RETRIED_WRITE_LANDED | undefined> {
     try {
       const out = await this.doc.send(
@@ -45,6 +46,9 @@ export class ConditionalWriter {
           ...(this.onCapacity ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
           ...input,
         }),
+        // The whole call, the SDK's own retries included: a write abandoned here may still land, which the next
+        // attempt recognises as its own (`landed`).
+        options.timeoutMs === undefined ? undefined : { abortSignal: AbortSignal.timeout(options.timeoutMs) },
       );
       this.onCapacity?.(operation, out.ConsumedCapacity);
       return out.Attributes;

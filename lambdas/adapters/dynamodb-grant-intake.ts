@@ -8,6 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type { GrantWrite } from '../core/grant-decision.js';
 import type { GrantIntakeStore, IntakeWriteResult } from '../core/grant-intake-port.js';
+import { RecordStatus } from '../core/record.js';
 import { TABLE_SCHEMA } from '../table-schema.js';
 import { type CapacityObserver, ConditionalWriter } from './dynamodb-conditional-writer.js';
 
@@ -69,13 +70,51 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
     }
   }
 
+  async replaceRemoved(
+    item: Record<string, unknown>,
+    expectedVersion: number,
+    issuedAt: number,
+  ): Promise<IntakeWriteResult> {
+    try {
+      const out = await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: item,
+          // The tombstone read, still a tombstone, and a watermark older than this grant: a replayed grant from
+          // before the removal, or a removal racing this hand-over, is never overwritten.
+          ConditionExpression:
+            '#status = :removed AND #version = :expectedVersion AND ' +
+            '(attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#grantIssuedAt': 'grantIssuedAt' },
+          ExpressionAttributeValues: {
+            ':removed': RecordStatus.Removed,
+            ':expectedVersion': expectedVersion,
+            ':issuedAt': issuedAt,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...this.#capacity,
+        }),
+      );
+      this.#onCapacity?.('intakePut', out.ConsumedCapacity);
+      return { stored: true };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return { stored: false, current: err.Item ? unmarshall(err.Item) : undefined };
+    }
+  }
+
   async storeGrant(write: GrantWrite, now: number): Promise<IntakeWriteResult> {
     const setNames = Object.keys(write.set);
+    const owned = write.owner !== undefined;
     const names: Record<string, string> = Object.fromEntries(
-      [...setNames, ...write.remove, 'version', 'leaseUntil', 'grantIssuedAt'].map((a) => [`#${a}`, a]),
+      [...setNames, ...write.remove, 'version', 'leaseUntil', 'grantIssuedAt', ...(owned ? ['app'] : [])].map((a) => [
+        `#${a}`,
+        a,
+      ]),
     );
     const values: Record<string, unknown> = Object.fromEntries(setNames.map((a) => [`:${a}`, write.set[a]]));
     Object.assign(values, { ':expectedVersion': write.expectedVersion, ':now': now, ':issuedAt': write.issuedAt });
+    if (owned) values[':app'] = write.owner;
     const remove = write.remove.length > 0 ? ` REMOVE ${write.remove.map((a) => `#${a}`).join(', ')}` : '';
     try {
       // Either answer means stored: the write itself, or the SDK's retry of it finding it landed.
@@ -91,7 +130,9 @@ export class DynamoDbGrantIntake implements GrantIntakeStore {
           UpdateExpression: `SET ${setNames.map((a) => `#${a} = :${a}`).join(', ')}${remove}`,
           ConditionExpression:
             '#version = :expectedVersion AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now) ' +
-            'AND (attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
+            'AND (attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)' +
+            // A hosted app's hand-over: the record is still its own, or names no app (its namespace was checked).
+            (owned ? ' AND (attribute_not_exists(#app) OR #app = :app)' : ''),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         },

@@ -12,7 +12,7 @@ import { fingerprint } from '../core/redact.js';
 import { dueShardFor } from '../core/shard.js';
 import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
 import { changeOrg } from './tenant-change.js';
-import { type NewOrgWrite, putNewOrg, putNewOrgs } from './tenant-onboarding.js';
+import { type NewOrgWrite, putNewOrg, putNewOrgs, replaceRemovedOrg } from './tenant-onboarding.js';
 import {
   AdminError,
   type ChangeResult,
@@ -71,7 +71,7 @@ export class TenantAdmin {
   async add(
     settings: OrgSettings,
     refreshToken: string | undefined,
-    options: { clientSecret?: string | undefined } = {},
+    options: { clientSecret?: string | undefined; app?: string | undefined } = {},
   ): Promise<TenantSummary> {
     if (settings.grantType === 'refresh_token' && !refreshToken) {
       throw new AdminError(
@@ -84,9 +84,18 @@ export class TenantAdmin {
       settings,
       { refreshToken, clientSecret: options.clientSecret },
       { refreshAt: now, shardCount: this.#shardCount, since: now },
+      { app: options.app },
     );
     if (!(await putNewOrg(this.#doc, this.#table, item))) {
       const existing = await this.summary(settings.orgId);
+      // A removed org is onboarded again over its tombstone (its version continues; the grant is issued now, after
+      // the removal), if the tombstone is still the one read.
+      if (
+        existing?.status === RecordStatus.Removed &&
+        (await replaceRemovedOrg(this.#doc, this.#table, item, existing))
+      ) {
+        return toSummary({ ...item, version: existing.version + 1 });
+      }
       throw new AdminError(
         'EXISTS',
         `org ${settings.orgId} already exists (status ${existing?.status ?? 'unknown'}): to store a new grant use ` +
@@ -103,10 +112,12 @@ export class TenantAdmin {
   async addMany(orgs: readonly NewOrg[]): Promise<NewOrgWrite[]> {
     const now = this.#now();
     const items = orgs.map((org, i) =>
-      newOrgRecord(org.settings, org.grant, {
-        refreshAt: firstRefreshAt(i, orgs.length, now),
-        shardCount: this.#shardCount,
-      }),
+      newOrgRecord(
+        org.settings,
+        org.grant,
+        { refreshAt: firstRefreshAt(i, orgs.length, now), shardCount: this.#shardCount },
+        { app: org.app },
+      ),
     );
     return putNewOrgs(this.#doc, this.#table, items);
   }
@@ -162,6 +173,7 @@ export class TenantAdmin {
   /** Stops refreshing an org (it leaves the due index); its grant is kept so `enable` can resume. */
   async disable(orgId: string): Promise<ChangeResult> {
     return changeOrg(this.#target(), orgId, (before) => {
+      refuseRemoved(before, 'disable');
       if (before.status === RecordStatus.Disabled) return undefined;
       return {
         set: { status: RecordStatus.Disabled, statusReason: 'DISABLED_BY_OPERATOR' },
@@ -174,6 +186,7 @@ export class TenantAdmin {
   /** Resumes a DISABLED org: back in the due index, due now. */
   async enable(orgId: string): Promise<ChangeResult> {
     return changeOrg(this.#target(), orgId, (before) => {
+      refuseRemoved(before, 'enable');
       if (before.status === RecordStatus.Active) return undefined;
       if (before.status === RecordStatus.ReauthRequired) {
         throw new AdminError(
@@ -199,6 +212,7 @@ export class TenantAdmin {
    */
   async reauth(orgId: string, refreshToken: string | undefined, client?: OwnClient): Promise<ChangeResult> {
     return changeOrg(this.#target(), orgId, (before) => {
+      refuseRemoved(before, 'reauth');
       if (before.grantType === 'refresh_token' && !refreshToken) {
         throw new AdminError('NO_REFRESH_TOKEN', `org ${orgId} uses refresh_token: reauth needs the new refresh token`);
       }
@@ -224,5 +238,19 @@ export class TenantAdmin {
 
   #target() {
     return { doc: this.#doc, table: this.#table, now: this.#now, summary: (id: string) => this.summary(id) };
+  }
+}
+
+/**
+ * A removed org is a tombstone: no operator change brings it back but onboarding it again (`tenants add`, a hosted
+ * app's submitGrant). Enabling or re-authorising it would resume refreshing without its settings being checked again.
+ */
+function refuseRemoved(before: TenantSummary, command: string): void {
+  if (before.status === RecordStatus.Removed) {
+    throw new AdminError(
+      'WRONG_STATE',
+      `org ${before.orgId} was removed: ${command} does not apply; onboard it again with \`tenants add\` ` +
+        '(or a hosted app hands a new grant over with submitGrant)',
+    );
   }
 }

@@ -1,8 +1,7 @@
 // The TokenStore on DynamoDB. It only marshals and issues conditional writes; every decision lives in the core.
 // Conditions are built from named parts, and a failed condition comes back with the item as it is now (ALL_OLD),
 // so the caller learns why without a second read.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../core/errors.js';
 import type {
   AttentionCounts,
@@ -14,9 +13,12 @@ import type {
   ReleaseRequest,
   SalvageRequest,
   TokenStore,
+  WriteOptions,
 } from '../core/ports.js';
 import { Attention, RecordStatus } from '../core/record.js';
-import { isOrgKey, TABLE_SCHEMA } from '../table-schema.js';
+import { TABLE_SCHEMA } from '../table-schema.js';
+import { scanAttentionCounts } from './dynamodb-attention-counts.js';
+import { createDocumentClient } from './dynamodb-client.js';
 import {
   type CapacityObserver,
   ConditionalWriter,
@@ -24,6 +26,8 @@ import {
   RETRIED_WRITE_LANDED,
 } from './dynamodb-conditional-writer.js';
 
+// Where the Lambdas' (and the tests') DynamoDB clients have always come from.
+export { createDocumentClient, createDynamoDbClient, DYNAMODB_TIMEOUTS } from './dynamodb-client.js';
 export type { CapacityObserver };
 
 /** Named condition parts. Placeholders: #n for names, :v for values (see `names` and `conditionValues`). */
@@ -33,6 +37,7 @@ const cond = {
   isActive: '#status = :active',
   leaseFree: '(attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
   heldByMe: '#leaseOwner = :owner',
+  forcedLongAgo: '(attribute_not_exists(#forcedRefreshAt) OR #forcedRefreshAt < :forcedBefore)',
 } as const;
 const all = (...parts: string[]) => parts.join(' AND ');
 
@@ -58,13 +63,6 @@ export interface DynamoDbTokenStoreOptions {
   client?: DynamoDBDocumentClient;
   /** Receives ReturnConsumedCapacity for every request (the bench's cost figures). */
   onCapacity?: CapacityObserver;
-}
-
-export function createDocumentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
-  // AWS_ENDPOINT_URL_DYNAMODB is honoured by the SDK itself, so local mode needs no code path of its own.
-  return DynamoDBDocumentClient.from(client ?? new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
 }
 
 export class DynamoDbTokenStore implements TokenStore {
@@ -124,19 +122,29 @@ export class DynamoDbTokenStore implements TokenStore {
       current.leaseOwner === req.owner &&
       current.leaseUntil === req.leaseUntil &&
       current.version === req.expectedVersion;
+    // An on-demand claim also stamps the org's forced refresh, and only when the last one is old enough: the per-org
+    // limit is part of the condition, so it holds however many invocations race for the org.
+    const forced = req.forced;
     const out = await this.#writer.update('claim', req.orgId, ours, {
       // Only the lease: the version stays, so the due index (which projects `version`) is not written and a claim
       // costs one table write instead of two (docs/design.md, "Lease: the claim"). The owner, unique per run, fences
       // every later write on its own.
-      UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil',
-      ConditionExpression: all(cond.exists, cond.versionMatches, cond.isActive, cond.leaseFree),
-      ExpressionAttributeNames: names,
+      UpdateExpression: `SET #leaseOwner = :owner, #leaseUntil = :leaseUntil${forced ? ', #forcedRefreshAt = :now' : ''}`,
+      ConditionExpression: all(
+        cond.exists,
+        cond.versionMatches,
+        cond.isActive,
+        cond.leaseFree,
+        ...(forced ? [cond.forcedLongAgo] : []),
+      ),
+      ExpressionAttributeNames: { ...names, ...(forced ? { '#forcedRefreshAt': 'forcedRefreshAt' } : {}) },
       ExpressionAttributeValues: {
         ':owner': req.owner,
         ':leaseUntil': req.leaseUntil,
         ':expectedVersion': req.expectedVersion,
         ':active': RecordStatus.Active,
         ':now': req.now,
+        ...(forced ? { ':forcedBefore': forced.previousBefore } : {}),
       },
       // The record as it was: tells the core whether it took over an abandoned lease (leaseOwner was set).
       ReturnValues: 'ALL_OLD',
@@ -152,7 +160,7 @@ export class DynamoDbTokenStore implements TokenStore {
     return out;
   }
 
-  async commit(req: CommitRequest): Promise<void> {
+  async commit(req: CommitRequest, options: WriteOptions = {}): Promise<void> {
     // undefined leaves an attribute out of SET: a provider that does not rotate sends no refresh token, so the stored
     // one stays valid and stays put (and so does its expiry, which the core then passes back unchanged).
     const set: Record<string, unknown> = {
@@ -164,14 +172,16 @@ export class DynamoDbTokenStore implements TokenStore {
       lastRefreshedAt: req.refreshedAt,
       consecutiveFailures: 0,
       refreshToken: req.refreshToken,
-      scope: req.scope,
+      // The provider's answer, apart from `scope` (the operator's setting, which a commit never writes).
+      grantedScope: req.grantedScope,
       refreshTokenExpiresAt: req.refreshTokenExpiresAt,
       // The org works again: any attention goes, except the refresh-token warning the core decided to (re)set.
       attention: req.attention,
     };
     const assigned = Object.keys(set).filter((k) => set[k] !== undefined);
     const remove = ['leaseOwner', 'leaseUntil', 'lastError', 'rotationAtRisk'];
-    for (const k of ['refreshTokenExpiresAt', 'attention']) if (set[k] === undefined) remove.push(k);
+    for (const k of ['refreshTokenExpiresAt', 'attention', 'grantedScope']) if (set[k] === undefined) remove.push(k);
+    if (req.removeInvalidScope) remove.push('scope');
     await this.#fencedUpdate('commit', req, {
       update:
         `SET ${[...assigned.map((k) => `#${k} = :${k}`), '#version = :nextVersion'].join(', ')} ` +
@@ -179,10 +189,11 @@ export class DynamoDbTokenStore implements TokenStore {
       names: Object.fromEntries([...assigned, ...remove].map((k) => [`#${k}`, k])),
       values: Object.fromEntries(assigned.map((k) => [`:${k}`, set[k]])),
       landed: (current) => current.accessToken === req.accessToken,
+      timeoutMs: options.timeoutMs,
     });
   }
 
-  async salvage(req: SalvageRequest): Promise<void> {
+  async salvage(req: SalvageRequest, options: WriteOptions = {}): Promise<void> {
     await this.#fencedUpdate('commit', req, {
       update:
         'SET #refreshToken = :refreshToken, #refreshAt = :refreshAt, #lastError = :error, ' +
@@ -205,6 +216,7 @@ export class DynamoDbTokenStore implements TokenStore {
         ':one': 1,
       },
       landed: (current) => current.refreshToken === req.refreshToken,
+      timeoutMs: options.timeoutMs,
     });
   }
 
@@ -275,31 +287,8 @@ export class DynamoDbTokenStore implements TokenStore {
     });
   }
 
-  async attentionCounts(): Promise<AttentionCounts> {
-    // A Scan of the sparse, keys-only attention index: every item in it needs a person (or is a backed-off host's
-    // coordination item, left out here), so one request reads every gauge for what four COUNT queries, one per
-    // reason, read in four — the same items, the same read units.
-    const { attentionIndex, partitionKey } = TABLE_SCHEMA;
-    const counts: Record<string, number> = {};
-    let pageKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#doc.send(
-        new ScanCommand({
-          TableName: this.#table,
-          IndexName: attentionIndex.name,
-          ExclusiveStartKey: pageKey,
-          ...this.#capacity,
-        }),
-      );
-      this.#onCapacity?.('attentionCounts', out.ConsumedCapacity);
-      for (const item of out.Items ?? []) {
-        const reason = item[attentionIndex.partitionKey];
-        if (!isOrgKey(item[partitionKey]) || typeof reason !== 'string') continue;
-        counts[reason] = (counts[reason] ?? 0) + 1;
-      }
-      pageKey = out.LastEvaluatedKey;
-    } while (pageKey);
-    return counts;
+  attentionCounts(): Promise<AttentionCounts> {
+    return scanAttentionCounts(this.#doc, this.#table, this.#onCapacity);
   }
 
   /**
@@ -310,26 +299,39 @@ export class DynamoDbTokenStore implements TokenStore {
   async #fencedUpdate(
     operation: 'commit' | 'release' | 'markReauth',
     req: { orgId: string; claimedVersion: number; owner: string },
-    parts: { update: string; names: Record<string, string>; values: Record<string, unknown>; landed: Landed },
+    parts: {
+      update: string;
+      names: Record<string, string>;
+      values: Record<string, unknown>;
+      landed: Landed;
+      timeoutMs?: number | undefined;
+    },
   ): Promise<void> {
     const ours: Landed = (current) =>
       current.version === req.claimedVersion + 1 && current.leaseOwner === undefined && parts.landed(current);
-    await this.#writer.update(operation, req.orgId, ours, {
-      UpdateExpression: parts.update,
-      ConditionExpression: all(cond.heldByMe, cond.versionMatches),
-      ExpressionAttributeNames: {
-        '#leaseOwner': names['#leaseOwner'],
-        '#leaseUntil': names['#leaseUntil'],
-        '#version': names['#version'],
-        ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
-        ...parts.names,
+    const options = { timeoutMs: parts.timeoutMs };
+    await this.#writer.update(
+      operation,
+      req.orgId,
+      ours,
+      {
+        UpdateExpression: parts.update,
+        ConditionExpression: all(cond.heldByMe, cond.versionMatches),
+        ExpressionAttributeNames: {
+          '#leaseOwner': names['#leaseOwner'],
+          '#leaseUntil': names['#leaseUntil'],
+          '#version': names['#version'],
+          ...(parts.update.includes('#status') ? { '#status': names['#status'] } : {}),
+          ...parts.names,
+        },
+        ExpressionAttributeValues: {
+          ...parts.values,
+          ':owner': req.owner,
+          ':expectedVersion': req.claimedVersion,
+          ':nextVersion': req.claimedVersion + 1,
+        },
       },
-      ExpressionAttributeValues: {
-        ...parts.values,
-        ':owner': req.owner,
-        ':expectedVersion': req.claimedVersion,
-        ':nextVersion': req.claimedVersion + 1,
-      },
-    });
+      options,
+    );
   }
 }

@@ -76,6 +76,20 @@ export function eventDetail(detail: OrgEventDetail): Record<string, string> {
     ...(detail.refreshTokenExpiresAt !== undefined
       ? { refreshTokenExpiresAt: new Date(detail.refreshTokenExpiresAt).toISOString() }
       : {}),
+    ...(detail.revocation ? revocationDetail(detail.revocation) : {}),
+  };
+}
+
+/** An `Org Removed` event's account of the org's tokens: codes and a time, never a token. */
+function revocationDetail(r: NonNullable<OrgEventDetail['revocation']>): Record<string, string> {
+  return {
+    refreshToken: r.refreshToken,
+    ...(r.refreshTokenReason ? { refreshTokenReason: r.refreshTokenReason } : {}),
+    accessToken: r.accessToken,
+    ...(r.accessTokenReason ? { accessTokenReason: r.accessTokenReason } : {}),
+    ...(r.accessTokenExpiresAt !== undefined
+      ? { accessTokenExpiresAt: new Date(r.accessTokenExpiresAt).toISOString() }
+      : {}),
   };
 }
 
@@ -83,14 +97,14 @@ export function eventDetail(detail: OrgEventDetail): Record<string, string> {
 export class LogNotifier implements Notifier, HostNotifier {
   constructor(private readonly log: Log) {}
   async orgEvent(type: OrgEventType, detail: OrgEventDetail): Promise<void> {
-    const { orgId, reason, message, refreshTokenExpiresAt } = eventDetail(detail);
+    const { orgId, reason, message, at: _at, ...rest } = eventDetail(detail);
     this.log.info('org event', {
       type,
       detailType: EVENT_DETAIL_TYPES[type],
       orgId,
       reason,
       ...(message ? { eventMessage: message } : {}),
-      ...(refreshTokenExpiresAt ? { refreshTokenExpiresAt } : {}),
+      ...rest,
     });
   }
 

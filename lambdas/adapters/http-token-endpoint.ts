@@ -5,7 +5,7 @@
 import type * as HttpModule from 'node:http';
 import type * as HttpsModule from 'node:https';
 import { createRequire as requireFrom } from 'node:module';
-import type { HttpOutcome, TokenEndpoint, TokenRequest } from '../core/ports.js';
+import type { HttpOutcome, ProviderRequest, TokenEndpoint, TokenRequest } from '../core/ports.js';
 
 // Loaded with require, not `import`: an ES import of node:http makes Node build the module's namespace, which
 // evaluates its lazy WebSocket/MessageEvent exports and so loads undici — 40-90 ms of CPU at every cold start for
@@ -24,7 +24,7 @@ const keepAliveAgents = {
 };
 
 export class HttpTokenEndpoint implements TokenEndpoint {
-  send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome> {
+  send(request: ProviderRequest | TokenRequest, timeoutMs: number): Promise<HttpOutcome> {
     const url = new URL(request.url);
     const transport = url.protocol === 'https:' ? https : http;
     const agent = keepAliveAgents[url.protocol as 'http:' | 'https:'];
@@ -41,7 +41,8 @@ export class HttpTokenEndpoint implements TokenEndpoint {
       };
 
       const req = transport.request(url, {
-        method: 'POST',
+        // A revocation at a provider's own endpoint may be a DELETE; token requests are POSTs.
+        method: request.method ?? 'POST',
         agent,
         headers: { ...request.headers, 'content-length': String(body.length) },
       });

@@ -18,6 +18,14 @@ const clientSecretSchema = z.object({
 
 /** How long a failed lookup is remembered: long enough to spare a sweep, short enough that a fix lands quickly. */
 const FAILURE_MEMORY_MS = 30_000;
+/**
+ * At most one read past the cache per secret in this long, however many orgs the provider refuses: a client it keeps
+ * refusing (really broken, not rotated) costs Secrets Manager one extra read per 10 s, not one per org.
+ */
+export const REREAD_INTERVAL_MS = 10_000;
+
+const sameClient = (a: ClientCredentials, b: ClientCredentials) =>
+  a.clientId === b.clientId && a.clientSecret === b.clientSecret;
 
 export interface SecretsCredentialsOptions {
   maxAgeSeconds: number;
@@ -94,6 +102,8 @@ export class SecretsManagerCredentials implements CredentialsSource {
   readonly #cache = new Map<string, { value: ClientCredentials; until: number }>();
   readonly #inFlight = new Map<string, Promise<ClientCredentials>>();
   readonly #failures = new Map<string, { error: RefreshError; until: number }>();
+  /** When each secret was last read again after a rejection (afterRejection). */
+  readonly #rereadAt = new Map<string, number>();
 
   constructor(options: SecretsCredentialsOptions) {
     this.#client = options.client;
@@ -118,6 +128,35 @@ export class SecretsManagerCredentials implements CredentialsSource {
     if (cached && cached.until > this.#now()) return Promise.resolve(cached.value);
     const failure = this.#failures.get(secretId);
     if (failure && failure.until > this.#now()) return Promise.reject(failure.error);
+    return this.#read(secretId);
+  }
+
+  /**
+   * The secret was rotated under a warm cache: the provider now refuses the value every org sharing it read from the
+   * cache. Read it once more, past the cache and past the failure memory; one read in flight per secret serves every
+   * org rejected meanwhile, and no second one starts within REREAD_INTERVAL_MS. A different value is returned for one
+   * retry (rotated-client.ts); the same value, or no value, means the client itself is refused.
+   */
+  async afterRejection(secretId: string, rejected: ClientCredentials): Promise<ClientCredentials | undefined> {
+    const cached = this.#cache.get(secretId)?.value;
+    // Another org's re-read already brought the new value: no call.
+    if (cached !== undefined && !sameClient(cached, rejected)) return cached;
+    let pending = this.#inFlight.get(secretId);
+    if (pending === undefined) {
+      const last = this.#rereadAt.get(secretId);
+      if (last !== undefined && this.#now() - last < REREAD_INTERVAL_MS) return undefined;
+      this.#rereadAt.set(secretId, this.#now());
+      pending = this.#read(secretId);
+    }
+    try {
+      const fresh = await pending;
+      return sameClient(fresh, rejected) ? undefined : fresh;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #read(secretId: string): Promise<ClientCredentials> {
     const pending = this.#inFlight.get(secretId);
     if (pending) return pending;
     const fetch = this.#fetch(secretId).finally(() => this.#inFlight.delete(secretId));

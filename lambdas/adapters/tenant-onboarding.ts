@@ -33,6 +33,39 @@ export async function putNewOrg(
   }
 }
 
+/**
+ * Onboards a removed org again: the new item over its tombstone, if that is still the tombstone read (REMOVED, the
+ * same version) and its grant watermark is older than the new grant. True when written.
+ */
+export async function replaceRemovedOrg(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  tombstone: { version: number },
+): Promise<boolean> {
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...item, version: tombstone.version + 1 },
+        ConditionExpression:
+          '#status = :removed AND #version = :expectedVersion AND ' +
+          '(attribute_not_exists(#grantIssuedAt) OR #grantIssuedAt < :issuedAt)',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#grantIssuedAt': 'grantIssuedAt' },
+        ExpressionAttributeValues: {
+          ':removed': 'REMOVED',
+          ':expectedVersion': tombstone.version,
+          ':issuedAt': item.grantIssuedAt,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
 export type NewOrgWrite =
   | { orgId: string; outcome: 'added' | 'unchanged' }
   /** The write failed (DynamoDB kept failing): nothing was written for this org; re-running retries it. */

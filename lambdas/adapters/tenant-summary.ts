@@ -11,10 +11,12 @@ export const SUMMARY_ATTRIBUTES = [
   'region',
   'subdomain',
   'tokenUrl',
+  'revocationUrl',
   'clientAuth',
   'orgParam',
   'scope',
   'requiresOfflineAccess',
+  'grantedScope',
   'clientSecretId',
   'clientId',
   'requestedExpiresIn',
@@ -36,12 +38,16 @@ export const SUMMARY_ATTRIBUTES = [
   'statusSince',
   'statusReason',
   'grantIssuedAt',
+  'removedAt',
+  'app',
 ] as const;
 
 /** The attributes that hold secrets: read only to fingerprint them, never returned. */
 export const SECRET_ATTRIBUTES = ['accessToken', 'refreshToken', 'clientSecret'] as const;
 
 export interface TenantSummary extends OrgSettings {
+  /** What the provider's last answer granted (its text, never a setting); absent: as requested. */
+  grantedScope?: string;
   tokenType?: string;
   status: RecordStatusValue;
   version: number;
@@ -61,6 +67,10 @@ export interface TenantSummary extends OrgSettings {
   statusReason?: string;
   /** When the stored grant was issued (hand-overs older than this are stale). */
   grantIssuedAt?: number;
+  /** REMOVED: when the org was offboarded. */
+  removedAt?: number;
+  /** The hosted app the org belongs to, when recorded (core/hosted-apps.ts; absent: its namespace decides). */
+  app?: string;
 }
 
 export interface TenantDetails {

@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import { ErrorCode, FailureClass, RefreshError } from './errors.js';
 import type { HttpOutcome } from './ports.js';
-import type { GrantType } from './record.js';
+import { GRANTED_SCOPE_MAX_LENGTH, type GrantType } from './record.js';
 import { parseRetryAfterMs } from './schedule.js';
 import { PLAIN } from './validation-messages.js';
 
@@ -95,7 +95,10 @@ const tokenResponseSchema = z.object({
       .string({ error: 'refresh_token is not a string' })
       .check(z.minLength(1, 'refresh_token is empty'), z.maxLength(16_384, 'refresh_token is too long')),
   ),
-  scope: z.optional(z.string({ error: 'scope is not a string' }).check(z.maxLength(4096, 'scope is too long'))),
+  // Kept as the record's grantedScope: the record's bound, so whatever is accepted here can be stored.
+  scope: z.optional(
+    z.string({ error: 'scope is not a string' }).check(z.maxLength(GRANTED_SCOPE_MAX_LENGTH, 'scope is too long')),
+  ),
   refresh_token_expires_in: z.optional(refreshTokenExpiresIn),
 });
 
@@ -199,6 +202,37 @@ function oauthError(body: string): { error: string; description: string } | unde
   return { error: parsed.data.error, description: (parsed.data.error_description ?? '').slice(0, 200) };
 }
 
+/**
+ * 5xx statuses that say the request was not handled at all: 503 (the server refuses work for now, RFC 9110
+ * §15.6.4: overload, maintenance, a load balancer without a healthy target), 501 and 505 (it cannot handle this
+ * kind of request). 408 and 429 are 4xx answers of the same kind: the request was refused before it was processed.
+ */
+const NOT_PROCESSED_5XX: readonly number[] = [501, 503, 505];
+
+/**
+ * What a 5xx answer to a sent request says about the provider's side:
+ * - `not-processed`: 501, 503, 505 (above).
+ * - `may-still-be-processed`: 504, a gateway that stopped waiting for the provider, which may still be working on
+ *   the request, like our own timeout after sending.
+ * - `processed-maybe`: 500, 502 and the rest: something behind the answer failed while handling the request, so
+ *   the provider may have processed it (rotated the refresh token) before the answer was lost; it is done with it.
+ */
+export function serverErrorAfterSending(
+  status: number,
+): 'not-processed' | 'may-still-be-processed' | 'processed-maybe' {
+  if (NOT_PROCESSED_5XX.includes(status) || status < 500) return 'not-processed';
+  return status === 504 ? 'may-still-be-processed' : 'processed-maybe';
+}
+
+/**
+ * The provider may still be working on this request (our timeout after sending, or a gateway's 504): a retry with the
+ * same refresh token could overtake it, and the straggler would then count as reuse and revoke the grant.
+ */
+export function mayStillBeProcessed(outcome: HttpOutcome): boolean {
+  if (outcome.kind === 'no-response') return outcome.sent && outcome.reason === 'timeout';
+  return serverErrorAfterSending(outcome.status) === 'may-still-be-processed';
+}
+
 /** Turns one HTTP exchange into tokens or a classified failure. */
 export function interpretOutcome(
   outcome: HttpOutcome,
@@ -234,14 +268,22 @@ export function interpretOutcome(
     );
   }
   if (status >= 500 || status === 408) {
-    return failure(
-      new RefreshError(
-        ErrorCode.ProviderUnavailable,
-        FailureClass.Transient,
-        `token endpoint answered ${status} with ${describeBody(body, contentType)}`,
-        { retryAfterMs },
-      ),
-    );
+    const answered = `token endpoint answered ${status} with ${describeBody(body, contentType)}`;
+    if (grantType === 'refresh_token' && serverErrorAfterSending(status) !== 'not-processed') {
+      // The request reached something that failed while handling it: the provider may have rotated the refresh token
+      // and the answer been lost on the way back. A following invalid_grant is then a lost rotation, not a customer's
+      // revocation (docs/design.md, "Failure classes").
+      return failure(
+        new RefreshError(
+          ErrorCode.ProviderUnavailable,
+          FailureClass.Ambiguous,
+          `${answered} after the refresh request was sent: the provider may have rotated the refresh token`,
+          { retryAfterMs },
+        ),
+        true,
+      );
+    }
+    return failure(new RefreshError(ErrorCode.ProviderUnavailable, FailureClass.Transient, answered, { retryAfterMs }));
   }
 
   const oauth = oauthError(body);

@@ -67,7 +67,7 @@ export class ConditionFailedError extends Error {
   override readonly name = 'ConditionFailedError';
   constructor(
     readonly orgId: string,
-    readonly operation: 'claim' | 'commit' | 'release' | 'markReauth' | 'put' | 'update',
+    readonly operation: 'claim' | 'commit' | 'release' | 'markReauth' | 'put' | 'update' | 'remove',
     readonly current: Record<string, unknown> | undefined,
   ) {
     super(`${operation} for org ${orgId} lost its condition${current === undefined ? ' (item gone)' : ''}`);

@@ -3,27 +3,28 @@
 import { FailureClass, type FailureClassValue } from './errors.js';
 import { fullJitterBackoffMs } from './schedule.js';
 
-/** Margin kept between the end of the last HTTP attempt and the end of the lease, for the commit. */
-export const COMMIT_RESERVE_MS = 2_000;
 /** In-run backoff between attempts: full jitter from this base… */
 export const IN_RUN_BACKOFF_BASE_MS = 250;
 /** …up to this cap. */
 export const IN_RUN_BACKOFF_CAP_MS = 4_000;
 
 /**
- * Whether a request may be sent with this much lease left: a whole HTTP timeout plus the commit's reserve must fit,
- * so a request never outlives the lease that makes it exclusive (invariant 1). The version fence catches a late
- * commit anyway.
+ * Whether a request may be sent with this much of the lease's send part left: a whole HTTP timeout must fit, so a
+ * request never outlives the lease that makes it exclusive (invariant 1). The commit has a part of the lease of its
+ * own after this one (core/commit-window.ts), so no reserve for it is kept here.
  */
 export function leaseAllowsSend(leaseLeftMs: number, httpTimeoutMs: number): boolean {
-  return leaseLeftMs >= httpTimeoutMs + COMMIT_RESERVE_MS;
+  return leaseLeftMs >= httpTimeoutMs;
 }
 
 export interface FailedAttempt {
   failureClass: FailureClassValue;
   /** The provider's Retry-After, in ms. */
   retryAfterMs: number | undefined;
-  /** The request timed out after it was sent: the server may still hold it, queued or half-processed. */
+  /**
+   * The request timed out after it was sent, or a gateway answered 504: the server may still hold it, queued or
+   * half-processed (core/classify.ts, mayStillBeProcessed).
+   */
   mayStillBeProcessed: boolean;
   /** Attempts made so far, this one included. */
   attempts: number;
@@ -34,7 +35,7 @@ export interface FailedAttempt {
 export interface AttemptLimits {
   maxAttempts: number;
   httpTimeoutMs: number;
-  /** Lease left now (leaseUntil − now). */
+  /** The send part of the lease left now (sendUntil − now). */
   leaseLeftMs: number;
   /** Uniform in [0, 1), for the backoff's jitter. */
   random: number;
@@ -57,17 +58,20 @@ export function nextExchangeStep(attempt: FailedAttempt, limits: AttemptLimits):
   let step: ExchangeStep;
   if (attempt.failureClass === FailureClass.Ambiguous) {
     if (attempt.mayStillBeProcessed) {
-      // After a timeout the server may still process the request. A retry with the same refresh token could be
-      // processed first and committed; the straggler then counts as reuse and revokes the grant we just stored — a
-      // dead grant behind a healthy-looking record. So the org is released with rotationAtRisk, and the next attempt
+      // After a timeout (ours, or a gateway's 504) the server may still process the request. A retry with the same
+      // refresh token could be processed first and committed; the straggler then counts as reuse and revokes the
+      // grant we just stored — a dead grant behind a healthy-looking record. So the org is released with rotationAtRisk, and the next attempt
       // (a schedule period later) either succeeds or meets invalid_grant, reported as RotationLost.
       step = { decision: 'stop', reason: 'MAY_STILL_BE_PROCESSED' };
     } else if (attempt.ambiguousRetryUsed) {
       step = { decision: 'stop', reason: 'AMBIGUOUS_RETRY_USED' };
     } else {
-      // A reset after sending: the connection is gone at the server's end (typically a stale keep-alive socket), so
-      // whatever it did with the request is over. At most one quick retry with the same refresh token: if the server
-      // had rotated, the answer is invalid_grant, reported as RotationLost rather than as an ordinary re-auth.
+      // A reset after sending (the connection is gone at the server's end, typically a stale keep-alive socket), or a
+      // 500/502 (something failed while handling it): whatever the server did with the request is over. At most one
+      // quick retry with the same refresh token: if the server had not processed it, the retry refreshes now; if it
+      // had rotated, the answer is invalid_grant, reported as RotationLost rather than as an ordinary re-auth — the
+      // same verdict the next run would reach, only sooner — and a provider with a reuse grace period (a spent
+      // token still honoured for a few seconds) answers the retry with tokens, saving the rotation.
       step = { decision: 'retry', delayMs: IN_RUN_BACKOFF_BASE_MS, reason: 'AMBIGUOUS_QUICK_RETRY' };
     }
   } else if (attempt.failureClass === FailureClass.Transient) {

@@ -2,6 +2,7 @@
 // declare the grant dead (re-auth, or rotation lost after an ambiguous outcome), or release the lease with a backoff
 // and maybe an attention mark. Pure: the caller passes the facts, the time and a random number, and performs the
 // write this returns. `reason` becomes a log field.
+import { CLIENT_REJECTED_CODES } from './client-rejection.js';
 import { ErrorCode, type ErrorCodeValue, FailureClass, type FailureClassValue } from './errors.js';
 import type { OrgEventType } from './ports.js';
 import { Attention } from './record.js';
@@ -59,9 +60,6 @@ export type FailureTransition =
       event: Extract<OrgEventType, 'ClientRejected'> | undefined;
     };
 
-/** The codes that mean the provider refused the org's OAuth client itself. */
-const CLIENT_REJECTED: readonly string[] = [ErrorCode.InvalidClient, ErrorCode.UnauthorizedClient];
-
 /**
  * The attention a release writes. One value per org, so a precedence: REAUTH_REQUIRED (markReauth) over
  * MISCONFIGURED over EXPIRED (both decided by each failure) over REFRESH_TOKEN_EXPIRING (decided by each commit,
@@ -72,6 +70,22 @@ export function releaseAttention(
   current: string | undefined,
 ): AttentionValue | undefined {
   return decided ?? (current === Attention.RefreshTokenExpiring ? Attention.RefreshTokenExpiring : undefined);
+}
+
+/**
+ * After a misconfiguration, about 30 minutes: an operator must act, and a fleet sharing a broken client must not
+ * stampede. But the first one in a row (the org was not MISCONFIGURED already) never waits past halfway to the
+ * stored token's expiry, nor the refresh token's (at least one schedule period): a client secret rotated at the
+ * provider a moment before Secrets Manager, a fix an operator makes within minutes, must not cost the org its token
+ * when one more attempt could still save it (issue 16). From the second one in a row on, the long pause alone.
+ */
+function misconfiguredBackoffAt(f: FailureFacts): number {
+  const long = misconfiguredRetryAt(f.now, f.random);
+  if (f.currentAttention === Attention.Misconfigured) return long;
+  const deadlines = [f.expiresAt, f.refreshTokenExpiresAt].filter((t): t is number => t !== undefined && t > f.now);
+  if (deadlines.length === 0) return long;
+  const saving = Math.round(f.now + Math.max(f.schedulePeriodMs, (Math.min(...deadlines) - f.now) / 2));
+  return Math.min(long, saving);
 }
 
 function backoffAt(f: FailureFacts, retryAfterMs: number | undefined): number {
@@ -104,8 +118,9 @@ export function failureTransition(f: FailureFacts): FailureTransition {
   const needsOperator = longPause && f.code !== ErrorCode.BadResponse;
   const level = f.failureClass === FailureClass.Transient ? 'warn' : 'error';
   if (needsOperator) {
-    const refreshAt = misconfiguredRetryAt(f.now, f.random);
-    const event = CLIENT_REJECTED.includes(f.code) && f.previousErrorCode !== f.code ? 'ClientRejected' : undefined;
+    const refreshAt = misconfiguredBackoffAt(f);
+    const event =
+      CLIENT_REJECTED_CODES.includes(f.code) && f.previousErrorCode !== f.code ? 'ClientRejected' : undefined;
     return {
       action: 'release',
       refreshAt,

@@ -13,6 +13,8 @@ export interface FanOutInput {
   maxSweeps: number;
   /** ORGS_PER_SWEEP: the due orgs one sweep is expected to refresh within one schedule period. */
   orgsPerSweep: number;
+  /** Shares of every host's budget taken by others than sweeps: the grant intake's instances (INTAKE_CONCURRENCY). */
+  otherShares?: number;
 }
 
 export interface SweepAssignment {
@@ -29,9 +31,9 @@ export interface FanOutPlan {
   assignable: number;
   /**
    * How many shares each token host's budget is split into (HOST_MAX_IN_FLIGHT / hostShare per sweep). Always
-   * MAX_SWEEPS: a sweep started now may still run when the next tick starts others, so a share that counted only
-   * today's sweeps could be overspent later. At most MAX_SWEEPS sweeps run at once, so the shares never add up to
-   * more than the budget.
+   * MAX_SWEEPS plus the others' shares (the intake's and on-demand instances, core/host-limits.ts fleetHostShare): a sweep
+   * started now may still run when the next tick starts others, so a share that counted only today's sweeps could be
+   * overspent later. At most MAX_SWEEPS sweeps run at once, so the shares never add up to more than the budget.
    */
   hostShare: number;
 }
@@ -62,17 +64,19 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     target.due += count;
   }
   for (const s of sweeps) s.shards.sort((a, b) => a - b);
-  return { sweeps, due, assignable, hostShare: maxSweeps };
+  return { sweeps, due, assignable, hostShare: maxSweeps + Math.max(0, Math.floor(input.otherShares ?? 0)) };
 }
 
 /**
  * RefreshBacklog, as the planner and a full sweep measure it at the start of a tick: orgs whose refreshAt is at or
- * before the start of the previous tick and that are still in the due index. They were due when the previous tick
- * began and no sweep claimed and finished them by its end (a claimed org leaves the due set when its refresh is
- * committed or released with a backoff; a crashed claim leaves it there and is counted).
+ * before the start of the previous tick, and longer ago than a claim holds an org (a lease hold,
+ * core/commit-window.ts), that are still in the due index. They were due when the previous tick began and no sweep
+ * claimed and finished them by its end (a claimed org leaves the due set when its refresh is committed or released
+ * with a backoff). A claim whose holder crashed keeps its org out of reach for a whole hold, which can span three
+ * ticks: counting it before the hold ends would page "the sweeps cannot keep up" for one crash.
  */
-export function backlogCutoff(tickStart: number, schedulePeriodMs: number): number {
-  return tickStart - schedulePeriodMs;
+export function backlogCutoff(tickStart: number, schedulePeriodMs: number, leaseHoldMs: number): number {
+  return tickStart - Math.max(schedulePeriodMs, leaseHoldMs);
 }
 
 /** Distinct owners among live sweep leases: the sweeps still running. */

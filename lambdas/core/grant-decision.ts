@@ -2,7 +2,7 @@
 // answer a repeated hand-over with the org's state, refuse it (unknown, disabled, stale, wrong grant type), wait for
 // a refresher's lease, or store it with a write conditional on the version read, a free lease and no newer grant.
 // Pure: the caller reads the record, passes the time, and performs what this returns.
-import { RecordStatus } from './record.js';
+import { REPLACED_GRANTS_KEPT, RecordStatus } from './record.js';
 import { dueShardFor } from './shard.js';
 import { statusSince } from './status-since.js';
 
@@ -31,6 +31,11 @@ export interface GrantWrite {
   fingerprint: string | undefined;
   set: Record<string, unknown>;
   remove: string[];
+  /**
+   * The declared hosted app storing it (core/hosted-apps.ts): the write also requires the record to be that app's or
+   * to name none (the caller checked the namespace). Absent for the implicit default app and for operators.
+   */
+  owner?: string | undefined;
 }
 
 export type GrantDecision =
@@ -79,6 +84,13 @@ export function grantDecision(
   if (current === undefined) {
     return reject('ORG_NOT_FOUND', `no org ${orgId}: hand over its first grant with submitGrant`);
   }
+  // A removed org is gone for reauthorise, even for the grant it was removed with: only submitGrant brings it back.
+  if (current.status === RecordStatus.Removed) {
+    return reject(
+      'ORG_NOT_FOUND',
+      `org ${orgId} was removed: hand a new grant over with submitGrant to onboard it again`,
+    );
+  }
   if (isRepeatedGrant(current, grant)) return { decision: 'repeat' };
   if (current.status === RecordStatus.Disabled) {
     return reject('ORG_DISABLED', `org ${orgId} is disabled by an operator: it must be enabled before a new grant`);
@@ -88,6 +100,11 @@ export function grantDecision(
   }
   if (current.grantType === 'client_credentials' && grant.refreshToken !== undefined) {
     return reject('INVALID_PAYLOAD', `grant.refreshToken must be left out: org ${orgId} uses client_credentials`);
+  }
+  if (grant.fingerprint !== undefined && replacedGrantsOf(current).includes(grant.fingerprint)) {
+    // A grant this org held before and that a newer one replaced: a replay (whatever issue time it now claims), and
+    // most likely a refresh token the provider has rotated away or revoked.
+    return reject('STALE_GRANT', `org ${orgId} held this grant before and a newer one replaced it: the newer is kept`);
   }
   if (typeof current.grantIssuedAt === 'number' && current.grantIssuedAt >= grant.issuedAt) {
     return reject(
@@ -111,7 +128,13 @@ export function grantDecision(
       set: {
         status: RecordStatus.Active,
         ...statusSince(current.status as string | undefined, RecordStatus.Active, now),
-        ...(refreshTokenGrant ? { refreshToken: grant.refreshToken, grantFingerprint: grant.fingerprint } : {}),
+        ...(refreshTokenGrant
+          ? {
+              refreshToken: grant.refreshToken,
+              grantFingerprint: grant.fingerprint,
+              ...replacedGrantsAfter(current, grant.fingerprint),
+            }
+          : {}),
         ...(grant.client ? { clientId: grant.client.clientId, clientSecret: grant.client.clientSecret } : {}),
         grantIssuedAt: grant.issuedAt,
         // Due now, in its shard: the intake refreshes it at once, and if that is cut short the next sweep does.
@@ -127,5 +150,27 @@ export function grantDecision(
         ...(grant.client ? ['clientSecretId'] : []),
       ],
     },
+  };
+}
+
+/** The fingerprints of the grants a newer one replaced (newest first): a replay of any of them is stale. */
+export function replacedGrantsOf(current: Record<string, unknown>): string[] {
+  return Array.isArray(current.replacedGrants)
+    ? current.replacedGrants.filter((f): f is string => typeof f === 'string')
+    : [];
+}
+
+/** The grant being replaced joins the newest-first list of replaced ones (bounded: a few fingerprints per record). */
+export function replacedGrantsAfter(
+  current: Record<string, unknown>,
+  incoming: string | undefined,
+): { replacedGrants?: string[] } {
+  const outgoing = typeof current.grantFingerprint === 'string' ? current.grantFingerprint : undefined;
+  if (outgoing === undefined || outgoing === incoming) return {};
+  return {
+    replacedGrants: [outgoing, ...replacedGrantsOf(current).filter((f) => f !== outgoing)].slice(
+      0,
+      REPLACED_GRANTS_KEPT,
+    ),
   };
 }

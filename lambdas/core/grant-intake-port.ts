@@ -12,4 +12,9 @@ export interface GrantIntakeStore {
   putNew(item: Record<string, unknown>): Promise<IntakeWriteResult>;
   /** Stores a grant on an existing org (GrantWrite's condition: version read, lease free, no newer grant). */
   storeGrant(write: GrantWrite, now: number): Promise<IntakeWriteResult>;
+  /**
+   * Onboards a removed org again: puts the new org's item over its tombstone if that is still the tombstone read
+   * (REMOVED, at `expectedVersion`) and its grant watermark is older than `issuedAt` (core/removal.ts).
+   */
+  replaceRemoved(item: Record<string, unknown>, expectedVersion: number, issuedAt: number): Promise<IntakeWriteResult>;
 }

@@ -32,6 +32,21 @@ export function hostLimitsFor(budget: HostBudget, share: number): HostLimits {
 }
 
 /**
+ * How many shares every token host's budget is split into, fleet-wide: the most sweeps that can run at once (each
+ * walks at least one shard) plus the grant intake's and the on-demand function's reserved concurrency (each of their
+ * instances refreshes one org at a time, through its own gate). Every sweep, direct run, intake and on-demand instance
+ * takes one share, so together they never exceed the budget as long as it allows one request in flight per share.
+ */
+export function fleetHostShare(s: {
+  maxSweeps: number;
+  shardCount: number;
+  intakeConcurrency: number;
+  onDemandConcurrency: number;
+}): number {
+  return Math.min(s.maxSweeps, s.shardCount) + s.intakeConcurrency + s.onDemandConcurrency;
+}
+
+/**
  * Pacing: when the next request to a host may start, given when the previous one was allowed to. No bursts: requests
  * are spaced by `intervalMs` (a leaky bucket), so a herd of due orgs reaches the host at the configured rate.
  */

@@ -33,10 +33,13 @@ export function newOrgRecord(
   settings: OrgSettings,
   grant: NewOrgGrant,
   placement: NewOrgPlacement,
+  owner: { app?: string | undefined } = {},
 ): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries({
       ...settings,
+      // The hosted app it belongs to (core/hosted-apps.ts): the intake's caller, or an operator's --app.
+      app: owner.app,
       refreshToken: settings.grantType === 'refresh_token' ? grant.refreshToken : undefined,
       grantIssuedAt: grant.issuedAt ?? placement.since,
       grantFingerprint: settings.grantType === 'refresh_token' ? grant.fingerprint : undefined,

@@ -35,7 +35,7 @@ export const ONBOARDING_FIELDS = Object.keys(onboardingShape) as readonly string
 const onboardingObject = z.strictObject(onboardingShape);
 type OnboardingFields = z.infer<typeof onboardingObject>;
 
-const PROFILE_FIELDS: readonly ProfileField[] = ['region', 'subdomain', 'tokenUrl', 'clientAuth'];
+const PROFILE_FIELDS: readonly ProfileField[] = ['region', 'subdomain', 'tokenUrl', 'clientAuth', 'revocationUrl'];
 
 /** Onboarding's own rules, on top of the record's (which checkProviderFields applies). */
 function checkGrant(o: OnboardingFields, ctx: z.core.$RefinementCtx): void {
@@ -85,6 +85,8 @@ export interface OnboardingProblem {
 export interface NewOrg {
   settings: OrgSettings;
   grant: NewOrgGrant;
+  /** The hosted app it belongs to, when an operator names one (`tenants add --app`, an import line's `app`). */
+  app?: string | undefined;
 }
 
 export type Onboarding = { ok: true; org: NewOrg } | { ok: false; problems: OnboardingProblem[] };

@@ -16,9 +16,11 @@ export interface ClientCredentials {
   clientSecret: string;
 }
 
-/** One org-scoped token request, built from the record alone (providers/build-request.ts). */
-export interface TokenRequest {
+/** One request to a provider: a token request, or a revocation (providers/build-revocation.ts). */
+export interface ProviderRequest {
   url: string;
+  /** POST unless said otherwise (a provider's own revocation endpoint may be a DELETE). */
+  method?: 'POST' | 'DELETE';
   /**
    * The org's token host as configured (lower case, with a port if the URL names one): per-host limits and backoff
    * key on it. The URL's own host when absent; they differ only when local mode sends requests to a loopback server.
@@ -28,6 +30,10 @@ export interface TokenRequest {
   headers: Record<string, string>;
   /** Form-encoded; carries the refresh token and maybe the client secret: never log. */
   body: string;
+}
+
+/** One org-scoped token request, built from the record alone (providers/build-request.ts). */
+export interface TokenRequest extends ProviderRequest {
   /** The grant type sent, for the response interpretation (client credentials never rotate a refresh token). */
   grantType: GrantType;
 }
@@ -53,6 +59,12 @@ export interface ClaimRequest {
   owner: string;
   leaseUntil: number;
   now: number;
+  /**
+   * An on-demand claim (a hosted app asked): it also needs the org's last forced refresh (`forcedRefreshAt`) to be
+   * before `previousBefore`, and sets it to `now`. In the condition, so the per-org limit holds however many
+   * invocations race (docs/design.md, "On-demand refresh").
+   */
+  forced?: { previousBefore: number };
 }
 
 /** New tokens to commit; refreshToken undefined keeps the stored one (providers that do not rotate). */
@@ -63,7 +75,16 @@ export interface CommitRequest {
   accessToken: string;
   refreshToken: string | undefined;
   tokenType: string;
-  scope: string | undefined;
+  /**
+   * The scope the answer says was granted, stored as `grantedScope`; undefined removes it (an answer that names none
+   * granted what was requested, RFC 6749 §5.1). Never written to `scope`, the operator's setting.
+   */
+  grantedScope: string | undefined;
+  /**
+   * Remove `scope`: it fails the settings' own rule, so no operator wrote it; a commit before issue 16 did (the
+   * provider's granted scope). Set only when the claim repaired such a record (core/legacy-scope.ts).
+   */
+  removeInvalidScope?: boolean;
   expiresAt: number;
   refreshAt: number;
   dueShard: number;
@@ -107,6 +128,12 @@ export interface MarkReauthRequest {
   error: LastError;
 }
 
+/** How a write that stores a received token response may run (core/commit-window.ts). */
+export interface WriteOptions {
+  /** Abandon the call after this long: its retries must end inside the commit part of the lease. */
+  timeoutMs?: number;
+}
+
 export interface TokenStore {
   /** Due ACTIVE records of one shard with refreshAt ≤ now, earliest first. */
   queryDue(shard: number, now: number, pageKey: Record<string, unknown> | undefined): Promise<DuePage>;
@@ -114,8 +141,8 @@ export interface TokenStore {
   get(orgId: string): Promise<Record<string, unknown> | undefined>;
   /** Takes the lease; returns the record as it was before the claim. Throws ConditionFailedError with the current item. */
   claim(req: ClaimRequest): Promise<Record<string, unknown>>;
-  commit(req: CommitRequest): Promise<void>;
-  salvage(req: SalvageRequest): Promise<void>;
+  commit(req: CommitRequest, options?: WriteOptions): Promise<void>;
+  salvage(req: SalvageRequest, options?: WriteOptions): Promise<void>;
   release(req: ReleaseRequest): Promise<void>;
   markReauth(req: MarkReauthRequest): Promise<void>;
   /**
@@ -132,6 +159,11 @@ export type AttentionCounts = Readonly<Partial<Record<string, number>>>;
 export interface CredentialsSource {
   /** The org's OAuth client. Throws RefreshError (SECRET_NOT_FOUND, SECRET_ACCESS_DENIED, SECRET_MALFORMED, …). */
   get(secretId: string): Promise<ClientCredentials>;
+  /**
+   * The provider rejected `rejected`, read from this secret: read the secret again past any cache (at most one read
+   * in flight and one per short interval, per secret) and return it if it changed, else undefined. Never throws.
+   */
+  afterRejection?(secretId: string, rejected: ClientCredentials): Promise<ClientCredentials | undefined>;
 }
 
 /** The result of one HTTP exchange with a token endpoint, before any OAuth interpretation. */
@@ -141,10 +173,16 @@ export type HttpOutcome =
   | { kind: 'no-response'; reason: 'timeout' | 'network'; sent: boolean; detail: string };
 
 export interface TokenEndpoint {
-  send(request: TokenRequest, timeoutMs: number): Promise<HttpOutcome>;
+  send(request: ProviderRequest, timeoutMs: number): Promise<HttpOutcome>;
 }
 
-export type OrgEventType = 'ReauthRequired' | 'RotationLost' | 'Recovered' | 'ClientRejected' | 'RefreshTokenExpiring';
+export type OrgEventType =
+  | 'ReauthRequired'
+  | 'RotationLost'
+  | 'Recovered'
+  | 'ClientRejected'
+  | 'RefreshTokenExpiring'
+  | 'Removed';
 
 /** An org event's detail: never a token, never provider text. */
 export interface OrgEventDetail {
@@ -156,6 +194,16 @@ export interface OrgEventDetail {
   message?: string | undefined;
   /** RefreshTokenExpiring: when the org's refresh token runs out (epoch ms). */
   refreshTokenExpiresAt?: number | undefined;
+  /** Removed: what became of the org's tokens at the provider (core/revocation.ts codes, never a token). */
+  revocation?:
+    | {
+        refreshToken: string;
+        refreshTokenReason?: string | undefined;
+        accessToken: string;
+        accessTokenReason?: string | undefined;
+        accessTokenExpiresAt?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Tells hosted apps about an org's state changes (EventBridge in AWS). Must never throw into the refresh. */

@@ -31,13 +31,41 @@ export type ClientAuthMethod = 'basic' | 'post';
 export type ProviderName = 'genesys' | 'zendesk' | 'generic';
 
 /** The record fields a profile may read to build the org's token URL or its request. */
-export type ProfileField = 'region' | 'subdomain' | 'tokenUrl' | 'clientAuth';
+export type ProfileField = 'region' | 'subdomain' | 'tokenUrl' | 'clientAuth' | 'revocationUrl';
 
 /** The record fields a profile reads to build the org's token URL. */
 export interface TokenUrlInputs {
   region?: string | undefined;
   subdomain?: string | undefined;
   tokenUrl?: string | undefined;
+}
+
+/** The record fields a profile reads to build the org's revocation URL. */
+export interface RevocationUrlInputs extends TokenUrlInputs {
+  revocationUrl?: string | undefined;
+}
+
+/**
+ * How one kind of token is revoked at the provider when its org is removed (core/revocation.ts decides what to send,
+ * providers/build-revocation.ts builds it).
+ */
+export type RevocationEndpoint =
+  /**
+   * RFC 7009: POST `token` and `token_type_hint` to the endpoint, the org's client authenticating as it does at the
+   * token endpoint (so its secret goes only to a host on the profile's token-host allow-list). Undefined URL: the
+   * org's record names none.
+   */
+  | { kind: 'rfc7009'; url: (inputs: RevocationUrlInputs) => string | undefined }
+  /**
+   * The provider's own: DELETE with the access token itself as the bearer credential, which revokes that access
+   * token. No client secret is sent; `allowedHosts` may receive the access token.
+   */
+  | { kind: 'bearer-delete'; url: (inputs: RevocationUrlInputs) => string; allowedHosts: readonly string[] };
+
+/** Per kind of token, how the provider documents revoking it; undefined: it documents no way (the token expires). */
+export interface RevocationProfile {
+  refreshToken: RevocationEndpoint | undefined;
+  accessToken: RevocationEndpoint | undefined;
 }
 
 /** A record field a profile cannot work without, and what an operator is told when it is missing or wrong. */
@@ -88,7 +116,12 @@ export interface ProviderProfile {
   refreshTokenExpiresAtField: string | undefined;
   /** Told to an operator onboarding a refresh_token org without a refresh token, when the provider has a reason. */
   missingRefreshTokenHint: string | undefined;
+  /** How the org's tokens are revoked when it is removed (sources in docs/operations.md#providers). */
+  revocation: RevocationProfile;
 }
+
+/** RFC 7009 at the URL the org's record names (generic). */
+const rfc7009AtRecordUrl: RevocationEndpoint = { kind: 'rfc7009', url: ({ revocationUrl }) => revocationUrl };
 
 export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.freeze({
   genesys: {
@@ -110,6 +143,16 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     requestableLifetimes: {},
     refreshTokenExpiresAtField: undefined,
     missingRefreshTokenHint: undefined,
+    // Genesys documents no refresh-token revocation (no RFC 7009 endpoint); it documents deleting the access token a
+    // request is made with (DELETE /api/v2/tokens/me on the region's API host).
+    revocation: {
+      refreshToken: undefined,
+      accessToken: {
+        kind: 'bearer-delete',
+        url: ({ region }) => `https://api.${GENESYS_LOGIN_HOSTS[region ?? '']}/api/v2/tokens/me`,
+        allowedHosts: Object.values(GENESYS_LOGIN_HOSTS).map((host) => `api.${host}`),
+      },
+    },
   },
   zendesk: {
     tokenUrl: ({ subdomain }) => `https://${subdomain}.zendesk.com/oauth/tokens`,
@@ -133,11 +176,21 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     missingRefreshTokenHint:
       'Zendesk issues refresh tokens only since 2025-04-30: a token issued before cannot be refreshed, so the ' +
       'customer must re-authorise the app to give this org a refresh token',
+    // Zendesk documents no refresh-token revocation (no RFC 7009 endpoint); it documents revoking the access token a
+    // request is made with (DELETE /api/v2/oauth/tokens/current.json).
+    revocation: {
+      refreshToken: undefined,
+      accessToken: {
+        kind: 'bearer-delete',
+        url: ({ subdomain }) => `https://${subdomain}.zendesk.com/api/v2/oauth/tokens/current.json`,
+        allowedHosts: ['*.zendesk.com'],
+      },
+    },
   },
   generic: {
     tokenUrl: ({ tokenUrl }) => tokenUrl ?? '',
     requiredFields: [{ field: 'tokenUrl', hint: '(the https token endpoint URL)' }],
-    optionalFields: ['clientAuth'],
+    optionalFields: ['clientAuth', 'revocationUrl'],
     clientAuth: undefined,
     allowedHosts: 'config',
     strictRotation: false,
@@ -145,6 +198,8 @@ export const PROFILES: Readonly<Record<ProviderName, ProviderProfile>> = Object.
     requestableLifetimes: {},
     refreshTokenExpiresAtField: undefined,
     missingRefreshTokenHint: undefined,
+    // The org's record may name its provider's RFC 7009 endpoint (revocationUrl); without one nothing is revoked.
+    revocation: { refreshToken: rfc7009AtRecordUrl, accessToken: rfc7009AtRecordUrl },
   },
 });
 

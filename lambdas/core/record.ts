@@ -7,7 +7,24 @@ import { PLAIN } from './validation-messages.js';
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 export const ORG_ID_RULE = '1-128 characters: letters, digits and . _ : @ -, starting with a letter or digit';
 
-export const RecordStatus = { Active: 'ACTIVE', ReauthRequired: 'REAUTH_REQUIRED', Disabled: 'DISABLED' } as const;
+/** A hosted app's name (core/hosted-apps.ts): lower-case words joined by "-", each starting with a letter. */
+export const APP_NAME_PATTERN = /^(?=.{1,32}$)[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+export const APP_NAME_RULE =
+  '1-32 characters: lower-case words of a-z and 0-9 joined by "-", each starting with a letter';
+/** How many replaced grants' fingerprints a record remembers (`replacedGrants`): replays of them are stale. */
+export const REPLACED_GRANTS_KEPT = 4;
+
+/**
+ * REMOVED is a tombstone: the org was offboarded (a hosted app's `removeOrg`, `tenants remove`). It holds no token and
+ * no client secret, is in no index, and keeps the grant watermark (`grantIssuedAt`) so a replayed older grant is
+ * refused while a newer one onboards the org again (core/removal.ts).
+ */
+export const RecordStatus = {
+  Active: 'ACTIVE',
+  ReauthRequired: 'REAUTH_REQUIRED',
+  Disabled: 'DISABLED',
+  Removed: 'REMOVED',
+} as const;
 export type RecordStatusValue = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 /**
@@ -67,6 +84,13 @@ export const lastErrorSchema = z.object({
 });
 export type LastError = z.infer<typeof lastErrorSchema>;
 
+/**
+ * The longest scope a provider's answer may grant and still be kept. One bound for the classifier (which refuses a
+ * longer answer) and for the record's `grantedScope` (which must hold whatever the classifier accepted), so a token
+ * response can never make the record fail its own schema at the next claim (issue 16).
+ */
+export const GRANTED_SCOPE_MAX_LENGTH = 4096;
+
 /** Fields an operator chooses when onboarding an org (also validated by the CLI). */
 export const orgSettingsShape = {
   orgId: orgIdSchema,
@@ -75,6 +99,11 @@ export const orgSettingsShape = {
   region: z.optional(str()),
   subdomain: z.optional(str().check(z.regex(SUBDOMAIN_PATTERN, 'must be a DNS label (a-z, 0-9, -)'))),
   tokenUrl: z.optional(str().check(z.maxLength(2048, 'is too long'))),
+  /**
+   * generic only: the provider's RFC 7009 revocation endpoint, used when the org is removed; checked by the token
+   * URL's host allow-list, since it receives the org's client secret too.
+   */
+  revocationUrl: z.optional(str().check(z.maxLength(2048, 'is too long'))),
   clientAuth: z.optional(z.enum(['basic', 'post'], { error: 'must be basic or post' })),
   orgParam: z.optional(
     str().check(z.regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, 'must be a form parameter name like organization_id')),
@@ -101,8 +130,8 @@ const recordObject = z.object({
   expiresAt: z.optional(epochMs),
   refreshAt: z.optional(epochMs),
   dueShard: z.optional(count),
-  status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled], {
-    error: 'must be ACTIVE, REAUTH_REQUIRED or DISABLED',
+  status: z.enum([RecordStatus.Active, RecordStatus.ReauthRequired, RecordStatus.Disabled, RecordStatus.Removed], {
+    error: 'must be ACTIVE, REAUTH_REQUIRED, DISABLED or REMOVED',
   }),
   version: z.int({ error: 'must be a whole number' }).check(z.nonnegative('must not be negative')),
   leaseOwner: z.optional(z.string()),
@@ -114,21 +143,44 @@ const recordObject = z.object({
   attention: z.optional(z.string()),
   /** The last attempt may have consumed the refresh token (ambiguous outcome): an invalid_grant now means RotationLost. */
   rotationAtRisk: z.optional(z.boolean()),
+  /**
+   * The scope the provider's last answer said it granted (absent: it named none, which means "as requested"). The
+   * provider's text, kept apart from `scope` (what to request, an operator's setting that no commit ever writes):
+   * any text up to the classifier's own bound.
+   */
+  grantedScope: z.optional(str().check(z.maxLength(GRANTED_SCOPE_MAX_LENGTH, 'is too long'))),
   /** When the stored grant was issued (epoch ms): a grant handed over later must be newer, or it is stale. */
   grantIssuedAt: z.optional(epochMs),
   /** `sha256:…` of the refresh token a hosted app handed over: a repeated hand-over of it is recognised. */
   grantFingerprint: z.optional(z.string()),
+  /** Fingerprints of the last grants this one replaced (newest first): a replay of one of them is stale. */
+  replacedGrants: z.optional(z.array(z.string()).check(z.maxLength(REPLACED_GRANTS_KEPT, 'is too long'))),
+  /**
+   * The hosted app the org belongs to (core/hosted-apps.ts). Absent on records written before apps existed, or by an
+   * operator who named none: the app whose org-id namespace holds the id owns it. Never from a payload.
+   */
+  app: z.optional(str().check(z.regex(APP_NAME_PATTERN, `must be ${APP_NAME_RULE}`))),
   /** When `status` last changed (epoch ms), and why (a code) while it is not ACTIVE: what a hosted app may read. */
   statusSince: z.optional(epochMs),
   statusReason: z.optional(z.string()),
+  /**
+   * When the org was last claimed by an on-demand refresh (epoch ms): the claim's condition allows one per
+   * ON_DEMAND_INTERVAL_SECONDS, so the per-org limit holds across concurrent invocations.
+   */
+  forcedRefreshAt: z.optional(epochMs),
+  /** When the org was removed (epoch ms): set on the REMOVED tombstone only. */
+  removedAt: z.optional(epochMs),
 });
 
 type SettingsForCheck = {
   provider: ProviderName;
+  /** A REMOVED tombstone keeps its settings but no client: the one-client rule is for orgs that can refresh. */
+  status?: string | undefined;
   grantType: GrantType;
   region?: string | undefined;
   subdomain?: string | undefined;
   tokenUrl?: string | undefined;
+  revocationUrl?: string | undefined;
   clientAuth?: string | undefined;
   orgParam?: string | undefined;
   clientSecretId?: string | undefined;
@@ -189,7 +241,7 @@ export function checkProviderFields(s: SettingsForCheck, ctx: z.core.$Refinement
       lifetimes.refreshToken,
     );
   }
-  const client = clientSourceProblem(s);
+  const client = s.status === RecordStatus.Removed ? undefined : clientSourceProblem(s);
   if (client) issue(client.field, client.message);
 }
 

@@ -1,6 +1,7 @@
 // The grant intake's Lambda entry point: thin, like the refresher's. A hosted app invokes it (RequestResponse, with
-// the IAM grant `grantIntake` gives) to hand over a grant; the work is GrantIntake's, the immediate refresh the
-// refresher's own runtime (createRuntime). The payload carries a refresh token and maybe a client secret, so the event
+// the IAM grant `grantIntake` gives, or through its own alias when the deployment declares apps: the invoked ARN
+// names the app) to hand over a grant; the work is GrantIntake's, the immediate refresh the refresher's own runtime
+// (createRuntime) through one token-host gate per instance. The payload carries a refresh token and maybe a client secret, so the event
 // is never logged (logEvent off, whatever POWERTOOLS_LOGGER_LOG_EVENT says) and nothing read from it reaches a log
 // line, a metric or an error but the org id and codes.
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -12,13 +13,17 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbGrantIntake } from '../adapters/dynamodb-grant-intake.js';
 import { createDocumentClient } from '../adapters/dynamodb-token-store.js';
 import { loadConfig } from '../config.js';
+import { fleetHostShare } from '../core/host-limits.js';
 import { scrub } from '../core/redact.js';
+import { loadHostedApps } from '../hosted-app-caller.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE, MetricName } from '../metrics.js';
+import { emitRemovalMetrics } from '../offboarding/removal-metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { emitRunMetrics } from '../refresher/run-metrics.js';
 import { createRuntime, type RuntimeOverrides } from '../refresher/runtime.js';
 import { GrantIntake } from './grant-intake.js';
 import type { IntakeAnswer } from './intake-answer.js';
+import { isRemovalAnswer, type RemovalAnswer } from './removal-answer.js';
 
 export interface IntakeHandlerParts {
   logger: Logger;
@@ -33,14 +38,14 @@ export class GrantIntakeFailure extends Error {
 
 /** Builds the middy handler around a GrantIntake; exported for tests and local mode. */
 export function buildIntakeHandler({ logger, metrics, intake }: IntakeHandlerParts) {
-  async function intakeHandler(event: unknown, context: Context): Promise<IntakeAnswer> {
+  async function intakeHandler(event: unknown, context: Context): Promise<IntakeAnswer | RemovalAnswer> {
     const scope = {
       owner: `intake:${context.awsRequestId || 'local'}`,
       remainingMs: () => context.getRemainingTimeInMillis(),
     };
     let result: Awaited<ReturnType<GrantIntake['handle']>>;
     try {
-      result = await intake.handle(event, scope);
+      result = await intake.handle(event, scope, { invokedFunctionArn: context.invokedFunctionArn });
     } catch (err) {
       const name = (err as Error)?.name ?? 'Error';
       logger.error('grant intake failed', {
@@ -52,6 +57,13 @@ export function buildIntakeHandler({ logger, metrics, intake }: IntakeHandlerPar
     const { answer, summary, action } = result;
     if (summary) {
       emitRunMetrics(summary, { addMetric: (name, unit, value) => metrics.addMetric(name, unit, value) });
+    }
+    if (isRemovalAnswer(answer)) {
+      // Codes and times only: the answer carries no token by construction.
+      emitRemovalMetrics(answer, { addMetric: (name, unit, value) => metrics.addMetric(name, unit, value) });
+      const { revocation, ...facts } = answer;
+      logger.info('org removal', safeLogFields({ action, ...facts, ...revocation }));
+      return answer;
     }
     const metric = answer.ok
       ? MetricName.GrantIntakeSucceeded
@@ -109,6 +121,10 @@ export function createIntakeParts(
     clock: runtime.clock,
     log: powertoolsLog(logger),
     settings: config,
+    removal: runtime.removal(),
+    apps: loadHostedApps(env),
+    // One gate for the instance's lifetime: its pacing and share hold across invocations, as a sweep's within a run.
+    hostGate: runtime.hostGate(fleetHostShare(config)),
   });
   return { logger, metrics, intake };
 }

@@ -8,6 +8,17 @@ import { RecordStatus } from '../core/record.js';
 import type { RefreshOutcome } from '../refresher/refresh-outcome.js';
 
 export const IntakeCode = {
+  /**
+   * Apps are declared and the caller invoked the function through no app's alias (not stored): its identity comes
+   * from the alias (AWS), so nothing can be done on its behalf.
+   */
+  AppUnknown: 'APP_UNKNOWN',
+  /** submitGrant for an org id outside the calling app's namespace (not stored; decided without reading anything). */
+  OrgNotInNamespace: 'ORG_NOT_IN_NAMESPACE',
+  /** The org's settings name a shared client (clientSecretId) not granted to the calling app (not stored). */
+  ClientNotGranted: 'CLIENT_NOT_GRANTED',
+  /** The org's generic token URL is on a host not granted to the calling app (not stored). */
+  TokenHostNotGranted: 'TOKEN_HOST_NOT_GRANTED',
   /** The payload's shape is wrong (not stored). */
   InvalidPayload: 'INVALID_PAYLOAD',
   /** The org's settings break the record's rules or the token-host allow-list (not stored). */

@@ -1,5 +1,6 @@
 // What a hosted app may hand to the grant intake (the contract in docs/hosted-apps.md "Grant intake"): a new org with
-// its first grant (`submitGrant`), or a new grant for an org that exists (`reauthorise`). A new org is validated by
+// its first grant (`submitGrant`), a new grant for an org that exists (`reauthorise`), or an org to offboard
+// (`removeOrg`, docs/hosted-apps.md#offboarding). A new org is validated by
 // the one onboarding rule set `tenants add` and `tenants import` use (core/onboarding.ts), so a field added there is
 // accepted here at once. Every message names the field and never echoes a value: a value may be a refresh token or a
 // client secret.
@@ -8,12 +9,18 @@ import { type OnboardingProblem, parseOnboarding } from '../core/onboarding.js';
 import { clientIdSchema, clientSecretSchema, type OrgSettings, orgIdSchema } from '../core/record.js';
 import { PLAIN } from '../core/validation-messages.js';
 import { type RequestPolicy, tokenUrlRefusal } from '../providers/build-request.js';
+import { revocationUrlRefusal } from '../providers/build-revocation.js';
 
-export const INTAKE_ACTIONS = ['submitGrant', 'reauthorise'] as const;
+export const INTAKE_ACTIONS = ['submitGrant', 'reauthorise', 'removeOrg'] as const;
 export type IntakeAction = (typeof INTAKE_ACTIONS)[number];
 
-/** A grant's issue time may be ahead of the intake's clock by this much (clock skew), not more. */
-export const MAX_ISSUED_AT_SKEW_MS = 5 * 60_000;
+/**
+ * A grant's issue time may be ahead of the intake's clock by this much (clock skew), not more. Hand-overs are ordered
+ * by issue time, so a time in the future blocks every later hand-over for the org until the clock catches up: the
+ * bound is how long an app's lie (or a wrong clock) can keep its own orgs' re-authorisations STALE_GRANT. 30 s is
+ * far above what NTP or Amazon Time Sync leave between two hosts (milliseconds), and a sixth of the former 5 minutes.
+ */
+export const MAX_ISSUED_AT_SKEW_MS = 30_000;
 /** 2000-01-01: anything earlier is a unit mistake (epoch seconds), not a grant. */
 const EARLIEST_ISSUED_AT = 946_684_800_000;
 const MAX_TOKEN_LENGTH = 16_384;
@@ -36,7 +43,8 @@ export interface ParsedGrant {
 
 export type IntakeRequest =
   | { action: 'submitGrant'; orgId: string; settings: OrgSettings; grant: ParsedGrant }
-  | { action: 'reauthorise'; orgId: string; grant: ParsedGrant };
+  | { action: 'reauthorise'; orgId: string; grant: ParsedGrant }
+  | { action: 'removeOrg'; orgId: string };
 
 export type PayloadRejection = {
   code: 'INVALID_PAYLOAD' | 'RECORD_INVALID';
@@ -49,8 +57,8 @@ export type PayloadRejection = {
 export type IntakeParse = { ok: true; request: IntakeRequest } | ({ ok: false } & PayloadRejection);
 
 const EXPECTED =
-  'expected {"action":"submitGrant","org":{…},"grant":{"refreshToken":…,"issuedAt":…}} or ' +
-  '{"action":"reauthorise","orgId":…,"grant":{…}}';
+  'expected {"action":"submitGrant","org":{…},"grant":{"refreshToken":…,"issuedAt":…}}, ' +
+  '{"action":"reauthorise","orgId":…,"grant":{…}} or {"action":"removeOrg","orgId":…}';
 
 const refreshToken = z
   .string({ error: 'must be a string' })
@@ -89,6 +97,9 @@ const reauthoriseSchema = z.strictObject({
   grant: grantSchema,
 });
 
+/** An org to offboard: its id, as every action that names an org spells it, and nothing else. */
+const removeSchema = z.strictObject({ action: z.literal('removeOrg'), orgId: orgIdSchema });
+
 /** Secrets travel in `grant` and `client`, never among the org's settings (which may end up in a log line). */
 const SECRETS_OUT_OF_ORG = { refreshToken: 'grant.refreshToken', clientSecret: 'client.clientSecret' } as const;
 
@@ -100,8 +111,13 @@ export function parseIntakePayload(payload: unknown, now: number, policy: Reques
   if (!INTAKE_ACTIONS.includes(raw.action as IntakeAction)) {
     return invalid(`action ${raw.action === undefined ? 'is required' : 'is not allowed'}: ${EXPECTED}`);
   }
-  const shape = (raw.action === 'submitGrant' ? submitSchema : reauthoriseSchema).safeParse(raw, PLAIN);
   const knownOrgId = orgIdOf(raw);
+  if (raw.action === 'removeOrg') {
+    const removal = removeSchema.safeParse(raw, PLAIN);
+    if (!removal.success) return invalid(describeIntakeIssues(removal.error.issues, raw, ''), knownOrgId);
+    return { ok: true, request: { action: 'removeOrg', orgId: removal.data.orgId } };
+  }
+  const shape = (raw.action === 'submitGrant' ? submitSchema : reauthoriseSchema).safeParse(raw, PLAIN);
   if (!shape.success) return invalid(describeIntakeIssues(shape.error.issues, raw, ''), knownOrgId);
   const data = shape.data;
   const grantIssuedAt = parseIssuedAt(data.grant.issuedAt, now);
@@ -181,7 +197,9 @@ function parseIssuedAt(value: number | string, now: number): number | string {
     if (Number.isNaN(ms)) return 'is not a valid time';
   }
   if (ms < EARLIEST_ISSUED_AT) return 'is before 2000';
-  if (ms > now + MAX_ISSUED_AT_SKEW_MS) return 'is in the future (more than 5 minutes ahead of the intake’s clock)';
+  if (ms > now + MAX_ISSUED_AT_SKEW_MS) {
+    return `is in the future (more than ${MAX_ISSUED_AT_SKEW_MS / 1000} s ahead of the intake’s clock)`;
+  }
   return ms;
 }
 
@@ -229,6 +247,11 @@ function validateOrg(
   const refusal = tokenUrlRefusal(settings, policy);
   if (refusal !== undefined) {
     return { code: 'RECORD_INVALID', reason: refusal.code, message: `org token URL: ${refusal.message}` };
+  }
+  // The revocation URL receives the org's client secret too: the same checks, the same allow-list.
+  const revocation = revocationUrlRefusal(settings, policy);
+  if (revocation !== undefined) {
+    return { code: 'RECORD_INVALID', reason: revocation.code, message: `org revocation URL: ${revocation.message}` };
   }
   return { settings };
 }

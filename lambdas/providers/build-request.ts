@@ -53,27 +53,52 @@ export function resolveTokenUrl(record: TokenUrlSettings, policy: RequestPolicy)
  */
 function resolveTokenTarget(record: TokenUrlSettings, policy: RequestPolicy): { url: URL; tokenHost: string } {
   const profile = PROFILES[record.provider];
+  const allowList = profile.allowedHosts === 'config' ? policy.allowedTokenHosts : profile.allowedHosts;
+  return checkedTarget(profile.tokenUrl(record), {
+    what: 'token URL',
+    provider: record.provider,
+    allowList,
+    allowListName: profile.allowedHosts === 'config' ? ' (ALLOWED_TOKEN_HOSTS)' : '',
+    policy,
+  });
+}
+
+/** Where a URL's checks come from: what it is (for messages), the hosts it may name, the deployment's policy. */
+export interface UrlRules {
+  /** `token URL`, `revocation URL`: messages say which URL is refused. */
+  what: string;
+  provider: string;
+  allowList: readonly string[];
+  /** Appended to "not on the <provider> allow-list", naming where the list comes from. */
+  allowListName: string;
+  policy: RequestPolicy;
+}
+
+/**
+ * Checks a URL the org's secrets (its client secret, a token) are about to be sent to: https only (http only to
+ * loopback in local mode), no credentials or fragment, a host on the allow-list. Throws a bad-data RefreshError
+ * before any secret is involved. Local mode keeps the path but sends to the loopback override.
+ */
+export function checkedTarget(raw: string, rules: UrlRules): { url: URL; tokenHost: string } {
+  const { what, provider, allowList, allowListName, policy } = rules;
   let url: URL;
   try {
-    url = new URL(profile.tokenUrl(record));
+    url = new URL(raw);
   } catch {
-    refuse(ErrorCode.InvalidTokenUrl, `token URL for provider ${record.provider} is not a valid URL`);
+    refuse(ErrorCode.InvalidTokenUrl, `${what} for provider ${provider} is not a valid URL`);
   }
-  if (url.username || url.password) refuse(ErrorCode.InvalidTokenUrl, 'token URL must not contain credentials');
-  if (url.hash) refuse(ErrorCode.InvalidTokenUrl, 'token URL must not contain a fragment');
+  if (url.username || url.password) refuse(ErrorCode.InvalidTokenUrl, `${what} must not contain credentials`);
+  if (url.hash) refuse(ErrorCode.InvalidTokenUrl, `${what} must not contain a fragment`);
   if (url.protocol === 'http:') {
     if (!(policy.allowLoopbackHttp && isLoopbackHost(url.hostname))) {
-      refuse(ErrorCode.InsecureTokenUrl, `token URL must use https (http only to loopback in local mode): ${url.host}`);
+      refuse(ErrorCode.InsecureTokenUrl, `${what} must use https (http only to loopback in local mode): ${url.host}`);
     }
   } else if (url.protocol !== 'https:') {
-    refuse(ErrorCode.InsecureTokenUrl, `token URL must use https, not ${url.protocol}`);
+    refuse(ErrorCode.InsecureTokenUrl, `${what} must use https, not ${url.protocol}`);
   }
-  const allowList = profile.allowedHosts === 'config' ? policy.allowedTokenHosts : profile.allowedHosts;
   if (!hostAllowed(url, allowList)) {
-    refuse(
-      ErrorCode.TokenHostNotAllowed,
-      `token host ${url.host} is not on the ${record.provider} allow-list${profile.allowedHosts === 'config' ? ' (ALLOWED_TOKEN_HOSTS)' : ''}`,
-    );
+    const host = what.replace(/ URL$/, ' host');
+    refuse(ErrorCode.TokenHostNotAllowed, `${host} ${url.host} is not on the ${provider} allow-list${allowListName}`);
   }
   const tokenHost = url.host.toLowerCase();
   if (policy.tokenEndpointOverride) {
@@ -122,7 +147,7 @@ export function requestedLifetimes(record: TokenRecord): [string, number][] {
   return out;
 }
 
-function basicAuthorization(c: ClientCredentials): string {
+export function basicAuthorization(c: ClientCredentials): string {
   // RFC 6749 §2.3.1: form-urlencode each part before Base64, so ':' or non-ASCII in a secret survives.
   const encode = (v: string) => encodeURIComponent(v).replace(/%20/g, '+');
   return `Basic ${Buffer.from(`${encode(c.clientId)}:${encode(c.clientSecret)}`).toString('base64')}`;

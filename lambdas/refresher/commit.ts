@@ -2,17 +2,16 @@
 // write retries any received token gets (invariant 2: a received token is stored, or its loss is reported).
 import { lacksOfflineAccess, type TokenSet } from '../core/classify.js';
 import { announcesRecovery, unstoredTokensVerdict } from '../core/commit-verdict.js';
+import { commitAttemptTimeoutMs, commitDeadline, nextCommitStep } from '../core/commit-window.js';
 import { ConditionFailedError } from '../core/errors.js';
-import { COMMIT_RESERVE_MS } from '../core/exchange-retry.js';
-import { Attention } from '../core/record.js';
+import { Attention, RecordStatus } from '../core/record.js';
 import { scrub } from '../core/redact.js';
 import { expiringVerdict, refreshTokenOutlook } from '../core/refresh-token-outlook.js';
-import { firstRefreshAt, fullJitterBackoffMs, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
+import { firstRefreshAt, isShortLifetime, nextRefreshAt } from '../core/schedule.js';
 import { dueShardFor } from '../core/shard.js';
+import { revokeTokens } from '../offboarding/revoke-tokens.js';
 import type { Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import type { RefreshOutcome } from './refresh-outcome.js';
-
-const COMMIT_ATTEMPTS = 5;
 
 /** The RefreshTokenExpiring event's message: what the hosted app should do about it. */
 export const REFRESH_TOKEN_EXPIRING_MESSAGE =
@@ -64,22 +63,26 @@ export async function commitTokens(
     warningMs: settings.refreshTokenWarningMs,
     previousAttention: record.attention,
   });
-  const failure = await writeReceivedTokens(deps, scope, () =>
-    store.commit({
-      orgId,
-      claimedVersion,
-      owner: scope.owner,
-      accessToken: tokens.accessToken,
-      refreshToken,
-      tokenType: tokens.tokenType,
-      scope: tokens.scope,
-      expiresAt,
-      refreshAt,
-      dueShard: dueShardFor(orgId, settings.shardCount),
-      refreshedAt: clock.now(),
-      refreshTokenExpiresAt: outlook.expiresAt,
-      attention: expiring.attention,
-    }),
+  const failure = await writeReceivedTokens(deps, claimed, scope, (timeoutMs) =>
+    store.commit(
+      {
+        orgId,
+        claimedVersion,
+        owner: scope.owner,
+        accessToken: tokens.accessToken,
+        refreshToken,
+        tokenType: tokens.tokenType,
+        grantedScope: tokens.scope,
+        ...(claimed.removeInvalidScope ? { removeInvalidScope: true } : {}),
+        expiresAt,
+        refreshAt,
+        dueShard: dueShardFor(orgId, settings.shardCount),
+        refreshedAt: clock.now(),
+        refreshTokenExpiresAt: outlook.expiresAt,
+        attention: expiring.attention,
+      },
+      { timeoutMs },
+    ),
   );
   if (failure === undefined) {
     if (announcesRecovery(record)) {
@@ -101,6 +104,9 @@ export async function commitTokens(
     log.debug('refreshed', { orgId, expiresAt });
     return { orgId, result: 'refreshed', warnings, ambiguous };
   }
+  if (failure instanceof ConditionFailedError && failure.current?.status === RecordStatus.Removed) {
+    return revokeForRemovedOrg(deps, claimed, scope, tokens);
+  }
   const verdict = unstoredTokensVerdict(failure instanceof ConditionFailedError, record.grantType);
   log.error('token response received but not committed', {
     orgId,
@@ -117,6 +123,34 @@ export async function commitTokens(
     rotationLost: verdict.rotationLost,
     ambiguous,
   };
+}
+
+/**
+ * The org was removed while this refresh stalled past its lease (the removal waits out a live lease, never an expired
+ * one): its tombstone fenced the commit. The customer left, so this is no lost rotation to report to the app: the
+ * tokens just received are revoked where the provider allows, like the removal's own, and the org is skipped.
+ */
+async function revokeForRemovedOrg(
+  deps: RefreshDeps,
+  claimed: Claimed,
+  scope: RunScope,
+  tokens: TokenSet,
+): Promise<RefreshOutcome> {
+  const { record } = claimed;
+  // The new tokens only: the removal revoked what the record held (its write's ALL_OLD).
+  const received = {
+    ...record,
+    refreshToken: tokens.refreshToken,
+    accessToken: tokens.accessToken,
+    expiresAt: deps.clock.now() + tokens.expiresInMs,
+  };
+  const { summary } = await revokeTokens(deps, received, () => scope.remainingMs());
+  deps.log.warn('token response for an org removed meanwhile: not stored, revoked where the provider allows', {
+    orgId: record.orgId,
+    refreshToken: summary.refreshToken.result,
+    accessToken: summary.accessToken.result,
+  });
+  return { orgId: record.orgId, result: 'skipped', reason: 'NOT_ACTIVE' };
 }
 
 /** Warnings about the answer that do not stop the commit, each logged once here and counted by the run. */
@@ -143,26 +177,35 @@ function lifetimeWarnings(
 }
 
 /**
- * Stores what the provider just gave us, retrying transient store errors while the invocation has time. Returns
- * undefined on success, or the last error. A ConditionFailedError means fenced: the lease was taken over and the
- * version moved, so writing would overwrite the new holder's state; that is reported, never retried.
+ * Stores what the provider just gave us, retrying store errors through the commit part of the lease
+ * (core/commit-window.ts): until a margin before the hold the claim took ends (no other refresher can claim the org
+ * before then, so none can send its spent refresh token), and before the invocation ends. Each attempt is abandoned
+ * at its own timeout, so a stalled store cannot hold the loop past that bound. Returns undefined on success, or the
+ * last error. A ConditionFailedError means fenced: the lease was taken over and the version moved, so writing would
+ * overwrite the new holder's state; that is reported, never retried.
  */
 export async function writeReceivedTokens(
   deps: Pick<RefreshDeps, 'clock' | 'random'>,
+  claimed: Pick<Claimed, 'heldUntil'>,
   scope: RunScope,
-  write: () => Promise<void>,
+  write: (timeoutMs: number) => Promise<void>,
 ): Promise<unknown> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+  const { clock } = deps;
+  const deadline = commitDeadline(claimed.heldUntil, clock.now() + scope.remainingMs());
+  for (let attempts = 1; ; attempts++) {
     try {
-      await write();
+      await write(commitAttemptTimeoutMs(attempts, clock.now(), deadline));
       return undefined;
     } catch (err) {
-      lastError = err;
-      if (err instanceof ConditionFailedError) break;
-      if (scope.remainingMs() < COMMIT_RESERVE_MS) break;
-      await deps.clock.sleep(fullJitterBackoffMs(attempt, 100, 2_000, deps.random()) + 50);
+      const step = nextCommitStep({
+        fenced: err instanceof ConditionFailedError,
+        attempts,
+        now: clock.now(),
+        deadline,
+        random: deps.random(),
+      });
+      if (step.decision === 'stop') return err ?? new Error('store write failed');
+      await clock.sleep(step.delayMs);
     }
   }
-  return lastError ?? new Error('store write failed');
 }

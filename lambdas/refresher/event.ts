@@ -1,7 +1,8 @@
-// What the refresher accepts: a scheduled event (a full sweep), `{"orgIds": [...]}` (refresh these orgs now), and the
+// What the refresher accepts: a scheduled event (a full sweep), `{"orgIds": [...]}` (refresh these orgs now), the
 // fan-out's two events (docs/fleet.md): `{"plan": {}}` (the planner's tick) and `{"sweep": {"shards": [...], "tick":
-// "...", "hostShare": N}}` (one sweep worker). Anything else is answered with INVALID_EVENT and a message naming the
-// field and saying what was expected.
+// "...", "hostShare": N}}` (one sweep worker), and the operator's `{"remove": {"orgId": "..."}}` (`tenants remove`:
+// offboard an org). Anything else is answered with INVALID_EVENT and a message naming the field and saying what was
+// expected.
 import * as z from 'zod/mini';
 import { ErrorCode } from '../core/errors.js';
 import { describeIssues, orgIdSchema } from '../core/record.js';
@@ -24,6 +25,11 @@ export const MAX_EVENT_SHARDS = 64;
 /** A message for a wrong type only; other issues (unknown fields) keep their own plain message. */
 const typeError = (message: string) => (issue: { code: string }) =>
   issue.code === 'invalid_type' ? message : undefined;
+
+/** The operator's offboarding of one org (`tenants remove`); hosted apps use the intake's `removeOrg` instead. */
+const removeSchema = z.strictObject({
+  remove: z.strictObject({ orgId: orgIdSchema }, { error: typeError('must be {"orgId": "<org id>"}') }),
+});
 
 const planSchema = z.strictObject({
   plan: z.strictObject({}, { error: typeError('must be an empty object {}') }),
@@ -59,6 +65,7 @@ export type RefresherEvent =
   | { kind: 'sweep' }
   | { kind: 'direct'; orgIds: string[] }
   | { kind: 'plan' }
+  | { kind: 'remove'; orgId: string }
   | { kind: 'shards'; shards: number[]; tick: string; hostShare: number };
 
 export type EventParse =
@@ -67,7 +74,7 @@ export type EventParse =
 
 const EXPECTED =
   'expected an EventBridge scheduled event, {"sweep": true}, {"orgIds": ["<org id>", ...]} (1-1000 org ids), ' +
-  '{"plan": {}} or {"sweep": {"shards": [...], "tick": "...", "hostShare": N}}';
+  '{"plan": {}}, {"sweep": {"shards": [...], "tick": "...", "hostShare": N}} or {"remove": {"orgId": "<org id>"}}';
 
 function isScheduled(event: Record<string, unknown>): boolean {
   return event['detail-type'] === 'Scheduled Event' || event.sweep === true;
@@ -85,6 +92,11 @@ export function parseEvent(event: unknown, limits: { shardCount?: number } = {})
     const parsed = planSchema.safeParse(record, PLAIN);
     if (!parsed.success) return invalid(`invalid planner event: ${describeIssues(parsed.error)}`);
     return { ok: true, event: { kind: 'plan' } };
+  }
+  if ('remove' in record) {
+    const parsed = removeSchema.safeParse(record, PLAIN);
+    if (!parsed.success) return invalid(`invalid removal: ${describeIssues(parsed.error)}`);
+    return { ok: true, event: { kind: 'remove', orgId: parsed.data.remove.orgId } };
   }
   if (isScheduled(record)) return { ok: true, event: { kind: 'sweep' } };
   if ('sweep' in record) {

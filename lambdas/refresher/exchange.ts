@@ -1,7 +1,7 @@
 // Sending the org's token request inside its lease: through its token host's gate (the host's limits and backoff),
 // one slot per request in flight, the lease checked before every send, and the retry policy of
 // core/exchange-retry.ts between attempts.
-import { interpretOutcome, type TokenSet } from '../core/classify.js';
+import { interpretOutcome, mayStillBeProcessed, type TokenSet } from '../core/classify.js';
 import { ErrorCode, FailureClass, RefreshError } from '../core/errors.js';
 import { leaseAllowsSend, nextExchangeStep } from '../core/exchange-retry.js';
 import { hostSignalOf, mayPassBackoff, tokenHostOf } from '../core/host-limits.js';
@@ -61,7 +61,7 @@ export async function exchangeTokens(
           // Checked once more with the slot in hand: the host may have been backed off while this request waited.
           const backedOffUntil = backedOff();
           if (backedOffUntil !== undefined) return { backedOffUntil };
-          if (!leaseAllowsSend(claimed.leaseUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
+          if (!leaseAllowsSend(claimed.sendUntil - clock.now(), settings.httpTimeoutMs)) return undefined;
           const sentAt = clock.now();
           const outcome = await endpoint.send(request, settings.httpTimeoutMs);
           const receivedAt = clock.now();
@@ -117,14 +117,14 @@ export async function exchangeTokens(
       {
         failureClass: error.failureClass,
         retryAfterMs: error.retryAfterMs,
-        mayStillBeProcessed: sent.outcome.kind === 'no-response' && sent.outcome.reason === 'timeout',
+        mayStillBeProcessed: mayStillBeProcessed(sent.outcome),
         attempts,
         ambiguousRetryUsed,
       },
       {
         maxAttempts: settings.maxAttempts,
         httpTimeoutMs: settings.httpTimeoutMs,
-        leaseLeftMs: claimed.leaseUntil - clock.now(),
+        leaseLeftMs: claimed.sendUntil - clock.now(),
         random: random(),
       },
     );

@@ -52,15 +52,18 @@ export async function handleFailure(
 
   switch (transition.action) {
     case 'salvage': {
-      const salvageError = await writeReceivedTokens(deps, scope, () =>
-        store.salvage({
-          orgId,
-          claimedVersion,
-          owner: scope.owner,
-          refreshToken: context.salvageRefreshToken as string,
-          refreshAt: transition.refreshAt,
-          error: lastError,
-        }),
+      const salvageError = await writeReceivedTokens(deps, claimed, scope, (timeoutMs) =>
+        store.salvage(
+          {
+            orgId,
+            claimedVersion,
+            owner: scope.owner,
+            refreshToken: context.salvageRefreshToken as string,
+            refreshAt: transition.refreshAt,
+            error: lastError,
+          },
+          { timeoutMs },
+        ),
       );
       if (salvageError !== undefined) {
         const code = salvageError instanceof ConditionFailedError ? ErrorCode.LeaseLost : ErrorCode.CommitFailed;

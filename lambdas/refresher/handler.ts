@@ -11,7 +11,12 @@ import type { Context } from 'aws-lambda';
 import { ConfigError, loadConfig } from '../config.js';
 import { ErrorCode } from '../core/errors.js';
 import { ShardCountShrunkError } from '../core/fleet-ports.js';
+import { RemovedBy } from '../core/removal.js';
+import { loadHostedApps } from '../hosted-app-caller.js';
+import type { IntakeAnswer } from '../intake/intake-answer.js';
+import { isRemovalAnswer, type RemovalAnswer, removalAnswer } from '../intake/removal-answer.js';
 import { DEFAULT_SERVICE_NAME, METRIC_NAMESPACE } from '../metrics.js';
+import { emitRemovalMetrics } from '../offboarding/removal-metrics.js';
 import { powertoolsLog, safeLogFields } from '../powertools-log.js';
 import { parseEvent } from './event.js';
 import { type PlanSummary, SweepInvokeError } from './planner.js';
@@ -24,7 +29,17 @@ import { createRuntime, type RefresherRuntime, type RuntimeOverrides } from './r
 // Shared with the grant intake's entry point; re-exported where they were first defined.
 export { powertoolsLog, safeLogFields };
 
-export type HandlerResult = Omit<RunSummary, 'owner'> | PlanSummary | { error: { code: string; message: string } };
+export type HandlerResult =
+  | Omit<RunSummary, 'owner'>
+  | PlanSummary
+  | RemoveResult
+  | { error: { code: string; message: string } };
+
+/** The operator's removal (`{"remove": {"orgId": ...}}`): the intake's removal answer, codes and times only. */
+export interface RemoveResult {
+  mode: 'remove';
+  answer: RemovalAnswer | IntakeAnswer;
+}
 
 export interface HandlerParts {
   logger: Logger;
@@ -48,6 +63,7 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
     };
     try {
       if (parsed.event.kind === 'plan') return await plan(scope);
+      if (parsed.event.kind === 'remove') return await remove(parsed.event.orgId, scope);
       const summary = await runRefreshEvent(runtime, parsed.event, scope);
       emitRunMetrics(summary, sink);
       const { owner: _owner, ...result } = summary;
@@ -61,6 +77,26 @@ export function buildHandler({ logger, metrics, runtime }: HandlerParts) {
       }
       throw err;
     }
+  }
+
+  /**
+   * The operator's offboarding (`tenants remove`): run here so it uses the deployment's settings, secrets, clock and
+   * event bus, as `tenants refresh` does. A live lease is not waited for: the CLI says "try again in N s".
+   */
+  async function remove(orgId: string, scope: RunScope): Promise<HandlerResult> {
+    const result = await runtime.removal().remove(orgId, RemovedBy.Operator, {
+      remainingMs: scope.remainingMs,
+      waitForLease: false,
+    });
+    const answer = removalAnswer(result);
+    if (isRemovalAnswer(answer)) {
+      emitRemovalMetrics(answer, sink);
+      const { revocation, ...facts } = answer;
+      logger.info('org removal', safeLogFields({ action: 'remove', ...facts, ...revocation }));
+    } else if (!answer.ok) {
+      logger.warn('org removal', safeLogFields({ action: 'remove', orgId, code: answer.error.code }));
+    }
+    return { mode: 'remove', answer };
   }
 
   async function plan(scope: RunScope): Promise<HandlerResult> {
@@ -104,6 +140,9 @@ export function createHandlerParts(
     logger,
     metrics,
     runtime: createRuntime(config, powertoolsLog(logger), {
+      serviceName,
+      // The planner publishes the declared apps in the deployment descriptor (the operator CLI checks `--app`).
+      hostedApps: loadHostedApps(env),
       ...overrides,
       ...(workerFunctionName ? { workerFunctionName } : {}),
     }),

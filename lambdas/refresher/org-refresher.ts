@@ -13,9 +13,10 @@ import { deferOrg } from './host-deferral.js';
 import { orgClient } from './org-client.js';
 import type { Candidate, Claimed, RefreshDeps, RunScope } from './refresh-deps.js';
 import { asRefreshError, type RefreshOutcome } from './refresh-outcome.js';
+import { retryWithRotatedClient } from './rotated-client.js';
 
 export class OrgRefresher {
-  constructor(private readonly deps: RefreshDeps) {}
+  constructor(readonly deps: RefreshDeps) {}
 
   /**
    * Refreshes one org. `force` (direct invocation, CLI) refreshes even if not due. Never throws: every path ends in
@@ -25,7 +26,7 @@ export class OrgRefresher {
     try {
       const claimed = await claimOrg(this.deps, candidate, scope, force);
       if ('result' in claimed) return claimed;
-      return await this.#refreshClaimed(claimed, scope);
+      return await this.refreshClaimed(claimed, scope);
     } catch (err) {
       // Store errors end up here (throttling past the SDK's retries, network). Before a claim nothing is held; after
       // one, the lease simply expires and the next claimer treats the org as ambiguous (it may have been sent), so
@@ -38,7 +39,12 @@ export class OrgRefresher {
     }
   }
 
-  async #refreshClaimed(claimed: Claimed, scope: RunScope): Promise<RefreshOutcome> {
+  /**
+   * An org this run holds the lease on: its client, its request, the exchange, then the commit or the failure
+   * transition. Public for the on-demand path (lambdas/on-demand/), which claims on its own terms; store errors are
+   * the caller's to catch, as refresh() does.
+   */
+  async refreshClaimed(claimed: Claimed, scope: RunScope): Promise<RefreshOutcome> {
     const { record } = claimed;
     const deps = this.deps;
     let client: ClientCredentials;
@@ -58,7 +64,15 @@ export class OrgRefresher {
     } catch (err) {
       return handleFailure(deps, claimed, scope, asRefreshError(err), { rotationAtRisk: claimed.ambiguous, secrets });
     }
-    const exchange = await exchangeTokens(deps, claimed, request, scope.hostGate);
+    let exchange = await exchangeTokens(deps, claimed, request, scope.hostGate);
+    if (exchange.kind === 'failure') {
+      // A shared client refused: its secret may have been rotated under the warm cache (issue 16).
+      const retried = await retryWithRotatedClient(deps, claimed, client, exchange, scope.hostGate);
+      if (retried !== undefined) {
+        exchange = retried.exchange;
+        secrets.push(retried.client.clientSecret);
+      }
+    }
     if (exchange.kind === 'tokens') return commitTokens(deps, claimed, scope, exchange, secrets);
     if (exchange.kind === 'deferred') return deferOrg(deps, claimed, scope, exchange.degradedUntil);
     return handleFailure(deps, claimed, scope, exchange.error, {

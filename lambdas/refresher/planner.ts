@@ -4,9 +4,11 @@
 // only its shards, cannot give. It refreshes nothing itself.
 
 import { type AttentionGauges, attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { backlogCutoff, planFanOut, runningSweeps, type SweepAssignment } from '../core/fan-out.js';
 import { type FleetStore, ShardCountShrunkError, type SweepInvoker } from '../core/fleet-ports.js';
 import type { Clock, Log, TokenStore } from '../core/ports.js';
+import type { DeploymentPublisher, PublishOutcome } from './deployment-publisher.js';
 import type { RunScope } from './refresh-deps.js';
 
 export interface PlannerSettings {
@@ -14,6 +16,12 @@ export interface PlannerSettings {
   maxSweeps: number;
   orgsPerSweep: number;
   schedulePeriodMs: number;
+  /** INTAKE_CONCURRENCY: the grant intake's instances take shares of each host's budget too (0 in older tests). */
+  intakeConcurrency?: number;
+  /** ON_DEMAND_CONCURRENCY: the on-demand refresh's instances take shares too (0 in older tests). */
+  onDemandConcurrency?: number;
+  /** LEASE_SECONDS: an org a live claim may still hold is not backlog (core/fan-out.ts, backlogCutoff). */
+  leaseMs: number;
 }
 
 export interface PlanSummary {
@@ -38,6 +46,8 @@ export interface PlanSummary {
   hostShare: number;
   /** Workers whose invoke Lambda did not accept; their shards wait for the next tick (and the backlog shows it). */
   invokeFailures: number;
+  /** What this tick did about the deployment descriptor (absent: this planner publishes none). */
+  deployment?: PublishOutcome;
   durationMs: number;
 }
 
@@ -48,6 +58,8 @@ export interface PlannerDeps {
   clock: Clock;
   log: Log;
   settings: PlannerSettings;
+  /** Publishes the deployment descriptor the operator CLI acts with (deployment-publisher.ts). */
+  deployment?: DeploymentPublisher;
 }
 
 /** The planner started some workers but Lambda refused others: the invocation fails, so on-call hears of it. */
@@ -73,10 +85,12 @@ export class SweepPlanner {
       throw new ShardCountShrunkError(settings.shardCount, state.highestShardCount);
     }
     const shards = Array.from({ length: settings.shardCount }, (_, shard) => shard);
-    const cutoff = backlogCutoff(started, settings.schedulePeriodMs);
-    const [counts, gauges] = await Promise.all([
+    const cutoff = backlogCutoff(started, settings.schedulePeriodMs, leaseHoldMs(settings.leaseMs));
+    // Published only after the shrink check: the descriptor never names a shard count the table refuses.
+    const [counts, gauges, deployment] = await Promise.all([
       Promise.all(shards.map((shard) => fleet.countDue(shard, started, cutoff))),
       this.#gauges(),
+      this.deps.deployment?.ensurePublished(),
     ]);
     const busy = new Set(shards.filter((s) => (state.leases.get(s)?.until ?? 0) > started));
     const running = runningSweeps(state.leases.values(), started);
@@ -86,6 +100,8 @@ export class SweepPlanner {
       runningSweeps: running,
       maxSweeps: Math.min(settings.maxSweeps, settings.shardCount),
       orgsPerSweep: settings.orgsPerSweep,
+      // The grant intake's and the on-demand refresh's instances take shares too (core/host-limits.ts).
+      otherShares: (settings.intakeConcurrency ?? 0) + (settings.onDemandConcurrency ?? 0),
     });
     const results = await Promise.allSettled(
       plan.sweeps.map((s) =>
@@ -112,6 +128,7 @@ export class SweepPlanner {
       sweeps: plan.sweeps,
       hostShare: plan.hostShare,
       invokeFailures,
+      ...(deployment ? { deployment } : {}),
       durationMs: clock.now() - started,
     };
   }

@@ -58,7 +58,12 @@ export interface Claimed {
   record: TokenRecord;
   /** The version the lease was taken at: every later write is conditional on it and on the owner (the fence). */
   claimedVersion: number;
-  leaseUntil: number;
+  /** The send part of the lease: no token request is sent that could outlive it (invariant 1). */
+  sendUntil: number;
+  /** The record's leaseUntil: the end of the commit part, before which the holder's commit retries stop (invariant 2). */
+  heldUntil: number;
   /** The refresh token may already be spent: an abandoned lease was taken over, or the record says rotationAtRisk. */
   ambiguous: boolean;
+  /** The stored `scope` was the provider's, written by an older commit: the commit removes it (core/legacy-scope.ts). */
+  removeInvalidScope?: boolean;
 }

@@ -1,5 +1,6 @@
 // One refreshing invocation, by its event: a direct invocation, a sweep worker's shards, or a full sweep. Every run
 // sends through a token-host gate; sweeps run under sweep leases (leased-sweep.ts). The planner's tick is planner.ts.
+import { fleetHostShare } from '../core/host-limits.js';
 import type { RefresherEvent } from './event.js';
 import { leasedSweep } from './leased-sweep.js';
 import type { RunScope } from './refresh-deps.js';
@@ -8,13 +9,13 @@ import type { RefresherRuntime } from './runtime.js';
 
 export async function runRefreshEvent(
   runtime: RefresherRuntime,
-  event: Exclude<RefresherEvent, { kind: 'plan' }>,
+  event: Exclude<RefresherEvent, { kind: 'plan' } | { kind: 'remove' }>,
   scope: RunScope,
 ): Promise<RunSummary> {
   const { config } = runtime;
-  // A worker takes the share of each host's budget its planner gave it; any other run the share of one of the most
-  // sweeps that can run at once (each walks at least one shard).
-  const share = event.kind === 'shards' ? event.hostShare : Math.min(config.maxSweeps, config.shardCount);
+  // A worker takes the share of each host's budget its planner gave it; any other run one share of the fleet's (the
+  // most sweeps that can run at once, plus the grant intake's and the on-demand function's instances).
+  const share = event.kind === 'shards' ? event.hostShare : fleetHostShare(config);
   const gate = runtime.hostGate(share);
   const gated: RunScope = { ...scope, hostGate: gate };
   const deps = {

@@ -2,7 +2,9 @@
 // concurrency and a time budget, and sum the outcomes into a summary that becomes the log line and the metrics.
 import pLimit from 'p-limit';
 import { attentionGauges } from '../core/attention-gauges.js';
+import { leaseHoldMs } from '../core/commit-window.js';
 import { ErrorCode } from '../core/errors.js';
+import { backlogCutoff } from '../core/fan-out.js';
 import type { DueCandidate } from '../core/ports.js';
 import { Attention } from '../core/record.js';
 import type { OrgRefresher } from './org-refresher.js';
@@ -37,7 +39,7 @@ export interface RunSummary {
   orgsMisconfigured: number | undefined;
   /** Orgs whose unextendable refresh token runs out within the warning period (attention REFRESH_TOKEN_EXPIRING). */
   orgsRefreshTokenExpiring: number | undefined;
-  /** The run stopped claiming because less than one lease of Lambda time remained. */
+  /** The run stopped claiming because less than one lease hold of Lambda time remained. */
   stoppedEarly: boolean;
   durationMs: number;
   /** Direct mode: each org's outcome, so a caller knows what happened to the orgs it named. */
@@ -66,7 +68,7 @@ export interface RunOptions {
   concurrency: number;
   shardCount: number;
   leaseMs: number;
-  /** For the backlog count: orgs due since before the previous tick. */
+  /** For the backlog count: orgs due since before the previous tick, and longer than a lease hold. */
   schedulePeriodMs?: number;
 }
 
@@ -82,7 +84,8 @@ export interface SweepOptions {
   onLastStarted?: () => void;
 }
 
-function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
+/** A summary with nothing counted yet; exported for runs outside RefreshRun (the on-demand function). */
+export function emptySummary(mode: RunSummary['mode'], owner: string): RunSummary {
   return {
     mode,
     owner,
@@ -111,7 +114,8 @@ const bump = (counts: Record<string, number>, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
 };
 
-function addOutcome(summary: RunSummary, outcome: RefreshOutcome): void {
+/** Counts one org's outcome into a summary (the metrics and the log line read it). */
+export function addOutcome(summary: RunSummary, outcome: RefreshOutcome): void {
   switch (outcome.result) {
     case 'refreshed':
       summary.refreshed++;
@@ -152,7 +156,7 @@ export class RefreshRun {
     const candidates = await this.#dueCandidates(started, options.shards);
     summary.due = candidates.length;
     if (this.options.schedulePeriodMs !== undefined) {
-      const cutoff = started - this.options.schedulePeriodMs;
+      const cutoff = backlogCutoff(started, this.options.schedulePeriodMs, leaseHoldMs(this.options.leaseMs));
       summary.backlog = candidates.filter((c) => c.refreshAt <= cutoff).length;
     }
     // An org without any access token yet is as unusable to a hosted app as one whose token expired. Orgs listed as
@@ -189,7 +193,9 @@ export class RefreshRun {
   }
 
   async #directOne(orgId: string, scope: RunScope, started: number, summary: RunSummary): Promise<RefreshOutcome> {
-    if (scope.remainingMs() < this.options.leaseMs) return { orgId, result: 'skipped', reason: 'OUT_OF_TIME' };
+    if (scope.remainingMs() < leaseHoldMs(this.options.leaseMs)) {
+      return { orgId, result: 'skipped', reason: 'OUT_OF_TIME' };
+    }
     let current: Record<string, unknown> | undefined;
     try {
       current = await this.deps.store.get(orgId);
@@ -218,10 +224,11 @@ export class RefreshRun {
       candidates.map((candidate) =>
         limit(async () => {
           if (++started === candidates.length) onLastStarted?.();
-          // Stop claiming when less than one lease of Lambda time is left: a claimed org must have time to finish,
-          // or its lease would be abandoned and the next refresher would have to treat it as ambiguous.
+          // Stop claiming when less than one lease hold of Lambda time is left (both parts: sending, then committing
+          // through a store brownout): a claimed org must have time to finish and report, or its lease would be
+          // abandoned and the next refresher would have to treat it as ambiguous.
           const outcome: RefreshOutcome =
-            scope.remainingMs() < this.options.leaseMs
+            scope.remainingMs() < leaseHoldMs(this.options.leaseMs)
               ? { orgId: candidate.orgId, result: 'skipped', reason: 'OUT_OF_TIME' }
               : await this.refresher.refresh(candidate, scope, force);
           addOutcome(summary, outcome);

@@ -6,14 +6,18 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { DynamoDbDeployment } from '../adapters/dynamodb-deployment.js';
 import { DynamoDbFleetStore } from '../adapters/dynamodb-fleet-store.js';
-import { type CapacityObserver, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
+import { DynamoDbOrgRemoval } from '../adapters/dynamodb-org-removal.js';
+import { type CapacityObserver, createDocumentClient, DynamoDbTokenStore } from '../adapters/dynamodb-token-store.js';
 import { EventBridgeNotifier, LogNotifier } from '../adapters/eventbridge-notifier.js';
 import { HttpTokenEndpoint } from '../adapters/http-token-endpoint.js';
 import { LambdaSweepInvoker } from '../adapters/lambda-sweep-invoker.js';
 import { SecretsManagerCredentials } from '../adapters/secrets-credentials.js';
 import type { RefresherConfig } from '../config.js';
+import type { DeploymentRegistry } from '../core/deployment-descriptor.js';
 import type { FleetStore, HostNotifier, SweepInvoker } from '../core/fleet-ports.js';
+import type { HostedApp } from '../core/hosted-apps.js';
 import {
   type Clock,
   type CredentialsSource,
@@ -23,6 +27,9 @@ import {
   type TokenEndpoint,
   type TokenStore,
 } from '../core/ports.js';
+import { DEFAULT_SERVICE_NAME } from '../metrics.js';
+import { OrgRemoval } from '../offboarding/org-removal.js';
+import { DeploymentPublisher, deploymentSettingsOf } from './deployment-publisher.js';
 import { HostGate } from './host-gate.js';
 import { OrgRefresher } from './org-refresher.js';
 import { SweepPlanner } from './planner.js';
@@ -44,8 +51,14 @@ export interface RuntimeOverrides {
   fleet?: FleetStore;
   invoker?: SweepInvoker;
   lambdaClient?: LambdaClient;
+  /** The hosted apps the deployment declares (HOSTED_APPS): the planner publishes them for the operator CLI. */
+  hostedApps?: readonly HostedApp[];
   /** The sweep worker function the planner starts (WORKER_FUNCTION_NAME); without it this function cannot plan. */
   workerFunctionName?: string;
+  /** Where the planner publishes the deployment descriptor (default: the token table's `#deployment` item). */
+  deployment?: DeploymentRegistry;
+  /** POWERTOOLS_SERVICE_NAME: the metrics' `service` dimension, published in the deployment descriptor. */
+  serviceName?: string;
 }
 
 export interface RefresherRuntime {
@@ -60,6 +73,12 @@ export interface RefresherRuntime {
   /** A token-host gate for one run, with `share` sweeps sharing each host's budget. */
   hostGate(share: number): HostGate;
   log: Log;
+  /** The ports a refresh uses, for the other work on an org's provider (an offboarding's revocation). */
+  credentials: CredentialsSource;
+  endpoint: TokenEndpoint;
+  notifier: Notifier;
+  /** Offboarding an org with these ports (the intake's `removeOrg`, the operator's `{"remove": ...}`); built on use. */
+  removal(): OrgRemoval;
 }
 
 export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverrides = {}): RefresherRuntime {
@@ -87,10 +106,11 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.eventBridgeClient ? { client: o.eventBridgeClient } : {}),
         })
       : new LogNotifier(log));
+  const endpoint = o.endpoint ?? new HttpTokenEndpoint();
   const refresher = new OrgRefresher({
     store,
     credentials,
-    endpoint: o.endpoint ?? new HttpTokenEndpoint(),
+    endpoint,
     notifier,
     clock,
     random: o.random ?? Math.random,
@@ -115,7 +135,28 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
           ...(o.lambdaClient ? { client: o.lambdaClient } : {}),
         })
       : undefined);
-  const planner = invoker ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config }) : undefined;
+  // The planner publishes what this deployment is for the operator CLI; it knows the worker the CLI must invoke.
+  const deployment = o.workerFunctionName
+    ? new DeploymentPublisher({
+        registry:
+          o.deployment ??
+          new DynamoDbDeployment({
+            tableName: config.tableName,
+            ...(o.documentClient ? { client: o.documentClient } : {}),
+            ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+          }),
+        settings: deploymentSettingsOf(config, {
+          refresherFunctionName: o.workerFunctionName,
+          serviceName: o.serviceName ?? DEFAULT_SERVICE_NAME,
+          ...(o.hostedApps ? { apps: o.hostedApps } : {}),
+        }),
+        clock,
+        log,
+      })
+    : undefined;
+  const planner = invoker
+    ? new SweepPlanner({ fleet, store, invoker, clock, log, settings: config, ...(deployment ? { deployment } : {}) })
+    : undefined;
   const hostNotifier = 'hostDegraded' in notifier ? (notifier as Notifier & HostNotifier) : undefined;
   const hostGate = (share: number) =>
     new HostGate({
@@ -127,7 +168,38 @@ export function createRuntime(config: RefresherConfig, log: Log, o: RuntimeOverr
       fleet,
       notifier: hostNotifier,
     });
-  return { config, store, refresher, run, clock, fleet, planner, hostGate, log };
+  let removal: OrgRemoval | undefined;
+  const orgRemoval = () => {
+    removal ??= new OrgRemoval({
+      store: new DynamoDbOrgRemoval({
+        tableName: config.tableName,
+        client: o.documentClient ?? createDocumentClient(),
+        ...(o.onCapacity ? { onCapacity: o.onCapacity } : {}),
+      }),
+      credentials,
+      endpoint,
+      notifier,
+      clock,
+      log,
+      settings: config,
+    });
+    return removal;
+  };
+  return {
+    config,
+    store,
+    refresher,
+    run,
+    clock,
+    fleet,
+    planner,
+    hostGate,
+    log,
+    credentials,
+    endpoint,
+    notifier,
+    removal: orgRemoval,
+  };
 }
 
 /** A run scope for callers without a Lambda context (CLI, local mode, bench): a deadline instead of a timer. */

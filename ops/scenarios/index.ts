@@ -1,5 +1,6 @@
 // Every scenario, in the order the report lists them.
 import type { Scenario } from '../scenario.js';
+import { app401Loop } from './app-401-loop.js';
 import { backlog } from './backlog.js';
 import { badConfiguration } from './bad-configuration.js';
 import { commitFails } from './commit-fails.js';
@@ -32,4 +33,5 @@ export const SCENARIOS: readonly Scenario[] = [
   refreshTokenExpiring,
   backlog,
   providerThrottling,
+  app401Loop,
 ];

@@ -29,6 +29,7 @@ import {
   localDynamoDbClient,
 } from '../../local/dynamodb-local.js';
 import { FailureQueueStandIn } from '../../local/failure-queue.js';
+import type { StandInHandler } from '../../local/lambda-invoke-stand-in.js';
 import { LocalOAuthServer } from '../../local/oauth-server.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
 import { SecretsStub } from '../../local/secrets-stub.js';
@@ -49,6 +50,8 @@ import {
 } from './faults.js';
 import { ACCESS_TOKEN_TTL_SECONDS, type FleetOrg } from './fleet.js';
 import { type IntakeModule, SimulatedIntake } from './intake.js';
+import { type OnDemandModule, SimulatedOnDemand } from './on-demand.js';
+import { type OperatorLambda, simulatedDateHeader, startOperatorLambda } from './operator-invoke.js';
 import { type EnvironmentTag, runInEnvironment, startCapture } from './output-capture.js';
 
 export interface HandlerModule {
@@ -62,6 +65,8 @@ export interface WorldOptions {
   handlerModule: HandlerModule;
   /** The grant intake's handler module, when the stack has an intake. */
   intakeModule?: IntakeModule;
+  /** The on-demand refresh's handler module, when the stack has one. */
+  onDemandModule?: OnDemandModule;
   /** Distinguishes this scenario's table. */
   name: string;
   seed: number;
@@ -88,8 +93,8 @@ export interface OperatorCommand {
   stderr: string;
 }
 
-/** The functions' log groups: the sweep worker's, the planner's, the grant intake's. */
-export type LogGroup = 'refresher' | 'planner' | 'intake';
+/** The functions' log groups: the sweep worker's, the planner's, the grant intake's, the on-demand refresh's. */
+export type LogGroup = 'refresher' | 'planner' | 'intake' | 'on-demand';
 
 /** What on-call reads as "the refresher's log group": both functions the schedule runs. */
 const REFRESHER_GROUPS: readonly LogGroup[] = ['refresher', 'planner'];
@@ -128,6 +133,12 @@ export class World {
   readonly #scheduleInput: unknown;
   /** The grant intake hosted apps hand grants over to (when the stack has one). */
   intake: SimulatedIntake | undefined;
+  /** The refresher function as the operator CLI invokes it (`tenants refresh`), started on first use. */
+  #operatorLambda: OperatorLambda | undefined;
+  /** The on-demand refresh and the hosted app that calls it (when the stack has one). */
+  onDemand: SimulatedOnDemand | undefined;
+  /** Runs every tick after the ground truth is probed: what hosted apps do (a scenario sets it). */
+  onTick: (() => Promise<void>) | undefined;
   #nextTickAt: number;
   #environments = 0;
   readonly #tmp = mkdtempSync(path.join(tmpdir(), 'ops-simulate-'));
@@ -209,6 +220,8 @@ export class World {
   static async create(options: WorldOptions): Promise<World> {
     const tableName = `ops-${options.name}-${randomBytes(3).toString('hex')}`;
     const ddb = localDynamoDbClient(options.dynamoDbEndpoint);
+    // The operator CLI's client: its Date header (AWS's time, to the CLI) is the simulated time.
+    simulatedDateHeader(ddb);
     await createTokenTable(ddb, tableName);
     const doc = createDocumentClient(ddb);
     const shardCount = Number(options.deployment.fn.environment.SHARD_COUNT ?? 1);
@@ -238,6 +251,21 @@ export class World {
         },
         options.dynamoDbEndpoint,
         secrets.endpoint,
+      );
+    }
+    const { onDemand } = options.deployment;
+    if (onDemand && options.onDemandModule) {
+      const env = { ...world.deployedEnv, ...World.#localised(onDemand.environment, world.deployedEnv) };
+      world.onDemand = await SimulatedOnDemand.start(
+        options.onDemandModule,
+        env,
+        onDemand.timeoutSeconds * 1000,
+        {
+          owners: world.owners,
+          ingest: (lines, fn) => world.#ingest(lines, fn),
+          lambdaMetrics: (fn, record) => world.#lambdaMetrics(fn, record),
+        },
+        { dynamoDbEndpoint: options.dynamoDbEndpoint, secretsEndpoint: secrets.endpoint, tableName, oauth },
       );
     }
     return world;
@@ -306,15 +334,60 @@ export class World {
       readStdin: async () => undefined,
       readFile: (p) => readFile(p, 'utf8'),
       fileMode: async (p) => (await stat(p)).mode & 0o777,
-      env: { ...this.deployedEnv },
+      // A shell with AWS credentials and no refresher setting: the CLI takes those from the deployment's descriptor.
+      env: Object.fromEntries(
+        ['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB'].map((k) => [
+          k,
+          this.deployedEnv[k],
+        ]),
+      ),
       now: () => Date.now(),
     };
     const secretsClient = this.#secretsClient();
-    const code = await runCli(['--table', this.tableName, ...args], io, { dynamoDb: this.ddb, secretsClient });
+    this.#operatorLambda ??= await startOperatorLambda(
+      this.deployment.fn.logicalId,
+      this.deployment.fn.timeoutSeconds * 1000,
+      (event, context) => this.#invokeRefresher(event, context),
+    );
+    const code = await runCli(['--table', this.tableName, ...args], io, {
+      dynamoDb: this.ddb,
+      secretsClient,
+      lambdaClient: this.#operatorLambda.client,
+    });
     secretsClient.destroy();
     const record = { t: simNow(), command: `tenant-tokens ${args.join(' ')}`, code, stdout, stderr };
     this.operator.push(record);
     return record;
+  }
+
+  /** One RequestResponse invocation of the refresher function (the operator's `tenants refresh`), as Lambda runs it. */
+  async #invokeRefresher(event: unknown, context: Parameters<StandInHandler>[1]): Promise<unknown> {
+    const environment = await this.#coldStart('refresher');
+    const startedAt = simNow();
+    const capture = startCapture();
+    let failure: Error | undefined;
+    try {
+      // A crashed or stalled environment fails the invocation at once, as AsyncLambda's attempts do.
+      const doomed = environment.doomed.then((d) => {
+        throw Object.assign(new Error(d.reason), {
+          name: d.kind === 'crash' ? 'Runtime.ExitError' : 'Sandbox.Timedout',
+        });
+      });
+      return await Promise.race([environment.handler(event, context), doomed]);
+    } catch (err) {
+      failure = err as Error;
+      throw err;
+    } finally {
+      this.#ingest(capture.stop(), 'refresher');
+      this.#lambdaMetrics('refresher', {
+        startedAt,
+        durationMs: simNow() - startedAt,
+        outcome: failure ? 'error' : 'ok',
+        errorType: failure?.name,
+        errorMessage: failure?.message,
+      });
+      environment.kill();
+    }
   }
 
   /** A new deployment of the refresher's configuration, to both functions (warm environments are replaced). */
@@ -335,6 +408,7 @@ export class World {
     advanceTo(this.#nextTickAt);
     this.#nextTickAt += this.periodMs;
     await this.#probe();
+    await this.onTick?.();
     if (this.scheduleEnabled) (this.planner ?? this.lambda).invokeAsync(this.#scheduleInput);
     await this.planner?.drain();
     await this.lambda.drain();
@@ -390,6 +464,8 @@ export class World {
     this.lambda.deploy();
     this.planner?.deploy();
     await this.intake?.stop();
+    await this.#operatorLambda?.stop();
+    await this.onDemand?.stop();
     await this.oauth.stop();
     await this.secrets.stop();
     await deleteTokenTable(this.ddb, this.tableName);
@@ -463,7 +539,9 @@ export class World {
         ? this.deployment.fn.nameToken
         : fn === 'planner'
           ? (this.deployment.planner?.nameToken ?? fn)
-          : (this.deployment.intake?.nameToken ?? fn);
+          : fn === 'intake'
+            ? (this.deployment.intake?.nameToken ?? fn)
+            : (this.deployment.onDemand?.nameToken ?? fn);
     const dimensions = { FunctionName: name };
     const put = (metric: string, value: number) =>
       this.store.put({ namespace: 'AWS/Lambda', name: metric, dimensions }, t, value);

@@ -235,8 +235,9 @@ describe('Construct: RefresherAlarms', () => {
 
   describe('Notification', () => {
     it('every alarm notifies the topic when it fires and when it recovers', () => {
-      // 15 on the refresher, 1 on the grant intake (grant-intake.test.ts)
-      expect(alarms).toHaveLength(16);
+      // 15 on the refresher, 1 on the grant intake (grant-intake.test.ts), 1 on the on-demand refresh
+      // (on-demand-refresh.test.ts)
+      expect(alarms).toHaveLength(17);
       for (const a of alarms) {
         expect(a.AlarmActions).toEqual([{ Ref: topicLogicalId }]);
         expect(a.OKActions).toEqual([{ Ref: topicLogicalId }]);
@@ -321,8 +322,8 @@ describe('Construct: RefresherAlarms', () => {
           .filter((m) => m.metricStat?.metric.namespace === METRIC_NAMESPACE)
           .map((m) => m.metricStat?.metric.dimensions);
       });
-      // RefreshFailed's five inputs and Heartbeat's one, besides the alarms on one metric.
-      expect(custom).toHaveLength(SERVICE_ALARMS.length + 6);
+      // RefreshFailed's five inputs, Heartbeat's one and OnDemandLoop's one, besides the alarms on one metric.
+      expect(custom).toHaveLength(SERVICE_ALARMS.length + 7);
       for (const dimensions of custom) expect(dimensions).toEqual([{ name: 'service', value: 'tokens-staging' }]);
       const fnEnv = stack.resolve((stack.refresher.fn.node.defaultChild as lambda.CfnFunction).environment) as {
         variables: Record<string, string>;

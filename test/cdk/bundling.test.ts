@@ -15,6 +15,7 @@ const CACHE = path.join(PROJECT_ROOT, 'node_modules', '.cache');
 let outdir: string;
 let bundleDir: string;
 let intakeBundleDir: string;
+let onDemandBundleDir: string;
 
 beforeAll(() => {
   mkdirSync(CACHE, { recursive: true });
@@ -22,7 +23,9 @@ beforeAll(() => {
   const { app, stack } = buildApp({ outdir, context: { ...CDK_JSON_CONTEXT } });
   app.synth();
   const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-  if (assets.length !== 2) throw new Error(`expected two assets (refresher, grant intake), found ${assets.join(', ')}`);
+  if (assets.length !== 3) {
+    throw new Error(`expected three assets (refresher, grant intake, on-demand), found ${assets.join(', ')}`);
+  }
   // Each function's code is the asset whose hash names its S3 key (`<hash>.zip` ↔ `asset.<hash>/`).
   const template = JSON.parse(readFileSync(path.join(outdir, `${stack.stackName}.template.json`), 'utf8'));
   const resources = template.Resources as Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
@@ -33,6 +36,7 @@ beforeAll(() => {
   };
   bundleDir = assetOf('RefresherFunction');
   intakeBundleDir = assetOf('GrantIntakeFunction');
+  onDemandBundleDir = assetOf('OnDemandRefreshFunction');
 }, 120_000);
 
 afterAll(() => {
@@ -113,6 +117,42 @@ describe('Bundling: the grant intake as NodejsFunction builds it', () => {
       ok: false,
       stored: false,
       error: { code: 'INVALID_PAYLOAD' },
+    });
+  });
+});
+
+describe('Bundling: the on-demand refresh as NodejsFunction builds it', () => {
+  it('is its own ESM file with its source map, answers an invocation, and carries no refresher entry point', () => {
+    expect(readdirSync(onDemandBundleDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(path.join(onDemandBundleDir, 'index.mjs'), 'utf8')).not.toContain('rejected invocation');
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(onDemandBundleDir, 'index.mjs')).href)});
+      const context = { awsRequestId: 'bundle-test', functionName: 'on-demand', functionVersion: '$LATEST',
+        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:on-demand', memoryLimitInMB: '512',
+        getRemainingTimeInMillis: () => 60_000 };
+      const result = await handler({ action: 'refreshNow' }, context);
+      process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+    `;
+    const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      cwd: onDemandBundleDir,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        PATH: process.env.PATH,
+        TABLE_NAME: 'bundle-test',
+        EVENT_BUS_NAME: 'default',
+        POWERTOOLS_SERVICE_NAME: 'tenant-token-refresher',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect(JSON.parse((line as string).slice('RESULT '.length))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_REQUEST' },
     });
   });
 });

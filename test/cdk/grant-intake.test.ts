@@ -1,5 +1,6 @@
-// The grant intake as deployed: its own function and role (the table without indexes, one secret prefix, org events),
-// the grant a hosted app gets (invoke the intake, nothing else), its alarm, and the reader grant still read-only.
+// The grant intake as deployed: its own function and role (the table's items, the host backoff listing, one secret
+// prefix, org events), its reserved concurrency, the grant a hosted app gets (invoke the intake, nothing else), its
+// alarm, and the reader grant still read-only. Several hosted apps: test/cdk/hosted-apps.test.ts.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -38,7 +39,7 @@ const ACTION_OF: Record<string, string> = {
 
 describe('Construct: GrantIntakeFunction', () => {
   describe('Function', () => {
-    it('runs the intake entry point on Node.js 24, arm64, with the refresher’s timeout and environment', () => {
+    it('runs the intake entry point on Node.js 24, arm64, with the refresher’s timeout and environment, reserved', () => {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -46,7 +47,10 @@ describe('Construct: GrantIntakeFunction', () => {
       });
       expect(fn.Properties.Timeout).toBe(refresher.Properties.Timeout);
       expect(fn.Properties.Environment.Variables).toEqual(refresher.Properties.Environment.Variables);
-      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      // INTAKE_CONCURRENCY: a burst of hand-overs cannot take the account's concurrency or a host's whole budget.
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(
+        Number(fn.Properties.Environment.Variables.INTAKE_CONCURRENCY),
+      );
     });
 
     it('logs to its own log group with a retention, and never retries an asynchronous invocation', () => {
@@ -63,10 +67,16 @@ describe('Construct: GrantIntakeFunction', () => {
       asArray(statement.Action).some((a: string) => a.startsWith('dynamodb:')),
     );
 
-    it('reads and conditionally writes items of the table itself: no index, no Query, Scan or Delete', () => {
-      expect(table).toHaveLength(1);
+    it('reads and conditionally writes items of the table itself, and lists backed-off hosts: no Scan or Delete', () => {
+      expect(table).toHaveLength(2);
       expect(asArray(table[0]?.statement.Action).sort()).toEqual([...INTAKE_TABLE_ACTIONS].sort());
       expect(table[0]?.statement.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+      // The host gate's shared backoff (docs/fleet.md#per-host-limits): a Query of the keys-only attention index only.
+      expect(table[1]?.statement).toEqual({
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/attention']] },
+      });
     });
 
     it('covers every DynamoDB command the intake’s store and the direct refresh use', () => {

@@ -135,9 +135,9 @@ describe('Construct: RefresherFunction', () => {
       expect(message).toContain('REFRESH_WINDOW_SECONDS (120) must be at least SCHEDULE_PERIOD_SECONDS (60)');
     });
 
-    it('fails a synth whose timeout does not exceed the lease', () => {
-      expect(synthError({ lambdaTimeoutSeconds: 60, refreshWindowSeconds: 600 })).toContain(
-        'LAMBDA_TIMEOUT_SECONDS (60) must exceed LEASE_SECONDS (60)',
+    it('fails a synth whose timeout does not exceed a lease hold (sending, then committing)', () => {
+      expect(synthError({ lambdaTimeoutSeconds: 120, refreshWindowSeconds: 600 })).toContain(
+        'LAMBDA_TIMEOUT_SECONDS (120) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (125 s)',
       );
     });
 

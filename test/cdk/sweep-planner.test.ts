@@ -1,5 +1,5 @@
 // The fan-out as deployed: the schedule sends {"plan": {}} to the planner, a second function from the same bundle,
-// which may read the due index and invoke the sweep worker, and nothing else.
+// which may read the due index, invoke the sweep worker and publish the deployment descriptor, and nothing else.
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../cdk/build-app.js';
@@ -86,13 +86,26 @@ describe('Construct: SweepPlanner', () => {
       expect(invoke[0]?.statement.Resource).toEqual({ 'Fn::GetAtt': [worker.id, 'Arn'] });
     });
 
-    it('reads the table and its two indexes, and writes nothing', () => {
+    it('reads the table and its two indexes, and writes no org', () => {
       const table = statements.find(({ statement }) =>
-        asArray(statement.Action).some((a: string) => a.startsWith('dynamodb:')),
+        asArray(statement.Action).some((a: string) => a.startsWith('dynamodb:Get')),
       );
       expect(asArray(table?.statement.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
       expect(JSON.stringify(table?.statement.Resource)).toContain('/index/due');
       expect(JSON.stringify(table?.statement.Resource)).toContain('/index/attention');
+      expect(table?.statement).not.toHaveProperty('Condition');
+    });
+
+    it('writes one item, the deployment descriptor: a Put bound to the key #deployment (dynamodb:LeadingKeys)', () => {
+      const writes = statements.filter(({ statement }) =>
+        asArray(statement.Action).some((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(asArray(writes[0]?.statement.Action)).toEqual(['dynamodb:PutItem']);
+      expect(writes[0]?.statement.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#deployment'] },
+      });
+      expect(JSON.stringify(writes[0]?.statement.Resource)).not.toContain('/index/');
     });
 
     it('reads no secret and publishes no event; nothing wildcard', () => {

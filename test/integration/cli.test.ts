@@ -7,21 +7,31 @@ import { promisify } from 'node:util';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fingerprint } from '../../lambdas/core/redact.js';
+import { dueShardFor } from '../../lambdas/core/shard.js';
 import { type CliOptions, cli } from '../support/cli-io.js';
+import { startDeployment, type TestDeployment } from '../support/deployment.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
 
 const run = promisify(execFile);
+/** The deployment's hosted apps: `zendesk` owns the ids starting "zd-", `bot` (the default app) every other id. */
+const HOSTED_APPS = JSON.stringify([{ name: 'zendesk', orgIdPrefix: 'zd-' }, { name: 'bot' }]);
 let h: Harness;
+let deployment: TestDeployment;
 let opts: CliOptions;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-it-'));
 
 beforeAll(async () => {
   h = await createHarness(inject('dynamoDbEndpoint'));
-  // Without SHARD_COUNT, as an operator's shell usually is: new orgs go to shard 0.
+  // The deployment (4 shards, two hosted apps) has published its descriptor; `tenants refresh` invokes its worker.
+  deployment = await startDeployment(h, { env: { HOSTED_APPS } });
+  // Without SHARD_COUNT, as an operator's shell usually is: the deployment's count is used.
   const { SHARD_COUNT: _shards, ...env } = h.env;
-  opts = { env, dynamoDb: h.ddb, secretsClient: h.secretsClient };
+  opts = { env, dynamoDb: h.ddb, secretsClient: h.secretsClient, lambdaClient: deployment.lambdaClient };
 });
-afterAll(async () => h.close());
+afterAll(async () => {
+  await deployment.stop();
+  await h.close();
+});
 
 const genericArgs = (client: keyof typeof CLIENTS) => [
   '--provider',
@@ -46,7 +56,7 @@ async function addGeneric(orgId: string, client: keyof typeof CLIENTS = 'basic')
 }
 
 describe('Command: tenants add', () => {
-  it('onboards an org with the refresh token from stdin: ACTIVE, version 0, due now, in shard 0', async () => {
+  it("onboards an org with the refresh token from stdin: ACTIVE, version 0, due now, in the deployment's shard", async () => {
     // Prepare
     const before = Date.now();
     const rt = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'add-stdin');
@@ -74,14 +84,15 @@ describe('Command: tenants add', () => {
       status: 'ACTIVE',
       version: 0,
       consecutiveFailures: 0,
-      dueShard: 0,
+      dueShard: dueShardFor('add-stdin', 4),
     });
-    expect(record?.refreshAt).toBeGreaterThanOrEqual(before);
+    // Stamped by AWS's clock: its Date header has whole seconds, and the CLI takes the lower bound.
+    expect(record?.refreshAt).toBeGreaterThanOrEqual(before - 1000);
     expect(record?.refreshAt).toBeLessThanOrEqual(Date.now());
     expect(out.stdout + out.stderr).not.toContain(rt);
   });
 
-  it('reads the refresh token from --refresh-token-file and spreads over SHARD_COUNT shards when set', async () => {
+  it('reads the refresh token from --refresh-token-file; SHARD_COUNT set to the deployment’s own is accepted', async () => {
     const file = path.join(dir, 'rt.txt');
     writeFileSync(file, 'rt-from-file-0123456789\n');
     const out = await cli(
@@ -89,12 +100,12 @@ describe('Command: tenants add', () => {
         ...['tenants', 'add', 'add-file', '--provider', 'zendesk', '--subdomain', 'acme'],
         ...['--grant-type', 'refresh_token', '--secret-id', 'zd', '--refresh-token-file', file],
       ],
-      { ...opts, env: { ...h.env, SHARD_COUNT: '4' } },
+      { ...opts, env: { ...opts.env, SHARD_COUNT: '4' } },
     );
     expect(out.code).toBe(0);
     const record = await h.getRecord('add-file');
     expect(record?.refreshToken).toBe('rt-from-file-0123456789');
-    expect(record?.dueShard).toBe((await import('../../lambdas/core/shard.js')).dueShardFor('add-file', 4));
+    expect(record?.dueShard).toBe(dueShardFor('add-file', 4));
   });
 
   it('onboards a client-credentials org without reading stdin', async () => {
@@ -223,7 +234,7 @@ describe('Command: tenants list / show', () => {
     // Assess
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES/);
-    expect(table.stdout).toMatch(/\nlist-me\s+generic\s+refresh_token\s+ACTIVE\s+59m \d\ds\s+\d+s ago\s+0/);
+    expect(table.stdout).toMatch(/\nlist-me\s+generic\s+refresh_token\s+ACTIVE\s+(59m \d\ds|1h 00m)\s+\d+s ago\s+0/);
     const orgs = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(orgs.find((o) => o.orgId === 'list-me')).toMatchObject({ status: 'ACTIVE', version: 1 });
     for (const text of [table.stdout, json.stdout]) {
@@ -268,12 +279,77 @@ describe('Command: tenants list / show', () => {
   );
 });
 
+describe('Command: tenants add / import / show / list — the hosted app an org belongs to', () => {
+  const addArgs = (orgId: string, app: string) => [
+    ...['tenants', 'add', orgId, ...genericArgs('cc'), '--grant-type', 'client_credentials', '--app', app],
+  ];
+
+  it("add --app records the app; an org outside its namespace in the deployment's declarations is refused (exit 2)", async () => {
+    // The operator's shell declares other apps: the deployment's own declarations (its descriptor) decide.
+    const shellApps = { ...opts, env: { ...opts.env, HOSTED_APPS: JSON.stringify([{ name: 'genesys' }]) } };
+
+    const ok = await cli(addArgs('zd-cli-1', 'zendesk'), opts);
+    const outside = await cli(addArgs('cli-2', 'zendesk'), opts);
+    const unknown = await cli(addArgs('zd-cli-3', 'genesys'), shellApps);
+    const badName = await cli(addArgs('cli-5', 'Zendesk'), opts);
+
+    expect(ok, ok.stderr).toMatchObject({ code: 0 });
+    expect(ok.stdout).toMatch(/^added zd-cli-1 \(generic, client_credentials, app zendesk\)/);
+    expect((await h.getRecord('zd-cli-1'))?.app).toBe('zendesk');
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--app zendesk does not own org id cli-2: its org ids start with "zd-"/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--app is not a declared app \(declared: zendesk, bot\)/);
+    for (const orgId of ['cli-2', 'zd-cli-3', 'cli-5']) expect(await h.getRecord(orgId)).toBeUndefined();
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/--app must be 1-32 characters/);
+  });
+
+  it('import takes an app per line; show and list show it (list adds an APP column once any org has one)', async () => {
+    const file = path.join(dir, 'apps.jsonl');
+    const line = (orgId: string, app?: string) =>
+      JSON.stringify({
+        orgId,
+        provider: 'generic',
+        grantType: 'client_credentials',
+        tokenUrl: h.oauth.tokenUrl,
+        clientSecretId: secretIdFor(CLIENTS.cc.clientId),
+        ...(app ? { app } : {}),
+      });
+    writeFileSync(file, [line('zd-imp-1', 'zendesk'), line('imp-2', 'bot'), line('imp-3')].join('\n'), { mode: 0o600 });
+    const imported = await cli(['tenants', 'import', file, '--json'], opts);
+    const show = await cli(['tenants', 'show', 'zd-imp-1'], opts);
+    const showJson = await cli(['tenants', 'show', 'imp-2', '--json'], opts);
+    const list = await cli(['tenants', 'list'], opts);
+
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ added: 3, invalid: 0 });
+    expect((await h.getRecord('zd-imp-1'))?.app).toBe('zendesk');
+    expect((await h.getRecord('imp-3'))?.app).toBeUndefined();
+    expect(show.stdout).toMatch(/\napp\s+zendesk\n/);
+    expect(JSON.parse(showJson.stdout)).toMatchObject({ orgId: 'imp-2', app: 'bot' });
+    expect(list.stdout).toMatch(
+      /^ORG\s+PROVIDER\s+GRANT TYPE\s+STATUS\s+EXPIRES IN\s+LAST REFRESH\s+FAILURES\s+LAST ERROR\s+APP/,
+    );
+    expect(list.stdout).toMatch(/\nzd-imp-1\s.*\szendesk\n/);
+    expect(list.stdout).toMatch(/\nimp-3\s.*\s-\n/);
+
+    // A line outside its app's namespace blocks the import (nothing written), naming the line and the field.
+    writeFileSync(file, line('imp-4', 'zendesk'), { mode: 0o600 });
+    const refused = await cli(['tenants', 'import', file], opts);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/apps\.jsonl:1: app zendesk does not own org id imp-4/);
+    expect(await h.getRecord('imp-4')).toBeUndefined();
+  });
+});
+
 describe('Command: tenants refresh', () => {
   it("refreshes now through the refresher's claim/commit path (version +1, rotated refresh token stored)", async () => {
     const rt = await addGeneric('refresh-now', 'orgParam');
     const out = await cli(['tenants', 'refresh', 'refresh-now'], opts);
     expect(out.code, out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^refreshed refresh-now: access token expires in 59m \d\ds, next refresh in/);
+    // Shown by AWS's clock (whole seconds, the lower bound): a fresh one-hour token reads 59m 5xs or 1h 00m.
+    expect(out.stdout).toMatch(/^refreshed refresh-now: access token expires in (59m \d\ds|1h 00m), next refresh in/);
     const record = await h.getRecord('refresh-now');
     expect(record).toMatchObject({ version: 1, status: 'ACTIVE', consecutiveFailures: 0 });
     expect(record?.refreshToken).not.toBe(rt);
@@ -317,7 +393,7 @@ describe('Command: tenants disable / enable', () => {
     // The operator sees why and since when (the same stamp a hosted app's status read gets).
     expect(shown.stdout).toMatch(/^status +DISABLED \(DISABLED_BY_OPERATOR\), since \d+s ago \(/m);
     expect(on).toMatchObject({ code: 0, stdout: 'enabled toggle: DISABLED -> ACTIVE (version 2)\n' });
-    expect(enabled).toMatchObject({ status: 'ACTIVE', dueShard: 0, version: 2 });
+    expect(enabled).toMatchObject({ status: 'ACTIVE', dueShard: dueShardFor('toggle', 4), version: 2 });
     expect(enabled?.refreshAt).toBeLessThanOrEqual(Date.now());
   });
 
@@ -383,7 +459,7 @@ describe('Command: tenants reauth', () => {
       refreshToken: rt,
       consecutiveFailures: 0,
       version: (before?.version as number) + 1,
-      dueShard: 0,
+      dueShard: dueShardFor('refresh-dead', 4),
     });
     for (const gone of ['attention', 'lastError', 'rotationAtRisk', 'leaseOwner', 'accessToken', 'expiresAt']) {
       expect(after).not.toHaveProperty(gone);

@@ -70,4 +70,20 @@ describe('Class: DynamoDbGrantIntake', () => {
     await h.seedOrg('dgi-lease', { extra: { version: 5 } });
     expect(await store.storeGrant(write, Date.now())).toMatchObject({ stored: false, current: { version: 5 } });
   });
+
+  it('storeGrant for a hosted app writes only a record that is its own or names no app (the database checks)', async () => {
+    await h.seedOrg('dgi-owned', { extra: { app: 'genesys' } });
+    await h.seedOrg('dgi-legacy');
+    await h.seedOrg('dgi-foreign', { extra: { app: 'zendesk' } });
+    const as = async (orgId: string) => ({ ...(await writeFor(orgId, NOW)), owner: 'genesys' });
+
+    expect(await store.storeGrant(await as('dgi-owned'), Date.now())).toEqual({ stored: true });
+    expect(await store.storeGrant(await as('dgi-legacy'), Date.now())).toEqual({ stored: true });
+    const foreign = await store.storeGrant(await as('dgi-foreign'), Date.now());
+
+    expect(foreign).toMatchObject({ stored: false, current: { app: 'zendesk' } });
+    expect((await h.getRecord('dgi-foreign'))?.version).toBe(0);
+    // Without an owner (the implicit default app, operators) the app attribute is no condition.
+    expect(await store.storeGrant(await writeFor('dgi-foreign', NOW), Date.now())).toEqual({ stored: true });
+  });
 });

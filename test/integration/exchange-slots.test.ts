@@ -74,7 +74,7 @@ describe('Exchange slots', () => {
       settings: h.config,
       // The slot is granted only after (simulated) most of the lease has gone by.
       exchangeSlots: async (task) => {
-        offset += h.config.leaseMs - h.config.httpTimeoutMs;
+        offset += h.config.leaseMs - h.config.httpTimeoutMs + 1;
         return task();
       },
     });

@@ -47,7 +47,10 @@ describe('Function: createGrantIntake (through the Lambda stand-in)', () => {
     const intake = createGrantIntake({ functionName: LOCAL_INTAKE_FUNCTION }); // the default client: env endpoint
     const reader = createTokenReader({ tableName: h.table, client: h.ddb });
 
-    const first = await intake.submitGrant(org('cl-life'), { refreshToken: await mint('cl-life') });
+    const first = await intake.submitGrant(org('cl-life'), {
+      refreshToken: await mint('cl-life'),
+      issuedAt: Date.now(),
+    });
     expect(first).toMatchObject({ orgId: 'cl-life', status: 'ACTIVE', repeated: false });
     expect(first.expiresAt.getTime()).toBeGreaterThan(Date.now());
     expect(await reader.getAccessToken('cl-life')).toBe((await h.getRecord('cl-life'))?.accessToken);
@@ -57,7 +60,7 @@ describe('Function: createGrantIntake (through the Lambda stand-in)', () => {
     await h.runtime().run.refreshOrgs(['cl-life'], h.scope());
     expect(await reader.getStatus('cl-life')).toMatchObject({ needsReauthorisation: true, reason: 'INVALID_GRANT' });
 
-    const again = await intake.reauthorise('cl-life', { refreshToken: await mint('cl-life') });
+    const again = await intake.reauthorise('cl-life', { refreshToken: await mint('cl-life'), issuedAt: new Date() });
     expect(again).toMatchObject({ status: 'ACTIVE' });
     expect(await reader.getStatus('cl-life')).toMatchObject({ status: 'ACTIVE', needsReauthorisation: false });
     expect(standIn.invocations.map((i) => [i.functionName, i.type, i.outcome])).toEqual([
@@ -72,18 +75,23 @@ describe('Function: createGrantIntake (through the Lambda stand-in)', () => {
     await intake.submitGrant(org('cl-errors'), { refreshToken: await mint('cl-errors'), issuedAt });
 
     await expect(
-      intake.submitGrant(org('cl-errors'), { refreshToken: await mint('cl-errors') }),
+      intake.submitGrant(org('cl-errors'), { refreshToken: await mint('cl-errors'), issuedAt: Date.now() }),
     ).rejects.toBeInstanceOf(OrgExists);
     await expect(
       intake.reauthorise('cl-errors', { refreshToken: await mint('cl-errors'), issuedAt: issuedAt - 1 }),
     ).rejects.toMatchObject({ name: 'StaleGrant', stored: false });
     const revoked = await mint('cl-errors');
     await h.oauth.revokeGrant(revoked);
-    const dead = await intake.reauthorise('cl-errors', { refreshToken: revoked }).catch((e: unknown) => e);
+    const dead = await intake
+      .reauthorise('cl-errors', { refreshToken: revoked, issuedAt: Date.now() })
+      .catch((e: unknown) => e);
     expect(dead).toBeInstanceOf(InvalidGrant);
     expect(dead).toMatchObject({ stored: true, status: 'REAUTH_REQUIRED', reason: 'INVALID_GRANT' });
     await expect(
-      intake.submitGrant({ ...org('cl-bad'), region: 'eu-west-1' }, { refreshToken: await mint('cl-bad') }),
+      intake.submitGrant(
+        { ...org('cl-bad'), region: 'eu-west-1' },
+        { refreshToken: await mint('cl-bad'), issuedAt: Date.now() },
+      ),
     ).rejects.toBeInstanceOf(RecordInvalid);
   });
 });

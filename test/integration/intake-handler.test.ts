@@ -11,6 +11,7 @@ import { lambdaContext } from '../../local/lambda-context.js';
 import type { TokenRequestInfo } from '../../local/oauth-server.js';
 import { LeakLedger } from '../reliability/support/leak-ledger.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
+import { APPS_INTAKE_FUNCTION, twoAppsEnv } from '../support/two-apps.js';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME ??= 'imported-for-create-intake-parts';
@@ -48,7 +49,7 @@ const org = (orgId: string, clientKey: keyof typeof CLIENTS = 'basic') => ({
   clientAuth: CLIENTS[clientKey].auth,
   clientSecretId: secretIdFor(CLIENTS[clientKey].clientId),
 });
-const context = () => lambdaContext(60_000, { functionName: 'grant-intake' });
+const context = () => lambdaContext(h.config.lambdaTimeoutMs, { functionName: 'grant-intake' });
 
 describe('Lambda handler (lambdas/intake/handler.ts)', () => {
   it('good and hostile hand-overs leave no token or client secret in any answer, log line or metric', async () => {
@@ -142,6 +143,80 @@ describe('Lambda handler (lambdas/intake/handler.ts)', () => {
     ledger.addText('intake output', lines.join('\n'));
     ledger.addText('intake answers', answers);
     expect(h.oauth.issuedTokens.size).toBeGreaterThan(4);
+    expect(ledger.scan().leaks).toEqual([]);
+  });
+
+  it('two hosted apps: cross-app hand-overs leave no token or client secret in any answer, log line or metric', async () => {
+    // Prepare: the intake with two apps declared; contexts as Lambda gives them, by the alias invoked
+    const apps = buildIntakeHandler(
+      createIntakeParts(twoAppsEnv(h.env), { documentClient: h.doc, secretsClient: h.secretsClient }),
+    );
+    const as = (qualifier?: string) =>
+      lambdaContext(h.config.lambdaTimeoutMs, {
+        functionName: APPS_INTAKE_FUNCTION,
+        ...(qualifier ? { qualifier } : {}),
+      });
+    const own = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'alpha-ih');
+    const stolen = await h.oauth.mintRefreshToken(CLIENTS.basic.clientId, 'alpha-ih');
+    const now = Date.now();
+    const calls: [string | undefined, unknown][] = [
+      [
+        'app-alpha',
+        { action: 'submitGrant', org: org('alpha-ih'), grant: { refreshToken: own, issuedAt: now - 5000 } },
+      ],
+      ['app-beta', { action: 'reauthorise', orgId: 'alpha-ih', grant: { refreshToken: stolen, issuedAt: now } }],
+      [
+        'app-beta',
+        {
+          action: 'reauthorise',
+          orgId: 'alpha-ih',
+          client: { clientId: 'x', clientSecret: PLANTED.clientSecret },
+          grant: { refreshToken: stolen, issuedAt: now },
+        },
+      ],
+      ['app-beta', { action: 'submitGrant', org: org('alpha-ih-2'), grant: { refreshToken: stolen, issuedAt: now } }],
+      [
+        'app-alpha',
+        { action: 'submitGrant', org: org('alpha-cc', 'cc'), grant: { refreshToken: stolen, issuedAt: now } },
+      ],
+      [
+        'app-alpha',
+        {
+          action: 'submitGrant',
+          org: { ...org('alpha-host'), tokenUrl: h.oauth.tokenUrl.replace('127.0.0.1', 'localhost') },
+          grant: { refreshToken: stolen, issuedAt: now },
+        },
+      ],
+      [undefined, { action: 'reauthorise', orgId: 'alpha-ih', grant: { refreshToken: stolen, issuedAt: now } }],
+      ['app-alpha', { action: 'reauthorise', orgId: 'alpha-ih', grant: { refreshToken: own, issuedAt: now + 60_000 } }],
+    ];
+
+    // Act
+    const { result: answers, lines } = await captureOutput(async () => {
+      const out: unknown[] = [];
+      for (const [qualifier, event] of calls) out.push(await apps(event, as(qualifier)));
+      return out;
+    });
+
+    // Assess
+    const codes = answers.map((a) => (a as { error?: { code: string } }).error?.code ?? 'OK');
+    expect(codes).toEqual([
+      'OK',
+      'ORG_NOT_FOUND',
+      'ORG_NOT_FOUND',
+      'ORG_NOT_IN_NAMESPACE',
+      'CLIENT_NOT_GRANTED',
+      'TOKEN_HOST_NOT_GRANTED',
+      'APP_UNKNOWN',
+      'INVALID_PAYLOAD',
+    ]);
+    const metrics = lines.map(emfMetrics).filter((m) => Object.keys(m).length > 0);
+    expect(metrics.reduce((n, m) => n + (m[MetricName.GrantIntakeRejected] ?? 0), 0)).toBe(7);
+    const ledger = new LeakLedger();
+    ledger.addOAuthServer(h.oauth, Object.values(CLIENTS));
+    for (const secret of [...Object.values(PLANTED), own, stolen]) ledger.addSecret(secret, 'handed-over secret');
+    ledger.addText('intake output', lines.join('\n'));
+    ledger.addText('intake answers', answers);
     expect(ledger.scan().leaks).toEqual([]);
   });
 

@@ -134,6 +134,63 @@ describe('Class: LambdaInvokeStandIn', () => {
   });
 });
 
+describe('Class: LambdaInvokeStandIn — aliases and reserved concurrency', () => {
+  it('passes the qualifier the caller invoked into context.invokedFunctionArn, by name or Qualifier', async () => {
+    const { client } = await start({
+      functions: {
+        intake: { timeoutMs: 5000, aliases: ['app-a'], handler: async (_e, context) => context.invokedFunctionArn },
+      },
+    });
+    const arnOf = async (input: { FunctionName: string; Qualifier?: string }) =>
+      parse((await client.send(new InvokeCommand({ ...input, Payload: json({}) }))).Payload);
+    expect(await arnOf({ FunctionName: 'intake:app-a' })).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:intake:app-a',
+    );
+    expect(await arnOf({ FunctionName: 'intake', Qualifier: 'app-a' })).toMatch(/:function:intake:app-a$/);
+    expect(await arnOf({ FunctionName: 'intake' })).toMatch(/:function:intake$/);
+    await expect(client.send(new InvokeCommand({ FunctionName: 'intake:app-b', Payload: json({}) }))).rejects.toThrow(
+      ResourceNotFoundException,
+    );
+    await expect(
+      client.send(new InvokeCommand({ FunctionName: 'intake:app-a', Qualifier: '$LATEST', Payload: json({}) })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+  });
+
+  it('throttles RequestResponse past the reserved concurrency (429), and gives each environment its own instance', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let built = 0;
+    const { client, standIn: s } = await start({
+      functions: {
+        slow: {
+          timeoutMs: 5000,
+          reservedConcurrency: 2,
+          newInstance: () => {
+            const id = ++built;
+            return async () => {
+              await gate;
+              return id;
+            };
+          },
+        },
+      },
+    });
+    const call = () => client.send(new InvokeCommand({ FunctionName: 'slow', Payload: json({}) }));
+    const first = [call(), call()];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(call()).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+    release();
+    const ids = (await Promise.all(first)).map((out) => parse(out.Payload));
+    expect(ids.sort()).toEqual([1, 2]);
+    // A free environment is reused: no third cold start.
+    expect(parse((await call()).Payload)).toBeLessThanOrEqual(2);
+    expect(s.instances.get('slow')).toBe(2);
+    expect(s.throttled).toHaveLength(1);
+  });
+});
+
 describe('Function: functionNameOf', () => {
   it.each([
     ['worker', 'worker'],

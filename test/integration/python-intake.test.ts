@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { LambdaInvokeStandIn } from '../../local/lambda-invoke-stand-in.js';
 import { CLIENTS, createHarness, type Harness, secretIdFor } from '../support/harness.js';
+import { APP_FUNCTION, APPS_INTAKE_FUNCTION, TWO_APPS, twoAppsEnv } from '../support/two-apps.js';
 
 vi.hoisted(() => {
   process.env.TABLE_NAME ??= 'imported-for-create-intake-parts';
@@ -35,12 +36,19 @@ beforeAll(async () => {
   if (missing) return;
   h = await createHarness(inject('dynamoDbEndpoint'));
   const { buildIntakeHandler, createIntakeParts } = await import('../../lambdas/intake/handler.js');
-  const intake = buildIntakeHandler(
-    createIntakeParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }),
-  );
+  const overrides = { documentClient: h.doc, secretsClient: h.secretsClient };
+  const intake = buildIntakeHandler(createIntakeParts(h.env, overrides));
   standIn = await LambdaInvokeStandIn.start({
     functions: {
-      'grant-intake': { handler: intake, timeoutMs: 60_000 },
+      'grant-intake': { handler: intake, timeoutMs: h.config.lambdaTimeoutMs },
+      // The same intake with two apps declared, one alias each (test/support/two-apps.ts).
+      [APPS_INTAKE_FUNCTION]: {
+        newInstance: () => buildIntakeHandler(createIntakeParts(twoAppsEnv(h.env), overrides)),
+        aliases: TWO_APPS.map((a) => `app-${a.name}`),
+        timeoutMs: h.config.lambdaTimeoutMs,
+      },
+      // An intake at its reserved concurrency: every call is throttled (429), as Lambda throttles.
+      'grant-intake-throttled': { handler: intake, timeoutMs: h.config.lambdaTimeoutMs, reservedConcurrency: 0 },
       // A function that fails as a whole, quoting its event (what a crash could print): the client must not.
       'grant-intake-broken': {
         timeoutMs: 5_000,
@@ -59,7 +67,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => {
-  it('passes its unittest suite against the real intake handler (lifecycle, every error, Python 3.9 syntax)', async () => {
+  it('passes its unittest suite against the real intake handler (lifecycle, removal, every error, Python 3.9 syntax)', async () => {
     // Prepare: one minted refresh token per case
     const mint = (orgId: string) => h.oauth.mintRefreshToken(CLIENTS.basic.clientId, orgId);
     const tokens: Record<string, string> = {};
@@ -74,6 +82,12 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
       exists_again: 'py-exists',
       unused: 'py-bad',
       env: 'py-env',
+      remove: 'py-remove',
+      reinstall: 'py-remove',
+      alpha: 'alpha-py-1',
+      alpha_stolen: 'alpha-py-1',
+      order_a: 'alpha-py-order',
+      order_b: 'alpha-py-order',
     })) {
       tokens[name] = await mint(orgId);
     }
@@ -88,12 +102,22 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
         provider: 'generic',
         grantType: 'refresh_token',
         tokenUrl: h.oauth.tokenUrl,
+        revocationUrl: h.oauth.revocationUrl,
         clientAuth: 'basic',
         clientSecretId: secretIdFor(CLIENTS.basic.clientId),
       },
       tokens,
       // A client_credentials org that hands its own OAuth client over (a premium app's install).
       ownClient: { clientId: CLIENTS.cc.clientId, clientSecret: CLIENTS.cc.clientSecret },
+      throttledFunctionName: 'grant-intake-throttled',
+      apps: {
+        functionName: APPS_INTAKE_FUNCTION,
+        alpha: APP_FUNCTION.alpha,
+        beta: APP_FUNCTION.beta,
+        betaClientSecretId: secretIdFor(CLIENTS.cc.clientId),
+        ungrantedClientSecretId: secretIdFor(CLIENTS.post.clientId),
+        betaOnlyTokenUrl: h.oauth.tokenUrl.replace('127.0.0.1', 'localhost'),
+      },
     };
 
     // Act
@@ -116,8 +140,10 @@ describe.skipIf(missing !== undefined)('Python example: grant_intake.py', () => 
     });
 
     // Assess: unittest reports on stderr
-    expect(out.stderr).toMatch(/Ran 10 tests/);
+    expect(out.stderr).toMatch(/Ran 16 tests/);
     expect(out.stderr).toMatch(/\nOK\n?$/);
     expect(standIn.invocations.filter((i) => i.functionName === 'grant-intake').length).toBeGreaterThanOrEqual(10);
+    expect(standIn.invocations.filter((i) => i.functionName === APPS_INTAKE_FUNCTION).length).toBeGreaterThanOrEqual(8);
+    expect(standIn.throttled.length).toBeGreaterThanOrEqual(1);
   }, 180_000);
 });

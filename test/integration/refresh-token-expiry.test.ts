@@ -85,7 +85,9 @@ describe('Refresh-token expiry: a provider whose refresh tokens die on a fixed d
     const { buildHandler, createHandlerParts } = await import('../../lambdas/refresher/handler.js');
     process.env = saved;
     const handler = buildHandler(createHandlerParts(h.env, { documentClient: h.doc, secretsClient: h.secretsClient }));
-    const { result, lines } = await captureOutput(() => handler({ sweep: true }, lambdaContext(60_000)));
+    const { result, lines } = await captureOutput(() =>
+      handler({ sweep: true }, lambdaContext(h.config.lambdaTimeoutMs)),
+    );
     expect(result).toMatchObject({ mode: 'sweep', orgsRefreshTokenExpiring: 1 });
     const emf = lines.map(emfMetrics).find((m) => MetricName.OrgsRefreshTokenExpiring in m);
     expect(emf?.[MetricName.OrgsRefreshTokenExpiring]).toBe(1);

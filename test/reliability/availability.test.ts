@@ -1,13 +1,15 @@
-// Token availability, the figure hosted apps feel: 500 orgs with 60-second tokens, the refresher scheduled every
+// Token availability, the figure hosted apps feel: 500 orgs with 100-second tokens, the refresher scheduled every
 // 5 seconds, sampled every second. Once with a healthy provider (goal 100 %), once with 20 % transient failures and
 // one refresher process SIGKILLed mid-sweep every minute (goal ≥ 99.9 %). The two runs go side by side, each with
 // its own table, OAuth server and processes, to keep the suite short.
 //
-// Why 3 minutes is enough: a token lives 60 s and is refreshed 20-30 s after issue (lead time = lifetime / 2 = 30 s,
-// minus up to 10 s of jitter), so each run covers three full token lifetimes — every org is refreshed 6 or more
-// times, about 3 500 refreshes per run — and the faulty run meets three crashes and hundreds of injected failures.
-// A regression that lets tokens lapse (a backoff past the expiry, a lease that outlives the lead time, a crash that
-// strands orgs) shows within one lifetime; more minutes would repeat the same cycle.
+// Why 3 minutes is enough: a token lives 100 s and is refreshed 40-50 s after issue (lead time = lifetime / 2 = 50 s,
+// plus up to 10 s of jitter), so each run covers almost two token lifetimes — every org is refreshed 3 or more times
+// — and the faulty run meets three crashes and hundreds of injected failures. A regression that lets tokens lapse (a
+// backoff past the expiry, a lease that outlives the lead time, a crash that strands orgs) shows within one lifetime;
+// more minutes would repeat the same cycle. The lifetime was 60 s while a crashed refresher's org waited one lease;
+// it now waits a lease hold (2 × 15 s + 5 s: the commit's part of the lease, core/commit-window.ts), and a token
+// refreshed 30-40 s before it expires can lapse behind that: the lead must exceed a hold plus a tick.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { timingProblems } from '../../lambdas/config.js';
 import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
@@ -17,13 +19,14 @@ import { recordFigure } from './support/figures.js';
 
 const DURATION_MS = 180_000;
 const ORGS = 500;
-const LIFETIME_SECONDS = 60;
-// Timing rule (lambdas/config.ts): window ≥ period + Lambda timeout + 60 s → 5 + 30 + 60 = 95; the lead time is then
-// min(95 s, 60 s / 2) = 30 s. HTTP timeout 3 s ≤ lease / 3; lease 15 s > 3 s × 3 attempts + 5 s; Lambda 30 s > lease.
+const LIFETIME_SECONDS = 100;
+// Timing rule (lambdas/config.ts): window ≥ period + Lambda timeout + 60 s → 5 + 40 + 60 = 105; the lead time is then
+// min(105 s, 100 s / 2) = 50 s. HTTP timeout 3 s ≤ lease / 3; lease 15 s > 3 s × 3 attempts + 5 s; Lambda 40 s > a
+// lease hold (2 × 15 s + 5 s = 35 s). A crash strands an org for at most a hold plus a tick (40 s) < the lead.
 const SETTINGS = {
   schedulePeriodSeconds: 5,
-  refreshWindowSeconds: 95,
-  lambdaTimeoutSeconds: 30,
+  refreshWindowSeconds: 105,
+  lambdaTimeoutSeconds: 40,
   leaseSeconds: 15,
   httpTimeoutMs: 3000,
   maxAttempts: 3,
@@ -44,9 +47,9 @@ describe('Token availability', () => {
   beforeAll(async () => {
     expect(
       timingProblems({
-        refreshWindowSeconds: 95,
+        refreshWindowSeconds: 105,
         schedulePeriodSeconds: 5,
-        lambdaTimeoutSeconds: 30,
+        lambdaTimeoutSeconds: 40,
         leaseSeconds: 15,
         httpTimeoutMs: 3000,
         maxAttempts: 3,

@@ -215,7 +215,7 @@ const CONFIG_CASES: { name: string; env: Record<string, string | undefined>; var
     variable: 'LAMBDA_TIMEOUT_SECONDS',
   },
   {
-    name: 'LAMBDA_TIMEOUT_SECONDS not above the lease',
+    name: 'LAMBDA_TIMEOUT_SECONDS not above a lease hold',
     env: { LAMBDA_TIMEOUT_SECONDS: '60', REFRESH_WINDOW_SECONDS: '600' },
     variable: 'LAMBDA_TIMEOUT_SECONDS',
   },

@@ -4,6 +4,7 @@
 // a refresh token the provider accepts, proven by refreshing it, or is in the alarmed ROTATION_LOST state. A grant
 // that is dead while the record looks healthy is a lost token.
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { leaseHoldMs } from '../../lambdas/core/commit-window.js';
 import type { Clock } from '../../lambdas/core/ports.js';
 import type { RefresherSettings } from '../../lambdas/refresher-settings.js';
 import { scheduledEvent } from '../../local/scheduled-event.js';
@@ -45,7 +46,7 @@ const harnesses: Harness[] = [];
 
 /** Another refresher, one lease after the crash: the lease the dead process held has expired for it. */
 function afterTheLease(h: Harness): Clock {
-  const shift = h.config.leaseMs + 1_000;
+  const shift = leaseHoldMs(h.config.leaseMs) + 1_000;
   return { now: () => Date.now() + shift, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 }
 

@@ -73,11 +73,13 @@ const transient = { status: 'ACTIVE', consecutiveFailures: 1 };
 
 const CASES: FaultCase[] = [
   {
+    // 500/502/504 after a refresh-token request was sent may hide a refresh the provider processed (issue 16, path
+    // 5): ambiguous, the rotation at risk. This provider never saw them, so the old refresh token still works.
     name: '500 with a JSON body',
     plan: always(json(500, { error: 'server_error' })),
     first: 'PROVIDER_UNAVAILABLE',
-    failureClass: 'transient',
-    record: transient,
+    failureClass: 'ambiguous',
+    record: { ...transient, rotationAtRisk: true },
     refreshToken: 'old',
     second: 'refreshed',
   },
@@ -85,8 +87,8 @@ const CASES: FaultCase[] = [
     name: '502 HTML error page',
     plan: always(html(502)),
     first: 'PROVIDER_UNAVAILABLE',
-    failureClass: 'transient',
-    record: transient,
+    failureClass: 'ambiguous',
+    record: { ...transient, rotationAtRisk: true },
     refreshToken: 'old',
     second: 'refreshed',
   },
@@ -104,8 +106,8 @@ const CASES: FaultCase[] = [
     name: '504 with an empty body',
     plan: always({ kind: 'status', status: 504, body: '' }),
     first: 'PROVIDER_UNAVAILABLE',
-    failureClass: 'transient',
-    record: transient,
+    failureClass: 'ambiguous',
+    record: { ...transient, rotationAtRisk: true },
     refreshToken: 'old',
     second: 'refreshed',
   },
@@ -167,6 +169,14 @@ const CASES: FaultCase[] = [
     first: 'refreshed',
     refreshToken: 'new',
     second: 'refreshed',
+  },
+  {
+    name: '502 after the server rotated (a gateway lost the answer), once',
+    plan: once({ kind: 'status-after', status: 502 }),
+    first: 'ROTATION_LOST',
+    failureClass: 'grant_dead',
+    record: { status: 'REAUTH_REQUIRED', attention: 'REAUTH_REQUIRED', statusReason: 'ROTATION_LOST' },
+    second: 'skipped',
   },
   {
     name: 'connection reset after the server rotated, once',

@@ -1,6 +1,7 @@
 // Runs the operator CLI in-process with captured output, a given stdin and environment.
 import { readFile, stat } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../cli/tenant-tokens.js';
 
@@ -16,6 +17,10 @@ export interface CliOptions {
   stdin?: string;
   dynamoDb?: DynamoDBClient;
   secretsClient?: SecretsManagerClient;
+  /** Reaches the deployment's refresher function (`tenants refresh`). */
+  lambdaClient?: LambdaClient;
+  /** This machine's clock (skewed in a test); the CLI's writes must not depend on it. */
+  now?: () => number;
 }
 
 export async function cli(argv: string[], options: CliOptions = {}): Promise<CliRun> {
@@ -34,10 +39,12 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
       readFile: (p) => readFile(p, 'utf8'),
       fileMode: async (p) => (await stat(p)).mode & 0o777,
       env: options.env ?? {},
+      ...(options.now ? { now: options.now } : {}),
     },
     {
       ...(options.dynamoDb ? { dynamoDb: options.dynamoDb } : {}),
       ...(options.secretsClient ? { secretsClient: options.secretsClient } : {}),
+      ...(options.lambdaClient ? { lambdaClient: options.lambdaClient } : {}),
     },
   );
   return { code, stdout, stderr };

@@ -103,7 +103,8 @@ export const TEST_SETTINGS: Partial<RefresherSettings> = {
   httpTimeoutMs: 5000,
   maxAttempts: 3,
   leaseSeconds: 30,
-  lambdaTimeoutSeconds: 60,
+  // Above a lease hold (2 × 30 s + 5 s): a run claims only with a whole hold of time left (core/commit-window.ts).
+  lambdaTimeoutSeconds: 90,
   schedulePeriodSeconds: 60,
   refreshWindowSeconds: 600,
   concurrency: 16,
@@ -158,7 +159,7 @@ export async function createHarness(endpoint: string, options: HarnessOptions = 
     env,
     runtime: (overrides = {}, settings = {}) =>
       createRuntime({ ...config, ...settings }, log, { documentClient: doc, secretsClient, ...overrides }),
-    scope: (budgetMs = 60_000) => scopeWithDeadline({ now: Date.now, sleep: async () => {} }, budgetMs),
+    scope: (budgetMs = 120_000) => scopeWithDeadline({ now: Date.now, sleep: async () => {} }, budgetMs),
     async seedOrg(orgId, seed = {}) {
       const client = CLIENTS[seed.clientKey ?? 'basic'];
       const grantType = seed.grantType ?? 'refresh_token';

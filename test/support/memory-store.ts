@@ -9,14 +9,15 @@ import type {
   ReleaseRequest,
   SalvageRequest,
   TokenStore,
+  WriteOptions,
 } from '../../lambdas/core/ports.js';
 
 type Item = Record<string, unknown>;
 
 export class MemoryTokenStore implements TokenStore {
   readonly items = new Map<string, Item>();
-  /** Called before each operation; throw from it to inject a fault. */
-  beforeOp: (op: string, orgId: string) => void = () => {};
+  /** Called before each operation; throw from it to inject a fault (a commit's options say how long it may take). */
+  beforeOp: (op: string, orgId: string, options?: WriteOptions) => void = () => {};
   readonly ops: string[] = [];
 
   put(item: Item): void {
@@ -31,8 +32,9 @@ export class MemoryTokenStore implements TokenStore {
   #fenced(
     op: 'commit' | 'release' | 'markReauth',
     req: { orgId: string; claimedVersion: number; owner: string },
+    options?: WriteOptions,
   ): Item {
-    this.beforeOp(op, req.orgId);
+    this.beforeOp(op, req.orgId, options);
     this.ops.push(`${op}:${req.orgId}`);
     const item = this.items.get(req.orgId);
     if (!item || item.leaseOwner !== req.owner || item.version !== req.claimedVersion) {
@@ -65,16 +67,21 @@ export class MemoryTokenStore implements TokenStore {
     this.ops.push(`claim:${req.orgId}`);
     const item = this.items.get(req.orgId);
     const leaseFree = item && (item.leaseUntil === undefined || (item.leaseUntil as number) < req.now);
-    if (!item || item.version !== req.expectedVersion || item.status !== 'ACTIVE' || !leaseFree) {
+    const forcedLongAgo =
+      !req.forced ||
+      item?.forcedRefreshAt === undefined ||
+      (item.forcedRefreshAt as number) < req.forced.previousBefore;
+    if (!item || item.version !== req.expectedVersion || item.status !== 'ACTIVE' || !leaseFree || !forcedLongAgo) {
       throw new ConditionFailedError(req.orgId, 'claim', this.#current(req.orgId));
     }
     const before = structuredClone(item);
     Object.assign(item, { leaseOwner: req.owner, leaseUntil: req.leaseUntil });
+    if (req.forced) item.forcedRefreshAt = req.now;
     return before;
   }
 
-  async commit(req: CommitRequest) {
-    const item = this.#fenced('commit', req);
+  async commit(req: CommitRequest, options?: WriteOptions) {
+    const item = this.#fenced('commit', req, options);
     Object.assign(item, {
       accessToken: req.accessToken,
       tokenType: req.tokenType,
@@ -86,15 +93,24 @@ export class MemoryTokenStore implements TokenStore {
       version: req.claimedVersion + 1,
     });
     if (req.refreshToken !== undefined) item.refreshToken = req.refreshToken;
-    if (req.scope !== undefined) item.scope = req.scope;
-    for (const k of ['leaseOwner', 'leaseUntil', 'lastError', 'attention', 'rotationAtRisk', 'refreshTokenExpiresAt'])
+    for (const k of [
+      'leaseOwner',
+      'leaseUntil',
+      'lastError',
+      'attention',
+      'rotationAtRisk',
+      'refreshTokenExpiresAt',
+      'grantedScope',
+    ])
       delete item[k];
+    if (req.grantedScope !== undefined) item.grantedScope = req.grantedScope;
+    if (req.removeInvalidScope) delete item.scope;
     if (req.refreshTokenExpiresAt !== undefined) item.refreshTokenExpiresAt = req.refreshTokenExpiresAt;
     if (req.attention !== undefined) item.attention = req.attention;
   }
 
-  async salvage(req: SalvageRequest) {
-    const item = this.#fenced('commit', req);
+  async salvage(req: SalvageRequest, options?: WriteOptions) {
+    const item = this.#fenced('commit', req, options);
     Object.assign(item, {
       refreshToken: req.refreshToken,
       refreshAt: req.refreshAt,

@@ -113,7 +113,7 @@ export interface RefresherWorld {
   record(orgId?: string): Record<string, unknown>;
 }
 
-export const scope: RunScope = { owner: 'run-A', remainingMs: () => 120_000 };
+export const scope: RunScope = { owner: 'run-A', remainingMs: () => 180_000 };
 
 export function refresherWorld(overrides: Partial<OrgRefreshConfig> = {}): RefresherWorld {
   const clock = new FakeClock();

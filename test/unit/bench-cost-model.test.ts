@@ -7,6 +7,7 @@ import {
   largestFleet,
   loadPrices,
   type MeasuredInputs,
+  onDemandRefreshCost,
   refreshPeriodSeconds,
   SECONDS_PER_MONTH,
   sweepRefreshesPerSecond,
@@ -91,6 +92,20 @@ describe('Module: bench/cost-model', () => {
     const writes = 4 * prices.dynamodb.writeRequestUnitPerMillion;
     expect(perMillion).toBeGreaterThan(writes);
     expect(perMillion).toBeLessThan(writes * 2);
+  });
+
+  it('an on-demand refresh: one Lambda request and its GB-seconds, its units, its log bytes (linesUsd per million)', () => {
+    const cost = onDemandRefreshCost(
+      { lambdaRequests: 1, lambdaSeconds: 0.5, memoryMb: 512, readUnits: 3, writeUnits: 4, logBytes: 2_000 },
+      prices,
+    );
+    const lambda = prices.lambda.requestsPerMillion + 0.5 * 0.5 * prices.lambda.arm64PerGbSecond * 1e6;
+    const dynamodb = 3 * prices.dynamodb.readRequestUnitPerMillion + 4 * prices.dynamodb.writeRequestUnitPerMillion;
+    const logs = 2_000e-3 * (prices.cloudwatch.logIngestionPerGb + prices.cloudwatch.logStoragePerGbMonth);
+    expect(cost.linesUsd.lambda).toBeCloseTo(lambda, 3);
+    expect(cost.linesUsd.dynamodb).toBeCloseTo(dynamodb, 3);
+    expect(cost.linesUsd.cloudwatchLogs).toBeCloseTo(logs, 3);
+    expect(cost.perMillionUsd).toBeCloseTo(lambda + dynamodb + logs, 1);
   });
 
   it('capacity: the lower of the latency bound and the CPU bound, times the refresh period', () => {

@@ -7,6 +7,8 @@ import {
   lacksOfflineAccess,
   MAX_EXPIRES_IN_SECONDS,
   MAX_REFRESH_TOKEN_EXPIRES_IN_SECONDS,
+  mayStillBeProcessed,
+  serverErrorAfterSending,
 } from '../../lambdas/core/classify.js';
 import type { HttpOutcome } from '../../lambdas/core/ports.js';
 
@@ -98,18 +100,49 @@ describe('Function: interpretOutcome — error statuses', () => {
     [403, '<html>Forbidden</html>', 'PROVIDER_REJECTED', 'client_misconfigured'],
     [404, 'not found', 'PROVIDER_REJECTED', 'client_misconfigured'],
     [302, '', 'PROVIDER_REJECTED', 'client_misconfigured'],
-    [500, { error: 'server_error' }, 'PROVIDER_UNAVAILABLE', 'transient'],
-    [502, '<html>Bad gateway</html>', 'PROVIDER_UNAVAILABLE', 'transient'],
     [503, '', 'PROVIDER_UNAVAILABLE', 'transient'],
+    [501, '', 'PROVIDER_UNAVAILABLE', 'transient'],
+    [505, '', 'PROVIDER_UNAVAILABLE', 'transient'],
     [408, '', 'PROVIDER_UNAVAILABLE', 'transient'],
     [429, { error: 'slow_down' }, 'RATE_LIMITED', 'transient'],
-  ] as const)('%i %j → %s (%s)', (status, body, code, failureClass) => {
+  ] as const)('%i %j → %s (%s), the refresh token not at risk', (status, body, code, failureClass) => {
     const v = interpretOutcome(json(status, body), 'refresh_token', now);
     expect(v.kind).toBe('failure');
     if (v.kind !== 'failure') return;
     expect(v.error.code).toBe(code);
     expect(v.error.failureClass).toBe(failureClass);
     expect(v.rotationAtRisk).toBe(false);
+  });
+
+  it.each([
+    [500, { error: 'server_error' }],
+    [502, '<html>Bad gateway</html>'],
+    [504, ''],
+    [520, ''],
+    [599, 'x'],
+  ] as const)(
+    '%i %j after a refresh-token request → ambiguous, the rotation at risk (the answer may be lost)',
+    (status, body) => {
+      const v = interpretOutcome(json(status, body), 'refresh_token', now);
+      expect(v).toMatchObject({ kind: 'failure', rotationAtRisk: true, salvageRefreshToken: undefined });
+      if (v.kind !== 'failure') return;
+      expect([v.error.code, v.error.failureClass]).toEqual(['PROVIDER_UNAVAILABLE', 'ambiguous']);
+      expect(v.error.message).toContain('may have rotated the refresh token');
+    },
+  );
+
+  it.each([500, 502, 503, 504])(
+    '%i to a client_credentials request is merely transient (no refresh token to lose)',
+    (status) => {
+      const v = interpretOutcome(json(status, ''), 'client_credentials', now);
+      expect(v).toMatchObject({ kind: 'failure', rotationAtRisk: false });
+      expect(v.kind === 'failure' && v.error.failureClass).toBe('transient');
+    },
+  );
+
+  it('a 500 keeps its Retry-After for the release', () => {
+    const v = interpretOutcome(json(500, '', { retryAfter: '7' }), 'refresh_token', now);
+    expect(v.kind === 'failure' && v.error.retryAfterMs).toBe(7_000);
   });
 
   it('carries Retry-After from a 429 or 503 as milliseconds', () => {
@@ -149,6 +182,32 @@ describe('Function: interpretOutcome — no response', () => {
   });
 });
 
+describe('Function: serverErrorAfterSending / mayStillBeProcessed', () => {
+  it.each([
+    [500, 'processed-maybe', false],
+    [502, 'processed-maybe', false],
+    [507, 'processed-maybe', false],
+    [504, 'may-still-be-processed', true],
+    [501, 'not-processed', false],
+    [503, 'not-processed', false],
+    [505, 'not-processed', false],
+    [429, 'not-processed', false],
+    [408, 'not-processed', false],
+  ] as const)('%i → %s (may still be processed: %s)', (status, risk, still) => {
+    expect(serverErrorAfterSending(status)).toBe(risk);
+    expect(mayStillBeProcessed(json(status, ''))).toBe(still);
+  });
+
+  it.each([
+    ['timeout', true, true],
+    ['timeout', false, false],
+    ['network', true, false],
+    ['network', false, false],
+  ] as const)('no response (%s, sent=%s) → may still be processed: %s', (reason, sent, still) => {
+    expect(mayStillBeProcessed({ kind: 'no-response', reason, sent, detail: 'x' })).toBe(still);
+  });
+});
+
 describe('Property: interpretOutcome never throws and every failure has a code and a class', () => {
   it('holds for arbitrary statuses and bodies', () => {
     fc.assert(
@@ -161,6 +220,8 @@ describe('Property: interpretOutcome never throws and every failure has a code a
           if (v.kind === 'failure') {
             expect(v.error.code).toMatch(/^[A-Z_]+$/);
             expect(v.error.failureClass).toBeTypeOf('string');
+            // A 5xx that may hide a processed refresh always puts the rotation at risk (issue 16, path 5).
+            if (!cc && status >= 500 && ![501, 503, 505].includes(status)) expect(v.rotationAtRisk).toBe(true);
           } else {
             expect(status).toBeGreaterThanOrEqual(200);
             expect(status).toBeLessThan(300);

@@ -247,10 +247,10 @@ describe('Command: tenant-tokens (usage errors, exit 2)', () => {
       { TABLE_NAME: 'tokens', SHARD_COUNT: 'many' },
     ],
     [
-      'an invalid refresher setting for refresh',
+      'an invalid deployment setting for refresh',
       ['tenants', 'refresh', 'org-1'],
-      /HTTP_TIMEOUT_MS must be a number/,
-      { TABLE_NAME: 'tokens', HTTP_TIMEOUT_MS: 'slow' },
+      /ALLOWED_TOKEN_HOSTS entries must be host names/,
+      { TABLE_NAME: 'tokens', ALLOWED_TOKEN_HOSTS: 'https://idp.example.com/' },
     ],
   ])('refuses %s', async (_case, argv, message, caseEnv) => {
     // Act

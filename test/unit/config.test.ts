@@ -86,10 +86,21 @@ describe('Function: timingProblems', () => {
     [{ httpTimeoutMs: 25_000 }, 'must be at most a third of LEASE_SECONDS'],
     [{ maxAttempts: 6 }, 'LEASE_SECONDS (60) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS'],
     [
-      { lambdaTimeoutSeconds: 60, refreshWindowSeconds: 600 },
-      'LAMBDA_TIMEOUT_SECONDS (60) must exceed LEASE_SECONDS (60)',
+      { lambdaTimeoutSeconds: 125, refreshWindowSeconds: 600 },
+      'LAMBDA_TIMEOUT_SECONDS (125) must exceed a lease hold, 2 × LEASE_SECONDS + 5 s (125 s)',
     ],
   ])('%j → %s', (change, message) => {
     expect(timingProblems({ ...ok, ...change }).join('\n')).toContain(message);
+  });
+
+  it('a Lambda timeout just over a lease hold is enough: the run claims with a whole hold left', () => {
+    expect(timingProblems({ ...ok, lambdaTimeoutSeconds: 126 })).toEqual([]);
+  });
+
+  it('the lease fits every attempt with 5 s for the pauses between them, and no more is asked of it', () => {
+    expect(timingProblems({ ...ok, leaseSeconds: 36, httpTimeoutMs: 10_000, lambdaTimeoutSeconds: 180 })).toEqual([]);
+    expect(timingProblems({ ...ok, leaseSeconds: 35, httpTimeoutMs: 10_000 }).join('\n')).toContain(
+      'LEASE_SECONDS (35) must exceed HTTP_TIMEOUT_MS × MAX_ATTEMPTS + 5 s for the pauses between attempts (35 s)',
+    );
   });
 });

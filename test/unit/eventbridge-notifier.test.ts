@@ -13,6 +13,39 @@ function captureLog(): Log & { warnings: unknown[] } {
 
 describe('Class: EventBridgeNotifier', () => {
   describe('Method: orgEvent', () => {
+    it('publishes Org Removed with what became of each token: codes and times only', async () => {
+      const client = new EventBridgeClient({ region: 'us-east-1' });
+      const mock = mockClient(client);
+      mock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+      const notifier = new EventBridgeNotifier({ eventBusName: 'org-events', log: captureLog(), client });
+
+      await notifier.orgEvent('Removed', {
+        orgId: 'org-3',
+        reason: 'REMOVED_BY_APP',
+        at: Date.UTC(2030, 0, 3),
+        revocation: {
+          refreshToken: 'NOT_REVOKED',
+          refreshTokenReason: 'NO_REVOCATION_ENDPOINT',
+          accessToken: 'LEFT_TO_EXPIRE',
+          accessTokenReason: 'NO_REVOCATION_ENDPOINT',
+          accessTokenExpiresAt: Date.UTC(2030, 0, 3, 1),
+        },
+      });
+
+      const entry = mock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+      expect(entry?.DetailType).toBe('Org Removed');
+      expect(JSON.parse(entry?.Detail as string)).toEqual({
+        orgId: 'org-3',
+        reason: 'REMOVED_BY_APP',
+        at: '2030-01-03T00:00:00.000Z',
+        refreshToken: 'NOT_REVOKED',
+        refreshTokenReason: 'NO_REVOCATION_ENDPOINT',
+        accessToken: 'LEFT_TO_EXPIRE',
+        accessTokenReason: 'NO_REVOCATION_ENDPOINT',
+        accessTokenExpiresAt: '2030-01-03T01:00:00.000Z',
+      });
+    });
+
     it('publishes org id, reason and time to the configured bus, with the lazily loaded SDK', async () => {
       const client = new EventBridgeClient({ region: 'us-east-1' });
       const mock = mockClient(client);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { interpretOutcome, mayStillBeProcessed } from '../../lambdas/core/classify.js';
 import { FailureClass, type FailureClassValue } from '../../lambdas/core/errors.js';
 import {
-  COMMIT_RESERVE_MS,
   type FailedAttempt,
   IN_RUN_BACKOFF_BASE_MS,
   IN_RUN_BACKOFF_CAP_MS,
@@ -22,9 +22,9 @@ const attempt = (over: Partial<FailedAttempt>): FailedAttempt => ({
 });
 
 describe('Function: leaseAllowsSend', () => {
-  it('sends only when a whole HTTP timeout plus the commit reserve fits in the lease (invariant 1)', () => {
-    expect(leaseAllowsSend(HTTP + COMMIT_RESERVE_MS, HTTP)).toBe(true);
-    expect(leaseAllowsSend(HTTP + COMMIT_RESERVE_MS - 1, HTTP)).toBe(false);
+  it("sends only when a whole HTTP timeout fits in the lease's send part (invariant 1)", () => {
+    expect(leaseAllowsSend(HTTP, HTTP)).toBe(true);
+    expect(leaseAllowsSend(HTTP - 1, HTTP)).toBe(false);
   });
 });
 
@@ -66,11 +66,11 @@ describe('Function: nextExchangeStep', () => {
   });
 
   it('a Retry-After longer than the lease allows stops the run (the release then waits it out)', () => {
-    const step = nextExchangeStep(attempt({ retryAfterMs: 50_000 }), roomy);
+    const step = nextExchangeStep(attempt({ retryAfterMs: 55_000 }), roomy);
     expect(step).toEqual({ decision: 'stop', reason: 'NO_LEASE_FOR_RETRY' });
   });
 
-  it('Property: a retry always leaves a whole HTTP timeout plus the reserve in the lease, and waits at most the cap or Retry-After', () => {
+  it("Property: a retry always leaves a whole HTTP timeout in the lease's send part, and waits at most the cap or Retry-After", () => {
     const classes: FailureClassValue[] = Object.values(FailureClass);
     fc.assert(
       fc.property(
@@ -104,6 +104,49 @@ describe('Function: nextExchangeStep', () => {
           else expect(mayStillBeProcessed || ambiguousRetryUsed).toBe(false);
         },
       ),
+    );
+  });
+});
+
+describe('Function: nextExchangeStep after a 5xx to a refresh-token request (classify.ts → exchange-retry.ts)', () => {
+  const stepAfter = (status: number, ambiguousRetryUsed = false) => {
+    const outcome = {
+      kind: 'response' as const,
+      status,
+      retryAfter: undefined,
+      contentType: 'text/html',
+      body: '<html>error</html>',
+    };
+    const v = interpretOutcome(outcome, 'refresh_token', 0);
+    if (v.kind !== 'failure') throw new Error('expected a failure');
+    return nextExchangeStep(
+      attempt({
+        failureClass: v.error.failureClass,
+        retryAfterMs: v.error.retryAfterMs,
+        mayStillBeProcessed: mayStillBeProcessed(outcome),
+        ambiguousRetryUsed,
+      }),
+      roomy,
+    );
+  };
+
+  it.each<[number, boolean, string, string]>([
+    [500, false, 'retry', 'AMBIGUOUS_QUICK_RETRY'],
+    [502, false, 'retry', 'AMBIGUOUS_QUICK_RETRY'],
+    [502, true, 'stop', 'AMBIGUOUS_RETRY_USED'],
+    [504, false, 'stop', 'MAY_STILL_BE_PROCESSED'],
+    [503, false, 'retry', 'TRANSIENT_BACKOFF'],
+  ])('%i (quick retry used: %s) → %s (%s)', (status, used, decision, reason) => {
+    expect(stepAfter(status, used)).toMatchObject({ decision, reason });
+  });
+
+  it('Property: after any 5xx that may hide a processed refresh, the same refresh token is sent at most once more', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 500, max: 599 }), (status) => {
+        if ([501, 503, 505].includes(status)) return;
+        expect(stepAfter(status, true).decision).toBe('stop');
+        if (status === 504) expect(stepAfter(status).decision).toBe('stop');
+      }),
     );
   });
 });

@@ -52,6 +52,21 @@ describe('Function: failureTransition', () => {
       { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
     ],
     [
+      'invalid_grant after a 500/502/504 to the refresh request (ambiguous: the answer may be lost) is a lost rotation',
+      {
+        code: ErrorCode.InvalidGrant,
+        failureClass: FailureClass.GrantDead,
+        rotationAtRisk: true,
+        previousErrorCode: ErrorCode.ProviderUnavailable,
+      },
+      { action: 'reauth', code: ErrorCode.RotationLost, rotationLost: true, event: 'RotationLost' },
+    ],
+    [
+      'an ambiguous 5xx backs off like a transient failure: no operator needed, no attention while the token is valid',
+      { code: ErrorCode.ProviderUnavailable, failureClass: FailureClass.Ambiguous, rotationAtRisk: true },
+      { action: 'release', attention: undefined, level: 'error', reason: 'BACKOFF', event: undefined },
+    ],
+    [
       'a misconfigured client needs an operator: long pause, MISCONFIGURED',
       { code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured },
       { action: 'release', attention: Attention.Misconfigured, level: 'error', reason: 'NEEDS_OPERATOR' },
@@ -142,15 +157,70 @@ describe('Function: failureTransition', () => {
     expect(failureTransition(facts(over))).toMatchObject(expected);
   });
 
-  it('a misconfiguration pauses 30 min ± 25 %, jittered so orgs sharing a client do not stampede', () => {
+  it('a misconfiguration again pauses 30 min ± 25 %, jittered so orgs sharing a client do not stampede', () => {
+    const again = { currentAttention: Attention.Misconfigured };
     const early = failureTransition(
-      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0 }),
+      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0, ...again }),
     );
     const late = failureTransition(
-      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0.99 }),
+      facts({ code: ErrorCode.InvalidClient, failureClass: 'client_misconfigured', random: 0.99, ...again }),
     );
     expect(early).toMatchObject({ refreshAt: NOW + 0.75 * MISCONFIGURED_BACKOFF_MS });
     expect((late as { refreshAt: number }).refreshAt).toBeGreaterThan(NOW + 1.24 * MISCONFIGURED_BACKOFF_MS);
+  });
+
+  const misconfigured = { code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured, random: 0.99 };
+  it.each<[string, Partial<FailureFacts>, number]>([
+    [
+      'the first misconfiguration in a row never waits past halfway to the token expiry (a retry may save it)',
+      { ...misconfigured, expiresAt: NOW + 20 * MIN },
+      NOW + 10 * MIN,
+    ],
+    [
+      '…nor past halfway to the refresh token expiry when that comes first',
+      { ...misconfigured, expiresAt: NOW + 20 * MIN, refreshTokenExpiresAt: NOW + 4 * MIN },
+      NOW + 2 * MIN,
+    ],
+    ['…but waits at least one schedule period', { ...misconfigured, expiresAt: NOW + MIN / 2 }, NOW + MIN],
+    [
+      'a token that far out keeps the ordinary misconfiguration pause',
+      { ...misconfigured, expiresAt: NOW + 24 * 60 * MIN, random: 0 },
+      NOW + 0.75 * MISCONFIGURED_BACKOFF_MS,
+    ],
+    [
+      'an expired token (nothing left to save) keeps it too',
+      { ...misconfigured, expiresAt: NOW - 1, random: 0 },
+      NOW + 0.75 * MISCONFIGURED_BACKOFF_MS,
+    ],
+    [
+      'a second misconfiguration in a row (already MISCONFIGURED) pauses long: an operator must act',
+      { ...misconfigured, expiresAt: NOW + 20 * MIN, currentAttention: Attention.Misconfigured, random: 0 },
+      NOW + 0.75 * MISCONFIGURED_BACKOFF_MS,
+    ],
+  ])('%s', (_name, over, refreshAt) => {
+    expect(failureTransition(facts(over))).toMatchObject({
+      action: 'release',
+      attention: Attention.Misconfigured,
+      refreshAt,
+    });
+  });
+
+  it('Property: the first misconfiguration in a row is retried before a still-valid token expires', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 * 60 * MIN }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.constantFrom(ErrorCode.InvalidClient, ErrorCode.UnauthorizedClient, ErrorCode.SecretNotFound),
+        (expiresIn, random, code) => {
+          const t = failureTransition(
+            facts({ code, failureClass: FailureClass.ClientMisconfigured, expiresAt: NOW + expiresIn, random }),
+          );
+          if (t.action !== 'release') throw new Error('expected a release');
+          if (expiresIn > 2 * MIN) expect(t.refreshAt).toBeLessThan(NOW + expiresIn);
+          expect(t.refreshAt).toBeGreaterThanOrEqual(NOW + Math.min(MIN, 0.75 * MISCONFIGURED_BACKOFF_MS));
+        },
+      ),
+    );
   });
 
   it('Property: a release is never scheduled in the past, and lists EXPIRED exactly when it reaches past expiry', () => {

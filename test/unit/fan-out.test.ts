@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backlogCutoff, type FanOutInput, planFanOut, runningSweeps } from '../../lambdas/core/fan-out.js';
+import { fleetHostShare } from '../../lambdas/core/host-limits.js';
 
 const input = (over: Partial<FanOutInput>): FanOutInput => ({
   dueByShard: [0, 0, 0, 0],
@@ -63,6 +64,11 @@ describe('Function: planFanOut', () => {
     expect(planFanOut(input({ dueByShard: [9000, 9000, 9000, 9000] })).hostShare).toBe(4);
   });
 
+  it('counts the grant intake’s and the on-demand refresh’s instances as shares of every host budget (fleetHostShare)', () => {
+    expect(planFanOut(input({ dueByShard: [1, 0, 0, 0], otherShares: 3 })).hostShare).toBe(7);
+    expect(fleetHostShare({ maxSweeps: 4, shardCount: 2, intakeConcurrency: 3, onDemandConcurrency: 2 })).toBe(7);
+  });
+
   it('property: every free shard with something due goes to exactly one sweep when there is room', () => {
     fc.assert(
       fc.property(
@@ -94,7 +100,11 @@ describe('Function: planFanOut', () => {
 
 describe('Function: backlogCutoff', () => {
   it('is the start of the previous tick: due before it and still due now means that tick did not clear it', () => {
-    expect(backlogCutoff(1_000_000, 60_000)).toBe(940_000);
+    expect(backlogCutoff(1_000_000, 60_000, 50_000)).toBe(940_000);
+  });
+
+  it('…or a lease hold ago when that is longer: an org a crashed claim holds is not backlog until the hold ends', () => {
+    expect(backlogCutoff(1_000_000, 60_000, 125_000)).toBe(875_000);
   });
 });
 

@@ -1,5 +1,6 @@
 // What a hosted app's new grant does to an existing org (grant intake, reauthorise): one row per case, including the
 // fences: never over a newer grant, never under a live lease, never a second time for the same refresh token.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { grantDecision, type HandedOverGrant, isRepeatedGrant } from '../../lambdas/core/grant-decision.js';
 import { dueShardFor } from '../../lambdas/core/shard.js';
@@ -73,6 +74,8 @@ describe('Function: grantDecision', () => {
           statusSince: NOW,
           refreshToken: grant.refreshToken,
           grantFingerprint: grant.fingerprint,
+          // The grant it replaces is remembered: a replay of it is stale, whatever issue time it claims.
+          replacedGrants: ['sha256:old'],
           grantIssuedAt: grant.issuedAt,
           refreshAt: NOW,
           dueShard: dueShardFor('acme', 4),
@@ -110,6 +113,49 @@ describe('Function: grantDecision', () => {
     expect(decision.write.set).not.toHaveProperty('refreshToken');
     expect(decision.write.set).not.toHaveProperty('grantFingerprint');
     expect(decision.write.remove).toContain('grantFingerprint');
+  });
+});
+
+describe('Function: grantDecision — replays of replaced grants', () => {
+  it('refuses a grant the org held before as STALE_GRANT even when it claims a newer issue time', () => {
+    const current = { ...active, grantFingerprint: 'sha256:b', replacedGrants: ['sha256:a'] };
+    const replay = { ...grant, fingerprint: 'sha256:a', issuedAt: NOW };
+    const decision = decide(current, replay);
+    expect(decision).toMatchObject({ decision: 'reject', code: 'STALE_GRANT' });
+    expect(decision.decision === 'reject' && decision.message).toMatch(/held this grant before/);
+  });
+
+  it('remembers the last four replaced grants, newest first, and no fingerprint twice', () => {
+    const current = {
+      ...active,
+      grantFingerprint: 'sha256:e',
+      replacedGrants: ['sha256:d', 'sha256:c', 'sha256:b', 'sha256:a'],
+    };
+    const decision = decide(current);
+    if (decision.decision !== 'write') throw new Error('expected a write');
+    expect(decision.write.set.replacedGrants).toEqual(['sha256:e', 'sha256:d', 'sha256:c', 'sha256:b']);
+    // The oldest fell out: it is no longer recognised as a replay, only by its (older) issue time.
+    const after = { ...current, ...decision.write.set };
+    expect(decide(after, { ...grant, fingerprint: 'sha256:a', issuedAt: NOW }).decision).toBe('write');
+    expect(decide(after, { ...grant, fingerprint: 'sha256:b', issuedAt: NOW }).decision).toBe('reject');
+  });
+
+  it('property: after any sequence of newer grants, replaying any of the last four replaced ones is stale', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9a-f]{12}$/), { minLength: 2, maxLength: 9 }), (ids) => {
+        let record: Record<string, unknown> = { ...active, grantFingerprint: `sha256:${ids[0]}`, grantIssuedAt: 1 };
+        ids.slice(1).forEach((id, i) => {
+          const d = decide(record, { ...grant, fingerprint: `sha256:${id}`, issuedAt: 2 + i });
+          if (d.decision !== 'write') throw new Error(`expected a write, got ${d.decision}`);
+          record = { ...record, ...d.write.set };
+        });
+        const replaced = ids.slice(0, -1).reverse().slice(0, 4);
+        for (const id of replaced) {
+          const replay = decide(record, { ...grant, fingerprint: `sha256:${id}`, issuedAt: NOW });
+          expect(replay).toMatchObject({ decision: 'reject', code: 'STALE_GRANT' });
+        }
+      }),
+    );
   });
 });
 

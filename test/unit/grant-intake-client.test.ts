@@ -1,10 +1,13 @@
 // The hosted app's grant intake client (reader/grant-intake.ts) over a fake Lambda client: the payload it sends (one
-// RequestResponse invocation, the issue time fixed once per call), and every answer code as its typed error.
+// RequestResponse invocation, the issue time the app gives: there is no default), and every answer code as its typed
+// error, throttling included.
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  AppUnknown,
   Busy,
   ClientMisconfigured,
+  ClientNotGranted,
   createGrantIntake,
   GrantIntakeError,
   GrantPending,
@@ -14,9 +17,11 @@ import {
   OrgDisabled,
   OrgExists,
   OrgNotFound,
+  OrgNotInNamespace,
   ProviderUnavailable,
   RecordInvalid,
   StaleGrant,
+  TokenHostNotGranted,
 } from '../../reader/index.js';
 
 const NOW = 1_750_000_000_000;
@@ -29,10 +34,11 @@ const org = {
   clientSecretId: 'tenant-tokens/genesys-app',
 };
 
-function fakeLambda(answer: unknown, functionError?: string) {
+function fakeLambda(answer: unknown, functionError?: string, thrown?: Error) {
   const inputs: InvokeCommand['input'][] = [];
   const send = vi.fn(async (command: InvokeCommand) => {
     inputs.push(command.input);
+    if (thrown) throw thrown;
     return {
       StatusCode: 200,
       FunctionError: functionError,
@@ -42,7 +48,6 @@ function fakeLambda(answer: unknown, functionError?: string) {
   const intake = createGrantIntake({
     functionName: 'grant-intake',
     client: { send } as unknown as LambdaClient,
-    now: () => NOW,
   });
   const payload = (i = 0) => JSON.parse(new TextDecoder().decode(inputs[i]?.Payload as Uint8Array));
   return { intake, inputs, payload };
@@ -56,7 +61,7 @@ const failing = (code: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('Function: createGrantIntake', () => {
-  it('submitGrant sends one RequestResponse invocation with the org, the grant and an issue time of now', async () => {
+  it('submitGrant sends one RequestResponse invocation with the org, the grant and its issue time', async () => {
     const expiresAt = new Date(NOW + 3_600_000).toISOString();
     const { intake, inputs, payload } = fakeLambda({
       ok: true,
@@ -66,7 +71,7 @@ describe('Function: createGrantIntake', () => {
       expiresAt,
     });
 
-    const result = await intake.submitGrant(org, { refreshToken: RT });
+    const result = await intake.submitGrant(org, { refreshToken: RT, issuedAt: NOW });
 
     expect(result).toEqual({ orgId: 'acme', status: 'ACTIVE', expiresAt: new Date(expiresAt), repeated: false });
     expect(inputs).toHaveLength(1);
@@ -90,8 +95,8 @@ describe('Function: createGrantIntake', () => {
     const { intake, payload } = fakeLambda({ ok: true, orgId: 'acme', stored: true, status: 'ACTIVE', expiresAt: '' });
     const { clientSecretId: _shared, ...ownClientOrg } = org;
     const client = { clientId: 'app-1', clientSecret: 'client-SECRET-0123' };
-    await intake.submitGrant({ ...ownClientOrg, grantType: 'client_credentials' }, { client });
-    await intake.reauthorise('acme', { client });
+    await intake.submitGrant({ ...ownClientOrg, grantType: 'client_credentials' }, { client, issuedAt: NOW });
+    await intake.reauthorise('acme', { client, issuedAt: NOW });
     expect(payload(0)).toEqual({
       action: 'submitGrant',
       org: { ...ownClientOrg, grantType: 'client_credentials' },
@@ -101,7 +106,31 @@ describe('Function: createGrantIntake', () => {
     expect(payload(1)).toEqual({ action: 'reauthorise', orgId: 'acme', client, grant: { issuedAt: NOW } });
   });
 
+  it('refuses a grant without an issue time before invoking anything: the library cannot know it (no "now")', async () => {
+    const { intake, inputs } = fakeLambda({ ok: true });
+    const noTime = { refreshToken: RT } as unknown as Parameters<typeof intake.submitGrant>[1];
+    await expect(intake.submitGrant(org, noTime)).rejects.toThrow(/grant.issuedAt is required/);
+    await expect(intake.reauthorise('acme', noTime)).rejects.toThrow(TypeError);
+    expect(inputs).toEqual([]);
+  });
+
+  it('a throttled invocation (the intake at its reserved concurrency) is Busy: THROTTLED, retry after 1 s', async () => {
+    const throttled = Object.assign(new Error('Rate Exceeded.'), { name: 'TooManyRequestsException' });
+    const { intake } = fakeLambda(undefined, undefined, throttled);
+    const err = await intake.submitGrant(org, { refreshToken: RT, issuedAt: NOW }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Busy);
+    expect(err).toMatchObject({ code: 'BUSY', stored: false, reason: 'THROTTLED', retryAfterSeconds: 1 });
+    const other = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    await expect(
+      fakeLambda(undefined, undefined, other).intake.submitGrant(org, { refreshToken: RT, issuedAt: NOW }),
+    ).rejects.toBe(other);
+  });
+
   it.each([
+    ['APP_UNKNOWN', AppUnknown],
+    ['ORG_NOT_IN_NAMESPACE', OrgNotInNamespace],
+    ['CLIENT_NOT_GRANTED', ClientNotGranted],
+    ['TOKEN_HOST_NOT_GRANTED', TokenHostNotGranted],
     ['INVALID_PAYLOAD', InvalidPayload],
     ['RECORD_INVALID', RecordInvalid],
     ['ORG_EXISTS', OrgExists],
@@ -119,7 +148,7 @@ describe('Function: createGrantIntake', () => {
       stored: true,
       status: 'REAUTH_REQUIRED',
     });
-    const err = await intake.reauthorise('acme', { refreshToken: RT }).catch((e: unknown) => e);
+    const err = await intake.reauthorise('acme', { refreshToken: RT, issuedAt: NOW }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);
     expect(err).toBeInstanceOf(GrantIntakeError);
     expect(err).toMatchObject({
@@ -135,7 +164,7 @@ describe('Function: createGrantIntake', () => {
 
   it('an answer code this library does not know yet is still a GrantIntakeError with its code', async () => {
     const { intake } = fakeLambda(failing('SOMETHING_NEW'));
-    await expect(intake.reauthorise('acme', { refreshToken: RT })).rejects.toMatchObject({
+    await expect(intake.reauthorise('acme', { refreshToken: RT, issuedAt: NOW })).rejects.toMatchObject({
       name: 'GrantIntakeError',
       code: 'SOMETHING_NEW',
     });
@@ -146,7 +175,7 @@ describe('Function: createGrantIntake', () => {
       { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out; payload had ${RT}` },
       'Unhandled',
     );
-    const err = (await intake.submitGrant(org, { refreshToken: RT }).catch((e: unknown) => e)) as Error;
+    const err = (await intake.submitGrant(org, { refreshToken: RT, issuedAt: NOW }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(IntakeUnavailable);
     expect(err.message).toContain('Sandbox.Timedout');
     expect(`${err.message} ${JSON.stringify(err)}`).not.toContain(RT);

@@ -50,7 +50,10 @@ describe('Function: parseIntakePayload', () => {
         NOW,
         POLICY,
       );
-      expect(parsed.ok && parsed.request.grant).toEqual({ refreshToken: undefined, issuedAt: NOW - 60_000 });
+      expect(parsed.ok && 'grant' in parsed.request && parsed.request.grant).toEqual({
+        refreshToken: undefined,
+        issuedAt: NOW - 60_000,
+      });
     });
 
     it("a new org with its own OAuth client (a premium app's install): the client id in the settings, the secret with the grant", () => {
@@ -80,10 +83,14 @@ describe('Function: parseIntakePayload', () => {
       });
     });
 
-    it('an issue time up to 5 minutes ahead (clock skew between the app and the intake)', () => {
+    it('an issue time up to 30 s ahead (clock skew between the app and the intake), and not 1 ms more', () => {
+      expect(MAX_ISSUED_AT_SKEW_MS).toBe(30_000);
       expect(
         parseIntakePayload(submit({ grant: { ...grant, issuedAt: NOW + MAX_ISSUED_AT_SKEW_MS } }), NOW, POLICY).ok,
       ).toBe(true);
+      const ahead = parseIntakePayload(submit({ grant: { ...grant, issuedAt: NOW + 30_001 } }), NOW, POLICY);
+      expect(ahead).toMatchObject({ ok: false, code: 'INVALID_PAYLOAD' });
+      expect(!ahead.ok && ahead.message).toMatch(/grant\.issuedAt is in the future \(more than 30 s ahead/);
     });
   });
 

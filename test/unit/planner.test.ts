@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ShardCountShrunkError, type SweepWorkerEvent } from '../../lambdas/core/fleet-ports.js';
 import { dueShardFor } from '../../lambdas/core/shard.js';
+import { DeploymentPublisher, deploymentSettingsOf } from '../../lambdas/refresher/deployment-publisher.js';
 import { SweepPlanner } from '../../lambdas/refresher/planner.js';
 import { CapturedLog } from '../support/harness.js';
 import { MemoryFleetStore } from '../support/memory-fleet-store.js';
@@ -18,7 +19,7 @@ class FakeInvoker {
   }
 }
 
-const settings = { shardCount: 4, maxSweeps: 4, orgsPerSweep: 10, schedulePeriodMs: 60_000 };
+const settings = { shardCount: 4, maxSweeps: 4, orgsPerSweep: 10, schedulePeriodMs: 60_000, leaseMs: 60_000 };
 let clock: FakeClock;
 let tokens: MemoryTokenStore;
 let fleet: MemoryFleetStore;
@@ -91,7 +92,8 @@ describe('Class: SweepPlanner', () => {
   it('reports the fleet gauges: expired tokens (due or backing off), attention counts, and the backlog', async () => {
     seedDue(6, (i) => ({
       expiresAt: i < 2 ? T0 - 1 : T0 + 300_000,
-      refreshAt: i < 3 ? T0 - 120_000 : T0 - 1000, // three were due before the previous tick started
+      // three were due before the previous tick started and longer than a lease hold (125 s) ago
+      refreshAt: i < 3 ? T0 - 126_000 : i < 4 ? T0 - 124_000 : T0 - 1000,
     }));
     tokens.put({ orgId: 'backing-off', status: 'ACTIVE', version: 1, attention: 'EXPIRED', refreshAt: T0 + 600_000 });
     tokens.put({ orgId: 'dead', status: 'REAUTH_REQUIRED', version: 1, attention: 'REAUTH_REQUIRED' });
@@ -112,6 +114,35 @@ describe('Class: SweepPlanner', () => {
     await expect(planner().plan(scope)).rejects.toBeInstanceOf(ShardCountShrunkError);
     await expect(planner().plan(scope)).rejects.toThrow(/SHARD_COUNT \(4\) is below the 8 shards/);
     expect(invoker.events).toEqual([]);
+  });
+
+  it('publishes the deployment descriptor each tick (cached when warm), never for a shrunk SHARD_COUNT', async () => {
+    const published: unknown[] = [];
+    const registry = {
+      read: async () => ({ state: 'missing' as const }),
+      publish: async (d: unknown) => {
+        published.push(d);
+        return 'written' as const;
+      },
+    };
+    const settingsOf = deploymentSettingsOf(
+      { shardCount: 4, allowedTokenHosts: [], allowLoopbackHttp: false, eventBusName: undefined },
+      { refresherFunctionName: 'worker', serviceName: 'svc' },
+    );
+    const deployment = new DeploymentPublisher({ registry, settings: settingsOf, clock, log: new CapturedLog() });
+    const withDescriptor = () =>
+      new SweepPlanner({ fleet, store: tokens, invoker, clock, log: new CapturedLog(), settings, deployment });
+
+    fleet.highestShardCount = 8;
+    await expect(withDescriptor().plan(scope)).rejects.toBeInstanceOf(ShardCountShrunkError);
+    const afterShrink = published.length;
+    fleet.highestShardCount = 4;
+    const first = await withDescriptor().plan(scope);
+    const second = await withDescriptor().plan(scope);
+
+    expect(afterShrink).toBe(0);
+    expect([first.deployment, second.deployment]).toEqual(['written', 'cached']);
+    expect(published).toEqual([expect.objectContaining({ shardCount: 4, refresherFunctionName: 'worker' })]);
   });
 
   it('counts workers Lambda would not start (their shards wait for the next tick)', async () => {

@@ -34,7 +34,7 @@ describe('Function: parseRecord', () => {
     [{ refreshToken: undefined }, 'refreshToken is required for an ACTIVE refresh_token org'],
     [{ refreshToken: 42 }, 'refreshToken must be a string'],
     [{ refreshToken: 'x'.repeat(20_000) }, 'refreshToken is too long'],
-    [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED or DISABLED'],
+    [{ status: 'PAUSED' }, 'status must be ACTIVE, REAUTH_REQUIRED, DISABLED or REMOVED'],
     [{ version: -1 }, 'version'],
     [{ version: '3' }, 'version must be a whole number'],
     [{ clientSecretId: 'has spaces' }, 'clientSecretId must be a Secrets Manager secret name or ARN'],
@@ -109,6 +109,24 @@ describe('Function: parseEvent', () => {
     [{ orgIds: Array.from({ length: MAX_DIRECT_ORGS + 1 }, (_, i) => `o${i}`) }, 'at most 1000'],
     [{ orgIds: ['a'], force: true }, 'has unknown field: force'],
   ])('%j → INVALID_EVENT: %s', (event, message) => {
+    const r = parseEvent(event);
+    expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    expect(!r.ok && r.message).toContain(message);
+  });
+});
+
+describe("Function: parseEvent — the operator's removal", () => {
+  it('takes {"remove": {"orgId"}} and nothing more', () => {
+    expect(parseEvent({ remove: { orgId: 'org-1' } })).toEqual({ ok: true, event: { kind: 'remove', orgId: 'org-1' } });
+  });
+
+  it.each([
+    [{ remove: {} }, 'remove.orgId'],
+    [{ remove: { orgId: 'bad id' } }, 'remove.orgId must be'],
+    [{ remove: 'org-1' }, 'must be {"orgId": "<org id>"}'],
+    [{ remove: { orgId: 'org-1', refreshToken: 'x' } }, 'refreshToken'],
+    [{ remove: { orgId: 'org-1' }, orgIds: ['org-2'] }, 'orgIds'],
+  ])('refuses %j, naming the field (%s)', (event, message) => {
     const r = parseEvent(event);
     expect(r).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
     expect(!r.ok && r.message).toContain(message);

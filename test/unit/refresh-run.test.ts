@@ -57,7 +57,7 @@ describe('Class: RefreshRun', () => {
     expect(summary).toMatchObject({ due: 2, expired: 3 });
   });
 
-  it('stops claiming when less than one lease of Lambda time remains', async () => {
+  it('stops claiming when less than one lease hold of Lambda time remains', async () => {
     for (let i = 0; i < 5; i++) seed(`org-${i}`);
     const run = new RefreshRun(refresher, { store, clock, log }, { concurrency: 1, shardCount: 4, leaseMs: 60_000 });
     let remaining = 200_000;

@@ -44,7 +44,7 @@ function world(endpoint = new ScriptedEndpoint([() => ok()])) {
   }
   return { store, fleet, runtime, endpoint };
 }
-const scope = { owner: 'req:1', remainingMs: () => 120_000 };
+const scope = { owner: 'req:1', remainingMs: () => 180_000 };
 
 describe('Function: runRefreshEvent', () => {
   it('a full sweep walks every shard under sweep leases and reads the fleet gauges', async () => {

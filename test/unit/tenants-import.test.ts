@@ -68,3 +68,35 @@ describe('Function: planImport', () => {
     expect(plan.problems[0]).toMatchObject({ line: 1, field: 'line' });
   });
 });
+
+describe('Function: planImport — a line’s hosted app', () => {
+  const apps = [
+    { name: 'zendesk', orgIdPrefix: 'zd-', clientSecretIds: [], tokenHosts: [] },
+    { name: 'bot', clientSecretIds: [], tokenHosts: [] },
+  ];
+
+  it('keeps a valid app with the org, and checks it against the declared apps’ namespaces when given', () => {
+    const text = [org('zd-a', { app: 'zendesk' }), org('b', { app: 'bot' }), org('c')].join('\n');
+    const plan = planImport(text, {}, apps);
+    expect(plan.problems).toEqual([]);
+    expect(plan.valid.map((v) => [v.org.settings.orgId, v.org.app])).toEqual([
+      ['zd-a', 'zendesk'],
+      ['b', 'bot'],
+      ['c', undefined],
+    ]);
+  });
+
+  it.each([
+    ['an org outside the app’s namespace', org('acme', { app: 'zendesk' }), apps, /zendesk does not own org id acme/],
+    ['the default app on another app’s id', org('zd-x', { app: 'bot' }), apps, /not starting with "zd-"/],
+    ['an app not declared', org('zd-y', { app: 'genesys' }), apps, /is not a declared app \(declared: zendesk, bot\)/],
+    ['a name that is no app name', org('zd-z', { app: 'Zendesk App' }), undefined, /app must be 1-32 characters/],
+    ['an app that is not a string', org('zd-w', { app: 7 }), undefined, /app must be/],
+  ])('refuses %s, naming the field and the line', (_what, line, declared, message) => {
+    const plan = planImport(line, {}, declared);
+    expect(plan.valid).toEqual([]);
+    expect(plan.problems).toHaveLength(1);
+    expect(plan.problems[0]).toMatchObject({ line: 1, field: 'app' });
+    expect(`${plan.problems[0]?.field} ${plan.problems[0]?.message}`).toMatch(message);
+  });
+});

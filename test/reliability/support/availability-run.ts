@@ -3,6 +3,7 @@
 // access token is still valid. Optionally, transient provider failures and a refresher process SIGKILLed mid-sweep
 // every minute.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { leaseHoldMs } from '../../../lambdas/core/commit-window.js';
 import type { RefresherSettings } from '../../../lambdas/refresher-settings.js';
 import type { Fault } from '../../../local/oauth-server.js';
 import { scheduledEvent } from '../../../local/scheduled-event.js';
@@ -156,9 +157,9 @@ export async function runAvailability(h: Harness, o: AvailabilityOptions): Promi
   fileLedger.addText(`availability ${o.name} results`, outcomes);
 
   // Settle what the last crash left (a lease held by a dead process), then judge every org's grant.
-  const leaseMs = o.settings.leaseSeconds * 1000;
+  const holdMs = leaseHoldMs(o.settings.leaseSeconds * 1000);
   await h
-    .runtime({ clock: { now: () => Date.now() + leaseMs + 1_000, sleep: async (ms) => void (await sleep(ms)) } })
+    .runtime({ clock: { now: () => Date.now() + holdMs + 1_000, sleep: async (ms) => void (await sleep(ms)) } })
     .run.sweep(h.scope(budgetMs));
   const verdicts: Partial<Record<GrantVerdict, number>> = {};
   for (const id of ids) {

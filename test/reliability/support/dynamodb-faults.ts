@@ -25,6 +25,8 @@ export class DynamoDbFaults {
   /** Probability that one attempt is faulted; 0 switches injection off. */
   rate = 0;
   kinds: DbFaultKind[] = ['throttle', 'server-error', 'server-error-after-write'];
+  /** Only these commands are faulted (e.g. UpdateItemCommand: a brownout of the writes); all when undefined. */
+  commands: ReadonlySet<string> | undefined;
   readonly injected: Record<DbFaultKind, number> = { throttle: 0, 'server-error': 0, 'server-error-after-write': 0 };
   /** Attempts the SDK made for one command, at most (retries included). */
   maxAttemptsPerCall = 0;
@@ -36,8 +38,9 @@ export class DynamoDbFaults {
         const attempt = (this.#attempts.get(context) ?? 0) + 1;
         this.#attempts.set(context, attempt);
         this.maxAttemptsPerCall = Math.max(this.maxAttemptsPerCall, attempt);
-        if (this.rate === 0 || Math.random() >= this.rate) return next(args);
         const command = (context as { commandName?: string }).commandName ?? '';
+        if (this.commands !== undefined && !this.commands.has(command)) return next(args);
+        if (this.rate === 0 || Math.random() >= this.rate) return next(args);
         const kinds = this.kinds.filter((k) => k !== 'server-error-after-write' || WRITES.has(command));
         const kind = kinds[Math.floor(Math.random() * kinds.length)] as DbFaultKind;
         this.injected[kind]++;

@@ -14,6 +14,7 @@ import type {
   TokenEndpoint,
   TokenRequest,
   TokenStore,
+  WriteOptions,
 } from '../../../lambdas/core/ports.js';
 
 export const KILL_POINTS = ['before-claim', 'after-claim', 'after-response', 'during-commit'] as const;
@@ -74,15 +75,15 @@ export class KillingTokenStore implements TokenStore {
     if (this.killSwitch.due('after-claim')) return this.killSwitch.die();
     return before;
   }
-  async commit(req: CommitRequest): Promise<void> {
-    if (!this.killSwitch.due('during-commit')) return this.inner.commit(req);
+  async commit(req: CommitRequest, options?: WriteOptions): Promise<void> {
+    if (!this.killSwitch.due('during-commit')) return this.inner.commit(req, options);
     // The UpdateItem is on its way (or already applied) when the process dies: the outcome is DynamoDB's to decide.
-    this.inner.commit(req).catch(() => {});
+    this.inner.commit(req, options).catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, this.killSwitch.commitDelayMs));
     return this.killSwitch.die();
   }
-  salvage(req: SalvageRequest): Promise<void> {
-    return this.inner.salvage(req);
+  salvage(req: SalvageRequest, options?: WriteOptions): Promise<void> {
+    return this.inner.salvage(req, options);
   }
   release(req: ReleaseRequest): Promise<void> {
     return this.inner.release(req);
