@@ -33,7 +33,19 @@ describe('Function: claimConflictVerdict', () => {
       { decision: 'retry', expectedVersion: 12 },
     ],
     ['an expired lease does not block the retry', { ...due, leaseUntil: NOW - 1 }, false, { decision: 'retry' }],
-    ['a version that is not a number cannot be claimed', { ...due, version: '12' }, false, { decision: 'invalid' }],
+    // The due index's own condition is `refreshAt <= now`: an org due this very millisecond is due here too.
+    [
+      'an org due exactly now is retried, not skipped as NOT_DUE',
+      { ...due, refreshAt: NOW },
+      false,
+      { decision: 'retry', expectedVersion: 12 },
+    ],
+    [
+      'a version that is not a number cannot be claimed, and the verdict says why',
+      { ...due, version: '12' },
+      false,
+      { decision: 'invalid', message: 'version is missing or not a number' },
+    ],
   ])('%s', (_name, current, force, expected) => {
     expect(claimConflictVerdict(current, NOW, force)).toMatchObject(expected);
   });
