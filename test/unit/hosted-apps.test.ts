@@ -69,7 +69,16 @@ describe('Function: parseHostedApps', () => {
       ],
       /overlapping/,
     ],
-    ['two default apps', [{ name: 'a' }, { name: 'b' }], /at most one app/],
+    [
+      'a prefix of another app’s prefix, declared the other way round',
+      [
+        { name: 'b', orgIdPrefix: 'acme-' },
+        { name: 'a', orgIdPrefix: 'acme' },
+      ],
+      /apps b \("acme-"\) and a \("acme"\) have overlapping/,
+    ],
+    ['two default apps', [{ name: 'a' }, { name: 'b' }], /apps a, b have no orgIdPrefix: at most one app/],
+    ['an app without a name, by its place', [{ name: 'a', orgIdPrefix: 'a-' }, { orgIdPrefix: 'b-' }], /^app #2 name /],
     ['a prefix that is no org id start', [{ name: 'a', orgIdPrefix: '-a' }], /app a orgIdPrefix must be a valid start/],
     ['an IAM wildcard in a prefix', [{ name: 'a', orgIdPrefix: 'a*' }], /orgIdPrefix must be a valid start/],
     ['an empty prefix', [{ name: 'a', orgIdPrefix: '' }], /orgIdPrefix must be a valid start/],
@@ -87,6 +96,10 @@ describe('Function: parseHostedApps', () => {
     const parsed = parseHostedApps(raw);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems.join('; ')).toMatch(message);
+  });
+
+  it('accepts the default app declared before the namespaced ones', () => {
+    expect(parseHostedApps([{ name: 'bot' }, { name: 'genesys', orgIdPrefix: 'gc-' }]).ok).toBe(true);
   });
 
   it('property: any accepted declaration gives every valid org id at most one owner', () => {
@@ -139,8 +152,25 @@ describe('Function: appGrantProblems', () => {
     ['*.example.com', ['idp.example.com'], false],
     ['idp.evil-example.com', ['*.example.com'], false],
     ['127.0.0.1:4000', ['127.0.0.1:4000'], true],
+    // An exact entry covers that host only, never its subdomains.
+    ['a.idp.example.com', ['idp.example.com'], false],
+    // Any entry of the list may cover it, not every one; case does not matter.
+    ['idp.example.com', ['login.other.example', 'idp.example.com'], true],
+    ['IDP.Example.COM', ['*.example.COM'], true],
+    ['x.example.com.evil.net', ['*.example.com'], false],
   ])('hostCovered(%s, %j) is %s', (entry, list, covered) => {
     expect(hostCovered(entry, list)).toBe(covered);
+  });
+});
+
+describe('Function: appGrantProblems — what a secret id is', () => {
+  it('reads the name out of a Secrets Manager ARN only when the id is one (an ARN inside a name is a name)', () => {
+    const apps = [
+      app('a', 'a-', {
+        clientSecretIds: ['evil/arn:aws:secretsmanager:eu-west-1:123456789012:secret:tenant-tokens/a'],
+      }),
+    ];
+    expect(appGrantProblems(apps, { secretPrefix: 'tenant-tokens/', allowedTokenHosts: [] })).toHaveLength(1);
   });
 });
 
