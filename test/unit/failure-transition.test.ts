@@ -246,6 +246,47 @@ describe('Function: failureTransition', () => {
   });
 });
 
+describe('Function: failureTransition — the deadlines a backoff respects', () => {
+  const transient = (over: Partial<FailureFacts>) =>
+    failureTransition(facts({ consecutiveFailures: 6, random: 0.999, ...over }));
+  const misconfigured = (over: Partial<FailureFacts>) =>
+    failureTransition(
+      facts({ code: ErrorCode.InvalidClient, failureClass: FailureClass.ClientMisconfigured, ...over }),
+    );
+
+  it('the first transient failure waits up to two schedule periods (one, at the middle of the jitter)', () => {
+    expect(failureTransition(facts({ expiresAt: NOW + 600 * MIN }))).toMatchObject({ refreshAt: NOW + MIN });
+  });
+
+  it('a long transient backoff stops halfway to the access token’s expiry when no refresh-token expiry is known', () => {
+    expect(transient({ expiresAt: NOW + 4 * MIN, refreshTokenExpiresAt: undefined })).toMatchObject({
+      refreshAt: NOW + 2 * MIN,
+    });
+  });
+
+  it('a refresh-token expiry already past (or exactly now) does not bound the backoff; the access token’s does', () => {
+    for (const past of [NOW - 1, NOW]) {
+      expect(transient({ expiresAt: NOW + 4 * MIN, refreshTokenExpiresAt: past })).toMatchObject({
+        refreshAt: NOW + 2 * MIN,
+      });
+    }
+  });
+
+  it('a first misconfiguration with the token already expired (or expiring now) takes the long pause', () => {
+    for (const expiresAt of [NOW - 1, NOW]) {
+      const t = misconfigured({ expiresAt, refreshTokenExpiresAt: undefined });
+      expect(t).toMatchObject({ action: 'release' });
+      expect((t as { refreshAt: number }).refreshAt).toBeGreaterThanOrEqual(NOW + 0.75 * MISCONFIGURED_BACKOFF_MS);
+    }
+  });
+
+  it('names why a grant ended: ROTATION_LOST after an ambiguous attempt, GRANT_DEAD otherwise', () => {
+    const dead = { code: ErrorCode.InvalidGrant, failureClass: FailureClass.GrantDead };
+    expect(failureTransition(facts({ ...dead, ambiguous: true }))).toMatchObject({ reason: 'ROTATION_LOST' });
+    expect(failureTransition(facts(dead))).toMatchObject({ reason: 'GRANT_DEAD' });
+  });
+});
+
 describe('Function: releaseAttention', () => {
   it.each<[string | undefined, string | undefined, string | undefined]>([
     [undefined, undefined, undefined],
