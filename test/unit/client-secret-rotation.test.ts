@@ -233,4 +233,30 @@ describe('Class: OrgRefresher — a shared client refused with a cached secret',
     ];
     expect(await w.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ code: 'ROTATION_LOST' });
   });
+
+  it('a 502 before the refusal (rotation at risk, not a lost answer) still counts: invalid_grant after the retry is ROTATION_LOST', async () => {
+    const w = world(NEW);
+    w.endpoint.script = [() => status(502), provider, () => status(400, { error: 'invalid_grant' })];
+    expect(await w.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ code: 'ROTATION_LOST' });
+  });
+
+  it('a clean refusal and retry is not reported ambiguous (nothing was at risk)', async () => {
+    const w = world(NEW);
+    w.endpoint.script = [provider];
+    const outcome = await w.refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+    expect(outcome).toMatchObject({ result: 'refreshed' });
+    expect((outcome as { ambiguous?: boolean }).ambiguous).not.toBe(true);
+  });
+
+  it('a reset before the refusal still counts when the retry fails transiently: released at risk, reported ambiguous', async () => {
+    const w = world(NEW);
+    w.endpoint.script = [
+      () => ({ kind: 'no-response', reason: 'network', sent: true, detail: 'ECONNRESET' }),
+      provider,
+      () => status(503),
+    ];
+    const outcome = await w.refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+    expect(outcome).toMatchObject({ result: 'failed', ambiguous: true });
+    expect(w.record()).toMatchObject({ rotationAtRisk: true, status: 'ACTIVE' });
+  });
 });
