@@ -4,10 +4,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   contentHash,
+  contentOf,
+  DEPLOYMENT_DESCRIPTOR_VERSION,
   type DeploymentDescriptor,
   type DeploymentRegistry,
   type DeploymentSettings,
   type DescriptorRead,
+  normaliseHosts,
   parseDescriptor,
 } from '../../lambdas/core/deployment-descriptor.js';
 import { agreeWithDeployment, type OperatorSettings } from '../../lambdas/core/settings-agreement.js';
@@ -244,5 +247,61 @@ describe('Class: DeploymentPublisher', () => {
     expect(log.text()).toMatch(/could not publish the deployment descriptor .*InternalServerError/);
     registry.failing = false;
     expect(await p.ensurePublished()).toBe('written');
+  });
+});
+
+// The content hash is compared across versions (a CLI of one release, a planner of the next): its canonical text is
+// fixed, not whatever this release's JSON.stringify happens to give. Mutants of the canonical form survived without these.
+describe('Function: contentOf (the canonical text a content hash is taken of)', () => {
+  it('sorts keys at every level, keeps arrays in order, drops undefined fields and the non-content ones', () => {
+    expect(
+      contentOf({ orgId: '#deployment', b: 1, a: [{ d: 1, c: 2 }, 3], e: undefined, publishedAt: 9, contentHash: 'x' }),
+    ).toBe('{"a":[{"c":2,"d":1},3],"b":1}');
+  });
+
+  it('property: the same content in any key order, at any depth, has one text', () => {
+    const shuffled = (o: Record<string, unknown>, seed: number): Record<string, unknown> => {
+      const entries = Object.entries(o).map(([k, v], i): [string, unknown] => [
+        k,
+        v !== null && typeof v === 'object' && !Array.isArray(v) ? shuffled(v as Record<string, unknown>, seed + i) : v,
+      ]);
+      entries.sort(([a], [b]) => ((a.charCodeAt(0) * (seed + 7)) % 13) - ((b.charCodeAt(0) * (seed + 7)) % 13));
+      return Object.fromEntries(entries);
+    };
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 4 }),
+          fc.oneof(fc.integer(), fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), fc.integer())),
+        ),
+        fc.nat(50),
+        (content, seed) => {
+          expect(contentOf(shuffled(content, seed))).toBe(contentOf(content));
+        },
+      ),
+    );
+  });
+});
+
+describe('Function: normaliseHosts', () => {
+  it('lower-cases, trims, drops empty entries and duplicates, and sorts', () => {
+    expect(normaliseHosts([' IdP.example.com ', 'idp.example.com', '', '  ', 'a.example'])).toEqual([
+      'a.example',
+      'idp.example.com',
+    ]);
+  });
+});
+
+describe('Function: parseDescriptor — versions', () => {
+  it('reads a descriptor of this very schema version', async () => {
+    const read = parseDescriptor({ ...(await descriptor()), schemaVersion: DEPLOYMENT_DESCRIPTOR_VERSION });
+    expect(read.state).toBe('found');
+  });
+
+  it('a schema version that is not a number is an invalid field, not a newer version', async () => {
+    const read = parseDescriptor({ ...(await descriptor()), schemaVersion: String(DEPLOYMENT_DESCRIPTOR_VERSION + 1) });
+    expect(read.state).toBe('invalid');
+    expect((read as { message: string }).message).not.toMatch(/newer version/);
+    expect((read as { message: string }).message).toMatch(/^schemaVersion /);
   });
 });
