@@ -187,3 +187,34 @@ describe('Function: isRepeatedGrant', () => {
     expect(isRepeatedGrant(current, { refreshToken: undefined, ...g })).toBe(repeated);
   });
 });
+
+// Mutants of grant-decision.ts survived without these.
+describe('Function: grantDecision — edges', () => {
+  it('a removed org is not found for reauthorise, even for the very grant it was removed with', () => {
+    const removed = { ...active, status: 'REMOVED', grantFingerprint: grant.fingerprint };
+    const decision = decide(removed);
+    expect(decision).toMatchObject({ decision: 'reject', code: 'ORG_NOT_FOUND' });
+    expect(decision.decision === 'reject' && decision.message).toMatch(
+      /was removed: hand a new grant over with submitGrant/,
+    );
+  });
+
+  it('a lease that ends this very millisecond is still live: wait', () => {
+    expect(decide({ ...active, leaseOwner: 'run-1', leaseUntil: NOW })).toEqual({ decision: 'wait', until: NOW });
+  });
+
+  it('ignores what is not a fingerprint in the replaced list, and never lists the outgoing grant twice', () => {
+    const current = { ...active, grantFingerprint: 'sha256:a', replacedGrants: ['sha256:b', 42, null, 'sha256:a'] };
+    const decision = decide(current);
+    if (decision.decision !== 'write') throw new Error('expected a write');
+    expect(decision.write.set.replacedGrants).toEqual(['sha256:a', 'sha256:b']);
+  });
+
+  it('a record without a fingerprint (or with one that is not text) starts no replaced list', () => {
+    for (const grantFingerprint of [undefined, 5]) {
+      const decision = decide({ ...active, grantFingerprint });
+      if (decision.decision !== 'write') throw new Error('expected a write');
+      expect(decision.write.set).not.toHaveProperty('replacedGrants');
+    }
+  });
+});
