@@ -252,3 +252,76 @@ describe('Properties: onDemandDecision over arbitrary records', () => {
     );
   });
 });
+
+// The boundaries of each rule, each exactly at its edge. Mutants of on-demand-decision.ts survived without these.
+describe('Function: onDemandDecision — at the edges', () => {
+  it('a token valid exactly as long as asked is long enough', () => {
+    expect(onDemandDecision(minValidity(40 * MIN), facts(active))).toEqual({
+      decision: 'answer',
+      reason: 'VALID_LONG_ENOUGH',
+    });
+  });
+
+  it('too short, and less than the fresh share of its lifetime left: refreshed', () => {
+    // A one-hour token with 10 minutes left, asked for 20.
+    const record = { ...active, expiresAt: NOW + 10 * MIN, lastRefreshedAt: NOW - 50 * MIN };
+    expect(onDemandDecision(minValidity(20 * MIN), facts(record))).toMatchObject({
+      decision: 'refresh',
+      reason: 'TOO_SHORT',
+    });
+  });
+
+  it('too short for the ask but exactly the fresh share of its lifetime left: the freshest there is', () => {
+    const lifetime = 60 * MIN;
+    const left = FRESH_SHARE * lifetime;
+    const record = { ...active, expiresAt: NOW + left, lastRefreshedAt: NOW + left - lifetime };
+    expect(onDemandDecision(minValidity(lifetime * 2), facts(record))).toEqual({
+      decision: 'answer',
+      reason: 'FRESHEST_AVAILABLE',
+    });
+  });
+
+  it('without a refresh time (or with a lifetime that is none), the fresh share does not apply', () => {
+    for (const lastRefreshedAt of [undefined, NOW + 40 * MIN, NOW + 41 * MIN, 'yesterday']) {
+      const record = { ...active, lastRefreshedAt };
+      expect(onDemandDecision(minValidity(120 * MIN), facts(record))).toMatchObject({ decision: 'refresh' });
+    }
+  });
+
+  it('a failure recorded exactly when this call started is the answer; one before it is not', () => {
+    const since = NOW - 10;
+    const failedAt = (at: unknown) => ({ ...active, lastError: { code: 'PROVIDER_UNAVAILABLE', at } });
+    expect(onDemandDecision(refreshNow(), facts(failedAt(since), { since }))).toMatchObject({
+      decision: 'failed',
+      errorCode: 'PROVIDER_UNAVAILABLE',
+    });
+    for (const at of [since - 1, undefined, 'now']) {
+      expect(onDemandDecision(refreshNow(), facts(failedAt(at), { since })).decision).toBe('refresh');
+    }
+  });
+
+  it('a lease that ends this very millisecond is live: wait', () => {
+    expect(onDemandDecision(refreshNow(), facts({ ...active, leaseUntil: NOW }))).toEqual({
+      decision: 'wait',
+      reason: 'LEASED',
+      until: NOW,
+    });
+  });
+
+  it('a lease or a forced refresh stamp that is not a number is no lease and no stamp', () => {
+    for (const stamp of ['soon', Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(
+        onDemandDecision(refreshNow(), facts({ ...active, leaseUntil: stamp, forcedRefreshAt: stamp })),
+      ).toMatchObject({
+        decision: 'refresh',
+      });
+    }
+  });
+
+  it('a version that is a number but not whole is refused', () => {
+    expect(onDemandDecision(refreshNow(), facts({ ...active, version: 7.5 }))).toEqual({
+      decision: 'refuse',
+      reason: 'RECORD_INVALID',
+    });
+  });
+});
