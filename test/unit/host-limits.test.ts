@@ -156,6 +156,8 @@ describe('Function: hostSignalOf', () => {
     ['400 invalid_grant is an answer about the org, not the host', response(400), { kind: 'answered' }],
     ['429 with Retry-After', response(429, '30'), { kind: 'rate-limited', retryAfterMs: 30_000 }],
     ['503', response(503), { kind: 'failed', retryAfterMs: undefined }],
+    ['500, the first of the 5xx', response(500), { kind: 'failed', retryAfterMs: undefined }],
+    ['499 is an answer', response(499), { kind: 'answered' }],
     ['408', response(408), { kind: 'failed', retryAfterMs: undefined }],
     [
       'a timeout',
@@ -198,6 +200,20 @@ describe('Function: deferredRefreshAt', () => {
       pastExpiry: true,
     });
     expect(deferredRefreshAt({ ...base, expiresAt: undefined, random: 0 })).toMatchObject({ pastExpiry: true });
+  });
+  it('a token expiring exactly when the org is due again is past expiry; one later is not', () => {
+    expect(deferredRefreshAt({ ...base, degradedUntil: NOW + 60_000, expiresAt: NOW + 120_000, random: 0 })).toEqual({
+      refreshAt: NOW + 60_000,
+      pastExpiry: false,
+    });
+    expect(deferredRefreshAt({ ...base, degradedUntil: NOW + 60_000, expiresAt: NOW + 60_000, random: 0 })).toEqual({
+      refreshAt: NOW + 60_000,
+      pastExpiry: true,
+    });
+  });
+  it('a token that expires this very instant does not pull the org forward', () => {
+    const long = { ...base, degradedUntil: NOW + 900_000, random: 0 };
+    expect(deferredRefreshAt({ ...long, expiresAt: NOW })).toEqual({ refreshAt: NOW + 900_000, pastExpiry: true });
   });
 });
 
