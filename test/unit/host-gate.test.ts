@@ -146,3 +146,109 @@ describe('Class: HostGate', () => {
     expect(g.backedOffUntil('h')).toBeDefined();
   });
 });
+
+// Mutants of host-gate.ts survived without these.
+describe('Class: HostGate — edges', () => {
+  const withLog = (
+    over: { fleet?: MemoryFleetStore; clock?: FakeClock; notifier?: RecordingHostNotifier; share?: number } = {},
+  ) => {
+    const log = new CapturedLog();
+    const clock = over.clock ?? new FakeClock();
+    const g = new HostGate({
+      clock,
+      log,
+      budget,
+      share: over.share ?? 4,
+      backoff,
+      fleet: over.fleet,
+      notifier: over.notifier,
+    });
+    return { g, log, clock };
+  };
+
+  it('without a fleet store, backs off and announces on its own, and never tries to read or share one', async () => {
+    const notifier = new RecordingHostNotifier();
+    const { g, log } = withLog({ notifier });
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    await g.observe('other', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    expect((await g.run('h', async () => 1)).ran).toBe(false);
+    expect(notifier.events.map((e) => e.host)).toEqual(['h', 'other']);
+    expect(log.lines.filter((l) => l.message.startsWith('could not'))).toEqual([]);
+  });
+
+  it('a backoff ending this very instant is the same episode: not announced again', async () => {
+    const notifier = new RecordingHostNotifier();
+    const { g, clock } = withLog({ notifier });
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    clock.t += 10_000;
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    expect(notifier.events).toHaveLength(1);
+  });
+
+  it('adopts a longer backoff another sweep already stored for the host', async () => {
+    const clock = new FakeClock();
+    const fleet = new MemoryFleetStore();
+    await fleet.markHostDegraded({ host: 'h', until: clock.now() + 60_000, reason: 'RATE_LIMITED' }, clock.now());
+    const { g } = withLog({ clock, fleet });
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    expect(g.backedOffUntil('h')).toBe(clock.now() + 60_000);
+  });
+
+  it('says by error name when a backoff cannot be shared or read, and goes on', async () => {
+    const fleet = new MemoryFleetStore();
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    fleet.markHostDegraded = async () => {
+      throw denied;
+    };
+    fleet.degradedHosts = async () => {
+      throw denied;
+    };
+    const { g, log } = withLog({ fleet });
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    await expect(g.run('other', async () => 1)).resolves.toEqual({ ran: true, value: 1 });
+    expect(log.lines.filter((l) => l.message.startsWith('could not'))).toEqual([
+      {
+        level: 'warn',
+        message: 'could not share a host backoff',
+        fields: { host: 'h', error: 'AccessDeniedException' },
+      },
+      { level: 'warn', message: 'could not read host backoffs', fields: { error: 'AccessDeniedException' } },
+    ]);
+  });
+
+  it('reads the fleet’s backoffs at most once per cache period', async () => {
+    const clock = new FakeClock();
+    const fleet = new MemoryFleetStore();
+    const { g } = withLog({ clock, fleet });
+    for (let i = 0; i < 5; i++) await g.run('h', async () => i);
+    expect(fleet.calls.filter((c) => c === 'degradedHosts')).toHaveLength(1);
+    clock.t += HOST_STATE_CACHE_MS;
+    await g.run('h', async () => 0);
+    expect(fleet.calls.filter((c) => c === 'degradedHosts')).toHaveLength(2);
+  });
+
+  it('a request queued behind the host’s only slot does not run if the host is backed off meanwhile', async () => {
+    const { g } = withLog({ share: 8 }); // 8 / 8 = 1 in flight
+    const release = deferred();
+    const started = deferred();
+    const first = g.run('h', async () => {
+      started.resolve();
+      await release.promise;
+      return 'first';
+    });
+    await started.promise;
+    let secondRan = false;
+    const second = g.run('h', async () => {
+      secondRan = true;
+      return 'second';
+    });
+    // The second request has passed the gate's first look and waits for the slot.
+    await new Promise((r) => setImmediate(r));
+    await g.observe('h', { kind: 'rate-limited', retryAfterMs: 10_000 });
+    release.resolve();
+    expect(await first).toEqual({ ran: true, value: 'first' });
+    expect(await second).toMatchObject({ ran: false });
+    expect(secondRan).toBe(false);
+  });
+});
