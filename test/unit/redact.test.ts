@@ -38,6 +38,28 @@ describe('Function: scrub', () => {
   });
 });
 
+// Exact outputs, so what remains readable is pinned too. Mutants of redact.ts survived without these.
+describe('Function: scrub — exactly what is left', () => {
+  it.each([
+    ['refresh_token=r-987654&grant_type=refresh_token', 'refresh_token=[redacted]&grant_type=refresh_token'],
+    ['{"access_token":"abc123xyz","x":1}', '{"access_token":"[redacted]","x":1}'],
+    ['Authorization: Bearer abc.def-123', 'Authorization: Bearer [redacted]'],
+    ['line1\r\n\u0000line2', 'line1 line2'],
+  ])('%j → %j', (text, expected) => {
+    expect(scrub(text)).toBe(expected);
+  });
+
+  it('redacts a known secret of six characters or more, never a shorter value (it would eat ordinary words)', () => {
+    expect(scrub('code 123456 seen', ['123456'])).toBe('code [redacted] seen');
+    expect(scrub('code 12345 seen', ['12345'])).toBe('code 12345 seen');
+  });
+
+  it('keeps a message of exactly the bound whole, and cuts a longer one to the bound with an ellipsis', () => {
+    expect(scrub('x'.repeat(500))).toBe('x'.repeat(500));
+    expect(scrub('x'.repeat(501))).toBe(`${'x'.repeat(499)}…`);
+  });
+});
+
 describe('Function: fingerprint', () => {
   it('is stable, short and does not contain the value', async () => {
     const a = await fingerprint('refresh-token-value-123');
