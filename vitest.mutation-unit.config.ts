@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// The engine-wide mutation run (`npm run test:mutation`): `npm test`'s unit project only, so that thousands of mutants
-// run in minutes. A mutant it leaves alive may still be killed by the integration tests; the fence files are run
-// again with those too (`npm run test:mutation:fences`, vitest.mutation.config.ts). The source-shape checks are left
-// out: they read files Stryker has instrumented.
+// What Stryker runs per mutant (`npm run test:mutation`): `npm test`'s unit project only, so that four thousand
+// mutants run in well under an hour. A mutant it leaves alive may still be killed by the integration tests; the
+// DynamoDB fences those tests prove are checked by `npm run test:guards`. The source-shape checks are left out: they
+// read files Stryker has instrumented.
 export default defineConfig({
   test: {
     projects: [
