@@ -193,3 +193,111 @@ describe('Function: emitPlanMetrics', () => {
     expect(out[MetricName.SweepsStarted]).toBe(1);
   });
 });
+
+// Every metric with a value of its own, and its unit: a metric an alarm watches that went missing or summed the wrong
+// classes would leave that alarm silent. Mutants of run-metrics.ts survived the examples above.
+describe('Functions: emitRunMetrics, emitPlanMetrics — every metric, its value and unit', () => {
+  const withUnits = (emit: (sink: { addMetric: (n: string, u: string, v: number) => void }) => void) => {
+    const out: Record<string, [string, number]> = {};
+    emit({ addMetric: (name, unit, value) => (out[name] = [unit, value]) });
+    return out;
+  };
+
+  it('a full sweep: each counter from its own field, transient failures from three classes', () => {
+    const s = summary({
+      refreshed: 11,
+      failedTotal: 29,
+      failed: { RATE_LIMITED: 3 },
+      failedByClass: { transient: 1, ambiguous: 2, store: 4, client_misconfigured: 5, bad_data: 6 },
+      reauthRequired: 7,
+      rotationLost: 8,
+      notCommitted: 9,
+      ambiguous: 10,
+      skipped: { LEASED: 12, NOT_DUE: 13, HOST_DEGRADED: 14 },
+      warnings: { SCOPE_MISSING_OFFLINE_ACCESS: 15, SHORT_LIFETIME: 16 },
+      hostsDegraded: ['a', 'b'],
+      due: 17,
+      expired: 18,
+      orgsNeedingReauth: 19,
+      orgsMisconfigured: 20,
+      orgsRefreshTokenExpiring: 21,
+      backlog: 22,
+      durationMs: 23,
+    });
+    expect(withUnits((sink) => emitRunMetrics(s, sink as never))).toEqual({
+      [MetricName.RefreshSucceeded]: ['Count', 11],
+      [MetricName.RefreshFailed]: ['Count', 29],
+      [MetricName.TransientFailures]: ['Count', 7],
+      [MetricName.RateLimited]: ['Count', 3],
+      [MetricName.ReauthRequired]: ['Count', 7],
+      [MetricName.RotationLost]: ['Count', 8],
+      [MetricName.ClientMisconfigured]: ['Count', 5],
+      [MetricName.BadData]: ['Count', 6],
+      [MetricName.TokenNotCommitted]: ['Count', 9],
+      [MetricName.AmbiguousOutcomes]: ['Count', 10],
+      [MetricName.ClaimConflicts]: ['Count', 25],
+      [MetricName.ScopeMissingOfflineAccess]: ['Count', 15],
+      [MetricName.ShortLifetimeOrgs]: ['Count', 16],
+      [MetricName.HostDeferred]: ['Count', 14],
+      [MetricName.ProviderDegraded]: ['Count', 2],
+      [MetricName.DueOrgs]: ['Count', 17],
+      [MetricName.ExpiredAccessTokens]: ['Count', 18],
+      [MetricName.OrgsNeedingReauth]: ['Count', 19],
+      [MetricName.OrgsMisconfigured]: ['Count', 20],
+      [MetricName.OrgsRefreshTokenExpiring]: ['Count', 21],
+      [MetricName.RefreshBacklog]: ['Count', 22],
+      [MetricName.RunCompleted]: ['Count', 1],
+      [MetricName.RunDurationMs]: ['Milliseconds', 23],
+    });
+  });
+
+  it('a full sweep whose gauges could not be read emits none of them, nor a backlog it did not count', () => {
+    const s = summary({
+      orgsNeedingReauth: undefined,
+      orgsMisconfigured: undefined,
+      orgsRefreshTokenExpiring: undefined,
+      backlog: undefined,
+      warnings: {},
+    });
+    const out = withUnits((sink) => emitRunMetrics(s, sink as never));
+    for (const name of [
+      MetricName.OrgsNeedingReauth,
+      MetricName.OrgsMisconfigured,
+      MetricName.OrgsRefreshTokenExpiring,
+      MetricName.RefreshBacklog,
+    ]) {
+      expect(out).not.toHaveProperty(name);
+    }
+    expect(out[MetricName.ScopeMissingOfflineAccess]).toEqual(['Count', 0]);
+  });
+
+  it('a plan: gauges only when read, ActiveOrgs only when counted, the duration in milliseconds', () => {
+    const base = {
+      mode: 'plan',
+      tick: 't',
+      due: 1,
+      expired: 2,
+      backlog: 3,
+      orgsNeedingReauth: undefined,
+      orgsMisconfigured: undefined,
+      orgsRefreshTokenExpiring: undefined,
+      shardsBusy: [],
+      runningSweeps: 0,
+      sweeps: [],
+      hostShare: 1,
+      invokeFailures: 0,
+      durationMs: 40,
+    } as unknown as PlanSummary;
+    const out = withUnits((sink) => emitPlanMetrics(base, sink as never));
+    for (const name of [
+      MetricName.OrgsNeedingReauth,
+      MetricName.OrgsMisconfigured,
+      MetricName.OrgsRefreshTokenExpiring,
+      MetricName.ActiveOrgs,
+    ]) {
+      expect(out).not.toHaveProperty(name);
+    }
+    expect(out[MetricName.DueOrgs]).toEqual(['Count', 1]);
+    expect(out[MetricName.RunDurationMs]).toEqual(['Milliseconds', 40]);
+  });
+});
