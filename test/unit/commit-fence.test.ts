@@ -82,3 +82,49 @@ describe('Function: writeReceivedTokens (the commit part of the lease)', () => {
     expect(timeouts[0]).toBeGreaterThanOrEqual(Math.max(...timeouts.slice(1)));
   });
 });
+
+describe('A commit that fails, as the log tells it', () => {
+  it('a store error that echoes the new tokens is logged without them (scrubbed by value, not only by shape)', async () => {
+    world.seed();
+    world.endpoint.script = [() => ok('new-rt-ZZZZ9999', 'new-at-YYYY8888')];
+    world.store.beforeOp = (op) => {
+      if (op === 'commit') throw new Error('failed writing new-at-YYYY8888 / new-rt-ZZZZ9999');
+    };
+    const outcome = await world.refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
+    expect(outcome).toMatchObject({ result: 'failed', code: 'COMMIT_FAILED', notCommitted: true });
+    const line = world.log.lines.find((l) => l.message === 'token response received but not committed');
+    expect(String(line?.fields?.error)).toContain('failed writing');
+    expect(world.log.text()).not.toContain('new-at-YYYY8888');
+    expect(world.log.text()).not.toContain('new-rt-ZZZZ9999');
+  });
+});
+
+describe('Warnings a commit reports', () => {
+  it('a lifetime shorter than twice a tick and a hold: SHORT_LIFETIME, logged once; a normal one: none', async () => {
+    world.seed();
+    world.endpoint.script = [() => ok('rt-2', 'at-2', { expires_in: 120 })];
+    expect(await world.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({
+      result: 'refreshed',
+      warnings: ['SHORT_LIFETIME'],
+    });
+    expect(world.log.lines.filter((l) => l.message.startsWith('token lifetime is shorter'))).toHaveLength(1);
+
+    const normal = refresherWorld();
+    normal.seed();
+    expect(await normal.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ warnings: [] });
+  });
+
+  it('offline_access missing from the granted scope is a warning only for an org that needs it', async () => {
+    world.seed('org-1', { requiresOfflineAccess: true });
+    world.endpoint.script = [() => ok('rt-2', 'at-2', { scope: 'openid' })];
+    expect(await world.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({
+      warnings: ['SCOPE_MISSING_OFFLINE_ACCESS'],
+    });
+    expect(world.log.lines.some((l) => l.message === 'token response scope lacks offline_access')).toBe(true);
+
+    const other = refresherWorld();
+    other.seed('org-1', { requiresOfflineAccess: false });
+    other.endpoint.script = [() => ok('rt-2', 'at-2', { scope: 'openid' })];
+    expect(await other.refresher.refresh({ orgId: 'org-1', version: 7 }, scope)).toMatchObject({ warnings: [] });
+  });
+});
