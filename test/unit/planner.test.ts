@@ -268,3 +268,58 @@ describe('Class: SweepPlanner › Regions sharing one global table (docs/regions
     expect(plan.peerRegionsSilent).toBeUndefined();
   });
 });
+
+// Mutants of planner.ts survived without these.
+describe('Class: SweepPlanner › edges', () => {
+  function withLog(over: Partial<typeof settings> = {}) {
+    const log = new CapturedLog();
+    const p = new SweepPlanner({ fleet, store: tokens, invoker, clock, log, settings: { ...settings, ...over } });
+    return { p, log };
+  }
+
+  it('names the tick by its start and the owner, cut to 36 characters of a safe alphabet', async () => {
+    const { p } = withLog();
+    const plan = await p.plan({ owner: `req 1/${'x'.repeat(60)}`, remainingMs: () => 60_000 });
+    expect(plan.tick).toBe(`${new Date(T0).toISOString()}/req-1-${'x'.repeat(30)}`);
+  });
+
+  it('a sweep lease ending exactly at the tick’s start is over: its shard is planned again', async () => {
+    seedDue(40);
+    await fleet.claimShards({ shards: [2], owner: 'older', tick: 't0', until: T0, now: T0 - 60_000, shardCount: 4 });
+    await fleet.claimShards({
+      shards: [3, 1],
+      owner: 'other',
+      tick: 't0',
+      until: T0 + 1,
+      now: T0 - 60_000,
+      shardCount: 4,
+    });
+    const plan = await withLog().p.plan(scope);
+    expect(plan.shardsBusy).toEqual([1, 3]);
+  });
+
+  it('logs each worker Lambda would not start, by error name', async () => {
+    seedDue(40);
+    invoker.failNext = 2;
+    const { p, log } = withLog();
+    await p.plan(scope);
+    const lines = log.lines.filter((l) => l.message === 'could not start a sweep worker');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'error', fields: { error: 'Error' } });
+  });
+
+  it('gauges that cannot be read are left out of the plan (not 0), and the failure is logged by name', async () => {
+    seedDue(4);
+    tokens.beforeOp = (op) => {
+      if (op === 'attentionCounts') throw Object.assign(new Error('x'), { name: 'ThrottlingException' });
+    };
+    const { p, log } = withLog();
+    const plan = await p.plan(scope);
+    expect(plan).toMatchObject({ orgsNeedingReauth: undefined, orgsMisconfigured: undefined });
+    expect(plan.expired).toBe(0);
+    expect(log.lines.find((l) => l.message === 'could not read attention gauges')).toMatchObject({
+      level: 'warn',
+      fields: { error: 'ThrottlingException' },
+    });
+  });
+});
