@@ -25,8 +25,15 @@ describe('The commit fence', () => {
     world.seed();
     takenOverBeforeCommit();
     const outcome = await world.refresher.refresh({ orgId: 'org-1', version: 7 }, scope);
-    expect(outcome).toMatchObject({ result: 'failed', code: 'LEASE_LOST', notCommitted: true, rotationLost: true });
+    expect(outcome).toMatchObject({
+      result: 'failed',
+      code: 'LEASE_LOST',
+      failureClass: 'store',
+      notCommitted: true,
+      rotationLost: true,
+    });
     expect(world.notifier.events.map((e) => e.type)).toEqual(['RotationLost']);
+    expect(world.notifier.events[0]).toMatchObject({ orgId: 'org-1', reason: 'LEASE_LOST' });
   });
 
   it('a fenced client-credentials commit loses nothing: no RotationLost event, rotationLost false', async () => {
