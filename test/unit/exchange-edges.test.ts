@@ -1,6 +1,7 @@
-// The exchange's edges, over in-memory ports: what it must never send again, and which retries it still owes. Each
-// case is one a mutation of lambdas/refresher/exchange.ts survived before it was written (docs/reliability.md,
-// "Mutation testing").
+// The exchange's edges, over in-memory ports: what it must never send again, and which retries it still owes. The
+// second case is one a mutation of lambdas/refresher/exchange.ts survived before it was written (docs/reliability.md,
+// "Mutation testing"); the first holds today through two checks (the salvage's return, and no retry of a bad answer)
+// and fails if both go.
 import { describe, expect, it } from 'vitest';
 import { OLD_RT, ok, refresherWorld, scope, status } from '../support/refresher-world.js';
 
