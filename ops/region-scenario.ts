@@ -5,9 +5,9 @@
 // refreshed and by which Region, the replicated write conflicts met, invalid grants, lost rotations.
 import { seededRandom } from '../local/seeded-random.js';
 import type { RefresherDeployment } from './deployment.js';
-import { BURN_ALARM_SLACK_MS, burnPairsOf, firstBurn, sliFigures } from './freshness.js';
+import { burnPairsOf, sliFigures } from './freshness.js';
 import { executeRunbooks, type StepReport } from './runbook.js';
-import type { ScenarioResult } from './scenario.js';
+import { burnDeadline, clearedAlarms, expectationReport, type ScenarioResult, samplesOf } from './scenario.js';
 import { judgeScenario } from './score.js';
 import { FLEET } from './world/fleet.js';
 import { RegionalWorld, regionalAlarm } from './world/regions.js';
@@ -205,16 +205,13 @@ export async function runRegionScenario(
     const end = rw.now();
     const timelines = rw.timelines(end);
     const run: RegionRunFacts = { rw, faultAt };
-    const samples = rw.primary.truth.map((s) => ({ t: s.t, active: s.active, unauthorized: s.unauthorized.length }));
+    const samples = samplesOf(rw.primary);
     // The freshness objective in every Region that stayed: expected only if the ground truth burns the budget.
     const freshness: RegionExpectation[] = [...rw.worlds].flatMap(([region, w]) =>
       burnPairsOf(w.deployment).map((pair) => ({
         alarm: regionalAlarm(region, pair.id),
         why: 'only if the ground truth burns the budget over both windows',
-        deadline: () => {
-          const at = firstBurn(samples, pair);
-          return at === undefined ? undefined : at + BURN_ALARM_SLACK_MS;
-        },
+        deadline: () => burnDeadline(samples, pair),
       })),
     );
     const expectations = [...scenario.expect, ...freshness].map((e) => ({ e, deadline: e.deadline(run) }));
@@ -223,21 +220,7 @@ export async function runRegionScenario(
       expectations.flatMap(({ e, deadline }) => (deadline === undefined ? [] : [{ alarm: e.alarm, deadline }])),
       faultAt,
     );
-    const cleared: ScenarioResult['cleared'] = {};
-    for (const t of timelines) {
-      if (!verdict.fired.includes(t.alarmId)) continue;
-      const last = t.transitions.at(-1);
-      const isClear = t.evaluations.at(-1)?.state !== 'ALARM';
-      const clearedAt = isClear && last ? last.t : undefined;
-      cleared[t.alarmId] = {
-        cleared: isClear,
-        beforeRunbook: clearedAt !== undefined && (runbookAt === undefined || clearedAt < runbookAt),
-        secondsAfterRunbook:
-          clearedAt !== undefined && runbookAt !== undefined && clearedAt >= runbookAt
-            ? Math.round((clearedAt - runbookAt) / 1000)
-            : undefined,
-      };
-    }
+    const cleared = clearedAlarms(timelines, verdict.fired, runbookAt);
     const facts = regionFacts(rw, faultAt);
     const checks = scenario.checks?.({ ...facts, checks: [] }) ?? [];
     const stayed = [...rw.worlds].filter(([region]) => !rw.lostAt.has(region)).map(([, w]) => w);
@@ -249,11 +232,7 @@ export async function runRegionScenario(
       status: 'run',
       ...verdict,
       faultAt,
-      expectations: expectations.map(({ e, deadline }) => ({
-        alarm: e.alarm,
-        why: e.why,
-        expected: deadline !== undefined,
-      })),
+      expectations: expectationReport(expectations),
       runbook,
       cleared,
       sli: sliFigures(

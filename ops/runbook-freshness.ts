@@ -1,7 +1,7 @@
 // docs/runbook.md, executed, for the freshness objective's alarms (FreshnessBurnFast, FreshnessBurnSlow) and a
 // multi-Region deployment's PeerRegionSilent. Each step reads what on-call reads — the other alarms in ALARM, the
 // operator CLI's list, the planner's `peer region silent` line — and acts as the runbook says.
-import { logFields, type RunbookStep, tenants } from './runbook-reading.js';
+import { logFields, type RunbookStep, refreshExpiredOrgs, tenants } from './runbook-reading.js';
 
 /** The alarms that name a cause of burning freshness budget, in the runbook's order. */
 const CAUSES = [
@@ -24,16 +24,7 @@ const burnSteps: RunbookStep[] = [
   },
   {
     says: '`tenants refresh ORG` for each ACTIVE org whose `expiresAt` is in the past',
-    async run(w) {
-      const now = w.now();
-      const expired = (await tenants(w)).filter((t) => t.status === 'ACTIVE' && (t.expiresAt ?? 0) <= now);
-      const results: string[] = [];
-      for (const t of expired) {
-        const r = await w.cli(['tenants', 'refresh', t.orgId]);
-        results.push(`${t.orgId}: ${r.code === 0 ? 'refreshed' : r.stderr.trim()}`);
-      }
-      return results.join('; ') || 'no expired token left';
-    },
+    run: refreshExpiredOrgs,
   },
 ];
 

@@ -16,6 +16,18 @@ export async function tenants(w: World): Promise<TenantSummary[]> {
   return parseJson<TenantSummary[]>(r.stdout);
 }
 
+/** `tenants refresh ORG` for each ACTIVE org whose access token has expired; what each answered. */
+export async function refreshExpiredOrgs(w: World): Promise<string> {
+  const now = w.now();
+  const expired = (await tenants(w)).filter((t) => t.status === 'ACTIVE' && (t.expiresAt ?? 0) <= now);
+  const results: string[] = [];
+  for (const t of expired) {
+    const r = await w.cli(['tenants', 'refresh', t.orgId]);
+    results.push(`${t.orgId}: ${r.code === 0 ? 'refreshed' : r.stderr.trim()}`);
+  }
+  return results.join('; ') || 'no expired token left';
+}
+
 export function logFields(w: World, since: number, message: string): Record<string, unknown>[] {
   return w
     .logLines(since)

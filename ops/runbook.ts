@@ -9,7 +9,7 @@ import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js
 import { FAN_OUT_RUNBOOK } from './runbook-fan-out.js';
 import { FRESHNESS_RUNBOOK } from './runbook-freshness.js';
 import { ON_DEMAND_RUNBOOK } from './runbook-on-demand.js';
-import { countBy, logFields, parseJson, type RunbookStep, tenants } from './runbook-reading.js';
+import { countBy, logFields, parseJson, type RunbookStep, refreshExpiredOrgs, tenants } from './runbook-reading.js';
 import type { World } from './world/world.js';
 
 export type { RunbookStep };
@@ -345,16 +345,7 @@ export const RUNBOOK: Record<string, RunbookStep[]> = {
     },
     {
       says: 'to refresh now: `tenants refresh ORG`',
-      async run(w) {
-        const now = w.now();
-        const expired = (await tenants(w)).filter((t) => t.status === 'ACTIVE' && (t.expiresAt ?? 0) <= now);
-        const results: string[] = [];
-        for (const t of expired) {
-          const r = await w.cli(['tenants', 'refresh', t.orgId]);
-          results.push(`${t.orgId}: ${r.code === 0 ? 'refreshed' : r.stderr.trim()}`);
-        }
-        return results.join('; ') || 'no expired token left';
-      },
+      run: refreshExpiredOrgs,
     },
   ],
   ...FAN_OUT_RUNBOOK,

@@ -5,7 +5,15 @@
 import type { TenantSummary } from '../lambdas/adapters/dynamodb-tenant-admin.js';
 import { type AlarmTimeline, pagingAlarmIds } from './cloudwatch/alarm-evaluator.js';
 import type { RefresherDeployment } from './deployment.js';
-import { BURN_ALARM_SLACK_MS, burnPairsOf, firstBurn, type SliFigures, sliFigures } from './freshness.js';
+import {
+  BURN_ALARM_SLACK_MS,
+  type BurnPair,
+  burnPairsOf,
+  type FreshnessSample,
+  firstBurn,
+  type SliFigures,
+  sliFigures,
+} from './freshness.js';
 import { executeRunbooks, type StepReport } from './runbook.js';
 import { judgeScenario, type ScenarioVerdict } from './score.js';
 import { FLEET } from './world/fleet.js';
@@ -95,14 +103,50 @@ function freshnessExpectations(deployment: RefresherDeployment, scenario: Scenar
       why: `only if the ground truth burns the budget ${pair.burnRate}x over ${pair.longMs / 60_000} and ${
         pair.shortMs / 60_000
       } min; then within 3 min`,
-      deadline: (run: RunFacts) => {
-        const at = firstBurn(samplesOf(run.world), pair);
-        return at === undefined ? undefined : at + BURN_ALARM_SLACK_MS;
-      },
+      deadline: (run: RunFacts) => burnDeadline(samplesOf(run.world), pair),
     }));
 }
 
-const samplesOf = (w: World) => w.truth.map((s) => ({ t: s.t, active: s.active, unauthorized: s.unauthorized.length }));
+/** The world's ground truth as the freshness objective reads it (ops/freshness.ts). */
+export const samplesOf = (w: World) =>
+  w.truth.map((s) => ({ t: s.t, active: s.active, unauthorized: s.unauthorized.length }));
+
+/** When a burn-rate alarm must have fired: the ground truth's first burn over both windows, plus the slack. */
+export function burnDeadline(samples: readonly FreshnessSample[], pair: BurnPair): number | undefined {
+  const at = firstBurn(samples, pair);
+  return at === undefined ? undefined : at + BURN_ALARM_SLACK_MS;
+}
+
+/** Whether each alarm that fired cleared, and when relative to the runbook (the report's "cleared" column). */
+export function clearedAlarms(
+  timelines: readonly AlarmTimeline[],
+  fired: readonly string[],
+  runbookAt: number | undefined,
+): ScenarioResult['cleared'] {
+  const cleared: ScenarioResult['cleared'] = {};
+  for (const t of timelines) {
+    if (!fired.includes(t.alarmId)) continue;
+    const last = t.transitions.at(-1);
+    const isClear = t.evaluations.at(-1)?.state !== 'ALARM';
+    const clearedAt = isClear && last ? last.t : undefined;
+    cleared[t.alarmId] = {
+      cleared: isClear,
+      beforeRunbook: clearedAt !== undefined && (runbookAt === undefined || clearedAt < runbookAt),
+      secondsAfterRunbook:
+        clearedAt !== undefined && runbookAt !== undefined && clearedAt >= runbookAt
+          ? Math.round((clearedAt - runbookAt) / 1000)
+          : undefined,
+    };
+  }
+  return cleared;
+}
+
+/** Each expectation as the report lists it: the alarm, why, and whether this run expected it. */
+export function expectationReport(
+  expectations: readonly { e: { alarm: string; why: string }; deadline: number | undefined }[],
+): ScenarioResult['expectations'] {
+  return expectations.map(({ e, deadline }) => ({ alarm: e.alarm, why: e.why, expected: deadline !== undefined }));
+}
 
 export interface ScenarioResult extends ScenarioVerdict {
   id: string;
@@ -297,31 +341,13 @@ export async function runScenario(scenario: Scenario, options: HarnessOptions): 
       expectations.flatMap(({ e, deadline }) => (deadline === undefined ? [] : [{ alarm: e.alarm, deadline }])),
       faultAt,
     );
-    const cleared: ScenarioResult['cleared'] = {};
-    for (const t of timelines) {
-      if (!verdict.fired.includes(t.alarmId)) continue;
-      const last = t.transitions.at(-1);
-      const isClear = t.evaluations.at(-1)?.state !== 'ALARM';
-      const clearedAt = isClear && last ? last.t : undefined;
-      cleared[t.alarmId] = {
-        cleared: isClear,
-        beforeRunbook: clearedAt !== undefined && (runbookAt === undefined || clearedAt < runbookAt),
-        secondsAfterRunbook:
-          clearedAt !== undefined && runbookAt !== undefined && clearedAt >= runbookAt
-            ? Math.round((clearedAt - runbookAt) / 1000)
-            : undefined,
-      };
-    }
+    const cleared = clearedAlarms(timelines, verdict.fired, runbookAt);
     return {
       ...base,
       ...verdict,
       status: 'run',
       faultAt,
-      expectations: expectations.map(({ e, deadline }) => ({
-        alarm: e.alarm,
-        why: e.why,
-        expected: deadline !== undefined,
-      })),
+      expectations: expectationReport(expectations),
       runbook,
       cleared,
       sli: sliFigures(
