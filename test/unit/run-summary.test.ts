@@ -13,6 +13,18 @@ const counted = (...outcomes: RefreshOutcome[]) => {
   for (const o of outcomes) addOutcome(summary, o);
   return summary;
 };
+/** A RefreshRun over a refresher world's ports (lease 40 s unless said). */
+const runOf = (w: ReturnType<typeof refresherWorld>, options: Partial<ConstructorParameters<typeof RefreshRun>[2]>) =>
+  new RefreshRun(
+    w.refresher,
+    { store: w.store, clock: w.clock, log: w.log },
+    {
+      concurrency: 1,
+      shardCount: 4,
+      leaseMs: 40_000,
+      ...options,
+    },
+  );
 const failed = (extra: Partial<Extract<RefreshOutcome, { result: 'failed' }>>): RefreshOutcome => ({
   orgId: 'o',
   result: 'failed',
@@ -94,15 +106,7 @@ describe('Class: RefreshRun — what a sweep reads and counts', () => {
     let page = 0;
     w.store.queryDue = async (shard) =>
       shard === 0 ? (pages[page++] as DuePage) : { items: [], nextPageKey: undefined };
-    const run = new RefreshRun(
-      w.refresher,
-      { store: w.store, clock: w.clock, log: w.log },
-      {
-        concurrency: 1,
-        shardCount: 2,
-        leaseMs: 40_000,
-      },
-    );
+    const run = runOf(w, { shardCount: 2 });
     const summary = await run.sweep(scope);
     expect(summary).toMatchObject({ due: 3, refreshed: 3 });
     expect(w.store.ops.filter((op) => op.startsWith('claim:'))).toEqual(['claim:oldest', 'claim:late', 'claim:later']);
@@ -116,31 +120,14 @@ describe('Class: RefreshRun — what a sweep reads and counts', () => {
     w.seed('at-cutoff', { refreshAt: cutoff });
     w.seed('before', { refreshAt: cutoff - 1 });
     w.seed('after', { refreshAt: cutoff + 1 });
-    const run = new RefreshRun(
-      w.refresher,
-      { store: w.store, clock: w.clock, log: w.log },
-      {
-        concurrency: 2,
-        shardCount: 4,
-        leaseMs: 40_000,
-        schedulePeriodMs: period,
-      },
-    );
+    const run = runOf(w, { concurrency: 2, schedulePeriodMs: period });
     expect((await run.sweep(scope)).backlog).toBe(2);
   });
 
   it('without a schedule period, reports no backlog at all', async () => {
     const w = refresherWorld();
     w.seed();
-    const run = new RefreshRun(
-      w.refresher,
-      { store: w.store, clock: w.clock, log: w.log },
-      {
-        concurrency: 2,
-        shardCount: 4,
-        leaseMs: 40_000,
-      },
-    );
+    const run = runOf(w, { concurrency: 2 });
     expect((await run.sweep(scope)).backlog).toBeUndefined();
   });
 
@@ -149,15 +136,7 @@ describe('Class: RefreshRun — what a sweep reads and counts', () => {
       const w = refresherWorld();
       for (let i = 0; i < orgs; i++) w.seed(`org-${i}`);
       let calls = 0;
-      const run = new RefreshRun(
-        w.refresher,
-        { store: w.store, clock: w.clock, log: w.log },
-        {
-          concurrency: 1,
-          shardCount: 4,
-          leaseMs: 40_000,
-        },
-      );
+      const run = runOf(w, {});
       await run.sweep(scope, { onLastStarted: () => calls++ });
       expect(calls).toBe(1);
     }
@@ -170,15 +149,7 @@ describe('Class: RefreshRun — what a sweep reads and counts', () => {
       if (op === 'attentionCounts')
         throw Object.assign(new Error('secret-ish detail'), { name: 'ThrottlingException' });
     };
-    const run = new RefreshRun(
-      w.refresher,
-      { store: w.store, clock: w.clock, log: w.log },
-      {
-        concurrency: 1,
-        shardCount: 4,
-        leaseMs: 40_000,
-      },
-    );
+    const run = runOf(w, {});
     expect(await run.sweep(scope)).toMatchObject({ refreshed: 1 });
     const warn = w.log.lines.find((l) => l.message === 'could not read attention gauges');
     expect(warn).toMatchObject({ level: 'warn', fields: { error: 'ThrottlingException' } });
@@ -186,16 +157,7 @@ describe('Class: RefreshRun — what a sweep reads and counts', () => {
 });
 
 describe('Class: RefreshRun — direct invocation', () => {
-  const run = (w: ReturnType<typeof refresherWorld>) =>
-    new RefreshRun(
-      w.refresher,
-      { store: w.store, clock: w.clock, log: w.log },
-      {
-        concurrency: 2,
-        shardCount: 4,
-        leaseMs: 40_000,
-      },
-    );
+  const run = (w: ReturnType<typeof refresherWorld>) => runOf(w, { concurrency: 2 });
 
   it('counts an ACTIVE org whose token expired (at or before the start), and only that', async () => {
     const w = refresherWorld();
