@@ -110,16 +110,18 @@ function runTests(files) {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes out of vitest's summary line
   const out = `${run.stdout}${run.stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
   const failed = Number(/Tests\s+(\d+) failed/.exec(out)?.[1] ?? 0);
-  return { passed: run.status === 0, failed, seconds: Math.round((Date.now() - started) / 1000) };
+  return {
+    passed: run.status === 0,
+    failed,
+    seconds: Math.round((Date.now() - started) / 1000),
+    interrupted: run.signal !== null,
+  };
 }
 
 const results = [];
-let restoring;
-const restore = () => restoring?.();
-process.on('SIGINT', () => {
-  restore();
-  process.exit(130);
-});
+// Ctrl-C (or a SIGTERM to the group) must not kill this process while a guard is removed: the tests get the signal and
+// die, and the loop below restores the source and exits.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {});
 
 for (const g of GUARDS) {
   const source = readFileSync(g.file, 'utf8');
@@ -128,16 +130,21 @@ for (const g of GUARDS) {
     console.error(`guard "${g.name}": its text must occur exactly once in ${g.file}; update scripts/guard-removal.mjs`);
     process.exit(2);
   }
-  restoring = () => writeFileSync(g.file, source);
+  let interrupted = false;
   try {
     writeFileSync(g.file, source.replace(g.guard, g.without));
     const r = runTests(g.tests);
+    interrupted = r.interrupted;
+    if (interrupted) continue;
     const verdict = r.passed ? 'SURVIVED' : 'caught';
     results.push({ guard: g.name, file: g.file, verdict, failedTests: r.failed, seconds: r.seconds });
     console.log(`${verdict.padEnd(8)} ${g.name}: ${r.failed} test(s) failed (${r.seconds} s)`);
   } finally {
-    restore();
-    restoring = undefined;
+    writeFileSync(g.file, source);
+    if (interrupted) {
+      console.error('interrupted: the source is restored');
+      process.exit(130);
+    }
   }
 }
 
